@@ -1,0 +1,51 @@
+"""LayerLab: see what a convolutional network does to real CIFAR-10 images, layer by layer."""
+import argparse
+import os
+
+import gradio as gr
+
+from ui import data_tab, dataset
+from ui.i18n import I18N, t
+
+CSS = """
+.gallery-item img { image-rendering: pixelated; }
+"""
+
+
+def build_demo() -> gr.Blocks:
+    """The whole app: one tab per part of the tutorial."""
+    with gr.Blocks(title="LayerLab") as demo:
+        gr.Markdown(t("app.title"), elem_id="app-title")
+        gr.Markdown(t("app.intro"))
+        # Per-visitor values shared between tabs: the model they trained, the network they built.
+        model_state = gr.State(None)   # noqa: F841  (used by the Training, Explorer and Network tabs)
+        arch_state = gr.State(None)    # noqa: F841  (None means the tutorial's network)
+        with gr.Tabs():
+            data_outputs, _, _ = data_tab.build()
+        demo.load(data_tab.data_status, None, data_outputs, show_progress="hidden", queue=False)
+    return demo
+
+
+demo = build_demo()
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="LayerLab: a dashboard for seeing what a CNN does.")
+    p.add_argument("--data", default=os.environ.get("LAYERLAB_DATA"),
+                   help="CIFAR-10 folder or archive (torchvision root, ImageFolder train/ test/, "
+                        ".tar.gz/.tgz/.zip); default: download into --root")
+    p.add_argument("--root", default="./data", help="where CIFAR-10 is downloaded when --data is not given")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    dataset.configure(args.data, args.root)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"])
+
+
+if __name__ == "__main__":
+    main()

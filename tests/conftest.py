@@ -1,0 +1,95 @@
+"""Shared fixtures: the real CIFAR-10 archive, the decoded dataset, and the real app server."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_ENV = "LAYERLAB_TEST_DATA"
+
+
+@pytest.fixture(scope="session")
+def cifar_archive() -> Path:
+    """The shared CIFAR-10 JPEG archive; a missing one fails loudly instead of skipping tests."""
+    value = os.environ.get(DATA_ENV)
+    if not value or not Path(value).is_file():
+        pytest.fail(f"{DATA_ENV} must name the CIFAR-10 archive (e.g. ../shared/data/cifar10-jpeg.tar.gz); "
+                    f"got {value!r}. Run the tests with the README's test command.", pytrace=False)
+    return Path(value).resolve()
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """One decoded-tensor cache for the whole test session, outside the checkout."""
+    return tmp_path_factory.mktemp("layerlab-cache")
+
+
+@pytest.fixture(scope="session")
+def cifar(cifar_archive, cache_dir):
+    """The real dataset, decoded once per test session."""
+    from nets.data import load_cifar10
+    return load_cifar10(cifar_archive, cache_dir)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(args: list[str], env: dict, timeout: float = 90) -> tuple[subprocess.Popen, str]:
+    """Start `python app.py ARGS` on a free port and wait until it answers HTTP."""
+    port = free_port()
+    log = open(env["LAYERLAB_TEST_LOG"], "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}: {Path(env['LAYERLAB_TEST_LOG']).read_text()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"app did not answer within {timeout} s")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(cifar, cifar_archive, cache_dir, tmp_path_factory):
+    """The real app (`python app.py --data ARCHIVE`), its dataset already cached by the cifar fixture."""
+    env = dict(os.environ, LAYERLAB_CACHE=str(cache_dir),
+               LAYERLAB_TEST_LOG=str(tmp_path_factory.mktemp("app") / "app.log"))
+    proc, url = start_app(["--data", str(cifar_archive)], env)
+    yield url
+    stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    """A gradio_client connected to the running app, after the dataset has loaded."""
+    from gradio_client import Client
+    c = Client(app_url, verbose=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            c.predict("test", "all", 1, 0, api_name="/browse_data")
+            return c
+        except Exception:
+            time.sleep(0.5)
+    raise RuntimeError("the app's dataset did not become ready within 60 s")

@@ -1,0 +1,66 @@
+"""The real app server, driven through gradio_client."""
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from gradio_client import Client
+from PIL import Image
+
+from tests.conftest import ROOT, start_app, stop_app
+
+
+def test_import_app_does_no_loading():
+    code = ("import app, ui.dataset as d; "
+            "assert d.LOADER.data is None and d.LOADER.status.state == 'idle'; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_data_view_serves_real_labelled_images(client, cifar):
+    gallery, plot = client.predict("test", "cat", 6, 0, api_name="/browse_data")
+    assert len(gallery) == 6
+    for item in gallery:
+        index, label = item["caption"].lstrip("#").split()
+        assert label == "cat" and cifar.test_y[int(index)] == 3
+        img = np.asarray(Image.open(item["image"]))
+        assert img.shape == (128, 128, 3)  # 32x32 shown 4x, pixel for pixel
+        assert np.array_equal(img[::4, ::4], cifar.test_x[int(index)].permute(1, 2, 0).numpy())
+    assert '"y":[5000,5000' in plot["plot"].replace(" ", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("valid", "all", 4, 0), r"'valid'.*not in the list of choices: \['train', 'test'\]"),
+    (("test", "unicorn", 4, 0), "unicorn is not in the list of choices"),
+    (("test", "all", 4, -1), "-1 is less than minimum value 0"),
+    (("test", "all", 65, 0), "65 is greater than maximum value 64"),
+])
+def test_data_view_refuses_bad_values_clearly(client, args, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/browse_data")
+    assert len(client.predict("test", "all", 2, 0, api_name="/browse_data")[0]) == 2  # still serving
+
+
+def test_failed_download_keeps_the_app_running_and_says_what_to_do(tmp_path):
+    env = dict(os.environ, LAYERLAB_CACHE=str(tmp_path / "cache"), LAYERLAB_TEST_LOG=str(tmp_path / "log"),
+               LAYERLAB_CIFAR10_URL="http://127.0.0.1:9/cifar-10-python.tar.gz")  # nothing listens there
+    env.pop("LAYERLAB_DATA", None)
+    proc, url = start_app(["--root", str(tmp_path / "data")], env)
+    try:
+        client = Client(url, verbose=False)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                client.predict("test", "all", 1, 0, api_name="/browse_data")
+            except Exception as e:
+                if "not available" in str(e):
+                    break
+            time.sleep(0.3)
+        with pytest.raises(Exception, match=r"Could not download CIFAR-10.*--data PATH.*cifar-10-python.tar.gz"):
+            client.predict("test", "all", 1, 0, api_name="/browse_data")
+        status = client.predict(api_name="/retry_data_load")[0]   # retry fails the same way, server stays up
+        assert "CIFAR-10" in status and proc.poll() is None
+    finally:
+        stop_app(proc)

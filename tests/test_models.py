@@ -1,0 +1,36 @@
+"""The tutorial's network, checked against torch's own counts and shapes."""
+import torch
+from torch import nn
+
+from nets.models import Template, TutorialNet, count_parameters, layer_outputs, tutorial_cnn
+
+
+def test_tutorial_cnn_maps_a_batch_to_ten_scores():
+    model = tutorial_cnn()
+    assert model(torch.randn(64, 3, 32, 32)).shape == (64, 10)
+
+
+def test_layers_are_named_in_order():
+    names = [name for name, _ in tutorial_cnn().named_children()]
+    assert names == ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "flatten", "fc1", "fc2"]
+
+
+def test_parameter_count_matches_torch():
+    model = tutorial_cnn()
+    by_hand = sum(p.numel() for p in model.parameters())
+    layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    from_shapes = sum(m.weight.numel() + m.bias.numel() for m in layers)
+    assert count_parameters(model) == by_hand == from_shapes
+
+
+def test_layer_outputs_follow_the_tutorial_shapes():
+    shapes = [tuple(out.shape) for _, _, out in layer_outputs(tutorial_cnn(), torch.randn(2, 3, 32, 32))]
+    assert shapes == [(2, 32, 32, 32), (2, 32, 16, 16), (2, 32, 16, 16), (2, 32, 8, 8), (2, 64, 8, 8),
+                      (2, 64, 4, 4), (2, 1024), (2, 64), (2, 10)]
+
+
+def test_template_and_tutorial_net_behave_as_written():
+    assert Template()(torch.tensor(1.0)).item() == 2.0
+    net = TutorialNet()
+    x = torch.randn(3, 3, 32, 32)
+    assert torch.equal(net(x), net.model1(x))

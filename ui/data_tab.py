@@ -1,0 +1,79 @@
+"""The Data tab: browse CIFAR-10 by split and class, and see where the dataset came from."""
+import gradio as gr
+import torch
+
+from nets.data import CIFAR10_CLASSES, SPLITS
+from ui import dataset
+from ui.i18n import t
+from ui.validate import as_choice, as_int
+from visual.charts import class_counts_figure
+from visual.images import enlarge, to_hwc
+
+ALL = "all"
+THUMB_SCALE = 4   # 32x32 images are shown at 128x128, nearest-neighbour, so pixels stay visible
+
+
+def browse_data(split: str, class_name: str, count: float, seed: float):
+    """A gallery of real images with their labels, and the images per class of both splits."""
+    data = dataset.require_data()
+    split = as_choice(split, "Split", SPLITS)
+    class_name = as_choice(class_name, "Class", (ALL, *data.classes))
+    count = as_int(count, "Number of images", 1, 64)
+    seed = as_int(seed, "Seed", 0, 2**31 - 1)
+    x, y = data.split(split)
+    pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
+    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:count]]
+    gallery = [(enlarge(to_hwc(x[i]), THUMB_SCALE), f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
+    counts = {s: data.class_counts(s) for s in SPLITS}
+    return gallery, class_counts_figure(data.classes, counts)
+
+
+def data_status():
+    """The loader's state as text, the class list once known, and whether to keep polling."""
+    loader = dataset.LOADER
+    status = loader.status
+    if loader.data is not None:
+        data = loader.data
+        lines = [f"**CIFAR-10 ready.** {status.message}"] + [f"- {n}" for n in data.notes]
+        if data.converted:
+            lines.append(f"- {data.converted} images were converted to 32x32 RGB.")
+        classes = [ALL, *data.classes]
+        return "\n".join(lines), gr.update(choices=classes), gr.Timer(active=False), gr.update(visible=False)
+    if status.state == "failed":
+        return (f"**CIFAR-10 could not be loaded.** {status.message}", gr.update(),
+                gr.Timer(active=False), gr.update(visible=True))
+    percent = f" ({status.fraction:.0%})" if status.fraction else ""
+    return f"**Loading CIFAR-10{percent}…** {status.message}", gr.update(), gr.Timer(active=True), gr.update(visible=False)
+
+
+def retry_load():
+    """Start loading again after a failure."""
+    dataset.LOADER.start()
+    return data_status()
+
+
+def build():
+    """The Data tab's components and events."""
+    with gr.Tab(t("data.tab"), id="data"):
+        status = gr.Markdown(t("data.status_starting"))
+        retry_button = gr.Button(t("data.retry"), visible=False, variant="primary")
+        with gr.Row():
+            split = gr.Radio(list(SPLITS), value="test", label=t("data.split"))
+            class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=ALL, label=t("data.class"))
+            count = gr.Slider(1, 64, value=32, step=1, label=t("data.count"))
+            seed = gr.Number(0, precision=0, minimum=0, label=t("data.seed"))
+            shuffle_button = gr.Button(t("data.shuffle"))
+        gallery = gr.Gallery(label=t("data.gallery"), columns=8, height="auto", format="png",
+                             object_fit="contain", allow_preview=True)
+        counts_plot = gr.Plot(label=t("data.counts"))
+        poll = gr.Timer(1.0, active=True)
+
+    status_outputs = [status, class_name, poll, retry_button]
+    browse_inputs = [split, class_name, count, seed]
+    poll.tick(data_status, None, status_outputs, show_progress="hidden", queue=False)
+    retry_button.click(retry_load, None, status_outputs, api_name="retry_data_load")
+    gr.on([split.change, class_name.change, count.release, seed.submit], browse_data,
+          browse_inputs, [gallery, counts_plot], api_name="browse_data")
+    shuffle_button.click(lambda s: int(s or 0) + 1, seed, seed, queue=False, api_visibility="private").then(
+        browse_data, browse_inputs, [gallery, counts_plot], api_visibility="private")
+    return status_outputs, browse_inputs, [gallery, counts_plot]

@@ -22,6 +22,9 @@ CIFAR10_ARCHIVE = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 CACHE_FORMAT = 1          # bump when the cache file's layout changes
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+# Per-channel mean and std of the training images, in 0..1 units (the usual CIFAR-10 values).
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
 SPLITS = ("train", "test")
 DECODE_BATCH = 2048        # images per decoding job
 
@@ -53,6 +56,18 @@ class Cifar10:
     def class_counts(self, name: str) -> list[int]:
         """Images per class in a split, in label order."""
         return torch.bincount(self.split(name)[1], minlength=len(self.classes)).tolist()
+
+
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images as floats in 0..1: what the tutorial's ToTensor() gives."""
+    return x.float().div_(255)
+
+
+def normalize(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images (B, 3, H, W) as the normalised floats LayerLab's trained models take."""
+    mean = torch.tensor(CIFAR_MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR_STD, device=x.device).view(1, 3, 1, 1)
+    return (to_unit(x) - mean) / std
 
 
 def default_cache_dir() -> Path:

@@ -1,5 +1,6 @@
 """The tutorial's networks: the nn.Module template and the CIFAR-10 CNN, with named layers."""
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -55,3 +56,13 @@ def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.M
         x = layer(x)
         outputs.append((name, layer, x))
     return outputs
+
+
+@dataclass
+class TrainedModel:
+    """A visitor's trained network, kept in their gr.State and shared by the tabs."""
+    model: nn.Sequential                 # on the CPU, eval mode, named layers; takes nets.data.normalize(x)
+    classes: tuple[str, ...]             # class names in label order
+    label: str                           # one line for the UI, e.g. "tutorial CNN, Adam, 5 epochs, 64.1%"
+    epoch_states: list[dict] = field(default_factory=list)  # state_dict (CPU) after each epoch, oldest first
+    metrics: dict = field(default_factory=dict)              # the last epoch's metric dict

@@ -15,16 +15,16 @@ CSS = """
 def build_demo() -> gr.Blocks:
     """The whole app: one tab per part of the tutorial."""
     with gr.Blocks(title="LayerLab") as demo:
-        gr.Markdown(t("app.title"), elem_id="app-title")
+        gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
         gr.Markdown(t("app.intro"))
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
         arch_state = gr.State(None)    # the builder's layer list (nets.builder); None = the tutorial's network
         with gr.Tabs():
-            data_outputs, _, _ = data_tab.build()
+            data_inputs, data_outputs = data_tab.build()
             # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:
             # explorer, training, network/builder/zoo.
-        demo.load(data_tab.data_status, None, data_outputs, show_progress="hidden", queue=False)
+        demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden")
     return demo
 
 

@@ -43,6 +43,14 @@ def test_data_view_refuses_bad_values_clearly(client, args, message):
     assert len(client.predict("test", "all", 2, 0, api_name="/browse_data")[0]) == 2  # still serving
 
 
+def error_of(client) -> str:
+    try:
+        client.predict("test", "all", 1, 0, api_name="/browse_data")
+    except Exception as e:
+        return str(e)
+    return ""
+
+
 def test_failed_download_keeps_the_app_running_and_says_what_to_do(tmp_path):
     env = dict(os.environ, LAYERLAB_CACHE=str(tmp_path / "cache"), LAYERLAB_TEST_LOG=str(tmp_path / "log"),
                LAYERLAB_CIFAR10_URL="http://127.0.0.1:9/cifar-10-python.tar.gz")  # nothing listens there
@@ -60,7 +68,11 @@ def test_failed_download_keeps_the_app_running_and_says_what_to_do(tmp_path):
             time.sleep(0.3)
         with pytest.raises(Exception, match=r"Could not download CIFAR-10.*--data PATH.*cifar-10-python.tar.gz"):
             client.predict("test", "all", 1, 0, api_name="/browse_data")
-        status = client.predict(api_name="/retry_data_load")[0]   # retry fails the same way, server stays up
-        assert "CIFAR-10" in status and proc.poll() is None
+        status = client.predict(api_name="/retry_data_load")[0]
+        assert "Retrying" in status
+        deadline = time.monotonic() + 30   # the retry fails the same way, and the server stays up
+        while time.monotonic() < deadline and "still loading" in error_of(client):
+            time.sleep(0.3)
+        assert "Could not download CIFAR-10" in error_of(client) and proc.poll() is None
     finally:
         stop_app(proc)

@@ -28,28 +28,32 @@ def browse_data(split: str, class_name: str, count: float, seed: float):
     return gallery, class_counts_figure(data.classes, counts)
 
 
-def data_status():
-    """The loader's state as text, the class list once known, and whether to keep polling."""
+def data_status(split="test", class_name=ALL, count=32, seed=0):
+    """The loader's state as text, the class list once known, whether to keep polling, and the
+    first gallery as soon as the data is there."""
     loader = dataset.LOADER
     status = loader.status
     if loader.data is not None:
         data = loader.data
         lines = [f"**CIFAR-10 ready.** {status.message}"] + [f"- {n}" for n in data.notes]
-        if data.converted:
-            lines.append(f"- {data.converted} images were converted to 32x32 RGB.")
-        classes = [ALL, *data.classes]
-        return "\n".join(lines), gr.update(choices=classes), gr.Timer(active=False), gr.update(visible=False)
+        if class_name not in data.classes:
+            class_name = ALL
+        gallery, counts = browse_data(split, class_name, count, seed)
+        return ("\n".join(lines), gr.update(choices=[ALL, *data.classes], value=class_name),
+                gr.Timer(active=False), gr.update(visible=False), gallery, counts)
     if status.state == "failed":
         return (f"**CIFAR-10 could not be loaded.** {status.message}", gr.update(),
-                gr.Timer(active=False), gr.update(visible=True))
+                gr.Timer(active=False), gr.update(visible=True), gr.update(), gr.update())
     percent = f" ({status.fraction:.0%})" if status.fraction else ""
-    return f"**Loading CIFAR-10{percent}…** {status.message}", gr.update(), gr.Timer(active=True), gr.update(visible=False)
+    return (f"**Loading CIFAR-10{percent}…** {status.message}", gr.update(), gr.Timer(active=True),
+            gr.update(visible=False), gr.update(), gr.update())
 
 
 def retry_load():
-    """Start loading again after a failure."""
+    """Start loading again after a failure; the status timer takes it from there."""
     dataset.LOADER.start()
-    return data_status()
+    status = dataset.LOADER.status
+    return f"**Retrying…** {status.message}", gr.Timer(active=True), gr.update(visible=False)
 
 
 def build():
@@ -68,12 +72,12 @@ def build():
         counts_plot = gr.Plot(label=t("data.counts"))
         poll = gr.Timer(1.0, active=True)
 
-    status_outputs = [status, class_name, poll, retry_button]
     browse_inputs = [split, class_name, count, seed]
-    poll.tick(data_status, None, status_outputs, show_progress="hidden", queue=False)
-    retry_button.click(retry_load, None, status_outputs, api_name="retry_data_load")
+    status_outputs = [status, class_name, poll, retry_button, gallery, counts_plot]
+    poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
+    retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_data,
           browse_inputs, [gallery, counts_plot], api_name="browse_data")
     shuffle_button.click(lambda s: int(s or 0) + 1, seed, seed, queue=False, api_visibility="private").then(
         browse_data, browse_inputs, [gallery, counts_plot], api_visibility="private")
-    return status_outputs, browse_inputs, [gallery, counts_plot]
+    return browse_inputs, status_outputs

@@ -18,6 +18,7 @@ def load_tables() -> dict[str, dict[str, str]]:
 
 
 TRANSLATIONS = load_tables()
+TRANSLATIONS["zh"] = TRANSLATIONS["zh-CN"]   # browsers that only say "zh" get Simplified Chinese too
 I18N = gr.I18n(**TRANSLATIONS)
 
 

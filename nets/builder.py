@@ -1,0 +1,262 @@
+"""The learner's own Sequential: a list of layer dicts, shape-checked layer by layer, with one-click fixes."""
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from nets.layers import LAYER_TYPES, SpecError, format_args, layer_names, make_layer, normalize_layer
+
+INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
+NUM_CLASSES = 10
+MAX_LAYERS = 64
+MAX_LINEAR_PARAMS = 50_000_000
+MAX_PARAMS = 100_000_000
+MAX_ACTIVATION = 1 << 22         # values one layer may output per image (16 MB of float32)
+MAX_MACS = 2_000_000_000         # multiply-adds per image, so one image runs well under a second on a CPU
+LIMITS_TEXT = (f"at most {MAX_LAYERS} layers; channels ≤ 1,024; kernel_size and stride ≤ 32, padding ≤ 16; "
+               f"a Linear ≤ {MAX_LINEAR_PARAMS:,} parameters; the network ≤ {MAX_PARAMS:,} parameters "
+               f"and ≤ {MAX_MACS:,} multiply-adds per image; a layer's output ≤ {MAX_ACTIVATION:,} values")
+
+
+def tutorial_spec() -> list[dict]:
+    """The tutorial's CIFAR-10 network (nets.models.tutorial_cnn) as a layer list."""
+    return [
+        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Flatten"},
+        {"type": "Linear", "in_features": 1024, "out_features": 64},
+        {"type": "Linear", "in_features": 64, "out_features": NUM_CLASSES},
+    ]
+
+
+def layer_params(d: dict) -> int:
+    """Trainable parameters of a normalised layer, computed without building it."""
+    kind = d["type"]
+    if kind == "Conv2d":
+        return d["out_channels"] * (d["in_channels"] * d["kernel_size"] ** 2 + 1)
+    if kind == "Linear":
+        return d["out_features"] * (d["in_features"] + 1)
+    if kind == "BatchNorm2d":
+        return 2 * d["num_features"]
+    return 0
+
+
+def layer_macs(d: dict, out_shape: tuple) -> int:
+    """Multiply-adds of one layer for one image (convolutions and Linear layers; the rest are cheap)."""
+    if d["type"] == "Conv2d":
+        return _numel(out_shape) * d["in_channels"] * d["kernel_size"] ** 2
+    if d["type"] == "Linear":
+        return _numel(out_shape) * d["in_features"]
+    return 0
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def normalize_spec(spec) -> list[dict]:
+    """The layer list checked (types, arguments, limits that need no shapes) with defaults filled in."""
+    if spec is None:
+        return tutorial_spec()
+    if not isinstance(spec, (list, tuple)):
+        raise SpecError(f"The network must be a list of layers, got {type(spec).__name__}.")
+    if not spec:
+        raise SpecError("The network is empty: add at least one layer (start from the tutorial's network).")
+    if len(spec) > MAX_LAYERS:
+        raise SpecError(f"The network has {len(spec)} layers; the limit is {MAX_LAYERS}.")
+    layers = [normalize_layer(d, i) for i, d in enumerate(spec)]
+    names = [d["name"] for d in layers if "name" in d]
+    for i, d in enumerate(layers):
+        if "name" in d and names.count(d["name"]) > 1:
+            raise SpecError(f"Layer {i + 1}: the name {d['name']!r} is used twice; names must be unique.", i)
+        if d["type"] == "Linear" and layer_params(d) > MAX_LINEAR_PARAMS:
+            raise SpecError(f"Layer {i + 1}: Linear({format_args(d)}) would have {layer_params(d):,} parameters; "
+                            f"the limit for one Linear is {MAX_LINEAR_PARAMS:,}.", i)
+    total = sum(layer_params(d) for d in layers)
+    if total > MAX_PARAMS:
+        raise SpecError(f"The network would have {total:,} parameters; the limit is {MAX_PARAMS:,}.")
+    return layers
+
+
+@dataclass
+class Fix:
+    """A one-click repair: what it does, in words, and the repaired layer list."""
+    label: str
+    spec: list[dict]
+
+
+@dataclass
+class LayerCheck:
+    """One layer as the check saw it."""
+    index: int
+    name: str
+    type: str
+    args: str                        # its arguments as PyTorch code
+    in_shape: tuple
+    out_shape: tuple | None          # None where the layer failed or was not reached
+    params: int
+    macs: int = 0
+
+
+@dataclass
+class CheckResult:
+    """The outcome of running one image through the layer list, layer by layer."""
+    layers: list[LayerCheck] = field(default_factory=list)
+    error: str | None = None         # the learner-facing sentence
+    error_index: int | None = None   # the offending layer (None: the list as a whole)
+    torch_error: str | None = None   # torch's own message, where torch raised one
+    fix: Fix | None = None
+    warnings: list[str] = field(default_factory=list)
+    spec: list[dict] = field(default_factory=list)   # the normalised layer list
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def params(self) -> int:
+        return sum(c.params for c in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(c.macs for c in self.layers)
+
+
+def _torch_message(d: dict, shape: tuple, meta_error: Exception) -> str:
+    """The error torch itself gives on the CPU for this layer and input (meta tensors word some differently)."""
+    try:
+        make_layer(d).eval()(torch.zeros(shape))
+    except Exception as e:  # noqa: BLE001 - any torch error is what we want to show
+        return str(e).strip()
+    return str(meta_error).strip()
+
+
+def check_spec(spec) -> CheckResult:
+    """Run one (1, 3, 32, 32) image through the layers on the meta device, stopping at the first failure."""
+    result = CheckResult()
+    try:
+        layers = normalize_spec(spec)
+    except SpecError as e:
+        result.error, result.error_index = str(e), e.index
+        return result
+    result.spec = layers
+    shape = INPUT_SHAPE
+    x = torch.empty(shape, device="meta")
+    for i, (d, name) in enumerate(zip(layers, layer_names(layers))):
+        check = LayerCheck(i, name, d["type"], format_args(d), shape, None, layer_params(d))
+        result.layers.append(check)
+        if d["type"] == "Linear" and len(shape) > 2:
+            result.warnings.append(f"{name}: Linear acts only on the last dimension of {shape}; "
+                                   f"add Flatten before it to use every value of the image.")
+        with torch.device("meta"):
+            layer = make_layer(d).eval()
+        try:
+            x = layer(x)
+        except Exception as e:  # noqa: BLE001 - torch raises RuntimeError, ValueError or IndexError here
+            result.torch_error = _torch_message(d, shape, e)
+            result.error_index = i
+            result.error, result.fix = explain_failure(layers, i, shape, result.torch_error)
+            return result
+        shape = tuple(x.shape)
+        check.out_shape, check.macs = shape, layer_macs(d, shape)
+        if _numel(shape) > MAX_ACTIVATION:
+            result.error_index = i
+            result.error = (f"{name} outputs {shape} = {_numel(shape):,} values per image; "
+                            f"the limit is {MAX_ACTIVATION:,}. Use fewer channels or pool earlier.")
+            return result
+    if result.macs > MAX_MACS:
+        result.error = (f"The network needs {result.macs:,} multiply-adds per image; the limit is {MAX_MACS:,}. "
+                        f"Use fewer channels or pool earlier.")
+        return result
+    if shape != (1, NUM_CLASSES):
+        result.error, result.fix = explain_ending(layers, shape)
+        result.error_index = len(layers) - 1
+    return result
+
+
+def _with(layers: list[dict], i: int, **changes) -> list[dict]:
+    return [dict(d, **changes) if j == i else dict(d) for j, d in enumerate(layers)]
+
+
+def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) -> tuple[str, Fix | None]:
+    """Why layer i cannot take an input of this shape, and the change that would make it fit."""
+    d, name = layers[i], layer_names(layers)[i]
+    kind, call = d["type"], f"{d['type']}({format_args(d)})"
+    head = f"{name} = {call} cannot take an input of shape {shape}"
+    if kind == "Linear" and len(shape) == 2:
+        n = shape[1]
+        return (f"{head}: in_features is {d['in_features']} but each image arrives as {n} numbers.",
+                Fix(f"Set {name}.in_features = {n}", _with(layers, i, in_features=n)))
+    if kind == "Linear":
+        n = _numel(shape[1:])
+        fixed = _with(layers, i, in_features=n)
+        fixed.insert(i, {"type": "Flatten"})
+        return (f"{head}: a Linear layer multiplies the last dimension ({shape[-1]}) by its weights; "
+                f"flatten the {shape[1:]} maps into {n} numbers first.",
+                Fix(f"Insert Flatten before {name} and set in_features = {n}", fixed))
+    if kind in ("Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d") and len(shape) != 4:
+        return (f"{head}: {kind} needs images of shape (batch, channels, height, width), but the maps were "
+                f"already flattened. Move it before Flatten.", None)
+    field_name = {"Conv2d": "in_channels", "BatchNorm2d": "num_features"}.get(kind)
+    if field_name and d[field_name] != shape[1]:
+        c = shape[1]
+        return (f"{head}: {field_name} is {d[field_name]} but the input has {c} channels.",
+                Fix(f"Set {name}.{field_name} = {c}", _with(layers, i, **{field_name: c})))
+    if kind in ("MaxPool2d", "AvgPool2d") and 2 * d["padding"] > d["kernel_size"]:
+        half = d["kernel_size"] // 2
+        return (f"{head}: a pool's padding may be at most half its kernel_size.",
+                Fix(f"Set {name}.padding = {half}", _with(layers, i, padding=half)))
+    if "kernel_size" in d:
+        room = min(shape[2], shape[3]) + 2 * d["padding"]
+        too_big = f"{head}: the {shape[2]}x{shape[3]} maps (padded by {d['padding']}) are smaller than the kernel."
+        if room >= 2 and d["kernel_size"] > room:
+            return too_big, Fix(f"Set {name}.kernel_size = {room}", _with(layers, i, kernel_size=room))
+        fixed = [dict(x) for j, x in enumerate(layers) if j != i]
+        return too_big, Fix(f"Remove {name}", fixed) if fixed else None
+    return f"{head}: {torch_error}", None
+
+
+def explain_ending(layers: list[dict], shape: tuple) -> tuple[str, Fix]:
+    """The last layer must give one score per class: (1, 10) for CIFAR-10."""
+    last = len(layers) - 1
+    message = (f"The network ends with shape {shape}; CrossEntropyLoss needs ({shape[0]}, {NUM_CLASSES}), "
+               f"one score per CIFAR-10 class.")
+    if len(shape) == 2 and layers[last]["type"] == "Linear":
+        return message, Fix(f"Set {layer_names(layers)[last]}.out_features = {NUM_CLASSES}",
+                            _with(layers, last, out_features=NUM_CLASSES))
+    n = _numel(shape[1:])
+    tail = ([] if len(shape) == 2 else [{"type": "Flatten"}]) + [
+        {"type": "Linear", "in_features": n, "out_features": NUM_CLASSES}]
+    what = "Linear" if len(shape) == 2 else "Flatten and Linear"
+    return message, Fix(f"Append {what}({n}, {NUM_CLASSES})", [dict(d) for d in layers] + tail)
+
+
+def build_model(spec=None) -> nn.Sequential:
+    """The layer list as an nn.Sequential with named layers; None builds the tutorial's network."""
+    result = check_spec(spec)
+    if not result.ok:
+        raise SpecError(result.error, result.error_index)
+    names = layer_names(result.spec)
+    return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, result.spec)))
+
+
+def default_layer(kind: str, shape: tuple | None) -> dict:
+    """A new layer of this kind whose arguments fit an input of this shape (None: not known)."""
+    if kind not in LAYER_TYPES:
+        raise SpecError(f"Unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.")
+    channels = shape[1] if shape and len(shape) == 4 else 32
+    features = _numel(shape[1:]) if shape else 64
+    return {
+        "Conv2d": {"type": kind, "in_channels": channels, "out_channels": channels, "kernel_size": 3, "padding": 1},
+        "MaxPool2d": {"type": kind, "kernel_size": 2}, "AvgPool2d": {"type": kind, "kernel_size": 2},
+        "Linear": {"type": kind, "in_features": min(features, 1 << 20), "out_features": NUM_CLASSES},
+        "BatchNorm2d": {"type": kind, "num_features": channels}, "Dropout": {"type": kind, "p": 0.5},
+    }.get(kind, {"type": kind})

@@ -1,0 +1,207 @@
+"""The layers a learner may put in a Sequential: their parameters, limits, and how they read as code."""
+import ast
+import keyword
+import re
+from dataclasses import dataclass
+
+from torch import nn
+
+REQUIRED = object()      # marks a parameter without a default
+MAX_CHANNELS = 1024      # Conv2d in/out channels, BatchNorm2d features
+MAX_FEATURES = 1 << 20   # Linear in/out features: 1024 channels x 32 x 32 flattened
+MAX_KERNEL = 32          # kernel_size and stride of convolutions and pools
+MAX_PADDING = 16
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+
+
+class SpecError(ValueError):
+    """A layer list that cannot be built; index says which layer (None: the list as a whole)."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor argument: its kind ('int', 'float', 'bool', 'int?' = int or None) and bounds."""
+    name: str
+    kind: str
+    default: object = REQUIRED
+    low: float = 0
+    high: float = 0
+
+
+@dataclass(frozen=True)
+class LayerType:
+    """A torch.nn layer the builder offers, with the arguments it accepts."""
+    cls: type
+    params: tuple[Param, ...] = ()
+    positional: int = 0      # how many leading arguments the code writes without keywords
+    prefix: str = "layer"    # automatic names: conv1, pool1, fc1, ...
+
+
+def _pool_params():
+    return (Param("kernel_size", "int", REQUIRED, 1, MAX_KERNEL), Param("stride", "int?", None, 1, MAX_KERNEL),
+            Param("padding", "int", 0, 0, MAX_PADDING), Param("ceil_mode", "bool", False))
+
+
+LAYER_TYPES = {
+    "Conv2d": LayerType(nn.Conv2d, (
+        Param("in_channels", "int", REQUIRED, 1, MAX_CHANNELS), Param("out_channels", "int", REQUIRED, 1, MAX_CHANNELS),
+        Param("kernel_size", "int", REQUIRED, 1, MAX_KERNEL), Param("stride", "int", 1, 1, MAX_KERNEL),
+        Param("padding", "int", 0, 0, MAX_PADDING)), positional=2, prefix="conv"),
+    "MaxPool2d": LayerType(nn.MaxPool2d, _pool_params(), positional=1, prefix="pool"),
+    "AvgPool2d": LayerType(nn.AvgPool2d, _pool_params(), positional=1, prefix="pool"),
+    "ReLU": LayerType(nn.ReLU, prefix="relu"),
+    "LeakyReLU": LayerType(nn.LeakyReLU, (Param("negative_slope", "float", 0.01, 0.0, 1.0),),
+                           positional=1, prefix="leaky"),
+    "Sigmoid": LayerType(nn.Sigmoid, prefix="sigmoid"),
+    "Tanh": LayerType(nn.Tanh, prefix="tanh"),
+    "GELU": LayerType(nn.GELU, prefix="gelu"),
+    "Flatten": LayerType(nn.Flatten, prefix="flatten"),
+    "Linear": LayerType(nn.Linear, (
+        Param("in_features", "int", REQUIRED, 1, MAX_FEATURES),
+        Param("out_features", "int", REQUIRED, 1, MAX_FEATURES)), positional=2, prefix="fc"),
+    "Dropout": LayerType(nn.Dropout, (Param("p", "float", 0.5, 0.0, 0.99),), positional=1, prefix="dropout"),
+    "BatchNorm2d": LayerType(nn.BatchNorm2d, (Param("num_features", "int", REQUIRED, 1, MAX_CHANNELS),),
+                             positional=1, prefix="bn"),
+}
+
+
+def _where(index, name) -> str:
+    return f"Layer {index + 1}" + (f" ({name})" if name else "")
+
+
+def _value(p: Param, value, where: str, index: int):
+    """value converted to p's kind, or a SpecError saying what was expected."""
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise SpecError(f"{where}: {p.name} must be True or False, got {value!r}.", index)
+    if p.kind == "int?" and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(f"{where}: {p.name} must be a number, got {value!r}.", index)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SpecError(f"{where}: {p.name} must be a finite number, got {value!r}.", index)
+    if p.kind in ("int", "int?"):
+        if value != int(value):
+            raise SpecError(f"{where}: {p.name} must be a whole number, got {value!r}.", index)
+        value = int(value)
+    if not p.low <= value <= p.high:
+        raise SpecError(f"{where}: {p.name} must be between {p.low:,} and {p.high:,}, got {value:,}.", index)
+    return value
+
+
+def normalize_layer(layer, index: int = 0) -> dict:
+    """One layer dict checked and completed: {"type", every parameter, and "name" if one was given}."""
+    if not isinstance(layer, dict):
+        raise SpecError(f"Layer {index + 1} must be a dict like {{'type': 'ReLU'}}, got {type(layer).__name__}.",
+                        index)
+    name = layer.get("name")
+    where = _where(index, name if isinstance(name, str) else None)
+    kind = layer.get("type")
+    if kind not in LAYER_TYPES:
+        raise SpecError(f"{where}: unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.",
+                        index)
+    spec = LAYER_TYPES[kind]
+    known = {p.name for p in spec.params}
+    extra = sorted(set(layer) - known - {"type", "name"})
+    if extra:
+        takes = ", ".join(p.name for p in spec.params) or "no arguments"
+        raise SpecError(f"{where}: {kind} has no argument {extra[0]!r}; it takes {takes}.", index)
+    out = {"type": kind}
+    if name is not None:
+        out["name"] = check_name(name, where, index)
+    for p in spec.params:
+        if p.name in layer:
+            out[p.name] = _value(p, layer[p.name], where, index)
+        elif p.default is REQUIRED:
+            raise SpecError(f"{where}: {kind} needs {p.name}.", index)
+        else:
+            out[p.name] = p.default
+    return out
+
+
+def check_name(name, where: str, index: int) -> str:
+    """A layer name usable as a Python attribute and a state_dict key."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or keyword.iskeyword(name):
+        raise SpecError(f"{where}: a name must be a Python identifier of at most 32 characters "
+                        f"(letters, digits, _), got {name!r}.", index)
+    if hasattr(nn.Sequential(), name):
+        raise SpecError(f"{where}: {name!r} is already an attribute of nn.Module; choose another name.", index)
+    return name
+
+
+def layer_names(spec: list[dict]) -> list[str]:
+    """Each layer's name: the one given, else conv1, pool1, ..., flatten, fc1 like nets.models.tutorial_cnn."""
+    taken = {d["name"] for d in spec if d.get("name")}
+    counts, names = {}, []
+    for d in spec:
+        if d.get("name"):
+            names.append(d["name"])
+            continue
+        prefix = LAYER_TYPES[d["type"]].prefix
+        while True:
+            counts[prefix] = counts.get(prefix, 0) + 1
+            n = counts[prefix]
+            name = prefix if prefix == "flatten" and n == 1 else f"{prefix}{n}"
+            if name not in taken:
+                break
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def make_layer(d: dict) -> nn.Module:
+    """The torch layer for a normalised layer dict."""
+    args = {k: v for k, v in d.items() if k not in ("type", "name")}
+    return LAYER_TYPES[d["type"]].cls(**args)
+
+
+def format_args(d: dict) -> str:
+    """A normalised layer's arguments as PyTorch code: '3, 32, kernel_size=5, padding=2'."""
+    spec = LAYER_TYPES[d["type"]]
+    parts = []
+    for i, p in enumerate(spec.params):
+        value = d[p.name]
+        if i < spec.positional:
+            parts.append(repr(value))
+        elif p.default is REQUIRED or value != p.default:
+            parts.append(f"{p.name}={value!r}")
+    return ", ".join(parts)
+
+
+def layer_code(d: dict) -> str:
+    """'nn.Conv2d(3, 32, kernel_size=5, padding=2)'."""
+    return f"nn.{d['type']}({format_args(d)})"
+
+
+def parse_args(kind: str, text: str, index: int = 0) -> dict:
+    """'3, 32, kernel_size=5' for kind as a layer dict; only literal numbers and True/False are read."""
+    where = _where(index, None)
+    if kind not in LAYER_TYPES:
+        raise SpecError(f"{where}: unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.",
+                        index)
+    text = (text or "").strip()
+    if len(text) > 200:
+        raise SpecError(f"{where}: the arguments are too long ({len(text)} characters).", index)
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        values = [ast.literal_eval(a) for a in call.args]
+        named = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+        if len(named) != len(call.keywords):
+            raise ValueError
+    except (SyntaxError, ValueError, TypeError):
+        raise SpecError(f"{where}: cannot read the arguments {text!r}; write them as in PyTorch, "
+                        f"e.g. '3, 32, kernel_size=5, padding=2'.", index) from None
+    params = LAYER_TYPES[kind].params
+    if len(values) > len(params):
+        raise SpecError(f"{where}: {kind} takes at most {len(params)} arguments, got {len(values)}.", index)
+    layer = {"type": kind, **{p.name: v for p, v in zip(params, values)}}
+    for key, value in named.items():
+        if key in layer:
+            raise SpecError(f"{where}: {key} is given twice.", index)
+        layer[key] = value
+    return normalize_layer(layer, index)

@@ -1,0 +1,126 @@
+"""Hostile input for every API endpoint: out-of-range numbers, wrong types, missing fields, huge and
+malformed files, a pickle that would run code. Shared by tests/test_hostile_api.py and benchmarks/."""
+import io
+import json
+import os
+import pickle
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from gradio_client import handle_file
+from PIL import Image
+
+# What Gradio answers when a handler raised something other than gr.Error: not a message for a learner.
+GENERIC_ERROR = "has not enabled verbose error reporting"
+FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio", "Model3D"}
+CALL_TIMEOUT_S = 60
+
+
+class Payload:
+    """Unpickling this would create the file named by PROOF_ENV (to prove it never happens)."""
+    def __reduce__(self):
+        return (os.system, (f"touch {os.environ.get('LAYERLAB_PICKLE_PROOF', '/tmp/layerlab-pwned')}",))
+
+
+def hostile_files(folder: Path) -> dict[str, Path]:
+    """Malformed, huge and dangerous files to upload."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(png, "PNG")
+    files["truncated.png"] = png.getvalue()[: len(png.getvalue()) // 2]
+    files["text.png"] = b"this is not an image"
+    files["empty.png"] = b""
+    huge = io.BytesIO()
+    Image.new("L", (10000, 10000)).save(huge, "PNG")       # 100 megapixels, ~100 KB compressed
+    files["huge.png"] = huge.getvalue()
+    files["code.pt"] = pickle.dumps({"state_dict": Payload()})
+    files["code.pth"] = files["code.pt"]
+    files["random.safetensors"] = os.urandom(4096)
+    files["bomb.bin"] = zlib.compress(b"\0" * 1) + os.urandom(1 << 20)
+    paths = {}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        paths[name] = folder / name
+    return paths
+
+
+def hostile_values(param: dict, files: dict[str, Path]) -> list:
+    """Values that the UI's widgets could never send for this parameter."""
+    component = param.get("component", "")
+    kind = param.get("type", {}).get("type")
+    if component in FILE_COMPONENTS:
+        return [handle_file(str(p)) for p in files.values()] + ["not a file", 42]
+    if kind in ("number", "integer"):
+        return [-1e12, 1e12, -1, "abc", None, [1, 2]]
+    if kind == "boolean":
+        return ["yes", 7, None]
+    if kind == "string":
+        return ["\u2603" * 5000, 12345, None, "../../etc/passwd"]
+    return [None, "garbage", 3.5, {"a": 1}]
+
+
+@dataclass
+class Outcome:
+    endpoint: str
+    case: str
+    ok: bool            # completed with a result or a clear gr.Error
+    detail: str
+
+
+def base_args(params: list[dict]) -> list:
+    """Each parameter's default (or the example Gradio documents for it)."""
+    return [p["parameter_default"] if p.get("parameter_has_default") else p.get("example_input")
+            for p in params]
+
+
+def call(client, api_name: str, args: list) -> tuple[bool, str]:
+    """One call: (True, result-or-message) if it finished cleanly or with a clear error."""
+    job = client.submit(*args, api_name=api_name)
+    try:
+        job.result(timeout=CALL_TIMEOUT_S)
+        return True, "accepted"
+    except TimeoutError:
+        job.cancel()
+        return True, "still running (a valid long job); cancelled"
+    except Exception as e:
+        message = str(e)
+        return GENERIC_ERROR not in message and bool(message.strip()), message[:160]
+
+
+def missing_fields(url: str, api_name: str) -> tuple[bool, str]:
+    """POST the endpoint with no data at all, bypassing the client."""
+    request = urllib.request.Request(f"{url}gradio_api/call{api_name}", data=json.dumps({"data": []}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        event_id = json.loads(urllib.request.urlopen(request, timeout=10).read())["event_id"]
+        stream = urllib.request.urlopen(f"{url}gradio_api/call{api_name}/{event_id}", timeout=CALL_TIMEOUT_S)
+        body = stream.read(20000).decode(errors="replace")
+    except OSError as e:
+        return "422" in str(e) or "400" in str(e), str(e)[:160]
+    return "event: error" in body or "event: complete" in body, body[-160:]
+
+
+def attack(client, url: str, files: dict[str, Path], health, values_per_param: int | None = None,
+           skip=()) -> list[Outcome]:
+    """Every endpoint, one hostile value per call, then a health check after each endpoint."""
+    outcomes = []
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for api_name, spec in api.items():
+        if api_name in skip:
+            continue
+        params = spec["parameters"]
+        for i, param in enumerate(params):
+            for value in hostile_values(param, files)[:values_per_param]:
+                args = base_args(params)
+                args[i] = value
+                ok, detail = call(client, api_name, args)
+                outcomes.append(Outcome(api_name, f"{param['parameter_name']}={str(value)[:40]!r}", ok, detail))
+        if params:
+            ok, detail = missing_fields(url, api_name)
+            outcomes.append(Outcome(api_name, "no fields", ok, detail))
+        outcomes.append(Outcome(api_name, "health check after", health(), "server answers"))
+    return outcomes

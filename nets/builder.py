@@ -65,7 +65,7 @@ def _numel(shape) -> int:
 def normalize_spec(spec) -> list[dict]:
     """The layer list checked (types, arguments, limits that need no shapes) with defaults filled in."""
     if spec is None:
-        return tutorial_spec()
+        spec = tutorial_spec()
     if not isinstance(spec, (list, tuple)):
         raise SpecError(f"The network must be a list of layers, got {type(spec).__name__}.")
     if not spec:
@@ -205,22 +205,25 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
     if kind in ("Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d") and len(shape) != 4:
         return (f"{head}: {kind} needs images of shape (batch, channels, height, width), but the maps were "
                 f"already flattened. Move it before Flatten.", None)
+    reasons, changes = [], {}
     field_name = {"Conv2d": "in_channels", "BatchNorm2d": "num_features"}.get(kind)
     if field_name and d[field_name] != shape[1]:
-        c = shape[1]
-        return (f"{head}: {field_name} is {d[field_name]} but the input has {c} channels.",
-                Fix(f"Set {name}.{field_name} = {c}", _with(layers, i, **{field_name: c})))
+        reasons.append(f"{field_name} is {d[field_name]} but the input has {shape[1]} channels")
+        changes[field_name] = shape[1]
     if kind in ("MaxPool2d", "AvgPool2d") and 2 * d["padding"] > d["kernel_size"]:
-        half = d["kernel_size"] // 2
-        return (f"{head}: a pool's padding may be at most half its kernel_size.",
-                Fix(f"Set {name}.padding = {half}", _with(layers, i, padding=half)))
+        reasons.append("a pool's padding may be at most half its kernel_size")
+        changes["padding"] = d["kernel_size"] // 2
     if "kernel_size" in d:
-        room = min(shape[2], shape[3]) + 2 * d["padding"]
-        too_big = f"{head}: the {shape[2]}x{shape[3]} maps (padded by {d['padding']}) are smaller than the kernel."
-        if room >= 2 and d["kernel_size"] > room:
-            return too_big, Fix(f"Set {name}.kernel_size = {room}", _with(layers, i, kernel_size=room))
-        fixed = [dict(x) for j, x in enumerate(layers) if j != i]
-        return too_big, Fix(f"Remove {name}", fixed) if fixed else None
+        room = min(shape[2], shape[3]) + 2 * changes.get("padding", d["padding"])
+        if d["kernel_size"] > room:
+            reasons.append(f"the {shape[2]}x{shape[3]} maps (padded by {d['padding']}) are smaller than the kernel")
+            if room < 2:
+                rest = [dict(x) for j, x in enumerate(layers) if j != i]
+                return f"{head}: {'; '.join(reasons)}.", Fix(f"Remove {name}", rest) if rest else None
+            changes["kernel_size"] = room
+    if changes:
+        label = "Set " + ", ".join(f"{name}.{k} = {v}" for k, v in changes.items())
+        return f"{head}: {'; '.join(reasons)}.", Fix(label, _with(layers, i, **changes))
     return f"{head}: {torch_error}", None
 
 

@@ -9,13 +9,22 @@ from ui.i18n import I18N, t
 
 CSS = """
 .gallery-item img { image-rendering: pixelated; }
+#language-button { max-width: 12em; margin-left: auto; }
 """
+# Gradio's own language switch lives in its Settings panel; this header button opens it.
+OPEN_LANGUAGE_SETTINGS = """() => {
+  const links = [...document.querySelectorAll("footer button, footer a")];
+  const settings = links.find(e => /Settings|设置|設定/.test(e.textContent));
+  if (settings) settings.click();
+}"""
 
 
 def build_demo() -> gr.Blocks:
     """The whole app: one tab per part of the tutorial."""
     with gr.Blocks(title="LayerLab") as demo:
-        gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
+        with gr.Row(equal_height=True):
+            gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
+            language_button = gr.Button("English / 中文", size="sm", elem_id="language-button")
         gr.Markdown(t("app.intro"))
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
@@ -24,6 +33,7 @@ def build_demo() -> gr.Blocks:
             data_inputs, data_outputs = data_tab.build()
             # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:
             # explorer, training, network/builder/zoo.
+        language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden")
     return demo
 

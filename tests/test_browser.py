@@ -1,0 +1,80 @@
+"""The app in real Chromium (Debian's /usr/bin/chromium) driven by Playwright, as a visitor uses it."""
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
+                    ".ci/run does this.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where tab screenshots go: $LAYERLAB_SCREENSHOTS, else a temporary folder."""
+    folder = Path(os.environ.get("LAYERLAB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def page(browser, client, app_url):
+    """A fresh page on the running app (client makes sure the dataset is loaded), recording errors."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.goto(app_url)
+    page.get_by_role("tab", name="Data").wait_for()
+    yield page
+    context.close()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+
+
+def test_data_tab_shows_labelled_cifar_images(page, screenshots):
+    page.get_by_text("CIFAR-10 ready").wait_for(timeout=30_000)
+    thumbnails = page.locator("[data-testid='gallery'] img, .gallery-item img, button.thumbnail-item img")
+    thumbnails.first.wait_for(timeout=30_000)
+    assert thumbnails.count() >= 32
+    page.get_by_label("Class").click()
+    page.get_by_role("option", name="ship").click()
+    page.get_by_text("ship").first.wait_for()
+    page.screenshot(path=screenshots / "data.png", full_page=True)
+    assert page.errors == []
+
+
+def test_language_switch_shows_chinese(page):
+    page.locator("#language-button").click()
+    language = page.get_by_label("Language", exact=True)
+    language.click()
+    page.get_by_role("option", name="简体中文").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="数据集").wait_for(timeout=10_000)
+    assert page.get_by_text("看懂卷积神经网络").count() >= 1
+    assert page.errors == []
+
+
+def test_chinese_browser_gets_chinese_at_once(browser, client, app_url):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="数据集").wait_for(timeout=20_000)
+    context.close()

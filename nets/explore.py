@@ -1,0 +1,214 @@
+"""The layer the explorer shows: its settings, the checks behind impossible ones, and the real torch layer."""
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from nets.data import normalize, to_unit
+from nets.kernel_presets import PRESETS, parse_grid, per_channel_weight, preset_kernel
+
+CONVS = ("Conv2d",)
+POOLS = ("MaxPool2d", "AvgPool2d")
+ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU")
+KINDS = (*CONVS, *POOLS, *ACTIVATIONS, "Linear", "Sequential")
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+WEIGHTS = ("default", "preset", "grid", "trained")
+SCALES = ("unit", "normalize")        # ToTensor()'s 0..1, or Normalize(CIFAR_MEAN, CIFAR_STD)
+MAX_LINEAR_WEIGHTS = 8_000_000        # a Linear over a 512x512 upload would hold hundreds of MB
+
+
+class LayerError(ValueError):
+    """An impossible layer setting; the message names the constraint and the way out."""
+
+
+@dataclass
+class LayerConfig:
+    """Everything that defines the explored layer; the UI, the code generator and the tests build this."""
+    kind: str = "Conv2d"          # one of KINDS
+    out_channels: int = 6         # Conv2d: feature maps it makes (the tutorial's first example uses 6)
+    kernel_size: int = 3          # Conv2d and pooling: the window is kernel_size x kernel_size
+    stride: int = 1               # Conv2d and pooling: pixels the window moves per step
+    padding: int = 1              # Conv2d and pooling: pixels added on every side
+    padding_mode: str = "zeros"   # Conv2d: what the added pixels hold
+    dilation: int = 1             # Conv2d and MaxPool2d: gap between the window's taps
+    bias: bool = True             # Conv2d and Linear: add a learned constant per output
+    weights: str = "default"      # Conv2d: seeded default init, an image preset, the grid, or trained conv1
+    preset: str = "sobel x"       # Conv2d with weights="preset": one of nets.kernel_presets.PRESETS
+    grid: object = None           # Conv2d with weights="grid": k x k numbers typed by the learner
+    seed: int = 0                 # seeds PyTorch's default init, so the same view gives the same weights
+    ceil_mode: bool = False       # pooling: round the output size up instead of down
+    negative_slope: float = 0.01  # LeakyReLU: slope for negative inputs
+    approximate: str = "none"     # GELU: exact ("none") or the "tanh" approximation
+    out_features: int = 10        # Linear: outputs per image
+    scale: str = "unit"           # how uint8 images become floats: one of SCALES
+
+
+def out_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
+    """Output length along one axis: floor((n + 2p - d(k-1) - 1)/s) + 1, as torch computes it."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1   # the last window would start in the right padding: torch drops it
+    return out
+
+
+def formula_lines(cfg: LayerConfig, h: int, w: int) -> list[str]:
+    """The output-size formula with the learner's numbers, one line per axis."""
+    d = cfg.dilation if cfg.kind != "AvgPool2d" else 1
+    k, s, p = cfg.kernel_size, cfg.stride, cfg.padding
+    rnd = "ceil" if cfg.ceil_mode and cfg.kind in POOLS else "floor"
+    lines = []
+    for axis, n in (("H", h), ("W", w)):
+        span = n + 2 * p - d * (k - 1) - 1
+        lines.append(f"{axis}_out = {rnd}(({axis} + 2p - d(k-1) - 1)/s) + 1 = {rnd}(({n} + 2·{p} - {d}·({k}-1) - 1)/{s})"
+                     f" + 1 = {rnd}({span}/{s}) + 1 = {out_size(n, k, s, p, d, rnd == 'ceil')}")
+    return lines
+
+
+def prepare_input(x: torch.Tensor, scale: str) -> torch.Tensor:
+    """uint8 images (B, 3, H, W) as floats: ToTensor()'s 0..1 or the trained models' normalisation."""
+    return normalize(x) if scale == "normalize" else to_unit(x)
+
+
+def trained_conv(trained) -> nn.Conv2d:
+    """The first Conv2d of a nets.models.TrainedModel (the tutorial's conv1: 3->32, k=5, p=2)."""
+    for module in trained.model.modules():
+        if isinstance(module, nn.Conv2d):
+            return module
+    raise LayerError("The trained model has no Conv2d layer to borrow weights from.")
+
+
+def conv_shape(cfg: LayerConfig, trained=None) -> tuple[int, int]:
+    """(out_channels, kernel_size) the Conv2d really gets: presets and the grid filter each colour alone."""
+    if cfg.weights == "trained":
+        if trained is None:
+            raise LayerError("There is no trained model yet: train one on the Training tab, "
+                             "or choose other weights.")
+        conv = trained_conv(trained)
+        return conv.out_channels, conv.kernel_size[0]
+    if cfg.weights in ("preset", "grid"):
+        return 3, cfg.kernel_size
+    return cfg.out_channels, cfg.kernel_size
+
+
+def check(cfg: LayerConfig, shape: tuple, trained=None) -> None:
+    """Raise LayerError with one sentence when cfg cannot run on inputs of shape (B, C, H, W)."""
+    _, c, h, w = shape
+    if cfg.kind in CONVS or cfg.kind in POOLS:
+        check_window(cfg, h, w, trained)
+    if cfg.kind in CONVS:
+        if cfg.weights == "preset" and cfg.preset not in PRESETS:
+            raise LayerError(f"Preset must be one of {', '.join(PRESETS)}; got {cfg.preset!r}.")
+        if cfg.weights in ("preset", "grid") and c != 3:
+            raise LayerError("Kernel presets filter the 3 colour channels: they need an RGB input.")
+        if cfg.padding_mode == "reflect" and cfg.padding >= min(h, w):
+            raise LayerError(f"Reflect padding must be smaller than the input ({h}x{w}), got padding={cfg.padding}.")
+        if cfg.padding_mode == "circular" and cfg.padding > min(h, w):
+            raise LayerError(f"Circular padding can wrap around at most once: padding must be at most "
+                             f"{min(h, w)}, got {cfg.padding}.")
+    if cfg.kind == "Linear" and c * h * w * cfg.out_features > MAX_LINEAR_WEIGHTS:
+        raise LayerError(f"Linear({c * h * w}, {cfg.out_features}) would hold {c * h * w * cfg.out_features:,} "
+                         f"weights; the explorer stops at {MAX_LINEAR_WEIGHTS:,}: use the 32x32 view.")
+
+
+def check_window(cfg: LayerConfig, h: int, w: int, trained) -> None:
+    """The sliding-window constraints shared by Conv2d and pooling."""
+    k = conv_shape(cfg, trained)[1] if cfg.kind in CONVS else cfg.kernel_size
+    d = 1 if cfg.kind == "AvgPool2d" else cfg.dilation
+    if min(k, cfg.stride, d) < 1 or cfg.padding < 0:
+        raise LayerError("kernel_size, stride and dilation must be at least 1 and padding at least 0.")
+    if cfg.kind in POOLS and cfg.padding > k // 2:
+        raise LayerError(f"Pooling padding must be at most half the kernel size: kernel_size={k} "
+                         f"allows padding up to {k // 2}, got {cfg.padding}.")
+    span = d * (k - 1) + 1
+    for axis, n in (("height", h), ("width", w)):
+        if span > n + 2 * cfg.padding:
+            what = f"kernel_size={k}" + (f" with dilation={d} spans {span} pixels" if d > 1 else "")
+            raise LayerError(f"The kernel is larger than the padded input: {what}, but the padded {axis} is only "
+                             f"{n} + 2·{cfg.padding} = {n + 2 * cfg.padding}.")
+
+
+def seeded(seed: int, make):
+    """make() under torch.manual_seed(seed), leaving the caller's random state untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
+
+
+def build_conv(cfg: LayerConfig, in_channels: int, trained=None) -> nn.Conv2d:
+    """The Conv2d with the chosen weights."""
+    out_channels, k = conv_shape(cfg, trained)
+    bias = cfg.bias or cfg.weights == "trained"
+    conv = seeded(cfg.seed, lambda: nn.Conv2d(in_channels, out_channels, k, stride=cfg.stride, padding=cfg.padding,
+                                              dilation=cfg.dilation, bias=bias, padding_mode=cfg.padding_mode))
+    with torch.no_grad():
+        if cfg.weights == "trained":
+            source = trained_conv(trained)
+            conv.weight.copy_(source.weight)
+            conv.bias.copy_(source.bias if source.bias is not None else torch.zeros(out_channels))
+        elif cfg.weights in ("preset", "grid"):
+            try:
+                kernel = preset_kernel(cfg.preset, k) if cfg.weights == "preset" else parse_grid(cfg.grid, k)
+            except ValueError as e:
+                raise LayerError(str(e)) from None
+            conv.weight.copy_(per_channel_weight(kernel, in_channels))
+            if conv.bias is not None:
+                conv.bias.zero_()
+    return conv
+
+
+def build_layer(cfg: LayerConfig, shape: tuple, trained=None) -> nn.Module:
+    """The real torch layer for cfg and inputs of shape (B, C, H, W), after checking it can run."""
+    check(cfg, shape, trained)
+    c, h, w = shape[1:]
+    if cfg.kind in CONVS:
+        return build_conv(cfg, c, trained)
+    if cfg.kind == "MaxPool2d":
+        return nn.MaxPool2d(cfg.kernel_size, cfg.stride, cfg.padding, cfg.dilation, ceil_mode=cfg.ceil_mode)
+    if cfg.kind == "AvgPool2d":
+        return nn.AvgPool2d(cfg.kernel_size, cfg.stride, cfg.padding, ceil_mode=cfg.ceil_mode)
+    if cfg.kind == "LeakyReLU":
+        return nn.LeakyReLU(cfg.negative_slope)
+    if cfg.kind == "GELU":
+        return nn.GELU(approximate=cfg.approximate)
+    if cfg.kind in ACTIVATIONS:
+        return getattr(nn, cfg.kind)()
+    if cfg.kind == "Linear":
+        return seeded(cfg.seed, lambda: nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, cfg.out_features, cfg.bias)))
+    raise LayerError(f"Layer must be one of {', '.join(KINDS[:-1])}; got {cfg.kind!r}.")
+
+
+def comparison_pool(cfg: LayerConfig) -> nn.Module | None:
+    """The other pooling layer with the same window, shown beside the chosen one (AvgPool2d has no dilation)."""
+    if cfg.kind == "MaxPool2d" and cfg.dilation == 1:
+        return nn.AvgPool2d(cfg.kernel_size, cfg.stride, cfg.padding, ceil_mode=cfg.ceil_mode)
+    if cfg.kind == "AvgPool2d":
+        return nn.MaxPool2d(cfg.kernel_size, cfg.stride, cfg.padding, ceil_mode=cfg.ceil_mode)
+    return None
+
+
+def count_parameters(layer: nn.Module) -> int:
+    """Learned numbers in the layer."""
+    return sum(p.numel() for p in layer.parameters())
+
+
+def value_stats(x: torch.Tensor, kind: str = "") -> dict:
+    """min, max, mean, std, and the share of zeros and of saturated values (|tanh| or sigmoid near its bounds)."""
+    x = x.detach().float()
+    low, high = torch.aminmax(x)
+    std, mean = torch.std_mean(x, correction=0)
+    stats = dict(min=low.item(), max=high.item(), mean=mean.item(), std=std.item(),
+                 zero=(x == 0).sum().item() / x.numel())
+    if kind == "Sigmoid":
+        stats["saturated"] = ((x < 0.01) | (x > 0.99)).sum().item() / x.numel()
+    elif kind == "Tanh":
+        stats["saturated"] = (x.abs() > 0.99).sum().item() / x.numel()
+    return stats
+
+
+def activation_curve(layer: nn.Module, low: float = -6.0, high: float = 6.0, n: int = 241):
+    """x, f(x) and f'(x) (by autograd) for drawing an activation and its derivative."""
+    x = torch.linspace(low, high, n, requires_grad=True)
+    y = layer(x)
+    (dy,) = torch.autograd.grad(y.sum(), x)
+    return x.detach(), y.detach(), dy

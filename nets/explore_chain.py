@@ -1,0 +1,117 @@
+"""The explorer's Sequential view: a short chain of layers typed as PyTorch code, run stage by stage."""
+import re
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from nets.explore import LayerError, seeded
+from nets.builder import layer_macs, layer_params
+from nets.layers import SpecError, layer_code, layer_names, make_layer, parse_args
+
+MAX_STAGES = 12
+MAX_PARAMS = 5_000_000       # weights in the whole chain
+MAX_VALUES = 1 << 24         # values one stage may output for the whole batch (64 MB of float32)
+MAX_MACS = 2_000_000_000     # multiply-adds for the whole batch, so a view stays well under a second
+MAX_TEXT = 2000
+LINE = re.compile(r"^(?:nn\.)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\s*,?$")
+TUTORIAL_LINES = ["Conv2d(3, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
+                  "Conv2d(32, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
+                  "Conv2d(32, 64, kernel_size=5, padding=2)", "MaxPool2d(2)",
+                  "Flatten()", "Linear(1024, 64)", "Linear(64, 10)"]
+CHAIN_PRESETS = {   # name -> chain text; the first is the default view
+    "tutorial block 1": "\n".join(TUTORIAL_LINES[:2]),
+    "tutorial block 1 + ReLU": "\n".join([TUTORIAL_LINES[0], "ReLU()", TUTORIAL_LINES[1]]),
+    "tutorial blocks 1-3": "\n".join(TUTORIAL_LINES[:6]),
+    "tutorial network": "\n".join(TUTORIAL_LINES),
+}
+
+
+def parse_chain(text) -> list[dict]:
+    """'Conv2d(3, 32, kernel_size=5)' lines as the builder's layer dicts (literals only, nothing evaluated)."""
+    if not isinstance(text, str) or not text.strip():
+        raise LayerError("The chain is empty: write one layer per line, e.g. Conv2d(3, 32, kernel_size=5, padding=2).")
+    if len(text) > MAX_TEXT:
+        raise LayerError(f"The chain is {len(text)} characters long; the limit is {MAX_TEXT}.")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.strip().startswith("#")]
+    if len(lines) > MAX_STAGES:
+        raise LayerError(f"The chain has {len(lines)} layers; the explorer shows at most {MAX_STAGES} "
+                         f"(the Builder tab takes longer networks).")
+    spec = []
+    for i, line in enumerate(lines):
+        match = LINE.match(line)
+        if not match:
+            raise LayerError(f"Line {i + 1} ({line[:60]!r}) is not a layer: write it like MaxPool2d(2) or ReLU().")
+        try:
+            spec.append(parse_args(match.group(1), match.group(2), i))
+        except SpecError as e:
+            raise LayerError(str(e)) from None
+    return spec
+
+
+def build_chain(spec: list[dict], seed: int) -> nn.Sequential:
+    """The chain as a named Sequential (conv1, pool1, ...), default init seeded, built in order."""
+    names = layer_names(spec)
+    model = seeded(seed, lambda: nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, spec))))
+    return model.eval()   # Dropout and BatchNorm2d as at test time: the same view every time
+
+
+def load_trained(model: nn.Sequential, trained) -> None:
+    """Copy the trained network's weights into the chain's layers of the same name and shape."""
+    source = dict(trained.model.named_children())
+    for name, layer in model.named_children():
+        own = layer.state_dict()
+        if not own:
+            continue
+        theirs = source.get(name)
+        if theirs is None or type(theirs) is not type(layer) or \
+                any(theirs.state_dict().get(k, torch.empty(0)).shape != v.shape for k, v in own.items()):
+            got = f"nn.{theirs!r}" if theirs is not None else "nothing"
+            raise LayerError(f"{name} here is nn.{layer!r} but the trained network's {name} is {got}: "
+                             "trained weights fit only the trained network's own layers.")
+        layer.load_state_dict(theirs.state_dict())
+    model.eval()
+
+
+def check_sizes(spec: list[dict], shape: tuple) -> None:
+    """Walk the shapes on the meta device first, so an impossible or oversized stage is refused before it runs."""
+    params = sum(layer_params(d) for d in spec)
+    if params > MAX_PARAMS:
+        raise LayerError(f"The chain would hold {params:,} weights; the explorer stops at {MAX_PARAMS:,}.")
+    x, macs = torch.empty(shape, device="meta"), 0
+    for name, d in zip(layer_names(spec), spec):
+        wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1), "Linear": ("in_features", -1)}
+        if d["type"] in wants:
+            arg, dim = wants[d["type"]]
+            if len(shape) < 2 or (d["type"] != "Linear" and len(shape) != 4) or d[arg] != shape[dim]:
+                where = "its last dimension" if dim == -1 else "its channels"
+                raise LayerError(f"{name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has shape {shape} "
+                                 f"({where}: {shape[dim]}); set {arg}={shape[dim]}"
+                                 + (" or add Flatten() before it." if d["type"] == "Linear" and len(shape) > 2 else "."))
+        try:
+            with torch.device("meta"):
+                x = make_layer(d)(x)
+        except (RuntimeError, ValueError, IndexError) as e:
+            first = str(e).strip().splitlines()[0][:200]
+            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {shape}: {first}") from None
+        macs += layer_macs(d, tuple(x.shape))
+        if x.numel() > MAX_VALUES or macs > MAX_MACS:
+            raise LayerError(f"{name} would output {tuple(x.shape)} ({x.numel():,} values, {macs:,} multiply-adds "
+                             f"so far); the explorer stops at {MAX_VALUES:,} values and {MAX_MACS:,} multiply-adds: "
+                             "use fewer images, fewer channels or pool earlier.")
+        shape = tuple(x.shape)
+
+
+@torch.no_grad()
+def run_chain(model: nn.Sequential, x: torch.Tensor, spec: list[dict]) -> list[tuple[str, nn.Module, torch.Tensor]]:
+    """Every stage's output; a stage that cannot take its input gets one sentence naming both shapes."""
+    outputs = []
+    for (name, layer), d in zip(model.named_children(), spec):
+        try:
+            y = layer(x)
+        except (RuntimeError, ValueError, IndexError) as e:
+            first = str(e).strip().splitlines()[0][:200]
+            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {tuple(x.shape)}: {first}") from None
+        outputs.append((name, layer, y))
+        x = y
+    return outputs

@@ -1,0 +1,142 @@
+"""Layer outputs as pictures: batch grids the tutorial's add_images way, and colour-mapped feature maps."""
+import math
+import os
+import uuid
+
+import numpy as np
+import torch
+from PIL import Image
+from plotly.colors import hex_to_rgb, sequential
+
+from visual.images import enlarge, image_grid
+
+SCALES = ("shared", "per_map", "clip")    # one range for all maps, one per map, or TensorBoard's clip to 0..1
+COLORMAPS = ("viridis", "cividis")         # perceptually uniform and readable with colour-blindness
+VIEWS = ("reshape", "channel")             # the tutorial's reshape(-1, 3, H, W), or one channel per image
+DISPLAY_PX = 512                            # grids are enlarged (nearest) to about this many pixels wide
+
+
+def make_lut(stops: list[str]) -> np.ndarray:
+    """A (256, 3) uint8 lookup table interpolated between plotly's colour stops."""
+    rgb = np.array([hex_to_rgb(c) if c.startswith("#") else eval_rgb(c) for c in stops], dtype=np.float64)
+    at = np.linspace(0, 1, len(rgb))
+    t = np.linspace(0, 1, 256)
+    return np.stack([np.interp(t, at, rgb[:, i]) for i in range(3)], axis=1).round().astype(np.uint8)
+
+
+def eval_rgb(text: str) -> tuple:
+    """'rgb(1, 2, 3)' as (1, 2, 3)."""
+    return tuple(float(v) for v in text[text.index("(") + 1:text.index(")")].split(","))
+
+
+LUTS = {"viridis": make_lut(sequential.Viridis), "cividis": make_lut(sequential.Cividis)}
+
+
+def value_range(x: torch.Tensor, scale: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Low and high values mapped to black and white: per map (N, C, 1, 1), shared, or fixed 0..1."""
+    if scale == "clip":
+        return torch.tensor(0.0), torch.tensor(1.0)
+    if scale == "per_map":
+        flat = x.flatten(2)
+        return flat.amin(2)[..., None, None], flat.amax(2)[..., None, None]
+    return x.min(), x.max()
+
+
+def to_uint8(x: torch.Tensor, scale: str = "shared") -> torch.Tensor:
+    """Float maps (N, C, H, W) as uint8 0..255; a constant map is drawn mid-grey, not divided by zero."""
+    low, high = value_range(x, scale)
+    span = high - low
+    unit = torch.where(span > 0, (x - low) / span.clamp_min(1e-12), torch.full_like(x, 0.5))
+    return unit.clamp(0, 1).mul(255).round().to(torch.uint8)
+
+
+def display_scale(width: int, height: int = 0) -> int:
+    """Integer enlargement that brings a grid close to DISPLAY_PX on its long side."""
+    return max(1, min(8, DISPLAY_PX // max(width, height, 1)))
+
+
+def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tensor, str]:
+    """The batch as images for a grid, and a note: (B, 3, H, W) as colour, or channel c in grey."""
+    b, c = y.shape[:2]
+    if view == "reshape" and c % 3 == 0:
+        if c == 3:
+            return y, f"{b} images, 3 channels shown as red, green, blue"
+        shown = y.reshape(-1, 3, *y.shape[2:])   # the tutorial's torch.reshape(output, (-1, 3, 32, 32))
+        return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {b} images x {c} channels become "
+                       f"{b * c // 3} pictures; their colours are channels {c} regrouped in threes, not real colours")
+    channel = min(channel, c - 1)
+    note = f"channel {channel} of {c} for each of the {b} images"
+    if view == "reshape":
+        note += f" (reshape(-1, 3, ...) needs a channel count divisible by 3; this output has {c})"
+    return y[:, channel:channel + 1], note
+
+
+def batch_grid(y: torch.Tensor, scale: str, columns: int = 8) -> np.ndarray:
+    """(N, 3 or 1, H, W) floats as one enlarged grid picture, RGB or grey."""
+    u8 = to_uint8(y, scale)
+    grid = image_grid(u8, columns=columns)
+    grid = grid[:, :, 0] if grid.shape[2] == 1 else grid
+    return enlarge(grid, display_scale(grid.shape[1], grid.shape[0]))
+
+
+def colorize(gray: np.ndarray, cmap: str) -> np.ndarray:
+    """A uint8 (H, W) map through the colour map: (H, W, 3)."""
+    return LUTS[cmap][gray]
+
+
+def palette(cmap: str) -> np.ndarray:
+    """The colour map as a PNG palette: indices 0..254 are the map, 255 is the white between tiles."""
+    pal = np.empty((256, 3), np.uint8)
+    pal[:255] = LUTS[cmap][np.linspace(0, 255, 255).round().astype(int)]
+    pal[255] = 255
+    return pal
+
+
+def indexed(x: torch.Tensor, scale: str) -> torch.Tensor:
+    """Float maps as palette indices 0..254 (255 is kept for the white gaps)."""
+    return (to_uint8(x, scale).to(torch.int16) * 254 // 255).to(torch.uint8)
+
+
+def feature_maps_grid(maps: torch.Tensor, scale: str, cmap: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every channel (C, H, W) of one image as colour-mapped tiles: palette indices and the palette.
+
+    One byte per pixel with the colour map as the PNG's palette encodes as fast as a grey image."""
+    c = maps.shape[0]
+    tiles = indexed(maps[None], scale)[0][:, None]                    # (C, 1, H, W)
+    grid = image_grid(tiles.contiguous(), columns=math.ceil(math.sqrt(c)))[:, :, 0]
+    return enlarge(grid, display_scale(grid.shape[1], grid.shape[0])), palette(cmap)
+
+
+def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray]:
+    """A (B, F) table of numbers as a colour-mapped picture, one row per image (indices and palette)."""
+    img = indexed(scores[None, None], "shared")[0, 0].numpy()
+    factor = max(1, min(24, DISPLAY_PX // max(img.shape[1], 1)))
+    return enlarge(img, min(factor, max(1, 384 // max(img.shape[0], 1)))), palette(cmap)
+
+
+def save_png(img, folder: str, keep: int = 512) -> str:
+    """Write img (an array, or (indices, palette)) as a fast lossless PNG and return its path; old files are pruned."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{uuid.uuid4().hex}.png")
+    pal = None
+    if isinstance(img, tuple):
+        img, pal = img
+    pic = Image.fromarray(np.ascontiguousarray(img))
+    if pal is not None:
+        pic.putpalette(pal.tobytes())
+    pic.save(path, compress_level=1)
+    prune(folder, keep)
+    return path
+
+
+def prune(folder: str, keep: int) -> None:
+    """Delete all but the newest `keep` PNGs (Gradio has copied them into its cache by then)."""
+    names = [n for n in os.listdir(folder) if n.endswith(".png")]
+    if len(names) <= keep:
+        return
+    paths = sorted((os.path.join(folder, n) for n in names), key=lambda p: os.stat(p).st_mtime)
+    for p in paths[:len(paths) - keep // 2]:   # prune in bulk, not on every save
+        try:
+            os.remove(p)
+        except OSError:
+            pass

@@ -1,0 +1,58 @@
+"""Training batches as pure functions of uint8 images: random crop, flip, normalise."""
+from functools import lru_cache
+
+import torch
+
+from nets.data import CIFAR_MEAN, CIFAR_STD
+
+CROP_PAD = 4               # random crops are taken from the image padded by 4 black pixels per side
+
+
+def random_crop(x: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tensor:
+    """Each image of a uint8 batch (B, C, H, W) shifted by up to pad pixels, edges filled with black.
+
+    Images are grouped by their random shift, so the work is (2 pad + 1)^2 slice copies rather
+    than one gather per pixel: 20x faster on a CPU.
+    """
+    b, c, h, w = x.shape
+    k = 2 * pad + 1
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))            # (B, C, H+2p, W+2p)
+    shift = torch.randint(0, k * k, (b,), generator=gen, device=x.device)
+    order = shift.argsort()
+    out = torch.empty_like(x)
+    start = 0
+    for s, count in enumerate(torch.bincount(shift, minlength=k * k).tolist()):
+        idx = order[start:start + count]
+        start += count
+        dy, dx = divmod(s, k)
+        out.index_copy_(0, idx, padded[idx, :, dy:dy + h, dx:dx + w])
+    return out
+
+
+def random_flip(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Each image of a batch mirrored left-right with probability 1/2 (in place)."""
+    idx = (torch.rand(x.shape[0], generator=gen, device=x.device) < 0.5).nonzero()[:, 0]
+    x[idx] = x[idx].flip(3)
+    return x
+
+
+def augment(x: torch.Tensor, gen: torch.Generator, chunk: int = 10_000) -> torch.Tensor:
+    """A randomly cropped and flipped copy of uint8 images, made a chunk at a time to bound memory."""
+    return torch.cat([random_flip(random_crop(x[i:i + chunk], CROP_PAD, gen), gen)
+                      for i in range(0, len(x), chunk)])
+
+
+@lru_cache(maxsize=8)
+def scale_shift(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """nets.data.normalize as x * scale + shift, kept on the device: no host-to-GPU copy per step."""
+    std = torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    mean = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)
+    return (1 / (255 * std)).to(device), (-mean / std).to(device)
+
+
+def prepare(x: torch.Tensor) -> torch.Tensor:
+    """uint8 batch → normalised float batch (as nets.data.normalize) in channels_last layout."""
+    scale, shift = scale_shift(x.device)
+    return torch.addcmul(shift, x.float(), scale).contiguous(memory_format=torch.channels_last)
+
+

@@ -1,0 +1,314 @@
+"""Training on CIFAR-10 as a generator of plain metric dicts: the UI streams it, the CLI prints it."""
+import copy
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+from nets.batches import augment, prepare
+from nets.device import DEVICES, DeviceError, autocast, device_name, resolve_device, tune_allocator, use_bf16
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+SCHEDULES = ("constant", "linear", "onecycle")
+MAX_LR = 10.0              # above this every optimizer here diverges at once: refused as a typo
+MAX_BATCH = 4096
+MAX_EPOCHS = 200
+EVAL_BATCH = 1000
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; the UI, the CLI and the tests all build this."""
+    optimizer: str = "adam"        # one of OPTIMIZERS; "momentum" is SGD with momentum
+    lr: float = 2e-3               # peak learning rate (the schedule scales it per step)
+    momentum: float = 0.9          # for "momentum" and "rmsprop"; ignored by the others
+    weight_decay: float = 5e-4     # L2 penalty on the weights, applied by the optimizer
+    batch_size: int = 128          # images per step
+    epochs: int = 10               # passes over the training images
+    schedule: str = "onecycle"     # "constant", "linear" decay to 0, or "onecycle" (warm up, then decay)
+    augment: bool = True           # random crop (padding 4) and horizontal flip of every training batch
+    seed: int = 0                  # same seed, same device: same initial weights, batches and losses
+    device: str = "auto"           # "auto" = CUDA, then MPS (Apple), then CPU
+    train_images: int = 0          # train on this many images only (0 = all): quick looks and tests
+    test_images: int = 0           # evaluate on this many test images only (0 = all 10,000)
+    max_steps: int = 0             # stop after this many steps (0 = run every epoch)
+    log_every: int = 10            # steps between step reports; a stop lands at the next report
+    threads: int = 0               # CPU threads for torch (0 = all cores); the app leaves one free
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """A config from a dict, ignoring keys this version does not know (older checkpoints)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message says which and what would."""
+
+
+class TrainingError(RuntimeError):
+    """A run that had to stop (diverged, out of memory); the message says why and what to change."""
+
+
+def check_config(cfg: TrainConfig, n_train: int) -> TrainConfig:
+    """cfg unchanged if every setting can work with n_train images, else a ConfigError naming the setting."""
+    if cfg.optimizer not in OPTIMIZERS:
+        raise ConfigError(f"Unknown optimizer {cfg.optimizer!r}: use one of {', '.join(OPTIMIZERS)}.")
+    if cfg.schedule not in SCHEDULES:
+        raise ConfigError(f"Unknown schedule {cfg.schedule!r}: use one of {', '.join(SCHEDULES)}.")
+    if cfg.device not in DEVICES:
+        raise ConfigError(f"Unknown device {cfg.device!r}: use one of {', '.join(DEVICES)}.")
+    if not (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and 0 < cfg.lr <= MAX_LR):
+        raise ConfigError(f"The learning rate must be above 0 and at most {MAX_LR:g}, got {cfg.lr!r} "
+                          "(0 never changes the weights; huge values make the loss explode).")
+    if not 0 <= cfg.momentum < 1:
+        raise ConfigError(f"Momentum must be at least 0 and below 1, got {cfg.momentum!r}.")
+    if not 0 <= cfg.weight_decay <= 1:
+        raise ConfigError(f"Weight decay must be between 0 and 1, got {cfg.weight_decay!r}.")
+    images = min(cfg.train_images or n_train, n_train)
+    if not 1 <= cfg.batch_size <= min(images, MAX_BATCH):
+        raise ConfigError(f"The batch size must be between 1 and {min(images, MAX_BATCH)} "
+                          f"(the training images used), got {cfg.batch_size}.")
+    if not 1 <= cfg.epochs <= MAX_EPOCHS:
+        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS}, got {cfg.epochs}.")
+    for name in ("train_images", "test_images", "max_steps", "threads", "seed"):
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"{name} must be 0 or more, got {getattr(cfg, name)}.")
+    if cfg.log_every < 1:
+        raise ConfigError(f"log_every must be at least 1, got {cfg.log_every}.")
+    return cfg
+
+
+# ---- optimisation
+
+
+def make_optimizer(cfg: TrainConfig, params, device: torch.device) -> torch.optim.Optimizer:
+    """The torch optimizer cfg names, at cfg.lr (the schedule rescales it every step)."""
+    o, lr, wd = cfg.optimizer, cfg.lr, cfg.weight_decay
+    fused = True if device.type == "cuda" else None   # one kernel for the whole update on a GPU
+    if o == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=wd)
+    if o == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=True, weight_decay=wd)
+    if o == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    if o == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
+    return torch.optim.Adam(params, lr=lr, weight_decay=wd, fused=fused)
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """How much of the peak learning rate step (0-based) of total gets."""
+    progress = step / max(1, total)
+    if schedule == "linear":
+        return 1 - progress
+    if schedule == "onecycle":   # linear warm-up over the first 20%, then linear decay to 0
+        return progress / 0.2 if progress < 0.2 else (1 - progress) / 0.8
+    return 1.0
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
+             bf16: bool = False) -> dict:
+    """Test loss, accuracy, per-class accuracy and confusion matrix of model on uint8 images x."""
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=x.device)
+    for i in range(0, len(x), EVAL_BATCH):
+        xb, yb = x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]
+        with autocast(x.device, bf16):
+            logits = model(prepare(xb)).float()
+        loss_sum += nn.functional.cross_entropy(logits, yb, reduction="sum")
+        confusion += torch.bincount(yb * num_classes + logits.argmax(1), minlength=num_classes ** 2)
+    model.train(was_training)
+    confusion = confusion.view(num_classes, num_classes).cpu()     # rows: true class, columns: predicted
+    per_class = (confusion.diag() / confusion.sum(1).clamp(min=1)).tolist()
+    return {"test_loss": loss_sum.item() / len(x), "test_acc": confusion.diag().sum().item() / len(x),
+            "per_class_acc": per_class, "confusion": confusion.tolist()}
+
+
+@torch.inference_mode()
+def predict_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Class probabilities (N, classes) of a CPU model for uint8 images x, in batches."""
+    model.eval()
+    return torch.cat([model(prepare(x[i:i + EVAL_BATCH])).softmax(1)
+                      for i in range(0, len(x), EVAL_BATCH)])
+
+
+def cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A CPU copy of the model's state_dict (the tutorial's `state_dict()`, with the brackets)."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def cpu_model(model: nn.Module) -> nn.Module:
+    """A CPU copy of model in eval mode, in the ordinary memory layout, for the other tabs."""
+    clone = copy.deepcopy(model).to("cpu", memory_format=torch.contiguous_format).float()
+    return clone.eval()
+
+
+def seeded_model(seed: int, build=None) -> nn.Module:
+    """A fresh model (default: the tutorial's CNN) whose initial weights depend only on seed."""
+    from nets.models import tutorial_cnn
+    with torch.random.fork_rng(devices=[]):   # leaves every other visitor's random stream alone
+        torch.manual_seed(seed)
+        return (build or tutorial_cnn)()
+
+
+def pick(n: int, count: int, seed: int) -> torch.Tensor:
+    """count indices out of range(n), a fixed random choice per seed (all of them when count is 0)."""
+    if not count or count >= n:
+        return torch.arange(n)
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:count]
+
+
+def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
+    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating.
+
+    The model is trained in place on the training device: after a stop it holds the weights of
+    the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
+    the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
+    after each epoch with the test metrics and a CPU copy of the weights.
+    """
+    check_config(cfg, len(data.train_y))
+    device = resolve_device(cfg.device)
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        tune_allocator()
+        torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+    try:
+        model = model if model is not None else seeded_model(cfg.seed)
+        yield from run_epochs(cfg, data, model, resume, device)
+    except torch.OutOfMemoryError:
+        raise TrainingError(f"The {device.type.upper()} ran out of memory with batch size {cfg.batch_size}: "
+                            "choose a smaller batch size, or wait until other runs on this machine end.") from None
+    finally:
+        torch.set_num_threads(threads)
+        if device.type == "cuda":
+            torch.cuda.empty_cache()   # the next visitor in the queue gets the memory back
+
+
+def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device):
+    """The training loop proper (see train)."""
+    num_classes = len(data.classes)
+    keep = pick(len(data.train_y), cfg.train_images, cfg.seed)
+    test_keep = pick(len(data.test_y), cfg.test_images, 0)   # the same test images for every run
+    train_x, train_y = data.train_x[keep].to(device), data.train_y[keep].to(device)   # uint8 (N, 3, 32, 32)
+    test_x, test_y = data.test_x[test_keep].to(device), data.test_y[test_keep].to(device)
+    n, batch = len(train_y), cfg.batch_size
+    if resume is not None:
+        model.load_state_dict(resume.state_dict)
+    model.to(device, memory_format=torch.channels_last).train()
+    optimizer = make_optimizer(cfg, model.parameters(), device)
+    if resume is not None and resume.optimizer_state:
+        optimizer.load_state_dict(resume.optimizer_state)
+    bf16 = use_bf16(device)
+    torch.backends.cudnn.benchmark = device.type == "cuda"   # fixed shapes: let cuDNN pick its fastest kernels
+    steps_per_epoch = n // batch   # the last partial batch is dropped: every step sees a full batch
+    total = steps_per_epoch * cfg.epochs
+    total = min(total, cfg.max_steps) if cfg.max_steps else total
+    first_epoch = resume.epoch if resume is not None else 0
+    step = first_epoch * steps_per_epoch
+    gen = torch.Generator(device=device)
+    yield {"event": "start", "device": device_name(device), "bf16": bf16, "train_images": n,
+           "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
+           "epochs": cfg.epochs, "first_epoch": first_epoch, "step": step}
+    train_seconds = eval_seconds = 0.0
+    for epoch in range(first_epoch, cfg.epochs):
+        if step >= total:
+            break
+        clock = time.perf_counter()
+        gen.manual_seed(cfg.seed * 1_000_003 + epoch)   # each epoch's batches depend on (seed, epoch) only
+        perm = torch.randperm(n, generator=gen, device=device)   # reshuffled every epoch
+        epoch_x = augment(train_x, gen) if cfg.augment else train_x  # one pass of batch functions per epoch
+        pending, loss_sum, correct, seen = [], torch.zeros((), device=device), torch.zeros((), device=device), 0
+        for i in range(steps_per_epoch):
+            idx = perm[i * batch:(i + 1) * batch]
+            x = prepare(epoch_x[idx])    # (B, 3, 32, 32) float, channels_last
+            y = train_y[idx]
+            for group in optimizer.param_groups:
+                group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
+            with autocast(device, bf16):
+                logits = model(x)
+            loss = nn.functional.cross_entropy(logits.float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step, seen = step + 1, seen + batch
+            pending.append(loss.detach())
+            correct += (logits.argmax(1) == y).sum()
+            last = i == steps_per_epoch - 1 or step >= total
+            if step % cfg.log_every and not last:
+                continue
+            losses = torch.stack(pending).float()
+            loss_sum += losses.sum()
+            losses, pending = losses.tolist(), []   # .tolist() waits for the GPU: the clock below is honest
+            if not all(map(math.isfinite, losses)):
+                raise TrainingError(diverged_message(cfg, step))
+            now = time.perf_counter()
+            train_seconds, clock = train_seconds + now - clock, now
+            rate = (step - first_epoch * steps_per_epoch) * batch / train_seconds
+            left = (total - step) * batch / rate + eval_seconds / max(1, epoch - first_epoch) * (
+                math.ceil(total / steps_per_epoch) - epoch)
+            yield {"event": "step", "step": step, "epoch": epoch + 1, "epoch_progress": (i + 1) / steps_per_epoch,
+                   "losses": losses, "loss": sum(losses) / len(losses), "lr": optimizer.param_groups[0]["lr"],
+                   "images_per_s": rate, "elapsed_s": train_seconds + eval_seconds, "eta_s": left,
+                   "total_steps": total}
+            clock = time.perf_counter()
+            if step >= total:
+                break
+        clock = time.perf_counter()
+        metrics = evaluate(model, test_x, test_y, num_classes, bf16)
+        eval_seconds += time.perf_counter() - clock
+        yield {"event": "epoch", "epoch": epoch + 1, "step": step, "train_loss": loss_sum.item() / (seen // batch),
+               "train_acc": correct.item() / seen, **metrics, "elapsed_s": train_seconds + eval_seconds,
+               "images_per_s": (step - first_epoch * steps_per_epoch) * batch / train_seconds,
+               "complete": i == steps_per_epoch - 1, "state_dict": cpu_state(model),
+               "optimizer_state": to_cpu(optimizer.state_dict())}
+
+
+def to_cpu(obj):
+    """A deep CPU copy of a nested state (an optimizer's state_dict) that later steps cannot change."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_cpu(v) for v in obj)
+    return obj
+
+
+def new_run(cfg: TrainConfig, label: str) -> dict:
+    """An empty run record: what the UI keeps per run and draws (plain data, no tensors)."""
+    return {"label": label, "config": cfg.to_dict(), "losses": [], "epochs": [], "steps_per_epoch": 0,
+            "device": "", "images_per_s": 0.0}
+
+
+def log_event(run: dict, ev: dict) -> dict:
+    """Fold one event from train() into a run record."""
+    if ev["event"] == "start":
+        run.update(device=ev["device"], steps_per_epoch=ev["steps_per_epoch"], total_steps=ev["total_steps"])
+    elif ev["event"] == "step":
+        run["losses"].extend(ev["losses"])
+        run.update(images_per_s=ev["images_per_s"], eta_s=ev["eta_s"], step=ev["step"], epoch=ev["epoch"],
+                   epoch_progress=ev["epoch_progress"], elapsed_s=ev["elapsed_s"])
+    elif ev["event"] == "epoch":
+        run["epochs"].append({k: v for k, v in ev.items() if k not in ("state_dict", "optimizer_state")})
+    return run
+
+
+def diverged_message(cfg: TrainConfig, step: int) -> str:
+    return (f"The loss became NaN or infinite at step {step}, so training stopped: the weights blew up. "
+            f"The usual cause is a learning rate that is too high for {cfg.optimizer} (it was {cfg.lr:g}); "
+            "try one 10 times smaller.")
+
+
+if __name__ == "__main__":
+    from nets.train_cli import main
+    main()

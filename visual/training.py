@@ -1,0 +1,93 @@
+"""Plotly figures of a training run: live loss, test metrics per epoch, run overlays, confusion matrix."""
+import numpy as np
+import plotly.graph_objects as go
+
+from visual.charts import CB_SAFE
+
+REFRESH_S = 0.5        # the UI redraws live charts at most this often; the engine reports more often
+SMOOTHING = 0.9        # weight of the past in the smoothed loss, as TensorBoard's slider
+MARGIN = dict(l=50, r=10, t=40, b=40)
+
+
+def smooth(values, weight: float = SMOOTHING) -> list[float]:
+    """Debiased exponential moving average (TensorBoard's smoothing)."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values, start=1):
+        avg = weight * avg + (1 - weight) * v
+        out.append(avg / (1 - weight ** i))
+    return out
+
+
+def loss_figure(losses: list[float], steps_per_epoch: int = 0) -> go.Figure:
+    """Train loss per step, raw (faint) and smoothed, with the epoch boundaries marked."""
+    steps = list(range(1, len(losses) + 1))
+    fig = go.Figure()
+    fig.add_scatter(x=steps, y=losses, mode="lines", name="loss per step", line=dict(color=CB_SAFE[5], width=1),
+                    opacity=0.45)
+    fig.add_scatter(x=steps, y=smooth(losses), mode="lines", name="smoothed", line=dict(color=CB_SAFE[0], width=2.5))
+    for e in range(steps_per_epoch, len(losses) + 1, steps_per_epoch or len(losses) + 1):
+        fig.add_vline(x=e, line=dict(color="#bbb", width=1, dash="dot"))
+    fig.update_layout(title="Train loss (cross-entropy) per step", xaxis_title="step", yaxis_title="loss",
+                      height=320, margin=MARGIN, legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+                      uirevision="loss")   # keeps the learner's zoom while the chart updates
+    return fig
+
+
+def epoch_figure(epochs: list[dict]) -> go.Figure:
+    """Test loss (left axis) and train/test accuracy (right axis) after each epoch."""
+    x = [e["epoch"] for e in epochs]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=[e["test_loss"] for e in epochs], name="test loss", mode="lines+markers",
+                    line=dict(color=CB_SAFE[3]))
+    fig.add_scatter(x=x, y=[100 * e["test_acc"] for e in epochs], name="test accuracy %", yaxis="y2",
+                    mode="lines+markers", line=dict(color=CB_SAFE[2]))
+    fig.add_scatter(x=x, y=[100 * e["train_acc"] for e in epochs], name="train accuracy %", yaxis="y2",
+                    mode="lines+markers", line=dict(color=CB_SAFE[2], dash="dot"))
+    fig.update_layout(title="After each epoch", xaxis=dict(title="epoch", dtick=1), height=320, margin=MARGIN,
+                      yaxis=dict(title="test loss"), uirevision="epochs",
+                      yaxis2=dict(title="accuracy %", overlaying="y", side="right", range=[0, 100]),
+                      legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
+    return fig
+
+
+def overlay_figure(runs: list[dict]) -> go.Figure:
+    """Smoothed train loss and test accuracy of several runs on shared axes (optimizer comparison)."""
+    fig = go.Figure()
+    for i, run in enumerate(runs):
+        color = CB_SAFE[i % len(CB_SAFE)]
+        per_epoch = max(1, run.get("steps_per_epoch", 1))
+        x = [s / per_epoch for s in range(1, len(run["losses"]) + 1)]
+        fig.add_scatter(x=x, y=smooth(run["losses"]), mode="lines", name=run["label"], legendgroup=run["label"],
+                        line=dict(color=color))
+        fig.add_scatter(x=[e["epoch"] for e in run["epochs"]], y=[100 * e["test_acc"] for e in run["epochs"]],
+                        mode="lines+markers", yaxis="y2", legendgroup=run["label"], showlegend=False,
+                        line=dict(color=color, dash="dot"), name=f"{run['label']} test accuracy")
+    fig.update_layout(title="Runs compared: smoothed train loss (solid), test accuracy % (dotted)",
+                      xaxis_title="epoch", yaxis_title="train loss", height=380, margin=MARGIN,
+                      yaxis2=dict(title="test accuracy %", overlaying="y", side="right", range=[0, 100]),
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def confusion_figure(confusion, classes) -> go.Figure:
+    """Counts of (true class, predicted class) as a heatmap; the diagonal holds the right answers."""
+    m = np.asarray(confusion)
+    fig = go.Figure(go.Heatmap(z=m, x=list(classes), y=list(classes), colorscale="Blues", text=m,
+                               texttemplate="%{text}", hovertemplate="true %{y}<br>predicted %{x}: %{z}<extra></extra>"))
+    fig.update_layout(title="Confusion matrix (test images)", xaxis_title="predicted", yaxis_title="true",
+                      yaxis=dict(autorange="reversed"), height=420, margin=MARGIN)
+    return fig
+
+
+def per_class_figure(per_class_acc, classes) -> go.Figure:
+    """Test accuracy of each class as bars."""
+    fig = go.Figure(go.Bar(x=list(classes), y=[100 * a for a in per_class_acc], marker_color=CB_SAFE[0],
+                           text=[f"{100 * a:.0f}%" for a in per_class_acc], textposition="outside"))
+    fig.update_layout(title="Test accuracy per class", yaxis=dict(title="accuracy %", range=[0, 105]),
+                      height=320, margin=MARGIN)
+    return fig
+
+
+def live_figures(run: dict) -> tuple[go.Figure, go.Figure]:
+    """The two charts the Training tab redraws while a run streams."""
+    return loss_figure(run["losses"], run.get("steps_per_epoch", 0)), epoch_figure(run["epochs"])

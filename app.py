@@ -5,6 +5,7 @@ import os
 import gradio as gr
 
 from ui import data_tab, dataset
+from ui import explorer_tab
 from ui.i18n import I18N, t
 
 CSS = """
@@ -33,6 +34,7 @@ def build_demo() -> gr.Blocks:
             data_inputs, data_outputs = data_tab.build()
             # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:
             # explorer, training, network/builder/zoo.
+            explorer_tab.build(model_state, arch_state)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden")
     return demo

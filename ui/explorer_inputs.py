@@ -1,0 +1,134 @@
+"""The explorer's inputs and settings, checked: a CIFAR-10 batch or an upload, and the layer's controls."""
+import os
+
+import gradio as gr
+import torch
+
+from nets.data import SPLITS
+from nets.explore import KINDS, PADDING_MODES, SCALES, WEIGHTS, LayerConfig
+from nets.explore_code import data_code
+from nets.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
+from nets.kernel_presets import PRESETS, parse_grid, resize_grid
+from ui import dataset
+from ui.validate import as_choice, as_float, as_int, bad
+from visual.maps import COLORMAPS, SCALES as MAP_SCALES, VIEWS
+
+ALL = "all"
+SOURCES = ("cifar10", "upload")
+RESOLUTIONS = ("32", "full")
+APPROXIMATE = ("none", "tanh")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SEED_MAX = 2**31 - 1
+LIMITS = dict(out_channels=(1, 64), kernel_size=(1, 11), stride=(1, 8), padding=(0, 10), dilation=(1, 5),
+              pool_kernel=(1, 8), pool_stride=(1, 8), pool_padding=(0, 4), pool_dilation=(1, 4),
+              out_features=(1, 100))
+UPLOADS: dict = {}   # (path, size, mtime, resolution) -> decoded tensor: moving a slider does not decode again
+
+
+def as_bool(value, name: str) -> bool:
+    """value if it is True or False, else a gr.Error."""
+    if isinstance(value, bool):
+        return value
+    raise bad(f"{name} must be true or false, got {value!r}.")
+
+
+def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list[str], str]:
+    """A seeded random batch of CIFAR-10 (uint8), its labels, and the code that loads one like it."""
+    data = dataset.require_data()
+    split = as_choice(split, "Split", SPLITS)
+    class_name = as_choice(class_name, "Class", (ALL, *data.classes))
+    batch_size = as_int(batch_size, "Batch size", 1, 64)
+    seed = as_int(seed, "Seed", 0, SEED_MAX)
+    x, y = data.split(split)
+    pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
+    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:batch_size]]
+    labels = [data.classes[i] for i in y[pick].tolist()]
+    return x[pick], labels, data_code("cifar10", split, batch_size, seed)
+
+
+def uploaded_image(path, resolution) -> tuple[torch.Tensor, list[str], str]:
+    """The upload as a (1, 3, H, W) uint8 batch at 32x32 or its own size (long side at most 512)."""
+    resolution = as_choice(resolution, "Resolution", RESOLUTIONS)
+    if isinstance(path, dict):       # a FileData dict sent straight to the API
+        path = path.get("path")
+    if not path:
+        raise bad("Upload an image first (PNG, JPEG, WebP, BMP, GIF or TIFF), or choose the CIFAR-10 batch.")
+    if not isinstance(path, str) or not os.path.isfile(path):
+        raise bad("The upload did not arrive as a file: upload the image again.")
+    st = os.stat(path)
+    if st.st_size > MAX_UPLOAD_BYTES:
+        raise bad(f"The upload is {st.st_size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB are accepted.")
+    key = (path, st.st_size, st.st_mtime_ns, resolution)
+    if key not in UPLOADS:
+        name = os.path.basename(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            rgb = to_rgb_array(open_image(data, name))
+        except ImageError as e:
+            raise bad(str(e)) from None
+        x = to_network_input(rgb) if resolution == "32" else fit_long_side(rgb, 512)
+        if len(UPLOADS) >= 8:
+            UPLOADS.pop(next(iter(UPLOADS)))
+        UPLOADS[key] = x[None]
+    return UPLOADS[key], ["upload"], data_code("upload", name=os.path.basename(path))
+
+
+def load_input(source, split, class_name, batch_size, seed, upload, resolution):
+    """(uint8 batch, labels, data-loading code) for the chosen source."""
+    source = as_choice(source, "Images", SOURCES)
+    if source == "upload":
+        return uploaded_image(upload, resolution)
+    return cifar_batch(split, class_name, batch_size, seed)
+
+
+def grid_kernel(grid, k: int) -> list:
+    """The edited grid as a k x k kernel: a square grid of another size is centred (cropped or zero-padded)."""
+    if hasattr(grid, "values") and not isinstance(grid, dict):
+        grid = grid.values.tolist()
+    if isinstance(grid, dict):
+        grid = grid.get("data")
+    if not isinstance(grid, (list, tuple)) or not grid or not all(isinstance(r, (list, tuple)) for r in grid):
+        raise bad("The kernel grid must be a square table of numbers.")
+    try:
+        kernel = parse_grid(grid, len(grid))
+    except ValueError as e:
+        raise bad(str(e)) from None
+    return resize_grid(kernel, k).tolist()
+
+
+def layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights,
+                 preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
+                 negative_slope, approximate, out_features) -> LayerConfig:
+    """Every control checked against its bounds, as one LayerConfig for the chosen kind."""
+    ints = {name: as_int(value, name, *LIMITS[name]) for name, value in (
+        ("out_channels", out_channels), ("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
+        ("dilation", dilation), ("pool_kernel", pool_kernel), ("pool_stride", pool_stride),
+        ("pool_padding", pool_padding), ("pool_dilation", pool_dilation), ("out_features", out_features))}
+    kind = as_choice(kind, "Layer", KINDS)
+    cfg = LayerConfig(kind=kind, scale=as_choice(scale, "Input values", SCALES),
+                      padding_mode=as_choice(padding_mode, "padding_mode", PADDING_MODES),
+                      bias=as_bool(bias, "bias"), weights=as_choice(weights, "Weights", WEIGHTS),
+                      preset=as_choice(preset, "Preset", PRESETS), seed=as_int(init_seed, "Init seed", 0, SEED_MAX),
+                      ceil_mode=as_bool(ceil_mode, "ceil_mode"),
+                      approximate=as_choice(approximate, "approximate", APPROXIMATE),
+                      out_features=ints["out_features"], out_channels=ints["out_channels"])
+    cfg.negative_slope = as_float(negative_slope, "negative_slope", 0.0, 1.0)
+    if kind in ("MaxPool2d", "AvgPool2d"):
+        cfg.kernel_size, cfg.stride = ints["pool_kernel"], ints["pool_stride"]
+        cfg.padding, cfg.dilation = ints["pool_padding"], ints["pool_dilation"]
+    else:
+        cfg.kernel_size, cfg.stride = ints["kernel_size"], ints["stride"]
+        cfg.padding, cfg.dilation = ints["padding"], ints["dilation"]
+    if kind == "Conv2d" and cfg.weights == "grid":
+        cfg.grid = grid_kernel(grid, cfg.kernel_size)
+    return cfg
+
+
+def view_choices(image, map_scale, colormap, batch_view, channel, step):
+    """The drawing options, checked."""
+    from ui.explorer_view import ViewOptions
+    return ViewOptions(image=as_int(image, "Image", 0, 63), map_scale=as_choice(map_scale, "Colour scale", MAP_SCALES),
+                       colormap=as_choice(colormap, "Colour map", COLORMAPS),
+                       batch_view=as_choice(batch_view, "Output batch view", VIEWS),
+                       channel=as_int(channel, "Channel", 0, 1023), step=as_int(step, "Step", 0, 1 << 20))

@@ -1,0 +1,234 @@
+"""The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images."""
+import gradio as gr
+
+from nets.data import CIFAR10_CLASSES, SPLITS
+from nets.explore import ACTIVATIONS, LayerError
+from nets.explore_chain import CHAIN_PRESETS
+from nets.images import ImageError
+from nets.kernel_presets import PRESETS, preset_kernel
+from ui.explorer_inputs import ALL, APPROXIMATE, LIMITS, layer_config, load_input, view_choices
+from ui.explorer_slide import slide_picture
+from ui.explorer_view import render_chain, render_layer
+from ui.i18n import t
+from ui.validate import as_choice, as_int, bad
+
+BUILDER_CHAIN = "your network (Builder tab)"
+KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
+               "linear": ("Linear",), "seq": ("Sequential",)}
+DEFAULT_GRID = [[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]
+
+
+def explore(source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
+            out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset, init_seed, grid,
+            pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode, negative_slope, approximate,
+            out_features, chain, chain_trained, image, map_scale, colormap, batch_view, channel, step, model=None):
+    """One explorer update: the chosen layer on the chosen images, every picture, number and the code."""
+    x, labels, loading_code = load_input(source, split, class_name, batch_size, seed, upload, resolution)
+    cfg = layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias,
+                       weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation,
+                       ceil_mode, negative_slope, approximate, out_features)
+    opts = view_choices(image, map_scale, colormap, batch_view, channel, step)
+    try:
+        if cfg.kind == "Sequential":
+            use_trained = chain_trained is True
+            view = render_chain(x, chain, cfg.seed, cfg.scale, opts, model, use_trained)
+        else:
+            view = render_layer(x, cfg, opts, model)
+    except (LayerError, ImageError) as e:
+        raise bad(str(e)) from None
+    except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
+        raise bad(f"PyTorch cannot run this layer: {str(e).strip().splitlines()[0][:200]}") from None
+    if source == "cifar10":
+        view.status += "\n\nLabels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
+    steps = view.slide.steps if view.slide is not None else 1
+    grid_out = gr.update(value=cfg.grid) if cfg.grid is not None else gr.update()
+    return (view.status, view.input_png, view.output_png, view.maps_png, view.gallery, view.hist, view.layer_plot,
+            view.slide_plot, view.slide_text, gr.update(maximum=max(1, steps - 1), value=opts.step % steps),
+            loading_code + "\n" + view.code, view.slide, grid_out)
+
+
+def step_window(state, step, channel):
+    """Redraw the sliding window at another step (or channel) without recomputing the layer."""
+    step, channel = as_int(step, "Step", 0, 1 << 20), as_int(channel, "Channel", 0, 1023)
+    return slide_picture(state, step, channel)
+
+
+def advance(state, step, channel):
+    """One animation frame: the next step, wrapping around at the end."""
+    step = as_int(step, "Step", 0, 1 << 20) + 1
+    steps = state.steps if state is not None else 1
+    return (step % steps, *step_window(state, step % steps, channel))
+
+
+def load_preset_grid(preset, kernel_size):
+    """The chosen preset as numbers in the grid, and switch the weights to the grid."""
+    preset = as_choice(preset, "Preset", PRESETS)
+    k = as_int(kernel_size, "kernel_size", *LIMITS["kernel_size"])
+    try:
+        kernel = preset_kernel(preset, k)
+    except ValueError as e:
+        raise bad(str(e)) from None
+    return [[round(v, 6) for v in row] for row in kernel.tolist()], "grid"
+
+
+def chain_text(choice, arch):
+    """The chain text for a preset, or the Builder tab's network."""
+    if choice == BUILDER_CHAIN:
+        from nets.builder import normalize_spec
+        from nets.layers import layer_code
+        try:
+            layers = normalize_spec(arch)
+        except ValueError as e:
+            raise bad(str(e)) from None
+        return "\n".join(layer_code(d).removeprefix("nn.") for d in layers)
+    return CHAIN_PRESETS[as_choice(choice, "Start from", tuple(CHAIN_PRESETS))]
+
+
+def next_seed(seed):
+    """Shuffle: the next seed, so every batch can be found again."""
+    return as_int(seed, "Seed", 0, 2**31 - 2) + 1
+
+
+def show_groups(kind):
+    """Only the chosen layer's controls are visible; the others keep their values."""
+    return [gr.update(visible=kind in kinds) for kinds in KIND_GROUPS.values()]
+
+
+def show_source(source):
+    return gr.update(visible=source == "cifar10"), gr.update(visible=source == "upload")
+
+
+def build(model_state, arch_state):
+    """The Layer explorer tab's components and events."""
+    with gr.Tab(t("explorer.tab"), id="explorer") as tab:
+        gr.Markdown(t("explorer.intro"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=320):
+                source = gr.Radio([(t("explorer.source_cifar"), "cifar10"), (t("explorer.source_upload"), "upload")],
+                                  value="cifar10", label=t("explorer.source"))
+                with gr.Group(visible=True) as cifar_group:
+                    split = gr.Radio(list(SPLITS), value="test", label=t("explorer.split"))
+                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=ALL, label=t("explorer.class"))
+                    batch_size = gr.Slider(1, 64, value=64, step=1, label=t("explorer.batch"))
+                    with gr.Row():
+                        seed = gr.Number(0, precision=0, minimum=0, label=t("explorer.seed"))
+                        shuffle_button = gr.Button(t("explorer.shuffle"))
+                with gr.Group(visible=False) as upload_group:
+                    upload = gr.File(label=t("explorer.upload"), file_types=["image"], type="filepath")
+                    resolution = gr.Radio([(t("explorer.res_32"), "32"), (t("explorer.res_full"), "full")],
+                                          value="32", label=t("explorer.resolution"))
+                scale = gr.Radio([(t("explorer.scale_unit"), "unit"), (t("explorer.scale_normalize"), "normalize")],
+                                 value="unit", label=t("explorer.scale"))
+                kind = gr.Radio(["Conv2d", "MaxPool2d", "AvgPool2d", *ACTIVATIONS, "Linear", "Sequential"],
+                                value="Conv2d", label=t("explorer.layer"))
+                with gr.Group(visible=True) as conv_group:
+                    gr.Markdown(t("explorer.conv_group"))
+                    out_channels = gr.Slider(*LIMITS["out_channels"], value=6, step=1, label=t("explorer.out_channels"))
+                    kernel_size = gr.Slider(*LIMITS["kernel_size"], value=3, step=1, label=t("explorer.kernel_size"))
+                    stride = gr.Slider(*LIMITS["stride"], value=1, step=1, label=t("explorer.stride"))
+                    padding = gr.Slider(*LIMITS["padding"], value=1, step=1, label=t("explorer.padding"))
+                    dilation = gr.Slider(*LIMITS["dilation"], value=1, step=1, label=t("explorer.dilation"))
+                    with gr.Row():
+                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"], value="zeros",
+                                                   label=t("explorer.padding_mode"))
+                        bias = gr.Checkbox(True, label=t("explorer.bias"))
+                    weights = gr.Radio([(t("explorer.weights_default"), "default"),
+                                        (t("explorer.weights_preset"), "preset"), (t("explorer.weights_grid"), "grid"),
+                                        (t("explorer.weights_trained"), "trained")], value="default",
+                                       label=t("explorer.weights"))
+                    with gr.Row():
+                        preset = gr.Dropdown(list(PRESETS), value="sobel x", label=t("explorer.preset"))
+                        init_seed = gr.Number(0, precision=0, minimum=0, label=t("explorer.init_seed"))
+                    grid = gr.Dataframe(DEFAULT_GRID, type="array", datatype="number", interactive=True,
+                                        label=t("explorer.grid"))
+                    load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
+                with gr.Group(visible=False) as pool_group:
+                    gr.Markdown(t("explorer.pool_group"))
+                    pool_kernel = gr.Slider(*LIMITS["pool_kernel"], value=2, step=1, label=t("explorer.kernel_size"))
+                    pool_stride = gr.Slider(*LIMITS["pool_stride"], value=2, step=1, label=t("explorer.stride"))
+                    pool_padding = gr.Slider(*LIMITS["pool_padding"], value=0, step=1, label=t("explorer.padding"))
+                    pool_dilation = gr.Slider(*LIMITS["pool_dilation"], value=1, step=1, label=t("explorer.dilation"))
+                    ceil_mode = gr.Checkbox(False, label=t("explorer.ceil_mode"))
+                with gr.Group(visible=False) as act_group:
+                    gr.Markdown(t("explorer.act_group"))
+                    negative_slope = gr.Slider(0.0, 1.0, value=0.01, step=0.01, label=t("explorer.negative_slope"))
+                    approximate = gr.Radio(list(APPROXIMATE), value="none", label=t("explorer.approximate"))
+                with gr.Group(visible=False) as linear_group:
+                    gr.Markdown(t("explorer.linear_group"))
+                    out_features = gr.Slider(*LIMITS["out_features"], value=10, step=1, label=t("explorer.out_features"))
+                with gr.Group(visible=False) as seq_group:
+                    gr.Markdown(t("explorer.seq_group"))
+                    chain_preset = gr.Dropdown([*CHAIN_PRESETS, BUILDER_CHAIN], value=next(iter(CHAIN_PRESETS)),
+                                               label=t("explorer.chain_preset"))
+                    chain = gr.Textbox(next(iter(CHAIN_PRESETS.values())), lines=5, max_lines=14,
+                                       label=t("explorer.chain"))
+                    chain_trained = gr.Checkbox(False, label=t("explorer.chain_trained"))
+                    chain_button = gr.Button(t("explorer.chain_apply"), variant="primary")
+            with gr.Column(scale=2):
+                status = gr.Markdown(t("explorer.status_idle"))
+                with gr.Row():
+                    input_image = gr.Image(label=t("explorer.input_image"), type="filepath", format="png",
+                                           interactive=False, buttons=["download", "fullscreen"])
+                    output_image = gr.Image(label=t("explorer.output_image"), type="filepath", format="png",
+                                            interactive=False, buttons=["download", "fullscreen"])
+                with gr.Row():
+                    image = gr.Slider(0, 63, value=0, step=1, label=t("explorer.image"))
+                    channel = gr.Slider(0, 63, value=0, step=1, label=t("explorer.channel"))
+                    map_scale = gr.Radio([(t("explorer.scale_shared"), "shared"), (t("explorer.scale_per_map"), "per_map"),
+                                          (t("explorer.scale_clip"), "clip")], value="shared", label=t("explorer.map_scale"))
+                with gr.Row():
+                    colormap = gr.Radio(["viridis", "cividis"], value="viridis", label=t("explorer.colormap"))
+                    batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"), (t("explorer.view_channel"), "channel")],
+                                          value="reshape", label=t("explorer.batch_view"))
+                maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png", interactive=False,
+                                      buttons=["download", "fullscreen"])
+                gallery = gr.Gallery(label=t("explorer.gallery"), columns=4, height="auto", format="png",
+                                     object_fit="contain")
+                with gr.Row():
+                    hist_plot = gr.Plot(label=t("explorer.hist"))
+                    layer_plot = gr.Plot(label=t("explorer.layer_plot"))
+                slide_plot = gr.Plot(label=t("explorer.slide"))
+                with gr.Row():
+                    step = gr.Slider(0, 1023, value=0, step=1, label=t("explorer.step"), scale=3)
+                    play_button = gr.Button(t("explorer.play"), scale=1)
+                    pause_button = gr.Button(t("explorer.pause"), scale=1)
+                slide_text = gr.Markdown()
+                code = gr.Code(language="python", label=t("explorer.code"), lines=12)
+        slide_state = gr.State(None)
+        timer = gr.Timer(0.6, active=False)
+
+    inputs = [source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
+              out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset, init_seed, grid,
+              pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode, negative_slope, approximate,
+              out_features, chain, chain_trained, image, map_scale, colormap, batch_view, channel, step, model_state]
+    outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot, slide_text,
+               step, code, slide_state, grid]
+    groups = [conv_group, pool_group, act_group, linear_group, seq_group]
+    kind.change(show_groups, kind, groups, queue=False, show_progress="hidden", api_visibility="private")
+    source.change(show_source, source, [cifar_group, upload_group], queue=False, show_progress="hidden",
+                  api_visibility="private")
+    released = [batch_size, out_channels, kernel_size, stride, padding, dilation, pool_kernel, pool_stride,
+                pool_padding, pool_dilation, negative_slope, out_features, image, channel]
+    changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset, ceil_mode,
+               approximate, chain_trained, map_scale, colormap, batch_view]
+    triggers = ([c.release for c in released] + [c.change for c in changed] +
+                [seed.submit, init_seed.submit, grid.input, upload.upload, chain_button.click, tab.select])
+    # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
+    # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
+    # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
+    gr.on(triggers, explore, inputs, outputs, api_name="explore", show_progress="hidden",
+          trigger_mode="always_last", preprocess=False)
+    again = dict(fn=explore, inputs=inputs, outputs=outputs, show_progress="hidden", api_visibility="private",
+                 preprocess=False)
+    shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private").then(**again)
+    load_grid_button.click(load_preset_grid, [preset, kernel_size], [grid, weights], api_name="explorer_preset_grid",
+                           preprocess=False)
+    chain_preset.change(chain_text, [chain_preset, arch_state], chain, api_name="explorer_chain_preset",
+                        preprocess=False).then(**again)
+    step.release(step_window, [slide_state, step, channel], [slide_plot, slide_text], api_name="explorer_step",
+                 show_progress="hidden", preprocess=False)
+    timer.tick(advance, [slide_state, step, channel], [step, slide_plot, slide_text], show_progress="hidden",
+               api_visibility="private", preprocess=False)
+    play_button.click(lambda: gr.Timer(active=True), None, timer, queue=False, api_visibility="private")
+    pause_button.click(lambda: gr.Timer(active=False), None, timer, queue=False, api_visibility="private")
+    return inputs, outputs

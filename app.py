@@ -6,6 +6,8 @@ import gradio as gr
 
 from ui import data_tab, dataset
 from ui import explorer_tab
+from ui import training_tab
+from ui import network_tab
 from ui.i18n import I18N, t
 
 CSS = """
@@ -35,6 +37,8 @@ def build_demo() -> gr.Blocks:
             # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:
             # explorer, training, network/builder/zoo.
             explorer_tab.build(model_state, arch_state)
+            training_tab.build(model_state, arch_state)
+            network_tab.build(model_state, arch_state)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden")
     return demo

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from nets.layers import LAYER_TYPES, SpecError, format_args, layer_names, make_layer, normalize_layer
+from nets.layers import LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer, normalize_layer
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10
@@ -47,12 +47,12 @@ def layer_params(d: dict) -> int:
 
 
 def layer_macs(d: dict, out_shape: tuple) -> int:
-    """Multiply-adds of one layer for one image (convolutions and Linear layers; the rest are cheap)."""
+    """Multiply-adds of one layer for one image, counted as torchinfo counts them (bias included)."""
     if d["type"] == "Conv2d":
-        return _numel(out_shape) * d["in_channels"] * d["kernel_size"] ** 2
+        return out_shape[2] * out_shape[3] * layer_params(d)
     if d["type"] == "Linear":
-        return _numel(out_shape) * d["in_features"]
-    return 0
+        return _numel(out_shape) // d["out_features"] * layer_params(d)
+    return layer_params(d)   # BatchNorm2d scales and shifts; the other layers multiply nothing
 
 
 def _numel(shape) -> int:
@@ -249,6 +249,17 @@ def build_model(spec=None) -> nn.Sequential:
         raise SpecError(result.error, result.error_index)
     names = layer_names(result.spec)
     return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, result.spec)))
+
+
+def spec_from_model(model: nn.Module) -> list[dict] | None:
+    """The layer list of a Sequential built from the builder's kinds (None for any other model)."""
+    if not isinstance(model, nn.Sequential):
+        return None
+    layers = [describe_layer(m) for m in model.children()]
+    if not layers or any(d is None for d in layers):
+        return None
+    auto = layer_names(layers)
+    return [d | ({"name": n} if n != a else {}) for d, (n, _), a in zip(layers, model.named_children(), auto)]
 
 
 def default_layer(kind: str, shape: tuple | None) -> dict:

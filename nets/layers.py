@@ -160,6 +160,35 @@ def make_layer(d: dict) -> nn.Module:
     return LAYER_TYPES[d["type"]].cls(**args)
 
 
+def _unusual(module: nn.Module) -> bool:
+    """Settings the builder cannot express (no bias, groups, dilation, other Flatten dims, ...)."""
+    if isinstance(module, (nn.Conv2d, nn.Linear)) and module.bias is None:
+        return True
+    if isinstance(module, nn.Conv2d):
+        return module.groups != 1 or module.dilation != (1, 1) or module.padding_mode != "zeros" or \
+            len(set(module.kernel_size)) > 1 or len(set(module.stride)) > 1 or not isinstance(module.padding, tuple) \
+            or len(set(module.padding)) > 1
+    if isinstance(module, nn.Flatten):
+        return (module.start_dim, module.end_dim) != (1, -1)
+    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+        return any(isinstance(getattr(module, a), tuple) for a in ("kernel_size", "stride", "padding"))
+    return False
+
+
+def describe_layer(module: nn.Module) -> dict | None:
+    """A torch layer as a normalised layer dict, or None when the builder has no such kind."""
+    kind = type(module).__name__
+    if kind not in LAYER_TYPES or type(module) is not LAYER_TYPES[kind].cls or _unusual(module):
+        return None
+    d = {"type": kind}
+    for p in LAYER_TYPES[kind].params:
+        value = getattr(module, p.name, None)
+        d[p.name] = value[0] if isinstance(value, tuple) else value
+    if "ceil_mode" in d and d["stride"] == d["kernel_size"]:
+        d["stride"] = None                 # torch stores the default stride as kernel_size
+    return d
+
+
 def format_args(d: dict) -> str:
     """A normalised layer's arguments as PyTorch code: '3, 32, kernel_size=5, padding=2'."""
     spec = LAYER_TYPES[d["type"]]

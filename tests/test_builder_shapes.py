@@ -3,6 +3,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from torchinfo import summary
 
 from nets.builder import (INPUT_SHAPE, MAX_LAYERS, NUM_CLASSES, build_model, check_spec, default_layer,
                           normalize_spec, tutorial_spec)
@@ -105,13 +106,15 @@ def test_channel_change_fix_sets_in_channels():
     assert result.fix.spec[2]["in_channels"] == 32 and check_spec(result.fix.spec).ok
 
 
-def test_parameter_counts_and_macs_match_torch():
+def test_parameter_counts_shapes_and_macs_match_torch_and_torchinfo():
     spec = tutorial_spec()[:2] + [{"type": "BatchNorm2d", "num_features": 32}, {"type": "ReLU"}] + tutorial_spec()[2:]
     result, model = check_spec(spec), build_model(spec)
-    for check, (_, layer) in zip(result.layers, model.named_children()):
-        assert check.params == sum(p.numel() for p in layer.parameters())
-    conv1 = result.layers[0]
-    assert conv1.macs == 32 * 32 * 32 * 3 * 5 * 5
+    stats = summary(model, input_size=INPUT_SHAPE, verbose=0, col_names=("output_size", "num_params", "mult_adds"),
+                    device="cpu", mode="eval")
+    rows = [info for info in stats.summary_list if info.depth == 1]
+    for check, (_, layer), info in zip(result.layers, model.named_children(), rows, strict=True):
+        assert check.params == sum(p.numel() for p in layer.parameters()) == info.num_params
+        assert (check.name, list(check.out_shape), check.macs) == (info.var_name, info.output_size, info.macs)
 
 
 @pytest.mark.parametrize("spec, words", [

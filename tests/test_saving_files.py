@@ -1,0 +1,136 @@
+"""Saving and loading: state_dicts round-trip, whole-model pickles are refused and their payload never runs."""
+import os
+import pickle
+
+import gradio as gr
+import pytest
+import torch
+
+from nets.builder import build_model, tutorial_spec
+from nets.models import tutorial_cnn
+from nets.saving import (LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict,
+                         whole_model_bytes)
+from ui import saving_tab
+
+
+class Payload:
+    """A pickle that, if ever unpickled, creates a file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def same_outputs(a, b) -> bool:
+    x = torch.randn(3, 3, 32, 32)
+    return torch.equal(a.eval()(x), b.eval()(x))
+
+
+def test_state_dict_round_trips_through_pth(tmp_path):
+    model = tutorial_cnn()
+    path = save_state_dict(model, tmp_path / "m.pth")
+    assert torch.load(path, weights_only=True).keys() == model.state_dict().keys()  # torch itself can read it
+    state, spec = load_state_file(path)
+    fresh = tutorial_cnn()
+    fit_state(fresh, state)
+    assert spec is None and same_outputs(model, fresh)
+
+
+def test_safetensors_round_trip_keeps_the_layer_list(tmp_path):
+    spec = tutorial_spec()[:6] + [{"type": "ReLU"}] + tutorial_spec()[6:]
+    model = build_model(spec)
+    state, stored = load_state_file(save_safetensors(model, tmp_path / "m.safetensors", spec))
+    fresh = build_model(stored)
+    fit_state(fresh, state)
+    assert stored == spec and same_outputs(model, fresh)
+
+
+def test_whole_model_pickle_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "vgg16_method1.pth"
+    torch.save(tutorial_cnn(), path)                      # the tutorial's method 1
+    with pytest.raises(LoadError, match="pickled Python object.*torch.nn.modules.container.Sequential"):
+        load_state_file(path)
+
+
+@pytest.mark.parametrize("how", ["torch.save", "pickle.dumps"])
+def test_malicious_pickle_payload_never_runs(tmp_path, how):
+    marker = tmp_path / "payload-ran"
+    path = tmp_path / "weights.pth"
+    evil = {"conv1.weight": torch.zeros(1), "x": Payload(marker)}
+    if how == "torch.save":
+        torch.save(evil, path)
+    else:
+        path.write_bytes(pickle.dumps(evil))
+    assert not marker.exists()
+    with pytest.raises(gr.Error, match=f"import {os.mkdir.__module__}.mkdir.*would run code"):
+        saving_tab.upload_weights(str(path), None)
+    assert not marker.exists()
+    control = tmp_path / "control"            # the payload does run when fully unpickled: the test is real
+    pickle.loads(pickle.dumps(Payload(control)))
+    assert control.exists()
+
+
+def test_pickle_globals_name_what_method_1_imports():
+    names = pickle_globals(whole_model_bytes(tutorial_cnn()))
+    assert "torch.nn.modules.container.Sequential" in names and "torch.nn.modules.conv.Conv2d" in names
+    assert f"{os.mkdir.__module__}.mkdir" in pickle_globals(pickle.dumps(Payload("x")))   # posix.mkdir
+
+
+def test_state_dict_inside_a_checkpoint_is_found(tmp_path):
+    model = tutorial_cnn()
+    torch.save({"epoch": 3, "model_state_dict": model.state_dict()}, tmp_path / "ckpt.pt")
+    state, _ = load_state_file(tmp_path / "ckpt.pt")
+    assert state.keys() == model.state_dict().keys()
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"not a checkpoint at all" * 10, "not a PyTorch state_dict"),
+    (b"", "not a PyTorch state_dict"),
+])
+def test_junk_files_are_refused(tmp_path, content, words):
+    (tmp_path / "junk.pth").write_bytes(content)
+    with pytest.raises(LoadError, match=words):
+        load_state_file(tmp_path / "junk.pth")
+
+
+def test_tensors_that_hold_no_state_dict_are_refused(tmp_path):
+    torch.save([torch.zeros(2)], tmp_path / "list.pth")
+    with pytest.raises(LoadError, match="holds no state_dict"):
+        load_state_file(tmp_path / "list.pth")
+
+
+def test_too_large_uploads_are_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr("nets.saving.MAX_UPLOAD_BYTES", 1000)
+    save_state_dict(tutorial_cnn(), tmp_path / "m.pth")
+    with pytest.raises(LoadError, match="the limit is"):
+        load_state_file(tmp_path / "m.pth")
+
+
+def test_mismatched_weights_name_the_keys_and_shapes():
+    state = tutorial_cnn().state_dict()
+    state["fc1.weight"] = torch.zeros(64, 2048)
+    del state["fc2.bias"]
+    with pytest.raises(LoadError, match=r"missing fc2.bias.*fc1.weight is \(64, 2048\) in the file"):
+        fit_state(tutorial_cnn(), state)
+
+
+def test_upload_handler_makes_the_visitors_model(tmp_path):
+    spec = tutorial_spec()[:6] + [{"type": "Dropout", "p": 0.2}] + tutorial_spec()[6:]
+    path, _ = saving_tab.download_weights("state_dict (.pth)", None, spec)   # built network, random weights
+    loaded, arch, status = saving_tab.upload_weights(path, spec)
+    assert arch[6]["type"] == "Dropout" and "Loaded" in status and len(loaded.epoch_states) == 1
+    model = build_model(spec)
+    model.load_state_dict(torch.load(path, weights_only=True))   # torch itself as the reference
+    assert same_outputs(model, loaded.model)
+
+
+def test_download_safetensors_then_upload_restores_the_architecture():
+    spec = tutorial_spec()[:6] + [{"type": "BatchNorm2d", "num_features": 64}] + tutorial_spec()[6:]
+    path, _ = saving_tab.download_weights("safetensors", None, spec)
+    loaded, arch, _ = saving_tab.upload_weights(path, None)   # the tutorial's network is current: spec comes from the file
+    assert [d["type"] for d in arch] == [d["type"] for d in spec]
+    reference = build_model(spec)
+    fit_state(reference, load_state_file(path)[0])
+    assert same_outputs(reference, loaded.model)

@@ -1,0 +1,160 @@
+"""The Network view: one image through the whole network, layer by layer, ending in class probabilities."""
+import copy
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from nets.builder import build_model
+from nets.images import ImageError, decode_image
+from nets.layers import SpecError
+from ui import builder_tab, dataset, saving_tab, zoo_tab
+from ui.i18n import t
+from ui.validate import as_choice, as_int, bad
+from visual.network import epoch_strip, network_views, probabilities_figure, summary_rows, write_png
+
+WEIGHTS = ("random", "trained")
+SUMMARY_HEADERS = ["layer", "type", "output shape", "parameters", "multiply-adds"]
+PNG_ROOT = Path(tempfile.gettempdir()) / "layerlab-network"
+PNG_MAX_AGE = 600        # seconds a rendered picture is kept for Gradio to serve
+MAX_UPLOAD_BYTES = 20 * 2**20
+
+
+def png_folder() -> Path:
+    """A fresh folder for this render's pictures; folders older than PNG_MAX_AGE are removed."""
+    PNG_ROOT.mkdir(exist_ok=True)
+    for old in PNG_ROOT.iterdir():
+        if time.time() - old.stat().st_mtime > PNG_MAX_AGE:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=PNG_ROOT))
+
+
+def random_model(arch):
+    """The learner's network (None: the tutorial's) with the same random weights every time (seed 0)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        try:
+            return build_model(arch).eval()
+        except SpecError as e:
+            raise bad(f"The network cannot be built: {e}") from None
+
+
+def chosen_model(weights: str, epoch, trained, arch):
+    """(model, words saying which weights) for the view; trained weights at the chosen epoch."""
+    if weights == "trained" and trained is not None:
+        states = trained.epoch_states
+        if len(states) >= 2:
+            k = as_int(epoch, "Epoch", 1, len(states))
+            model = copy.deepcopy(trained.model).eval()
+            model.load_state_dict(states[k - 1])
+            return model, f"trained ({trained.label}), weights after epoch {k} of {len(states)}"
+        return trained.model.eval(), f"trained ({trained.label})"
+    note = " — no trained model yet: train one in the Training tab" if weights == "trained" else ""
+    return random_model(arch), f"random (seed 0), before any training{note}"
+
+
+def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
+    """(uint8 (3, 32, 32) image, its label or None, words saying which image)."""
+    if upload:
+        path = Path(upload)
+        if not path.is_file() or path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise bad(f"The uploaded image must be a file under {MAX_UPLOAD_BYTES // 2**20} MB.")
+        try:
+            x, converted = decode_image(path.read_bytes(), path.name)
+        except ImageError as e:
+            raise bad(str(e)) from None
+        return x, None, "your image" + (", resized to 32x32" if converted else "")
+    data = dataset.require_data()
+    x, y = data.split("test")
+    i = as_int(index, "Test image", 0, len(y) - 1)
+    return x[i], int(y[i]), f"test image #{i} ({data.classes[y[i]]})"
+
+
+def render_network(index, upload, weights, epoch, layer, trained, arch):
+    """Gallery of every layer's output, probabilities, torchinfo summary, status, and the epoch strip."""
+    weights = as_choice(weights, "Weights", WEIGHTS)
+    x, label, which = chosen_image(index, upload)
+    model, how = chosen_model(weights, epoch, trained, arch)
+    classes = trained.classes if weights == "trained" and trained is not None else dataset_classes()
+    views, probs = network_views(model, x)
+    folder = png_folder()
+    gallery = [(write_png(v.image, folder, f"{i:02d}-{v.name}"), v.caption) for i, v in enumerate(views)]
+    if len(probs) == len(classes):
+        figure = probabilities_figure(classes, probs, label)
+        top = int(probs.argmax())
+        answer = f" The network answers **{classes[top]}** ({probs[top]:.0%})."
+    else:
+        figure, answer = None, f" The output has shape {views[-1].shape}, not one score per class."
+    status = f"**{which}**, weights {how}.{answer}"
+    strip, strip_text = epoch_view(model, trained, weights, x, layer, classes, folder)
+    return gallery, figure, summary_rows(model), status, strip, strip_text
+
+
+def dataset_classes() -> tuple[str, ...]:
+    return dataset.require_data().classes
+
+
+def epoch_view(model, trained, weights, x, layer, classes, folder):
+    """The chosen layer's first maps after every epoch, and what the network answered after each."""
+    if weights != "trained" or trained is None or len(trained.epoch_states) < 2:
+        return gr.update(value=None, visible=False), ""
+    names = [n for n, _ in trained.model.named_children()]
+    layer = layer if layer in names else names[0]
+    img, probs = epoch_strip(trained.model, trained.epoch_states, x, layer)
+    answers = [f"epoch {k}: {classes[int(p.argmax())]} {float(p.max()):.0%}"
+               for k, p in enumerate(probs, 1) if len(p) == len(classes)]
+    text = f"Rows: `{layer}` after epoch 1 (top) to {len(probs)} (bottom). " + "; ".join(answers)
+    return gr.update(value=write_png(img, folder, f"epochs-{layer}"), visible=True), text
+
+
+def trained_controls(trained, layer):
+    """Epoch slider and layer choice follow the visitor's trained model."""
+    if trained is None:
+        return gr.update(visible=False), gr.update(choices=[], value=None)
+    n = len(trained.epoch_states)
+    names = [name for name, _ in trained.model.named_children()]
+    return (gr.update(visible=n >= 2, maximum=max(n, 2), value=n),
+            gr.update(choices=names, value=layer if layer in names else names[0]))
+
+
+def random_index():
+    """A different test image."""
+    return random.randrange(len(dataset.require_data().test_y))
+
+
+def build(model_state, arch_state):
+    """The Network tab, then the Builder, Model zoo and Save & load tabs it works with."""
+    with gr.Tab(t("network.tab"), id="network"):
+        gr.Markdown(t("network.intro"))
+        with gr.Row():
+            index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("network.index"))
+            random_button = gr.Button(t("network.random"))
+            upload = gr.Image(type="filepath", sources=["upload"], label=t("network.upload"), height=120)
+            weights = gr.Radio(list(WEIGHTS), value="random", label=t("network.weights"))
+            epoch = gr.Slider(1, 2, value=1, step=1, visible=False, label=t("network.epoch"))
+            show_button = gr.Button(t("network.show"), variant="primary")
+        status = gr.Markdown()
+        gallery = gr.Gallery(label=t("network.layers"), columns=2, height="auto", object_fit="contain",
+                             format="png", allow_preview=True)
+        probs_plot = gr.Plot(label=t("network.probs"))
+        summary = gr.Dataframe(headers=SUMMARY_HEADERS, label=t("network.summary"), interactive=False)
+        with gr.Accordion(t("network.epochs"), open=True):
+            layer = gr.Dropdown([], label=t("network.epoch_layer"))
+            strip = gr.Image(visible=False, label=t("network.epoch_strip"), format="png")
+            strip_text = gr.Markdown()
+    builder_tab.build(arch_state)
+    zoo_tab.build()
+    saving_tab.build(model_state, arch_state)
+
+    inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
+    outputs = [gallery, probs_plot, summary, status, strip, strip_text]
+    gr.on([show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change,
+           arch_state.change], render_network, inputs, outputs, api_name="network_view")
+    random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
+        render_network, inputs, outputs, api_visibility="private")
+    model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")
+    return outputs

@@ -1,0 +1,121 @@
+"""Save & load: the tutorial's two methods, downloads as state_dict or safetensors, uploads without unpickling."""
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from nets.builder import build_model, check_spec, spec_from_model, tutorial_spec
+from nets.data import CIFAR10_CLASSES
+from nets.layers import SpecError
+from nets.models import TrainedModel
+from nets.saving import LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict
+from nets.saving import whole_model_bytes
+from ui import dataset
+from ui.i18n import t
+from ui.validate import as_choice, bad
+
+FORMATS = ("state_dict (.pth)", "safetensors")
+
+
+def current_model(trained, arch):
+    """The visitor's trained model, else their built (or the tutorial's) network with random weights."""
+    if trained is not None:
+        return trained.model, f"your trained model ({trained.label})"
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return build_model(arch), "the network from the Builder, with random weights (not trained yet)"
+    except SpecError as e:
+        raise bad(f"The network cannot be built: {e}") from None
+
+
+def download_weights(fmt, trained, arch):
+    """The weights as a file to download: a state_dict, never the pickled model."""
+    fmt = as_choice(fmt, "Format", FORMATS)
+    model, what = current_model(trained, arch)
+    folder = Path(tempfile.mkdtemp(prefix="layerlab-save-"))
+    if fmt == "safetensors":
+        path = save_safetensors(model, folder / "layerlab_model.safetensors", spec_from_model(model))
+    else:
+        path = save_state_dict(model, folder / "layerlab_model.pth")
+    size = path.stat().st_size
+    return str(path), f"Saved {what}: {len(model.state_dict())} tensors, {size / 1024:,.0f} KB."
+
+
+def whole_model_view(trained, arch) -> str:
+    """What method 1 (torch.save(model)) writes: which classes and functions torch.load must import and call."""
+    model, what = current_model(trained, arch)
+    data = whole_model_bytes(model)
+    names = pickle_globals(data)
+    listed = "\n".join(f"- `{n}`" for n in names)
+    return (f"`torch.save(model, 'model.pth')` of {what} makes a {len(data) / 1024:,.0f} KB pickle. "
+            f"`torch.load('model.pth', weights_only=False)` would import and call these {len(names)} names - "
+            f"the class must exist under the same name where you load it, and a file from someone else could "
+            f"name any function at all:\n\n{listed}")
+
+
+def upload_weights(file, arch):
+    """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
+    if not file:
+        raise bad("Choose a .pth, .pt or .safetensors file first.")
+    path = Path(file)
+    try:
+        state, stored_spec = load_state_file(path)
+    except LoadError as e:
+        raise bad(str(e)) from None
+    candidates = [s for s in (stored_spec, arch, tutorial_spec()) if s is not None]
+    errors = []
+    for spec in candidates:
+        result = check_spec(spec)
+        if not result.ok:
+            errors.append(f"the stored layer list cannot run: {result.error}")
+            continue
+        model = build_model(result.spec)
+        try:
+            fit_state(model, state)
+        except LoadError as e:
+            errors.append(str(e))
+            continue
+        classes = dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES
+        loaded = TrainedModel(model.eval(), classes, f"uploaded {path.name}", [model.state_dict()], {})
+        return loaded, result.spec, f"Loaded {path.name} into the network {describe(result.spec)}."
+    raise bad(f"{path.name} holds a state_dict, but it fits neither the Builder's network nor the tutorial's: "
+              f"{errors[-1]}")
+
+
+def describe(spec) -> str:
+    """'Conv2d → MaxPool2d → ...' for a status line."""
+    return " → ".join(d["type"] for d in spec)
+
+
+def build(model_state, arch_state):
+    """The Save & load tab's components and events."""
+    with gr.Tab(t("saving.tab"), id="saving"):
+        gr.Markdown(t("saving.intro"))
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown(t("saving.method1"))
+                gr.Code(t("saving.method1_code"), language="python", interactive=False)
+            with gr.Column():
+                gr.Markdown(t("saving.method2"))
+                gr.Code(t("saving.method2_code"), language="python", interactive=False)
+        inspect_button = gr.Button(t("saving.inspect"))
+        inspect_text = gr.Markdown()
+        with gr.Row():
+            with gr.Column():
+                fmt = gr.Radio(list(FORMATS), value=FORMATS[0], label=t("saving.format"))
+                download_button = gr.Button(t("saving.download"), variant="primary")
+                download_file = gr.File(label=t("saving.file"), interactive=False)
+                download_status = gr.Markdown()
+            with gr.Column():
+                upload = gr.File(file_types=[".pth", ".pt", ".safetensors"], type="filepath",
+                                 label=t("saving.upload"))
+                upload_status = gr.Markdown()
+
+    inspect_button.click(whole_model_view, [model_state, arch_state], inspect_text, api_name="saving_whole_model")
+    download_button.click(download_weights, [fmt, model_state, arch_state], [download_file, download_status],
+                          api_name="saving_download")
+    upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
+                  api_name="saving_upload")
+    return [download_file, upload_status]

@@ -1,0 +1,117 @@
+"""`python -m nets.train`: the Training tab's engine from the command line, with a progress bar."""
+import argparse
+import os
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.data import DataError, load_cifar10
+from nets.device import DeviceError
+from nets.train import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
+
+BAR = 30
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """One flag per TrainConfig field (--batch-size 64, --no-augment), plus data, output and logging."""
+    p = argparse.ArgumentParser(prog="python -m nets.train", description="Train the tutorial's CNN on CIFAR-10.")
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in (bool, "bool"):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=getattr(defaults, f.name))
+        else:
+            p.add_argument(flag, type=type(getattr(defaults, f.name)), default=getattr(defaults, f.name))
+    p.add_argument("--data", default=os.environ.get("LAYERLAB_DATA") or os.environ.get("LAYERLAB_TEST_DATA"),
+                   help="CIFAR-10 folder or archive (default: $LAYERLAB_DATA, else download into ./data)")
+    p.add_argument("--out", default=None, help="checkpoint to write (default: checkpoints/<time>.safetensors)")
+    p.add_argument("--resume", default=None, help="checkpoint to continue from (its weights, optimizer and epoch)")
+    p.add_argument("--tensorboard", default=None, metavar="DIR", help="also log scalars and image batches here")
+    return p.parse_args(argv)
+
+
+def load_data(path):
+    """The dataset from --data, or torchvision's download into ./data."""
+    if path:
+        return load_cifar10(path)
+    from nets.fetch import download_cifar10
+    return load_cifar10(download_cifar10(Path("./data")))
+
+
+def open_writer(logdir):
+    """A TensorBoard SummaryWriter, or None; a clear exit if tensorboard is not installed."""
+    if not logdir:
+        return None
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        sys.exit("--tensorboard needs the tensorboard package: pip install tensorboard")
+    return SummaryWriter(logdir)
+
+
+def log_to_tensorboard(writer, ev: dict, data, first_step: int) -> None:
+    """Scalars per step and epoch, and (as in the tutorial) a batch of images with add_images."""
+    if ev["event"] == "start":
+        writer.add_images("train images", data.train_x[:64], first_step)   # uint8 NCHW, dataformats default
+    elif ev["event"] == "step":
+        for i, loss in enumerate(ev["losses"]):
+            writer.add_scalar("train/loss", loss, ev["step"] - len(ev["losses"]) + i + 1)
+        writer.add_scalar("train/lr", ev["lr"], ev["step"])
+        writer.add_scalar("train/images_per_s", ev["images_per_s"], ev["step"])
+    elif ev["event"] == "epoch":
+        for key in ("test_loss", "test_acc", "train_loss", "train_acc"):
+            writer.add_scalar(key.replace("_", "/", 1), ev[key], ev["epoch"])
+
+
+def progress_bar(ev: dict) -> str:
+    done = ev["step"] / max(1, ev["total_steps"])
+    fill = int(BAR * done)
+    return (f"\r[{'#' * fill}{'.' * (BAR - fill)}] {100 * done:5.1f}% epoch {ev['epoch']} step {ev['step']}/"
+            f"{ev['total_steps']} loss {ev['loss']:.3f} {ev['images_per_s']:,.0f} img/s ETA {ev['eta_s']:.0f}s ")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    writer = open_writer(args.tensorboard)
+    last = states = None
+    try:
+        check_config(cfg, 50_000)   # a typo is refused before the dataset is loaded
+        data = load_data(args.data)
+        resume = load_checkpoint(args.resume) if args.resume else None
+        model = seeded_model(cfg.seed)
+        if resume is not None:
+            load_weights(resume, model)
+            print(f"Resuming after epoch {resume.epoch} of {cfg.epochs}.")
+        for ev in train(cfg, data, model, resume):
+            if ev["event"] == "start":
+                print(f"Training on {ev['device']}{' with bf16' if ev['bf16'] else ''}: {ev['train_images']:,} "
+                      f"images, {ev['steps_per_epoch']} steps per epoch, {cfg.optimizer} lr {cfg.lr:g}")
+            elif ev["event"] == "step":
+                print(progress_bar(ev), end="", flush=True)
+            elif ev["event"] == "epoch":
+                last, states = ev, ev["optimizer_state"]
+                print(f"\nepoch {ev['epoch']}: test accuracy {100 * ev['test_acc']:.1f}%, test loss "
+                      f"{ev['test_loss']:.3f}, train loss {ev['train_loss']:.3f} ({ev['elapsed_s']:.0f} s)")
+            if writer:
+                log_to_tensorboard(writer, ev, data, 0)
+    except (ConfigError, DeviceError, TrainingError, DataError, CheckpointError) as e:
+        sys.exit(f"\n{e}")
+    except KeyboardInterrupt:
+        print("\nStopped: saving the model as it is now.")
+    finally:
+        if writer:
+            writer.close()
+    if last is None:
+        sys.exit("No epoch finished, so there is nothing worth saving.")
+    out = Path(args.out or f"checkpoints/layerlab-{time.strftime('%Y%m%d-%H%M%S')}.safetensors")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(out, cpu_model(model).state_dict(), config=cfg.to_dict(), metrics=last, classes=data.classes,
+                    epoch=last["epoch"], optimizer_state=states)
+    print(f"Final test accuracy: {100 * last['test_acc']:.2f}% after {last['epoch']} epochs. Checkpoint: {out}")
+
+
+if __name__ == "__main__":
+    main()

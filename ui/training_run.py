@@ -1,0 +1,213 @@
+"""The Training tab's handlers: a run streamed to the charts, the views after it, checkpoints."""
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+import torch
+from PIL import Image
+
+from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.device import DEVICES, DeviceError, app_threads
+from nets.models import TrainedModel, tutorial_cnn
+from nets.train import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
+                        cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
+from ui import dataset
+from ui.validate import as_choice, as_float, as_int, bad
+from visual.images import enlarge, to_hwc
+from visual.training import REFRESH_S, confusion_figure, live_figures, overlay_figure, per_class_figure
+
+MAX_RUNS = 12          # runs kept per visitor for the overlay chart
+GALLERY_SIZE = 32
+GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
+STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
+CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
+
+
+def config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
+                         device, train_images, test_images, max_steps) -> TrainConfig:
+    """The TrainConfig the controls (or an API call) describe, or a gr.Error naming the bad value."""
+    cfg = TrainConfig(
+        optimizer=as_choice(optimizer, "Optimizer", OPTIMIZERS),
+        lr=as_float(lr, "Learning rate", 1e-6, 10.0), momentum=as_float(momentum, "Momentum", 0.0, 0.999),
+        weight_decay=as_float(weight_decay, "Weight decay", 0.0, 1.0),
+        batch_size=as_int(batch_size, "Batch size", 1, 4096), epochs=as_int(epochs, "Epochs", 1, 200),
+        schedule=as_choice(schedule, "Schedule", SCHEDULES), augment=augment is True or augment == "true",
+        seed=as_int(seed, "Seed", 0, 2**31 - 1), device=as_choice(device, "Device", DEVICES),
+        train_images=as_int(train_images, "Training images", 0, 50_000),
+        test_images=as_int(test_images, "Test images", 0, 10_000), max_steps=as_int(max_steps, "Max steps", 0, 10**6),
+        threads=app_threads())
+    data = dataset.require_data()
+    try:
+        return check_config(cfg, len(data.train_y))
+    except ConfigError as e:
+        raise bad(str(e)) from None
+
+
+def build_network(arch):
+    """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
+    if arch is None:
+        return tutorial_cnn
+    from nets.builder import build_model   # only when a visitor has built a network
+    return lambda: build_model(arch)
+
+
+def run_label(runs: list, cfg: TrainConfig) -> str:
+    return f"#{len(runs) + 1} {cfg.optimizer} lr {cfg.lr:g}, batch {cfg.batch_size}, seed {cfg.seed}"
+
+
+def status_line(run: dict, state: str = "") -> str:
+    """Device, progress, speed and ETA as one Markdown line."""
+    parts = [f"**{run['device']}**" if run.get("device") else ""]
+    if "step" in run:
+        parts.append(f"epoch {run['epoch']}/{run['config']['epochs']} · step {run['step']}/{run.get('total_steps', 0)}")
+        parts.append(f"{run['images_per_s']:,.0f} images/s")
+        if not state:
+            parts.append(f"ETA {run['eta_s']:.0f} s")
+        if run["losses"]:
+            parts.append(f"loss {run['losses'][-1]:.3f}")
+    if run["epochs"]:
+        parts.append(f"test accuracy {100 * run['epochs'][-1]['test_acc']:.1f}%")
+    return " · ".join(p for p in parts if p) + (f"\n\n{state}" if state else "")
+
+
+def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
+                   train_images, test_images, max_steps, from_current, trained, arch, runs,
+                   request: gr.Request, progress=gr.Progress()):
+    """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
+    cfg = config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
+                               device, train_images, test_images, max_steps)
+    data = dataset.require_data()
+    model = seeded_model(cfg.seed, build_network(arch))
+    if from_current is True and trained is not None:
+        try:
+            model.load_state_dict(trained.model.state_dict())
+        except RuntimeError:
+            raise bad("The current model does not fit this network: untick 'start from the current model'.") from None
+    runs = list(runs or [])
+    run = new_run(cfg, run_label(runs, cfg))
+    stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
+    stop.clear()
+    epoch_states, note, last_draw = [], "", 0.0
+    events = train(cfg, data, model)
+    try:
+        for ev in events:
+            log_event(run, ev)
+            if ev["event"] == "epoch":
+                epoch_states.append(ev["state_dict"])
+            if stop.is_set():
+                note = "Stopped: the model keeps what it learned so far."
+                break
+            if ev["event"] == "epoch" or time.perf_counter() - last_draw >= REFRESH_S:
+                progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
+                yield (status_line(run), *live_figures(run), *([gr.skip()] * 8))
+                last_draw = time.perf_counter()
+    except (ConfigError, DeviceError, TrainingError) as e:
+        note = str(e)
+        if epoch_states:
+            model.load_state_dict(epoch_states[-1])   # back to the last epoch whose loss was finite
+        else:
+            raise bad(note) from None
+    finally:
+        events.close()
+        STOPS.pop(request.session_hash if request else "", None)
+    yield finish(run, model, epoch_states, data, arch, runs, note)
+
+
+def finish(run, model, epoch_states, data, arch, runs, note):
+    """The outputs after a run: charts, confusion, per-class, gallery, runs, checkpoint, the TrainedModel."""
+    net = cpu_model(model)
+    keep = pick(len(data.test_y), run["config"]["test_images"], 0)
+    metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
+    if not epoch_states or any(not torch.equal(v, epoch_states[-1][k]) for k, v in net.state_dict().items()):
+        epoch_states.append({k: v.clone() for k, v in net.state_dict().items()})
+    run["final"] = metrics
+    run["label"] += f" → {100 * metrics['test_acc']:.1f}%"
+    cfg = run["config"]
+    epochs_done = len(run["epochs"])
+    label = f"{'your network' if arch else 'tutorial CNN'}, {cfg['optimizer']}, {epochs_done} epochs, " \
+            f"{100 * metrics['test_acc']:.1f}%"
+    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label, epoch_states=epoch_states,
+                           metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
+    path = save_run_checkpoint(trained, cfg, arch, epochs_done)
+    runs = (runs + [run])[-MAX_RUNS:]
+    state = note or f"Done: {label}. The Layer explorer and Network tabs now use this model."
+    return (status_line(run, state), *live_figures(run), confusion_figure(metrics["confusion"], data.classes),
+            per_class_figure(metrics["per_class_acc"], data.classes), prediction_gallery(trained, False),
+            gr.update(choices=[r["label"] for r in runs], value=[r["label"] for r in runs[-5:]]),
+            overlay_figure(runs[-5:]), str(path), trained, runs)
+
+
+def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int) -> Path:
+    """The run's checkpoint as a safetensors file the visitor can download."""
+    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="layerlab-", suffix=".safetensors", dir=CHECKPOINTS)
+    Path(name).unlink()
+    metrics = {k: v for k, v in trained.metrics.items() if k != "confusion"}
+    return save_checkpoint(name, trained.model.state_dict(), config=cfg, metrics=metrics, classes=trained.classes,
+                           arch=arch, epoch=epochs_done)
+
+
+def request_stop(request: gr.Request):
+    """Ask this visitor's run to stop at its next report (a fraction of a second)."""
+    flag = STOPS.get(request.session_hash if request else "")
+    if flag is not None:
+        flag.set()
+
+
+def prediction_gallery(trained: TrainedModel | None, mistakes_first):
+    """Test images with predicted and true labels and the predicted probability; mistakes first on request."""
+    if trained is None:
+        return []
+    data = dataset.require_data()
+    idx = pick(len(data.test_y), GALLERY_POOL, 1)
+    probs = predict_probs(trained.model, data.test_x[idx])         # (P, classes)
+    conf, pred = probs.max(1)
+    true = data.test_y[idx]
+    order = torch.arange(len(idx))
+    if mistakes_first is True:
+        wrong = (pred != true).float()
+        order = torch.argsort(wrong * 2 + conf * wrong, descending=True, stable=True)   # confident mistakes first
+    folder = Path(tempfile.mkdtemp(prefix="layerlab-gallery-"))
+    items = []
+    for j in order[:GALLERY_SIZE].tolist():
+        p, t = pred[j].item(), true[j].item()
+        path = folder / f"{j}.png"
+        Image.fromarray(enlarge(to_hwc(data.test_x[idx[j]]), 3)).save(path, compress_level=1)
+        mark = "✓" if p == t else "✗"
+        items.append((str(path), f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · true {trained.classes[t]} "
+                                 f"({100 * probs[j, t]:.0f}%)"))
+    return items
+
+
+def overlay_runs(selected, runs):
+    """The chosen runs of this session on one chart."""
+    chosen = [r for r in (runs or []) if r["label"] in (selected or [])]
+    return overlay_figure(chosen)
+
+
+def load_uploaded(file, arch):
+    """A checkpoint the visitor uploads, checked before use; it becomes their model."""
+    if not file:
+        raise bad("Choose a checkpoint file first.")
+    try:
+        ckpt = load_checkpoint(file)
+        net_arch = ckpt.arch if ckpt.arch is not None else arch
+        model = load_weights(ckpt, build_network(net_arch)())
+    except CheckpointError as e:
+        raise bad(str(e)) from None
+    except Exception as e:   # the builder refusing a stored layer list, for one
+        raise bad(f"This checkpoint's network cannot be built here: {str(e)[:200]}") from None
+    data = dataset.require_data()
+    classes = tuple(ckpt.classes) or tuple(data.classes)
+    metrics = evaluate(model, data.test_x, data.test_y, len(classes)) if len(classes) == len(data.classes) else {}
+    acc = f", {100 * metrics['test_acc']:.1f}% on the test images" if metrics else ""
+    label = f"uploaded {Path(file).name}{acc}"
+    trained = TrainedModel(model=model.eval(), classes=classes, label=label,
+                           epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
+                           metrics={**ckpt.metrics, **metrics})
+    text = f"**Loaded** {label}." + "".join(f"\n- {n}" for n in ckpt.notes)
+    views = (confusion_figure(metrics["confusion"], classes), per_class_figure(metrics["per_class_acc"], classes),
+             prediction_gallery(trained, False)) if metrics else (gr.skip(), gr.skip(), gr.skip())
+    return (text, *views, trained, net_arch)

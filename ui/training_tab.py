@@ -1,0 +1,89 @@
+"""The Training tab: train the network on CIFAR-10 and watch it learn; compare optimizers; checkpoints."""
+import gradio as gr
+import torch
+
+from nets.train import OPTIMIZERS, SCHEDULES, TrainConfig
+from ui.i18n import t
+from ui.training_run import load_uploaded, overlay_runs, prediction_gallery, request_stop, start_training
+from visual.training import epoch_figure, loss_figure, overlay_figure
+
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+
+
+def available_devices() -> list[str]:
+    """The device choices on this machine ("auto" first)."""
+    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else []) + \
+        (["mps"] if torch.backends.mps.is_available() else [])
+
+
+def config_controls(cfg: TrainConfig) -> list:
+    """One control per TrainConfig field the learner sets, in the order start_training takes them."""
+    with gr.Row():
+        optimizer = gr.Dropdown([(t(f"train.opt_{o}"), o) for o in OPTIMIZERS], value=cfg.optimizer,
+                                label=t("train.optimizer"), info=t("train.optimizer_info"))
+        lr = gr.Number(cfg.lr, label=t("train.lr"), info=t("train.lr_info"), minimum=1e-6, maximum=10, step=1e-4)
+    with gr.Row():
+        momentum = gr.Slider(0, 0.99, value=cfg.momentum, step=0.01, label=t("train.momentum"))
+        weight_decay = gr.Number(cfg.weight_decay, label=t("train.weight_decay"), minimum=0, maximum=1, step=1e-4)
+    with gr.Row():
+        batch_size = gr.Dropdown(BATCH_SIZES, value=cfg.batch_size, label=t("train.batch_size"))
+        epochs = gr.Slider(1, 50, value=cfg.epochs, step=1, label=t("train.epochs"))
+    schedule = gr.Radio([(t(f"train.schedule_{s}"), s) for s in SCHEDULES], value=cfg.schedule,
+                        label=t("train.schedule"))
+    with gr.Row():
+        augment = gr.Checkbox(cfg.augment, label=t("train.augment"), info=t("train.augment_info"))
+        seed = gr.Number(cfg.seed, precision=0, minimum=0, label=t("train.seed"))
+        device = gr.Dropdown(available_devices(), value=cfg.device, label=t("train.device"))
+    with gr.Accordion(t("train.advanced"), open=False):
+        train_images = gr.Slider(0, 50_000, value=cfg.train_images, step=1000, label=t("train.train_images"))
+        test_images = gr.Slider(0, 10_000, value=cfg.test_images, step=500, label=t("train.test_images"))
+        max_steps = gr.Number(cfg.max_steps, precision=0, minimum=0, label=t("train.max_steps"))
+    return [optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
+            train_images, test_images, max_steps]
+
+
+def build(model_state, arch_state):
+    """The Training tab's components and events."""
+    runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
+    with gr.Tab(t("train.tab"), id="training"):
+        gr.Markdown(t("train.intro"))
+        with gr.Row():
+            with gr.Column(scale=2, min_width=320):
+                controls = config_controls(TrainConfig())
+                from_current = gr.Checkbox(False, label=t("train.from_current"))
+                with gr.Row():
+                    start_button = gr.Button(t("train.start"), variant="primary")
+                    stop_button = gr.Button(t("train.stop"), variant="stop")
+            with gr.Column(scale=5):
+                status = gr.Markdown(t("train.status_idle"), elem_id="train-status")
+                with gr.Row():
+                    loss_plot = gr.Plot(loss_figure([]), label=t("train.loss_plot"), show_label=False)
+                    epoch_plot = gr.Plot(epoch_figure([]), label=t("train.epoch_plot"), show_label=False)
+        gr.Markdown(t("train.after_run"))
+        with gr.Row():
+            confusion_plot = gr.Plot(label=t("train.confusion"), show_label=False)
+            per_class_plot = gr.Plot(label=t("train.per_class"), show_label=False)
+        mistakes_first = gr.Checkbox(False, label=t("train.mistakes_first"))
+        gallery = gr.Gallery(label=t("train.gallery"), columns=8, height="auto", format="png", object_fit="contain")
+        gr.Markdown(t("train.runs_intro"))
+        runs_list = gr.CheckboxGroup([], label=t("train.runs"))
+        overlay_plot = gr.Plot(overlay_figure([]), label=t("train.overlay"), show_label=False)
+        with gr.Row():
+            checkpoint_file = gr.File(label=t("train.download"), interactive=False)
+            upload = gr.File(label=t("train.upload"), file_types=[".safetensors", ".pt", ".pth"], type="filepath")
+        upload_status = gr.Markdown()
+
+    live = [status, loss_plot, epoch_plot]
+    after = [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, checkpoint_file, model_state, runs_state]
+    # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`.
+    train_event = start_button.click(
+        start_training, [*controls, from_current, model_state, arch_state, runs_state], live + after,
+        api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
+        show_progress_on=[status])
+    stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
+    mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery")
+    runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs")
+    upload.upload(load_uploaded, [upload, arch_state],
+                  [upload_status, confusion_plot, per_class_plot, gallery, model_state, arch_state],
+                  api_name="load_checkpoint")
+    return train_event

@@ -90,6 +90,9 @@ def grid_kernel(grid, k: int) -> list:
         grid = grid.get("data")
     if not isinstance(grid, (list, tuple)) or not grid or not all(isinstance(r, (list, tuple)) for r in grid):
         raise bad("The kernel grid must be a square table of numbers.")
+    if any(len(row) != len(grid) for row in grid):
+        raise bad(f"The kernel grid must be square (as many rows as columns); it has {len(grid)} rows of "
+                  f"{', '.join(str(len(row)) for row in grid[:5])} numbers.")
     try:
         kernel = parse_grid(grid, len(grid))
     except ValueError as e:

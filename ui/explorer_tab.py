@@ -16,6 +16,13 @@ BUILDER_CHAIN = "your network (Builder tab)"
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
 DEFAULT_GRID = [[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]
+# The controls' starting values, by the explore() parameter they feed (tests and benchmarks start from these too).
+DEFAULTS = dict(source="cifar10", split="test", class_name=ALL, batch_size=64, seed=0, upload=None, resolution="32",
+                scale="unit", kind="Conv2d", out_channels=6, kernel_size=3, stride=1, padding=1, padding_mode="zeros",
+                dilation=1, bias=True, weights="default", preset="sobel x", init_seed=0, grid=DEFAULT_GRID,
+                pool_kernel=2, pool_stride=2, pool_padding=0, pool_dilation=1, ceil_mode=False, negative_slope=0.01,
+                approximate="none", out_features=10, chain=next(iter(CHAIN_PRESETS.values())), chain_trained=False,
+                image=0, map_scale="shared", colormap="viridis", batch_view="reshape", channel=0, step=0)
 
 
 def explore(source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
@@ -100,69 +107,70 @@ def show_source(source):
 
 def build(model_state, arch_state):
     """The Layer explorer tab's components and events."""
+    D = DEFAULTS
     with gr.Tab(t("explorer.tab"), id="explorer") as tab:
         gr.Markdown(t("explorer.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 source = gr.Radio([(t("explorer.source_cifar"), "cifar10"), (t("explorer.source_upload"), "upload")],
-                                  value="cifar10", label=t("explorer.source"))
+                                  value=D["source"], label=t("explorer.source"))
                 with gr.Group(visible=True) as cifar_group:
-                    split = gr.Radio(list(SPLITS), value="test", label=t("explorer.split"))
-                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=ALL, label=t("explorer.class"))
-                    batch_size = gr.Slider(1, 64, value=64, step=1, label=t("explorer.batch"))
+                    split = gr.Radio(list(SPLITS), value=D["split"], label=t("explorer.split"))
+                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=D["class_name"], label=t("explorer.class"))
+                    batch_size = gr.Slider(1, 64, value=D["batch_size"], step=1, label=t("explorer.batch"))
                     with gr.Row():
-                        seed = gr.Number(0, precision=0, minimum=0, label=t("explorer.seed"))
+                        seed = gr.Number(D["seed"], precision=0, minimum=0, label=t("explorer.seed"))
                         shuffle_button = gr.Button(t("explorer.shuffle"))
                 with gr.Group(visible=False) as upload_group:
                     upload = gr.File(label=t("explorer.upload"), file_types=["image"], type="filepath")
                     resolution = gr.Radio([(t("explorer.res_32"), "32"), (t("explorer.res_full"), "full")],
-                                          value="32", label=t("explorer.resolution"))
+                                          value=D["resolution"], label=t("explorer.resolution"))
                 scale = gr.Radio([(t("explorer.scale_unit"), "unit"), (t("explorer.scale_normalize"), "normalize")],
-                                 value="unit", label=t("explorer.scale"))
+                                 value=D["scale"], label=t("explorer.scale"))
                 kind = gr.Radio(["Conv2d", "MaxPool2d", "AvgPool2d", *ACTIVATIONS, "Linear", "Sequential"],
-                                value="Conv2d", label=t("explorer.layer"))
+                                value=D["kind"], label=t("explorer.layer"))
                 with gr.Group(visible=True) as conv_group:
                     gr.Markdown(t("explorer.conv_group"))
-                    out_channels = gr.Slider(*LIMITS["out_channels"], value=6, step=1, label=t("explorer.out_channels"))
-                    kernel_size = gr.Slider(*LIMITS["kernel_size"], value=3, step=1, label=t("explorer.kernel_size"))
-                    stride = gr.Slider(*LIMITS["stride"], value=1, step=1, label=t("explorer.stride"))
-                    padding = gr.Slider(*LIMITS["padding"], value=1, step=1, label=t("explorer.padding"))
-                    dilation = gr.Slider(*LIMITS["dilation"], value=1, step=1, label=t("explorer.dilation"))
+                    out_channels = gr.Slider(*LIMITS["out_channels"], value=D["out_channels"], step=1, label=t("explorer.out_channels"))
+                    kernel_size = gr.Slider(*LIMITS["kernel_size"], value=D["kernel_size"], step=1, label=t("explorer.kernel_size"))
+                    stride = gr.Slider(*LIMITS["stride"], value=D["stride"], step=1, label=t("explorer.stride"))
+                    padding = gr.Slider(*LIMITS["padding"], value=D["padding"], step=1, label=t("explorer.padding"))
+                    dilation = gr.Slider(*LIMITS["dilation"], value=D["dilation"], step=1, label=t("explorer.dilation"))
                     with gr.Row():
-                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"], value="zeros",
+                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"], value=D["padding_mode"],
                                                    label=t("explorer.padding_mode"))
-                        bias = gr.Checkbox(True, label=t("explorer.bias"))
+                        bias = gr.Checkbox(D["bias"], label=t("explorer.bias"))
                     weights = gr.Radio([(t("explorer.weights_default"), "default"),
                                         (t("explorer.weights_preset"), "preset"), (t("explorer.weights_grid"), "grid"),
-                                        (t("explorer.weights_trained"), "trained")], value="default",
+                                        (t("explorer.weights_trained"), "trained")], value=D["weights"],
                                        label=t("explorer.weights"))
                     with gr.Row():
-                        preset = gr.Dropdown(list(PRESETS), value="sobel x", label=t("explorer.preset"))
-                        init_seed = gr.Number(0, precision=0, minimum=0, label=t("explorer.init_seed"))
-                    grid = gr.Dataframe(DEFAULT_GRID, type="array", datatype="number", interactive=True,
+                        preset = gr.Dropdown(list(PRESETS), value=D["preset"], label=t("explorer.preset"))
+                        init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
+                    grid = gr.Dataframe(D["grid"], type="array", datatype="number", interactive=True,
                                         label=t("explorer.grid"))
                     load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
-                    pool_kernel = gr.Slider(*LIMITS["pool_kernel"], value=2, step=1, label=t("explorer.kernel_size"))
-                    pool_stride = gr.Slider(*LIMITS["pool_stride"], value=2, step=1, label=t("explorer.stride"))
-                    pool_padding = gr.Slider(*LIMITS["pool_padding"], value=0, step=1, label=t("explorer.padding"))
-                    pool_dilation = gr.Slider(*LIMITS["pool_dilation"], value=1, step=1, label=t("explorer.dilation"))
-                    ceil_mode = gr.Checkbox(False, label=t("explorer.ceil_mode"))
+                    pool_kernel = gr.Slider(*LIMITS["pool_kernel"], value=D["pool_kernel"], step=1, label=t("explorer.kernel_size"))
+                    pool_stride = gr.Slider(*LIMITS["pool_stride"], value=D["pool_stride"], step=1, label=t("explorer.stride"))
+                    pool_padding = gr.Slider(*LIMITS["pool_padding"], value=D["pool_padding"], step=1, label=t("explorer.padding"))
+                    pool_dilation = gr.Slider(*LIMITS["pool_dilation"], value=D["pool_dilation"], step=1, label=t("explorer.dilation"))
+                    ceil_mode = gr.Checkbox(D["ceil_mode"], label=t("explorer.ceil_mode"))
                 with gr.Group(visible=False) as act_group:
                     gr.Markdown(t("explorer.act_group"))
-                    negative_slope = gr.Slider(0.0, 1.0, value=0.01, step=0.01, label=t("explorer.negative_slope"))
-                    approximate = gr.Radio(list(APPROXIMATE), value="none", label=t("explorer.approximate"))
+                    negative_slope = gr.Slider(0.0, 1.0, value=D["negative_slope"], step=0.01, label=t("explorer.negative_slope"))
+                    approximate = gr.Radio(list(APPROXIMATE), value=D["approximate"], label=t("explorer.approximate"))
                 with gr.Group(visible=False) as linear_group:
                     gr.Markdown(t("explorer.linear_group"))
-                    out_features = gr.Slider(*LIMITS["out_features"], value=10, step=1, label=t("explorer.out_features"))
+                    out_features = gr.Slider(*LIMITS["out_features"], value=D["out_features"], step=1, label=t("explorer.out_features"))
                 with gr.Group(visible=False) as seq_group:
                     gr.Markdown(t("explorer.seq_group"))
                     chain_preset = gr.Dropdown([*CHAIN_PRESETS, BUILDER_CHAIN], value=next(iter(CHAIN_PRESETS)),
                                                label=t("explorer.chain_preset"))
-                    chain = gr.Textbox(next(iter(CHAIN_PRESETS.values())), lines=5, max_lines=14,
+                    chain = gr.Textbox(D["chain"], lines=5, max_lines=14,
                                        label=t("explorer.chain"))
-                    chain_trained = gr.Checkbox(False, label=t("explorer.chain_trained"))
+                    chain_trained = gr.Checkbox(D["chain_trained"], label=t("explorer.chain_trained"))
                     chain_button = gr.Button(t("explorer.chain_apply"), variant="primary")
             with gr.Column(scale=2):
                 status = gr.Markdown(t("explorer.status_idle"))
@@ -172,14 +180,14 @@ def build(model_state, arch_state):
                     output_image = gr.Image(label=t("explorer.output_image"), type="filepath", format="png",
                                             interactive=False, buttons=["download", "fullscreen"])
                 with gr.Row():
-                    image = gr.Slider(0, 63, value=0, step=1, label=t("explorer.image"))
-                    channel = gr.Slider(0, 63, value=0, step=1, label=t("explorer.channel"))
+                    image = gr.Slider(0, 63, value=D["image"], step=1, label=t("explorer.image"))
+                    channel = gr.Slider(0, 63, value=D["channel"], step=1, label=t("explorer.channel"))
                     map_scale = gr.Radio([(t("explorer.scale_shared"), "shared"), (t("explorer.scale_per_map"), "per_map"),
-                                          (t("explorer.scale_clip"), "clip")], value="shared", label=t("explorer.map_scale"))
+                                          (t("explorer.scale_clip"), "clip")], value=D["map_scale"], label=t("explorer.map_scale"))
                 with gr.Row():
-                    colormap = gr.Radio(["viridis", "cividis"], value="viridis", label=t("explorer.colormap"))
+                    colormap = gr.Radio(["viridis", "cividis"], value=D["colormap"], label=t("explorer.colormap"))
                     batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"), (t("explorer.view_channel"), "channel")],
-                                          value="reshape", label=t("explorer.batch_view"))
+                                          value=D["batch_view"], label=t("explorer.batch_view"))
                 maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png", interactive=False,
                                       buttons=["download", "fullscreen"])
                 gallery = gr.Gallery(label=t("explorer.gallery"), columns=4, height="auto", format="png",
@@ -189,7 +197,7 @@ def build(model_state, arch_state):
                     layer_plot = gr.Plot(label=t("explorer.layer_plot"))
                 slide_plot = gr.Plot(label=t("explorer.slide"))
                 with gr.Row():
-                    step = gr.Slider(0, 1023, value=0, step=1, label=t("explorer.step"), scale=3)
+                    step = gr.Slider(0, 1023, value=D["step"], step=1, label=t("explorer.step"), scale=3)
                     play_button = gr.Button(t("explorer.play"), scale=1)
                     pause_button = gr.Button(t("explorer.pause"), scale=1)
                 slide_text = gr.Markdown()

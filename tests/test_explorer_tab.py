@@ -1,0 +1,164 @@
+"""The explorer's handlers as the UI calls them: real CIFAR-10, uploads, bad values, the trained model."""
+import io
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from nets.data import normalize
+from nets.explore import out_size
+from nets.models import TrainedModel, tutorial_cnn
+from ui import dataset, explorer_tab
+from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window
+
+OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
+       "code", "slide", "grid"]
+
+
+@pytest.fixture(autouse=True)
+def data(cifar, monkeypatch):
+    monkeypatch.setattr(dataset, "require_data", lambda: cifar)
+    return cifar
+
+
+def run(model=None, **changes):
+    return dict(zip(OUT, explore(**{**DEFAULTS, **changes}, model=model)))
+
+
+def png(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_default_view_is_the_tutorials_conv2d_on_64_real_images(data):
+    out = run()
+    assert "input (64, 3, 32, 32) → output (64, 6, 32, 32)" in out["status"]
+    assert "168 parameters = 6·3·3·3 weights + 6 biases" in out["status"]
+    assert "✓ the real tensor is 32×32" in out["status"]
+    assert "64 images x 6 channels become 128 pictures" in out["status"]   # the tutorial's reshape trick
+    grid = png(out["input"])
+    first = data.test_x[torch.randperm(10000, generator=torch.Generator().manual_seed(0))[0]]
+    scale = grid.shape[1] // (8 * 34 + 2)   # 8 columns of 32 px images with 2 px gaps, enlarged pixel for pixel
+    assert np.array_equal(grid[2 * scale:34 * scale:scale, 2 * scale:34 * scale:scale], first.permute(1, 2, 0).numpy())
+    assert out["step"]["maximum"] == 32 * 32 - 1 and "✓" in out["slide_text"]
+
+
+def test_class_and_batch_size_pick_real_labelled_images(data):
+    out = run(class_name="cat", batch_size=5, seed=7)
+    assert "input (5, 3, 32, 32)" in out["status"] and "Labels: cat, cat, cat, cat, cat" in out["status"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(stride=0), "stride must be between 1 and 8, got 0"),
+    (dict(padding=-1), "padding must be between 0 and 10, got -1"),
+    (dict(out_channels=65), "out_channels must be between 1 and 64, got 65"),
+    (dict(batch_size=1000), "Batch size must be between 1 and 64"),
+    (dict(kernel_size=11, padding=0, kind="Conv2d", dilation=5), "larger than the padded input"),
+    (dict(kind="MaxPool2d", pool_kernel=2, pool_padding=2), "at most half the kernel size"),
+    (dict(kind="Conv2d", padding_mode="reflect", padding=10, source="cifar10", kernel_size=3, stride=8,
+          dilation=1), None),
+    (dict(kind="Softmax"), "Layer must be one of"),
+    (dict(bias="yes"), "bias must be true or false"),
+    (dict(negative_slope=float("nan")), "negative_slope must be between 0 and 1"),
+    (dict(weights="trained"), "no trained model yet"),
+    (dict(weights="grid", grid=[[1, 2, 3], [4, 5]]), "must be square"),
+    (dict(weights="grid", grid="garbage"), "square table of numbers"),
+    (dict(kind="Sequential", chain="Conv2d(3, 8, 3)\nLinear(5, 2)"), "expects in_features=5"),
+    (dict(kind="Sequential", chain="import os"), "is not a layer"),
+    (dict(source="upload"), "Upload an image first"),
+    (dict(source="webcam"), "Images must be one of"),
+])
+def test_bad_values_get_one_clear_sentence(changes, message):
+    if message is None:   # reflect padding 10 on 32x32 is legal: it must work
+        n = out_size(32, 3, 8, 10)
+        assert f"output (64, 6, {n}, {n})" in run(**changes)["status"]
+        return
+    with pytest.raises(gr.Error, match=message) as info:
+        run(**changes)
+    assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
+
+
+def upload(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def encoded(img: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mode, fmt", [("RGB", "JPEG"), ("RGBA", "PNG"), ("L", "PNG"), ("I;16", "PNG"),
+                                       ("RGB", "WEBP")])
+def test_uploads_of_any_format_run_at_32_and_at_their_own_size(tmp_path, mode, fmt):
+    rgb = (np.random.default_rng(0).random((300, 700, 3)) * 255).astype(np.uint8)
+    img = Image.fromarray(rgb).convert(mode) if mode != "I;16" else Image.fromarray(rgb[:, :, 0].astype(np.uint16) * 257)
+    assert img.mode == mode
+    path = upload(tmp_path, f"photo.{fmt.lower()}", encoded(img, fmt))
+    small = run(source="upload", upload=path)
+    assert "input (1, 3, 32, 32) → output (1, 6, 32, 32)" in small["status"]
+    big = run(source="upload", upload=path, resolution="full")
+    assert "input (1, 3, 219, 512) → output (1, 6, 219, 512)" in big["status"]
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("truncated.png", encoded(Image.new("RGB", (64, 64), "red"), "PNG")[:60], "truncated or corrupt"),
+    ("text.png", b"this is not an image at all", "not an image"),
+    ("huge.png", encoded(Image.new("L", (10000, 10000)), "PNG"), "megapixels"),
+])
+def test_broken_uploads_are_refused_clearly(tmp_path, name, data, message):
+    with pytest.raises(gr.Error, match=message):
+        run(source="upload", upload=upload(tmp_path, name, data))
+
+
+def trained_model() -> TrainedModel:
+    torch.manual_seed(0)
+    return TrainedModel(model=tutorial_cnn().eval(), classes=tuple(f"class{i}" for i in range(10)), label="my CNN")
+
+
+def test_trained_model_gives_conv1_weights_and_class_probabilities(data):
+    trained = trained_model()
+    out = run(model=trained, weights="trained", padding=2)
+    assert "output (64, 32, 32, 32)" in out["status"] and "my CNN" in out["status"]
+    out = run(model=trained, kind="Linear", batch_size=4, image=1)
+    x = data.test_x[torch.randperm(10000, generator=torch.Generator().manual_seed(0))[:4]]
+    probs = trained.model(normalize(x)).softmax(dim=1)
+    plot = out["layer_plot"]["data"][0]
+    assert plot["y"] == pytest.approx(probs[1].tolist(), abs=1e-4)
+    assert f"class{int(probs[0].argmax())}" in out["status"]
+
+
+def test_sequential_shows_every_stage_and_trained_chain_matches_the_model(data):
+    trained = trained_model()
+    out = run(model=trained, kind="Sequential", chain_trained=True, batch_size=2)
+    assert [caption for _, caption in out["gallery"]] == ["conv1: (2, 32, 32, 32)", "pool1: (2, 32, 16, 16)"]
+    assert "floor((32 + 2·2 - 1·(5-1) - 1)/1) + 1 = floor(31/1) + 1 = 32" in out["status"]
+
+
+def test_stepping_the_window_recomputes_the_value_torch_gave():
+    out = run(kernel_size=5, stride=2, padding=2, out_channels=4)
+    for step in (0, 17, 255):
+        figure, text = step_window(out["slide"], step, 3)
+        assert f"Step {step + 1} of 256" in text and "✓" in text and "✗" not in text
+        assert figure["layout"]["shapes"][1]["type"] == "rect"
+    with pytest.raises(gr.Error, match="Step must be"):
+        step_window(out["slide"], -1, 0)
+
+
+def test_preset_loaded_into_the_grid_becomes_the_kernel():
+    grid, weights = load_preset_grid("laplacian", 5)
+    assert weights == "grid" and grid[2][2] == -4 and len(grid) == 5
+    out = run(weights=weights, grid=grid, kernel_size=5, padding=2)
+    assert out["grid"]["value"] == grid and "output (64, 3, 32, 32)" in out["status"]
+    resized = run(weights="grid", grid=grid, kernel_size=3)["grid"]["value"]
+    assert resized == [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+
+
+def test_the_tab_builds_inside_the_app():
+    with gr.Blocks() as demo:
+        inputs, outputs = explorer_tab.build(gr.State(None), gr.State(None))
+    assert len(inputs) == len(DEFAULTS) + 1 and len(outputs) == len(OUT)
+    assert demo.fns

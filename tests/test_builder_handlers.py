@@ -1,0 +1,83 @@
+"""The Builder tab's handlers: table edits, buttons, the one-click fix, arch_state, and bad input."""
+import json
+
+import gradio as gr
+import pytest
+import torch
+
+from nets.builder import MAX_LAYERS, build_model, normalize_spec, tutorial_spec
+from ui import builder_tab as bt
+
+PREVIOUS = [{"type": "Flatten"}, {"type": "Linear", "in_features": 3072, "out_features": 10}]
+
+
+def test_table_round_trips_and_names_stay_automatic():
+    rows, _ = bt.spec_rows(tutorial_spec())
+    assert bt.table_to_spec(rows) == normalize_spec(tutorial_spec())
+    rows[0][1] = "stem"                        # the learner renames conv1
+    spec = bt.table_to_spec({"data": rows, "headers": bt.HEADERS})
+    assert spec[0]["name"] == "stem" and "name" not in spec[2]
+    assert [n for n, _ in build_model(spec).named_children()][:3] == ["stem", "pool1", "conv1"]
+
+
+def test_editing_arguments_rechecks_and_updates_arch_state():
+    rows, _ = bt.spec_rows(tutorial_spec())
+    rows[0][3] = "3, 16, kernel_size=3, padding=1"
+    table, spec, status, fix_button, fix_spec, seq_code, mod_code, arch = bt.edit_table(rows, PREVIOUS)
+    assert "✗" in table[2][6] and "to have 32 channels, but got 16" in table[2][6]
+    assert arch == PREVIOUS and fix_button["visible"] and "conv2.in_channels = 16" in fix_button["value"]
+    table, spec, status, fix_button, _, seq_code, _, arch = bt.apply_fix(fix_spec, PREVIOUS)
+    assert arch == spec and "✓ The network runs" in status and fix_button["visible"] is False
+    namespace = {}
+    exec(seq_code, namespace)  # noqa: S102 - the code the tab shows must build the checked model
+    model = namespace["model"]
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in build_model(spec).parameters())
+
+
+def test_buttons_add_remove_and_move_layers():
+    spec = normalize_spec(tutorial_spec())
+    out = bt.add_layer(spec, "ReLU", 0, None)
+    assert [d["type"] for d in out[1][:3]] == ["Conv2d", "ReLU", "MaxPool2d"] and out[-1] == out[1]
+    out = bt.add_layer(out[1], "BatchNorm2d", 0, None)
+    assert out[1][1] == {"type": "BatchNorm2d", "num_features": 32}
+    moved = bt.move_down(out[1], 1, None)
+    assert [d["type"] for d in moved[1][1:3]] == ["ReLU", "BatchNorm2d"] and moved[-1] == 2
+    removed = bt.remove_layer(moved[1], 2, None)
+    assert len(removed[1]) == len(spec) + 1 and removed[1][1]["type"] == "ReLU"
+
+
+def test_the_tutorials_linear_without_flatten_is_fixed_in_one_click():
+    spec = [d for d in tutorial_spec() if d["type"] != "Flatten"]
+    out = bt.set_layers(json.dumps(tutorial_spec()), None)
+    out = bt.show_spec(spec, out[-1])
+    assert "mat1 and mat2 shapes cannot be multiplied" in out[2] and "Insert Flatten before fc1" in out[3]["value"]
+    fixed = bt.apply_fix(out[4], out[-1])
+    model = build_model(fixed[-1])
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: bt.remove_layer([{"type": "Flatten"}], 0, PREVIOUS), "empty"),
+    (lambda: bt.remove_layer(tutorial_spec(), None, PREVIOUS), "Select a layer first"),
+    (lambda: bt.remove_layer(tutorial_spec(), 99, PREVIOUS), "between 0 and 8"),
+    (lambda: bt.add_layer(tutorial_spec(), "Attention", 0, PREVIOUS), "Layer type must be one of"),
+    (lambda: bt.add_layer([{"type": "ReLU"}] * MAX_LAYERS, "ReLU", 0, PREVIOUS), "limit"),
+    (lambda: bt.apply_fix(None, PREVIOUS), "nothing to fix"),
+    (lambda: bt.set_layers("[", PREVIOUS), "not valid JSON"),
+    (lambda: bt.set_layers("x" * 30_000, PREVIOUS), "at most 20,000"),
+    (lambda: bt.set_layers(json.dumps({"type": "ReLU"}), PREVIOUS), "list of layers"),
+    (lambda: bt.set_layers("[]", PREVIOUS), "empty"),
+    (lambda: bt.set_layers(json.dumps([{"type": "Linear", "in_features": 10**6, "out_features": 1000}]), PREVIOUS),
+     "1,000,001,000 parameters"),
+    (lambda: bt.set_layers(json.dumps([{"type": "Conv2d", "in_channels": 3, "out_channels": 10_000,
+                                        "kernel_size": 3}]), PREVIOUS), "between 1 and 1,024"),
+    (lambda: bt.set_layers(json.dumps([{"type": "Softmax2000"}]), PREVIOUS), "unknown layer type"),
+    (lambda: bt.set_layers(json.dumps(tutorial_spec()[:7] + tutorial_spec()[8:]), PREVIOUS),
+     "mat1 and mat2 shapes cannot be multiplied"),
+    (lambda: bt.edit_table([[1, "", "Conv2d", "3, 32, kernel_size=banana"]], PREVIOUS), "cannot read the arguments"),
+    (lambda: bt.edit_table([[1, "", "Conv3d", "3, 32, 5"]], PREVIOUS), "unknown layer type 'Conv3d'"),
+    (lambda: bt.edit_table("rows", PREVIOUS), "rows of"),
+])
+def test_bad_input_is_one_clear_gr_error(call, words):
+    with pytest.raises(gr.Error, match=words.replace("(", r"\(")):
+        call()

@@ -1,0 +1,117 @@
+"""The Network view's handler against torch itself: every layer's picture, the probabilities, epochs, bad input."""
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from nets.builder import build_model, tutorial_spec
+from nets.data import normalize
+from nets.images import decode_image
+from nets.models import TrainedModel, count_parameters, layer_outputs, tutorial_cnn
+from ui import dataset, network_tab
+from visual.network import maps_picture
+
+SPEC = tutorial_spec()[:2] + [{"type": "BatchNorm2d", "num_features": 32}, {"type": "ReLU"}] + tutorial_spec()[2:]
+
+
+@pytest.fixture
+def data(cifar, monkeypatch):
+    monkeypatch.setattr(dataset, "require_data", lambda: cifar)
+    return cifar
+
+
+def render(index=0, upload=None, weights="random", epoch=1, layer=None, trained=None, arch=None):
+    return network_tab.render_network(index, upload, weights, epoch, layer, trained, arch)
+
+
+def pictures(gallery) -> list[np.ndarray]:
+    return [np.asarray(Image.open(path).convert("RGB")) for path, _ in gallery]
+
+
+def test_every_layer_is_pictured_as_torch_computes_it(data):
+    gallery, figure, summary, status, _, _ = render(index=7, arch=SPEC)
+    model = network_tab.random_model(SPEC)
+    x, y = data.test_x[7], int(data.test_y[7])
+    reference = layer_outputs(model, normalize(x.unsqueeze(0)))
+    assert len(gallery) == len(reference) + 1
+    for (name, _, out), (_, caption), img in zip(reference, gallery[1:], pictures(gallery)[1:]):
+        assert caption.startswith(f"{name} = ") and str(tuple(out.shape)) in caption
+        assert np.array_equal(img, maps_picture(out))
+    probs = reference[-1][2].softmax(dim=1)[0]
+    assert figure.data[0].y == pytest.approx(probs.tolist())
+    assert f"test image #7 ({data.classes[y]})" in status and data.classes[int(probs.argmax())] in status
+
+
+def test_summary_table_matches_the_model(data):
+    _, _, summary, _, _, _ = render(arch=SPEC)
+    model = build_model(SPEC)
+    rows, total = summary[:-1], summary[-1]
+    assert [r[0] for r in rows] == [n for n, _ in model.named_children()]
+    assert [r[3] for r in rows] == [sum(p.numel() for p in m.parameters()) for m in model.children()]
+    assert total[3] == count_parameters(model)
+
+
+def test_trained_model_is_shown_epoch_by_epoch(data):
+    states = []
+    for seed in (1, 2, 3):
+        torch.manual_seed(seed)
+        states.append(tutorial_cnn().state_dict())
+    model = tutorial_cnn().eval()
+    model.load_state_dict(states[-1])
+    trained = TrainedModel(model, data.classes, "test model", states, {})
+    x = normalize(data.test_x[3].unsqueeze(0))
+    for epoch in (1, 3):
+        _, figure, _, status, strip, text = render(index=3, weights="trained", epoch=epoch, layer="conv2",
+                                                   trained=trained)
+        reference = tutorial_cnn().eval()
+        reference.load_state_dict(states[epoch - 1])
+        assert figure.data[0].y == pytest.approx(reference(x).softmax(1)[0].tolist(), abs=1e-6)
+        assert f"after epoch {epoch} of 3" in status
+    assert strip["visible"] and "`conv2` after epoch 1" in text and text.count("epoch ") == 4
+    assert trained.model.state_dict()["fc2.bias"].equal(states[-1]["fc2.bias"])   # the visitor's model untouched
+
+
+def test_trained_weights_without_a_trained_model_fall_back_to_random(data):
+    _, _, _, status, strip, _ = render(weights="trained")
+    assert "no trained model yet" in status and strip["visible"] is False
+
+
+def test_an_uploaded_image_flows_through_the_network(data, tmp_path):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tmp_path / "photo.png")
+    gallery, _, _, status, _, _ = render(upload=str(tmp_path / "photo.png"))
+    x, _ = decode_image((tmp_path / "photo.png").read_bytes())
+    assert "your image, resized to 32x32" in status
+    assert np.array_equal(pictures(gallery)[0][::4, ::4], x.permute(1, 2, 0).numpy())
+
+
+def test_a_network_that_does_not_end_in_ten_scores_is_refused(data):
+    with pytest.raises(gr.Error, match=r"ends with shape \(1, 32, 16, 16\)"):
+        render(arch=tutorial_spec()[:3])
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"weights": "sideways"}, "Weights must be one of"),
+    ({"index": -1}, "between 0 and"),
+    ({"index": 10**9}, "between 0 and"),
+    ({"index": "abc"}, "whole number"),
+    ({"index": 2.5}, "whole number"),
+    ({"arch": [{"type": "Transformer"}]}, "unknown layer type"),
+    ({"arch": []}, "empty"),
+    ({"arch": [{"type": "Linear", "in_features": 10**6, "out_features": 10**6}]}, "limit for one Linear"),
+])
+def test_bad_input_gets_one_clear_message(data, kwargs, words):
+    with pytest.raises(gr.Error, match=words):
+        render(**kwargs)
+
+
+def test_bad_uploads_and_epochs_get_clear_messages(data, tmp_path):
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(gr.Error):
+        render(upload=str(tmp_path / "notes.png"))
+    with pytest.raises(gr.Error, match="under 20 MB"):
+        render(upload=str(tmp_path / "missing.png"))
+    trained = TrainedModel(tutorial_cnn().eval(), data.classes, "m", [tutorial_cnn().state_dict()] * 2, {})
+    with pytest.raises(gr.Error, match="Epoch must be between 1 and 2"):
+        render(weights="trained", epoch=5, trained=trained)

@@ -11,6 +11,7 @@ from nets.data import normalize
 from nets.explore import out_size
 from nets.models import TrainedModel, tutorial_cnn
 from ui import dataset, explorer_tab
+from nets.kernel_presets import preset_kernel
 from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
@@ -62,8 +63,10 @@ def test_class_and_batch_size_pick_real_labelled_images(data):
     (dict(bias="yes"), "bias must be true or false"),
     (dict(negative_slope=float("nan")), "negative_slope must be between 0 and 1"),
     (dict(weights="trained"), "no trained model yet"),
-    (dict(weights="grid", grid=[[1, 2, 3], [4, 5]]), "must be square"),
-    (dict(weights="grid", grid="garbage"), "square table of numbers"),
+    (dict(weights="grid", grid="1 2 3\n4 5"), "must be square"),
+    (dict(weights="grid", grid="a b\nc d"), "must be a number"),
+    (dict(weights="grid", grid=3.5), "rows of numbers"),
+    (dict(weights="grid", grid="1e9"), "between -100 and 100"),
     (dict(kind="Sequential", chain="Conv2d(3, 8, 3)\nLinear(5, 2)"), "expects in_features=5"),
     (dict(kind="Sequential", chain="import os"), "is not a layer"),
     (dict(source="upload"), "Upload an image first"),
@@ -108,7 +111,7 @@ def test_uploads_of_any_format_run_at_32_and_at_their_own_size(tmp_path, mode, f
     ("truncated.png", encoded(Image.new("RGB", (64, 64), "red"), "PNG")[:60], "truncated or corrupt"),
     ("text.png", b"this is not an image at all", "not an image"),
     ("huge.png", encoded(Image.new("L", (10000, 10000)), "PNG"), "megapixels"),
-])
+], ids=["truncated", "not-an-image", "10000x10000"])
 def test_broken_uploads_are_refused_clearly(tmp_path, name, data, message):
     with pytest.raises(gr.Error, match=message):
         run(source="upload", upload=upload(tmp_path, name, data))
@@ -150,11 +153,12 @@ def test_stepping_the_window_recomputes_the_value_torch_gave():
 
 def test_preset_loaded_into_the_grid_becomes_the_kernel():
     grid, weights = load_preset_grid("laplacian", 5)
-    assert weights == "grid" and grid[2][2] == -4 and len(grid) == 5
+    rows = [[float(v) for v in line.split()] for line in grid.splitlines()]
+    assert weights == "grid" and rows == preset_kernel("laplacian", 5).tolist()
     out = run(weights=weights, grid=grid, kernel_size=5, padding=2)
     assert out["grid"]["value"] == grid and "output (64, 3, 32, 32)" in out["status"]
-    resized = run(weights="grid", grid=grid, kernel_size=3)["grid"]["value"]
-    assert resized == [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+    resized = run(weights="grid", grid=grid, kernel_size=3)["grid"]["value"]   # the grid follows kernel_size
+    assert resized == "0 1 0\n1 -4 1\n0 1 0"
 
 
 def test_the_tab_builds_inside_the_app():

@@ -82,19 +82,31 @@ def load_input(source, split, class_name, batch_size, seed, upload, resolution):
     return cifar_batch(split, class_name, batch_size, seed)
 
 
+def grid_text(kernel) -> str:
+    """A kernel as the grid's text: one row per line, numbers separated by spaces."""
+    return "\n".join(" ".join(f"{v:g}" for v in row) for row in kernel)
+
+
+def grid_rows(grid) -> list:
+    """The grid's text (rows on lines or separated by ';', numbers by spaces or commas) as rows of cells."""
+    if isinstance(grid, str):
+        lines = [line for line in grid.replace(";", "\n").splitlines() if line.strip()]
+        return [line.replace(",", " ").split() for line in lines]
+    if isinstance(grid, (list, tuple)) and all(isinstance(r, (list, tuple)) for r in grid):
+        return [list(r) for r in grid]
+    raise bad("The kernel grid must be rows of numbers, one row per line, e.g. '0 -1 0'.")
+
+
 def grid_kernel(grid, k: int) -> list:
     """The edited grid as a k x k kernel: a square grid of another size is centred (cropped or zero-padded)."""
-    if hasattr(grid, "values") and not isinstance(grid, dict):
-        grid = grid.values.tolist()
-    if isinstance(grid, dict):
-        grid = grid.get("data")
-    if not isinstance(grid, (list, tuple)) or not grid or not all(isinstance(r, (list, tuple)) for r in grid):
-        raise bad("The kernel grid must be a square table of numbers.")
-    if any(len(row) != len(grid) for row in grid):
-        raise bad(f"The kernel grid must be square (as many rows as columns); it has {len(grid)} rows of "
-                  f"{', '.join(str(len(row)) for row in grid[:5])} numbers.")
+    rows = grid_rows(grid)
+    if not rows or len(rows) > 15:
+        raise bad(f"The kernel grid must have between 1 and 15 rows, got {len(rows)}.")
+    if any(len(row) != len(rows) for row in rows):
+        raise bad(f"The kernel grid must be square (as many rows as columns); it has {len(rows)} rows of "
+                  f"{', '.join(str(len(row)) for row in rows[:5])} numbers.")
     try:
-        kernel = parse_grid(grid, len(grid))
+        kernel = parse_grid(rows, len(rows))
     except ValueError as e:
         raise bad(str(e)) from None
     return resize_grid(kernel, k).tolist()

@@ -6,7 +6,7 @@ from nets.explore import ACTIVATIONS, LayerError
 from nets.explore_chain import CHAIN_PRESETS
 from nets.images import ImageError
 from nets.kernel_presets import PRESETS, preset_kernel
-from ui.explorer_inputs import ALL, APPROXIMATE, LIMITS, layer_config, load_input, view_choices
+from ui.explorer_inputs import ALL, APPROXIMATE, LIMITS, grid_text, layer_config, load_input, view_choices
 from ui.explorer_slide import slide_picture
 from ui.explorer_view import render_chain, render_layer
 from ui.i18n import t
@@ -15,7 +15,7 @@ from ui.validate import as_choice, as_int, bad
 BUILDER_CHAIN = "your network (Builder tab)"
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
-DEFAULT_GRID = [[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]
+DEFAULT_GRID = "0 -1 0\n-1 5 -1\n0 -1 0"   # sharpen, as the learner would type it
 # The controls' starting values, by the explore() parameter they feed (tests and benchmarks start from these too).
 DEFAULTS = dict(source="cifar10", split="test", class_name=ALL, batch_size=64, seed=0, upload=None, resolution="32",
                 scale="unit", kind="Conv2d", out_channels=6, kernel_size=3, stride=1, padding=1, padding_mode="zeros",
@@ -48,7 +48,7 @@ def explore(source, split, class_name, batch_size, seed, upload, resolution, sca
     if source == "cifar10":
         view.status += "\n\nLabels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
     steps = view.slide.steps if view.slide is not None else 1
-    grid_out = gr.update(value=cfg.grid) if cfg.grid is not None else gr.update()
+    grid_out = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
     return (view.status, view.input_png, view.output_png, view.maps_png, view.gallery, view.hist, view.layer_plot,
             view.slide_plot, view.slide_text, gr.update(maximum=max(1, steps - 1), value=opts.step % steps),
             loading_code + "\n" + view.code, view.slide, grid_out)
@@ -75,7 +75,7 @@ def load_preset_grid(preset, kernel_size):
         kernel = preset_kernel(preset, k)
     except ValueError as e:
         raise bad(str(e)) from None
-    return [[round(v, 6) for v in row] for row in kernel.tolist()], "grid"
+    return grid_text(kernel.tolist()), "grid"
 
 
 def chain_text(choice, arch):
@@ -147,8 +147,7 @@ def build(model_state, arch_state):
                     with gr.Row():
                         preset = gr.Dropdown(list(PRESETS), value=D["preset"], label=t("explorer.preset"))
                         init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
-                    grid = gr.Dataframe(D["grid"], type="array", datatype="number", interactive=True,
-                                        label=t("explorer.grid"))
+                    grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"))
                     load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
@@ -220,7 +219,7 @@ def build(model_state, arch_state):
     changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset, ceil_mode,
                approximate, chain_trained, map_scale, colormap, batch_view]
     triggers = ([c.release for c in released] + [c.change for c in changed] +
-                [seed.submit, init_seed.submit, grid.input, upload.upload, chain_button.click, tab.select])
+                [seed.submit, init_seed.submit, grid.blur, grid.submit, upload.upload, chain_button.click, tab.select])
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.

@@ -96,6 +96,7 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
             log_event(run, ev)
             if ev["event"] == "epoch":
                 epoch_states.append(ev["state_dict"])
+            run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
             if stop.is_set():
                 note = "Stopped: the model keeps what it learned so far."
                 break
@@ -107,6 +108,7 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
         note = str(e)
         if epoch_states:
             model.load_state_dict(epoch_states[-1])   # back to the last epoch whose loss was finite
+            run["after_epoch"] = True
         else:
             raise bad(note) from None
     finally:
@@ -118,9 +120,11 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
 def finish(run, model, epoch_states, data, arch, runs, note):
     """The outputs after a run: charts, confusion, per-class, gallery, runs, checkpoint, the TrainedModel."""
     net = cpu_model(model)
-    keep = pick(len(data.test_y), run["config"]["test_images"], 0)
-    metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
-    if not epoch_states or any(not torch.equal(v, epoch_states[-1][k]) for k, v in net.state_dict().items()):
+    if run.get("after_epoch"):
+        metrics = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
+    else:   # stopped mid-epoch or restored: test the weights it ends with
+        keep = pick(len(data.test_y), run["config"]["test_images"], 0)
+        metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
         epoch_states.append({k: v.clone() for k, v in net.state_dict().items()})
     run["final"] = metrics
     run["label"] += f" → {100 * metrics['test_acc']:.1f}%"

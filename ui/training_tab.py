@@ -19,21 +19,24 @@ def available_devices() -> list[str]:
 def config_controls(cfg: TrainConfig) -> list:
     """One control per TrainConfig field the learner sets, in the order start_training takes them."""
     with gr.Row():
+        # allow_custom_value: a value sent straight to the API reaches our checks, whose messages name the control
         optimizer = gr.Dropdown([(t(f"train.opt_{o}"), o) for o in OPTIMIZERS], value=cfg.optimizer,
-                                label=t("train.optimizer"), info=t("train.optimizer_info"))
-        lr = gr.Number(cfg.lr, label=t("train.lr"), info=t("train.lr_info"), minimum=1e-6, maximum=10, step=1e-4)
+                                label=t("train.optimizer"), info=t("train.optimizer_info"), allow_custom_value=True)
+        lr = gr.Number(cfg.lr, label=t("train.lr"), info=t("train.lr_info"), step=1e-4)
     with gr.Row():
         momentum = gr.Slider(0, 0.99, value=cfg.momentum, step=0.01, label=t("train.momentum"))
-        weight_decay = gr.Number(cfg.weight_decay, label=t("train.weight_decay"), minimum=0, maximum=1, step=1e-4)
+        weight_decay = gr.Number(cfg.weight_decay, label=t("train.weight_decay"), step=1e-4)
     with gr.Row():
-        batch_size = gr.Dropdown(BATCH_SIZES, value=cfg.batch_size, label=t("train.batch_size"))
-        epochs = gr.Slider(1, 50, value=cfg.epochs, step=1, label=t("train.epochs"))
+        batch_size = gr.Dropdown(BATCH_SIZES, value=cfg.batch_size, label=t("train.batch_size"),
+                                 allow_custom_value=True)
+        epochs = gr.Number(cfg.epochs, precision=0, label=t("train.epochs"), info=t("train.epochs_info"))
     schedule = gr.Radio([(t(f"train.schedule_{s}"), s) for s in SCHEDULES], value=cfg.schedule,
                         label=t("train.schedule"))
     with gr.Row():
         augment = gr.Checkbox(cfg.augment, label=t("train.augment"), info=t("train.augment_info"))
         seed = gr.Number(cfg.seed, precision=0, minimum=0, label=t("train.seed"))
-        device = gr.Dropdown(available_devices(), value=cfg.device, label=t("train.device"))
+        device = gr.Dropdown(available_devices(), value=cfg.device, label=t("train.device"),
+                             allow_custom_value=True)
     with gr.Accordion(t("train.advanced"), open=False):
         train_images = gr.Slider(0, 50_000, value=cfg.train_images, step=1000, label=t("train.train_images"))
         test_images = gr.Slider(0, 10_000, value=cfg.test_images, step=500, label=t("train.test_images"))

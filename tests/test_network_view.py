@@ -10,7 +10,7 @@ from nets.data import normalize
 from nets.images import decode_image
 from nets.models import TrainedModel, count_parameters, layer_outputs, tutorial_cnn
 from ui import dataset, network_tab
-from visual.network import maps_picture
+from visual.network import DIVERGING, GAP, maps_picture
 
 SPEC = tutorial_spec()[:2] + [{"type": "BatchNorm2d", "num_features": 32}, {"type": "ReLU"}] + tutorial_spec()[2:]
 
@@ -39,7 +39,7 @@ def test_every_layer_is_pictured_as_torch_computes_it(data):
         assert caption.startswith(f"{name} = ") and str(tuple(out.shape)) in caption
         assert np.array_equal(img, maps_picture(out))
     probs = reference[-1][2].softmax(dim=1)[0]
-    assert figure.data[0].y == pytest.approx(probs.tolist())
+    assert list(figure) == list(data.classes) and list(figure.values()) == pytest.approx(probs.tolist())
     assert f"test image #7 ({data.classes[y]})" in status and data.classes[int(probs.argmax())] in status
 
 
@@ -66,7 +66,7 @@ def test_trained_model_is_shown_epoch_by_epoch(data):
                                                    trained=trained)
         reference = tutorial_cnn().eval()
         reference.load_state_dict(states[epoch - 1])
-        assert figure.data[0].y == pytest.approx(reference(x).softmax(1)[0].tolist(), abs=1e-6)
+        assert list(figure.values()) == pytest.approx(reference(x).softmax(1)[0].tolist(), abs=1e-6)
         assert f"after epoch {epoch} of 3" in status
     assert strip["visible"] and "`conv2` after epoch 1" in text and text.count("epoch ") == 4
     assert trained.model.state_dict()["fc2.bias"].equal(states[-1]["fc2.bias"])   # the visitor's model untouched
@@ -115,3 +115,16 @@ def test_bad_uploads_and_epochs_get_clear_messages(data, tmp_path):
     trained = TrainedModel(tutorial_cnn().eval(), data.classes, "m", [tutorial_cnn().state_dict()] * 2, {})
     with pytest.raises(gr.Error, match="Epoch must be between 1 and 2"):
         render(weights="trained", epoch=5, trained=trained)
+
+
+def test_maps_picture_puts_each_channel_in_its_tile_on_one_colour_scale():
+    out = torch.arange(5.0).sub(2).view(1, 5, 1, 1).expand(1, 5, 2, 2)      # channel k is the constant k - 2
+    img = maps_picture(out)
+    factor = 16 // 2
+    assert img.shape == ((1 + 2 + 1) * factor, (5 * (2 + 1) + 1) * factor, 3)   # gap, map, gap; 5 maps
+    for k in range(5):
+        top, left = 1 * factor, (1 + 3 * k) * factor                       # 1-pixel gaps, then the tile
+        expected = DIVERGING[round(((k - 2) / 2 + 1) * 127.5)]
+        assert (img[top:top + 2 * factor, left:left + 2 * factor] == expected).all()
+    assert (img[0, 0] == GAP).all()
+    assert (DIVERGING[0] == [0, 114, 178]).all() and (DIVERGING[-1] == [213, 94, 0]).all()

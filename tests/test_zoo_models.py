@@ -92,3 +92,10 @@ def test_zoo_handler_refuses_unknown_models():
         zoo_tab.show_zoo("alexnet")
     code, stats, head = zoo_tab.show_zoo("vgg16")[3:6]
     assert "add_module" in code and "138,367,554 parameters" in stats and "add_linear" in head
+
+
+def test_pretrained_weights_are_only_fetched_after_the_learner_confirms(monkeypatch):
+    monkeypatch.setattr(zoo_tab, "fetch_pretrained", lambda name: pytest.fail("fetched without confirmation"))
+    for confirm in (False, None, "yes", 1):
+        with pytest.raises(gr.Error, match="Tick the box first"):
+            zoo_tab.pretrained_top5("vgg16", 0, confirm)

@@ -1,9 +1,12 @@
 """The Network view: one image through the whole network, layer by layer, ending in class probabilities."""
 import copy
+import json
 import random
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import gradio as gr
@@ -15,32 +18,51 @@ from nets.layers import SpecError
 from ui import builder_tab, dataset, saving_tab, zoo_tab
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
-from visual.network import epoch_strip, network_views, probabilities_figure, summary_rows, write_png
+from visual.network import epoch_strip, network_views, probabilities, summary_rows, write_png
 
 WEIGHTS = ("random", "trained")
 SUMMARY_HEADERS = ["layer", "type", "output shape", "parameters", "multiply-adds"]
 PNG_ROOT = Path(tempfile.gettempdir()) / "layerlab-network"
 PNG_MAX_AGE = 600        # seconds a rendered picture is kept for Gradio to serve
 MAX_UPLOAD_BYTES = 20 * 2**20
+# Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
+CACHE_MODELS = 8
+CACHE_MAX_PARAMS = 5_000_000
+_RANDOM_MODELS: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def png_folder() -> Path:
-    """A fresh folder for this render's pictures; folders older than PNG_MAX_AGE are removed."""
+    """A fresh folder for this render's pictures; about once a minute, folders older than PNG_MAX_AGE go."""
     PNG_ROOT.mkdir(exist_ok=True)
-    for old in PNG_ROOT.iterdir():
-        if time.time() - old.stat().st_mtime > PNG_MAX_AGE:
-            shutil.rmtree(old, ignore_errors=True)
+    marker = PNG_ROOT / ".swept"
+    if not marker.exists() or time.time() - marker.stat().st_mtime > 60:
+        marker.touch()
+        for old in PNG_ROOT.iterdir():
+            if old.is_dir() and time.time() - old.stat().st_mtime > PNG_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(dir=PNG_ROOT))
 
 
 def random_model(arch):
     """The learner's network (None: the tutorial's) with the same random weights every time (seed 0)."""
+    key = json.dumps(arch, sort_keys=True, default=str)
+    with _CACHE_LOCK:
+        if key in _RANDOM_MODELS:
+            _RANDOM_MODELS.move_to_end(key)
+            return _RANDOM_MODELS[key]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         try:
-            return build_model(arch).eval()
+            model = build_model(arch).eval()
         except SpecError as e:
             raise bad(f"The network cannot be built: {e}") from None
+    if sum(p.numel() for p in model.parameters()) <= CACHE_MAX_PARAMS:
+        with _CACHE_LOCK:
+            _RANDOM_MODELS[key] = model
+            while len(_RANDOM_MODELS) > CACHE_MODELS:
+                _RANDOM_MODELS.popitem(last=False)
+    return model
 
 
 def chosen_model(weights: str, epoch, trained, arch):
@@ -84,9 +106,10 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     folder = png_folder()
     gallery = [(write_png(v.image, folder, f"{i:02d}-{v.name}"), v.caption) for i, v in enumerate(views)]
     if len(probs) == len(classes):
-        figure = probabilities_figure(classes, probs, label)
+        figure = probabilities(classes, probs)
         top = int(probs.argmax())
-        answer = f" The network answers **{classes[top]}** ({probs[top]:.0%})."
+        truth = "" if label is None else f" The true class is **{classes[label]}**."
+        answer = f" The network answers **{classes[top]}** ({probs[top]:.0%}).{truth}"
     else:
         figure, answer = None, f" The output has shape {views[-1].shape}, not one score per class."
     status = f"**{which}**, weights {how}.{answer}"
@@ -140,7 +163,7 @@ def build(model_state, arch_state):
         status = gr.Markdown()
         gallery = gr.Gallery(label=t("network.layers"), columns=2, height="auto", object_fit="contain",
                              format="png", allow_preview=True)
-        probs_plot = gr.Plot(label=t("network.probs"))
+        probs_plot = gr.Label(num_top_classes=10, label=t("network.probs"))
         summary = gr.Dataframe(headers=SUMMARY_HEADERS, label=t("network.summary"), interactive=False)
         with gr.Accordion(t("network.epochs"), open=True):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))

@@ -4,7 +4,7 @@ import gradio as gr
 from nets.zoo import VERSIONS, ZOO, compare, fetch_pretrained, imagenet_top5, weights_size_mb
 from ui import dataset
 from ui.i18n import t
-from ui.validate import as_choice, as_int
+from ui.validate import as_choice, as_int, bad
 
 TITLES = {"original": "zoo.original", "add_linear": "zoo.add_linear", "replace_last": "zoo.replace_last"}
 
@@ -28,9 +28,11 @@ def show_zoo(name):
     return *out, versions[0].structure
 
 
-def pretrained_top5(name, index):
+def pretrained_top5(name, index, confirm):
     """Fetch ImageNet weights through torchvision (cache first); say so and keep random weights when offline."""
     name = as_choice(name, "Model", tuple(ZOO))
+    if confirm is not True:
+        raise bad(f"Tick the box first: the {name} weights are {weights_size_mb(name):.0f} MB to download.")
     data = dataset.require_data()
     x, y = data.split("test")
     i = as_int(index, "Test image", 0, len(y) - 1)
@@ -68,12 +70,13 @@ def build():
             gr.Markdown(t("zoo.pretrained_intro"))
             with gr.Row():
                 index = gr.Number(0, precision=0, minimum=0, label=t("zoo.index"))
+                confirm = gr.Checkbox(False, label=t("zoo.confirm"))
                 fetch_button = gr.Button(fetch_label("vgg16"))
             fetch_status = gr.Markdown()
             top5 = gr.Label(num_top_classes=5, label=t("zoo.top5"))
 
     gr.on([tab.select, name.change], show_zoo, name, columns + [structure], api_name="zoo_compare")
     name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private")
-    fetch_button.click(pretrained_top5, [name, index], [fetch_status, top5], api_name="zoo_pretrained",
+    fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",
                        concurrency_limit=1)
     return columns

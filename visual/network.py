@@ -1,21 +1,21 @@
 """One image through a whole Sequential: every layer's output as a picture, its shape and size, then the scores."""
 import copy
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 from PIL import Image
 from torch import nn
 from torchinfo import summary
 
 from nets.data import normalize
-from nets.layers import describe_layer, format_args
-from visual.charts import CB_SAFE
+from nets.builder import spec_from_model
+from nets.layers import describe_layer, format_args, layer_names, make_layer
 from visual.images import enlarge, to_hwc
 
-MIN_TILE = 24        # maps smaller than this are enlarged (nearest) so each pixel stays a visible square
+MIN_TILE = 16        # maps smaller than this are enlarged (nearest) so each pixel stays a visible square
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
 EPOCH_CHANNELS = 8   # maps per epoch in the epoch-by-epoch strip
 
@@ -40,37 +40,54 @@ def layer_call(layer: nn.Module) -> str:
     return f"{d['type']}({format_args(d)})" if d else repr(layer).split("\n")[0]
 
 
-def diverging(values: torch.Tensor, scale: float) -> np.ndarray:
-    """Values as blue (negative), white (zero), red (positive) with one scale for the whole layer."""
-    v = (values / scale).clamp(-1, 1).numpy()[..., None]               # (..., 1)
+def _diverging_lut() -> np.ndarray:
+    """256 colours from blue (-1) through white (0) to red (+1)."""
+    v = np.linspace(-1, 1, 256)[:, None]
     white, red, blue = np.array([255.0, 255, 255]), np.array([213.0, 94, 0]), np.array([0.0, 114, 178])
-    rgb = np.where(v >= 0, white + v * (red - white), white - v * (blue - white))
-    return rgb.astype(np.uint8)
+    return np.where(v >= 0, white + v * (red - white), white - v * (blue - white)).round().astype(np.uint8)
 
 
-def maps_picture(out: torch.Tensor, pad: int = 1) -> np.ndarray:
+DIVERGING = _diverging_lut()
+GAP = np.array([200, 200, 200], np.uint8)   # grey between maps
+
+
+def diverging(values: np.ndarray, scale: float) -> np.ndarray:
+    """Values as blue (negative), white (zero), red (positive) with one scale for the whole layer; NaN is a gap."""
+    gaps = np.isnan(values)
+    index = np.clip(np.nan_to_num(values, nan=0.0, posinf=scale, neginf=-scale) / scale, -1, 1)
+    img = DIVERGING[np.rint((index + 1) * 127.5).astype(np.uint8)]
+    img[gaps] = GAP
+    return img
+
+
+def tile_maps(maps: np.ndarray, columns: int, pad: int = 1) -> np.ndarray:
+    """(C, H, W) maps tiled row by row into one (rows*(H+pad)+pad, columns*(W+pad)+pad) grid, NaN between."""
+    c, h, w = maps.shape
+    rows = -(-c // columns)
+    cells = np.full((rows * columns, h + pad, w + pad), np.nan, np.float32)
+    cells[:c, pad:, pad:] = maps
+    grid = cells.reshape(rows, columns, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), -1)
+    return np.pad(grid, ((0, pad), (0, pad)), constant_values=np.nan)
+
+
+def maps_picture(out: torch.Tensor) -> np.ndarray:
     """A layer's output as one picture: (1, C, H, W) maps tiled in a grid, (1, N) folded into rows."""
-    scale = float(out.abs().max()) or 1.0
-    if out.dim() == 4:
-        maps = out[0]                                                   # (C, H, W)
-        c, h, w = maps.shape
-        columns = min(c, 16 if h <= 8 else 8)
-        rows = -(-c // columns)
-        grid = torch.full((rows * (h + pad) + pad, columns * (w + pad) + pad), float("nan"))
-        for i in range(c):
-            r, col = divmod(i, columns)
-            grid[pad + r * (h + pad):pad + r * (h + pad) + h, pad + col * (w + pad):pad + col * (w + pad) + w] = maps[i]
+    values = out[0].float().numpy()
+    finite = np.abs(values[np.isfinite(values)])
+    scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    if values.ndim == 3:
+        c, h, w = values.shape
+        grid = tile_maps(values, min(c, 16 if h <= 8 else 8))
         factor = max(1, MIN_TILE // max(h, w))
     else:
-        flat = out.reshape(-1)
-        n = flat.numel()
+        flat = values.reshape(-1)
+        n = flat.size
         columns = min(n, ROW_WIDTH)
-        grid = torch.full((-(-n // columns) * columns,), float("nan"))
+        grid = np.full(-(-n // columns) * columns, np.nan, np.float32)
         grid[:n] = flat
-        grid = grid.view(-1, columns)
+        grid = grid.reshape(-1, columns)
         factor = 16 if n <= ROW_WIDTH else 8 if grid.shape[0] <= 4 else 4
-    img = diverging(torch.nan_to_num(grid), scale)
-    img[torch.isnan(grid).numpy()] = 200                                 # gaps between maps in grey
+    img = diverging(grid, scale)
     return enlarge(img, factor) if factor > 1 else img
 
 
@@ -87,22 +104,30 @@ def network_views(model: nn.Sequential, x: torch.Tensor) -> tuple[list[LayerView
     return views, probs
 
 
-def probabilities_figure(classes, probs: torch.Tensor, label: int | None = None) -> go.Figure:
-    """Bars of the softmax probabilities, the true class marked."""
-    colors = [CB_SAFE[2] if i == label else CB_SAFE[0] for i in range(len(classes))]
-    fig = go.Figure(go.Bar(x=list(classes), y=probs.tolist(), marker_color=colors))
-    fig.update_layout(height=260, margin=dict(l=40, r=10, t=30, b=40), yaxis=dict(range=[0, 1], title="probability"),
-                      title="softmax(output): the network's answer" + ("" if label is None else " (green: true class)"))
-    return fig
+def probabilities(classes, probs: torch.Tensor) -> dict[str, float]:
+    """softmax(output) as {class: probability}, what gr.Label draws as bars."""
+    return {c: float(p) for c, p in zip(classes, probs.tolist())}
 
 
 def summary_rows(model: nn.Module) -> list[list]:
     """torchinfo's table for one 32x32 image: layer, type, output shape, parameters, multiply-adds."""
-    stats = summary(model, input_size=(1, 3, 32, 32), verbose=0, device="cpu", mode="eval",
+    twin, device = meta_twin(model), "meta"
+    if twin is None:
+        twin, device = model, "cpu"
+    stats = summary(twin, input_size=(1, 3, 32, 32), verbose=0, device=device, mode="eval",
                     col_names=("output_size", "num_params", "mult_adds"))
     rows = [[i.var_name, i.class_name, str(tuple(i.output_size)), i.num_params, i.macs]
             for i in stats.summary_list if i.depth == 1]
     return rows + [["total", "", "", stats.total_params, stats.total_mult_adds]]
+
+
+def meta_twin(model: nn.Module) -> nn.Sequential | None:
+    """The same architecture on the meta device (no weights, no arithmetic), or None if it is not a builder network."""
+    spec = spec_from_model(model)
+    if spec is None:
+        return None
+    with torch.device("meta"):
+        return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(layer_names(spec), spec)))
 
 
 @torch.no_grad()

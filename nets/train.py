@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from nets.batches import augment, prepare
+from nets.steps import make_step
 from nets.device import DEVICES, DeviceError, autocast, device_name, resolve_device, tune_allocator, use_bf16
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -216,6 +217,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     first_epoch = resume.epoch if resume is not None else 0
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
+    forward_backward = make_step(model, device, bf16)
     yield {"event": "start", "device": device_name(device), "bf16": bf16, "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
            "epochs": cfg.epochs, "first_epoch": first_epoch, "step": step}
@@ -230,18 +232,13 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
         pending, loss_sum, correct, seen = [], torch.zeros((), device=device), torch.zeros((), device=device), 0
         for i in range(steps_per_epoch):
             idx = perm[i * batch:(i + 1) * batch]
-            x = prepare(epoch_x[idx])    # (B, 3, 32, 32) float, channels_last
             y = train_y[idx]
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
-            with autocast(device, bf16):
-                logits = model(x)
-            loss = nn.functional.cross_entropy(logits.float(), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss, logits = forward_backward(epoch_x[idx], y)   # uint8 (B, 3, 32, 32) in, gradients set
             optimizer.step()
             step, seen = step + 1, seen + batch
-            pending.append(loss.detach())
+            pending.append(loss)
             correct += (logits.argmax(1) == y).sum()
             last = i == steps_per_epoch - 1 or step >= total
             if step % cfg.log_every and not last:

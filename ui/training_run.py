@@ -16,7 +16,7 @@ from nets.train import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, Trainin
 from ui import dataset
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
-from visual.training import REFRESH_S, confusion_figure, live_figures, overlay_figure, per_class_figure
+from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
 GALLERY_SIZE = 32
@@ -89,7 +89,7 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
     run = new_run(cfg, run_label(runs, cfg))
     stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
     stop.clear()
-    epoch_states, note, last_draw = [], "", 0.0
+    epoch_states, note, next_draw = [], "", 0.0
     events = train(cfg, data, model)
     try:
         for ev in events:
@@ -100,10 +100,11 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
             if stop.is_set():
                 note = "Stopped: the model keeps what it learned so far."
                 break
-            if ev["event"] == "epoch" or time.perf_counter() - last_draw >= REFRESH_S:
+            if ev["event"] == "epoch" or time.perf_counter() >= next_draw:
+                began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
                 yield (status_line(run), *live_figures(run), *([gr.skip()] * 8))
-                last_draw = time.perf_counter()
+                next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)
         if epoch_states:

@@ -1,0 +1,70 @@
+"""One training step's forward and backward: plain PyTorch, or replayed as a CUDA graph on a GPU."""
+import torch
+from torch import nn
+
+from nets.batches import prepare
+
+WARMUP_STEPS = 3   # eager steps before capture: cuDNN picks its kernels, lazy state is created
+
+
+def eager_step(model: nn.Module, device: torch.device, bf16: bool):
+    """A function (uint8 images, labels) → (loss, logits) that leaves the gradients in the parameters."""
+    def step(x_u8: torch.Tensor, y: torch.Tensor):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(prepare(x_u8))                          # (B, classes)
+        loss = nn.functional.cross_entropy(logits.float(), y)
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        return loss.detach(), logits.detach()
+    return step
+
+
+def graphed_step(model: nn.Module, device: torch.device, bf16: bool):
+    """The same step, captured once as a CUDA graph and replayed: one launch instead of ~60 per step.
+
+    A small network at batch 64 spends most of a step launching kernels from Python; replaying
+    the recorded graph removes that cost. Falls back to eager_step if capture fails.
+    """
+    eager = eager_step(model, device, bf16)
+    graph, static = None, {}
+    calls = 0
+
+    def capture(x_u8, y):
+        nonlocal graph
+        static["x"], static["y"] = x_u8.clone(), y.clone()
+        model.zero_grad(set_to_none=True)   # the graph's backward then writes the gradients afresh each replay
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16, cache_enabled=False):
+                logits = model(prepare(static["x"]))
+            loss = nn.functional.cross_entropy(logits.float(), static["y"])
+            loss.backward()
+        static["loss"], static["logits"], graph = loss.detach(), logits.detach(), g
+
+    def step(x_u8, y):
+        nonlocal calls, graph
+        if graph is None and calls < WARMUP_STEPS:
+            calls += 1
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):   # as PyTorch's guide asks: warm up off the capture stream
+                out = eager(x_u8, y)
+            torch.cuda.current_stream().wait_stream(side)
+            return out
+        if graph is None:
+            try:
+                capture(x_u8, y)
+            except RuntimeError:
+                graph = False
+        if graph is False:
+            return eager(x_u8, y)
+        static["x"].copy_(x_u8)
+        static["y"].copy_(y)
+        graph.replay()
+        return static["loss"].clone(), static["logits"]
+    return step
+
+
+def make_step(model: nn.Module, device: torch.device, bf16: bool):
+    """The fastest step for the device."""
+    return graphed_step(model, device, bf16) if device.type == "cuda" else eager_step(model, device, bf16)

@@ -88,7 +88,7 @@ def engine(data, device, steps: int, batch: int, augment: bool, ui: bool = False
             seconds = time.perf_counter() - start
         if ui:
             log_event(run, ev)
-            if ev["event"] == "epoch" or time.perf_counter() >= next_draw:   # as ui/training_run.py does
+            if time.perf_counter() >= next_draw:   # as ui/training_run.py does
                 began = time.perf_counter()
                 for fig in live_figures(run):
                     fig.to_json()   # what Gradio serialises for the browser

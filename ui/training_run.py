@@ -100,7 +100,7 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
             if stop.is_set():
                 note = "Stopped: the model keeps what it learned so far."
                 break
-            if ev["event"] == "epoch" or time.perf_counter() >= next_draw:
+            if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
                 yield (status_line(run), *live_figures(run), *([gr.skip()] * 8))

@@ -8,12 +8,12 @@ from gradio_client import handle_file
 from PIL import Image
 
 from nets.explore import out_size
-from ui.explorer_tab import DEFAULTS
+from ui.explorer_tab import API_DEFAULTS
 
 
 
 def explore(client, **changes):
-    return client.predict(**{**DEFAULTS, **changes}, api_name="/explore")
+    return client.predict(**{**API_DEFAULTS, **changes}, api_name="/explore")
 
 
 def healthy(client) -> bool:
@@ -75,13 +75,15 @@ def png_bytes(img: Image.Image) -> bytes:
 ], ids=["truncated", "not-an-image", "10000x10000"])
 def test_broken_uploads_are_refused_and_the_server_stays_up(client, tmp_path, name, data, message):
     with pytest.raises(Exception, match=message):
-        explore(client, source="upload", upload=handle_file(write(tmp_path, name, data)))
+        client.predict(handle_file(write(tmp_path, name, data)), api_name="/explorer_upload")
     assert healthy(client)
 
 
 def test_sixteen_bit_upload_runs_at_its_own_resolution(client, tmp_path):
     ramp = (np.linspace(0, 65535, 600)[None, :].repeat(200, 0)).astype(np.uint16)
     path = write(tmp_path, "ramp16.png", png_bytes(Image.fromarray(ramp)))
-    status = explore(client, source="upload", upload=handle_file(path), resolution="full", kind="MaxPool2d")[0]
+    state, source = client.predict(handle_file(path), api_name="/explorer_upload")   # the upload stays in the session
+    assert source == "upload"
+    status = explore(client, source="upload", resolution="full", kind="MaxPool2d")[0]
     h, w = out_size(171, 2, 2), out_size(512, 2, 2)   # 200x600 fitted to a 512 px long side
     assert f"input (1, 3, 171, 512) → output (1, 3, {h}, {w})" in status

@@ -12,7 +12,7 @@ from nets.explore import out_size
 from nets.models import TrainedModel, tutorial_cnn
 from ui import dataset, explorer_tab
 from nets.kernel_presets import preset_kernel
-from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window
+from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
        "code", "slide", "grid"]
@@ -100,10 +100,11 @@ def test_uploads_of_any_format_run_at_32_and_at_their_own_size(tmp_path, mode, f
     rgb = (np.random.default_rng(0).random((300, 700, 3)) * 255).astype(np.uint8)
     img = Image.fromarray(rgb).convert(mode) if mode != "I;16" else Image.fromarray(rgb[:, :, 0].astype(np.uint16) * 257)
     assert img.mode == mode
-    path = upload(tmp_path, f"photo.{fmt.lower()}", encoded(img, fmt))
-    small = run(source="upload", upload=path)
+    state, source = upload_image(upload(tmp_path, f"photo.{fmt.lower()}", encoded(img, fmt)))
+    small = run(source=source, upload=state)
     assert "input (1, 3, 32, 32) → output (1, 6, 32, 32)" in small["status"]
-    big = run(source="upload", upload=path, resolution="full")
+    assert f"(700×300, {mode})" in small["status"]
+    big = run(source=source, upload=state, resolution="full")
     assert "input (1, 3, 219, 512) → output (1, 6, 219, 512)" in big["status"]
 
 
@@ -114,7 +115,7 @@ def test_uploads_of_any_format_run_at_32_and_at_their_own_size(tmp_path, mode, f
 ], ids=["truncated", "not-an-image", "10000x10000"])
 def test_broken_uploads_are_refused_clearly(tmp_path, name, data, message):
     with pytest.raises(gr.Error, match=message):
-        run(source="upload", upload=upload(tmp_path, name, data))
+        upload_image(upload(tmp_path, name, data))
 
 
 def trained_model() -> TrainedModel:

@@ -22,7 +22,6 @@ SEED_MAX = 2**31 - 1
 LIMITS = dict(out_channels=(1, 64), kernel_size=(1, 11), stride=(1, 8), padding=(0, 10), dilation=(1, 5),
               pool_kernel=(1, 8), pool_stride=(1, 8), pool_padding=(0, 4), pool_dilation=(1, 4),
               out_features=(1, 100))
-UPLOADS: dict = {}   # (path, size, mtime, resolution) -> decoded tensor: moving a slider does not decode again
 
 
 def as_bool(value, name: str) -> bool:
@@ -46,32 +45,36 @@ def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list
     return x[pick], labels, data_code("cifar10", split, batch_size, seed)
 
 
-def uploaded_image(path, resolution) -> tuple[torch.Tensor, list[str], str]:
-    """The upload as a (1, 3, H, W) uint8 batch at 32x32 or its own size (long side at most 512)."""
-    resolution = as_choice(resolution, "Resolution", RESOLUTIONS)
+def receive_upload(path) -> dict:
+    """Decode an uploaded file once into the visitor's state: the 32x32 the network sees and its own size."""
     if isinstance(path, dict):       # a FileData dict sent straight to the API
         path = path.get("path")
-    if not path:
-        raise bad("Upload an image first (PNG, JPEG, WebP, BMP, GIF or TIFF), or choose the CIFAR-10 batch.")
-    if not isinstance(path, str) or not os.path.isfile(path):
+    if not path or not isinstance(path, str) or not os.path.isfile(path):
         raise bad("The upload did not arrive as a file: upload the image again.")
-    st = os.stat(path)
-    if st.st_size > MAX_UPLOAD_BYTES:
-        raise bad(f"The upload is {st.st_size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB are accepted.")
-    key = (path, st.st_size, st.st_mtime_ns, resolution)
-    if key not in UPLOADS:
-        name = os.path.basename(path)
-        with open(path, "rb") as f:
-            data = f.read()
-        try:
-            rgb = to_rgb_array(open_image(data, name))
-        except ImageError as e:
-            raise bad(str(e)) from None
-        x = to_network_input(rgb) if resolution == "32" else fit_long_side(rgb, 512)
-        if len(UPLOADS) >= 8:
-            UPLOADS.pop(next(iter(UPLOADS)))
-        UPLOADS[key] = x[None]
-    return UPLOADS[key], ["upload"], data_code("upload", name=os.path.basename(path))
+    size = os.path.getsize(path)
+    if size > MAX_UPLOAD_BYTES:
+        raise bad(f"The upload is {size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB are accepted.")
+    name = os.path.basename(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        img = open_image(data, name)
+        rgb = to_rgb_array(img)
+    except ImageError as e:
+        raise bad(str(e)) from None
+    return dict(name=name, mode=img.mode, size=img.size, small=to_network_input(rgb)[None],
+                full=fit_long_side(rgb, 512)[None])
+
+
+def uploaded_image(upload, resolution) -> tuple[torch.Tensor, list[str], str]:
+    """The upload as a (1, 3, H, W) uint8 batch at 32x32 or its own size (long side at most 512)."""
+    resolution = as_choice(resolution, "Resolution", RESOLUTIONS)
+    if not isinstance(upload, dict) or "small" not in upload:
+        raise bad("Upload an image first (PNG, JPEG, WebP, BMP, GIF or TIFF), or choose the CIFAR-10 batch.")
+    x = upload["small"] if resolution == "32" else upload["full"]
+    w, h = upload["size"]
+    note = f"upload {upload['name']} ({w}×{h}, {upload['mode']})"
+    return x, [note], data_code("upload", name=upload["name"])
 
 
 def load_input(source, split, class_name, batch_size, seed, upload, resolution):

@@ -6,7 +6,8 @@ from nets.explore import ACTIVATIONS, LayerError
 from nets.explore_chain import CHAIN_PRESETS
 from nets.images import ImageError
 from nets.kernel_presets import PRESETS, preset_kernel
-from ui.explorer_inputs import ALL, APPROXIMATE, LIMITS, grid_text, layer_config, load_input, view_choices
+from ui.explorer_inputs import (ALL, APPROXIMATE, LIMITS, as_bool, grid_text, layer_config, load_input,
+                                receive_upload, view_choices)
 from ui.explorer_slide import slide_picture
 from ui.explorer_view import render_chain, render_layer
 from ui.i18n import t
@@ -23,6 +24,7 @@ DEFAULTS = dict(source="cifar10", split="test", class_name=ALL, batch_size=64, s
                 pool_kernel=2, pool_stride=2, pool_padding=0, pool_dilation=1, ceil_mode=False, negative_slope=0.01,
                 approximate="none", out_features=10, chain=next(iter(CHAIN_PRESETS.values())), chain_trained=False,
                 image=0, map_scale="shared", colormap="viridis", batch_view="reshape", channel=0, step=0)
+API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}   # the upload is state: /explorer_upload sets it
 
 
 def explore(source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
@@ -37,7 +39,7 @@ def explore(source, split, class_name, batch_size, seed, upload, resolution, sca
     opts = view_choices(image, map_scale, colormap, batch_view, channel, step)
     try:
         if cfg.kind == "Sequential":
-            use_trained = chain_trained is True
+            use_trained = as_bool(chain_trained, "use my trained model's weights")
             view = render_chain(x, chain, cfg.seed, cfg.scale, opts, model, use_trained)
         else:
             view = render_layer(x, cfg, opts, model)
@@ -47,11 +49,18 @@ def explore(source, split, class_name, batch_size, seed, upload, resolution, sca
         raise bad(f"PyTorch cannot run this layer: {str(e).strip().splitlines()[0][:200]}") from None
     if source == "cifar10":
         view.status += "\n\nLabels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
+    else:
+        view.status += "\n\nInput: " + labels[0]
     steps = view.slide.steps if view.slide is not None else 1
     grid_out = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
     return (view.status, view.input_png, view.output_png, view.maps_png, view.gallery, view.hist, view.layer_plot,
             view.slide_plot, view.slide_text, gr.update(maximum=max(1, steps - 1), value=opts.step % steps),
             loading_code + "\n" + view.code, view.slide, grid_out)
+
+
+def upload_image(path):
+    """A new upload: decode it once, keep it in the visitor's state, and switch the input to it."""
+    return receive_upload(path), "upload"
 
 
 def step_window(state, step, channel):
@@ -202,9 +211,10 @@ def build(model_state, arch_state):
                 slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12)
         slide_state = gr.State(None)
+        upload_state = gr.State(None)   # the visitor's decoded upload (nets.images), kept between updates
         timer = gr.Timer(0.6, active=False)
 
-    inputs = [source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
+    inputs = [source, split, class_name, batch_size, seed, upload_state, resolution, scale, kind,
               out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset, init_seed, grid,
               pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode, negative_slope, approximate,
               out_features, chain, chain_trained, image, map_scale, colormap, batch_view, channel, step, model_state]
@@ -219,7 +229,7 @@ def build(model_state, arch_state):
     changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset, ceil_mode,
                approximate, chain_trained, map_scale, colormap, batch_view]
     triggers = ([c.release for c in released] + [c.change for c in changed] +
-                [seed.submit, init_seed.submit, grid.blur, grid.submit, upload.upload, chain_button.click, tab.select])
+                [seed.submit, init_seed.submit, grid.blur, grid.submit, chain_button.click, tab.select])
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
@@ -228,6 +238,8 @@ def build(model_state, arch_state):
     again = dict(fn=explore, inputs=inputs, outputs=outputs, show_progress="hidden", api_visibility="private",
                  preprocess=False)
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private").then(**again)
+    upload.upload(upload_image, upload, [upload_state, source], api_name="explorer_upload",
+                  show_progress="hidden", preprocess=False).then(**again)
     load_grid_button.click(load_preset_grid, [preset, kernel_size], [grid, weights], api_name="explorer_preset_grid",
                            preprocess=False)
     chain_preset.change(chain_text, [chain_preset, arch_state], chain, api_name="explorer_chain_preset",

@@ -181,8 +181,7 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
         path = folder / f"{j}.png"
         Image.fromarray(enlarge(to_hwc(data.test_x[idx[j]]), 3)).save(path, compress_level=1)
         mark = "✓" if p == t else "✗"
-        items.append((str(path), f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · true {trained.classes[t]} "
-                                 f"({100 * probs[j, t]:.0f}%)"))
+        items.append((str(path), f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · {trained.classes[t]}"))
     return items
 
 

@@ -82,7 +82,7 @@ def test_broken_uploads_are_refused_and_the_server_stays_up(client, tmp_path, na
 def test_sixteen_bit_upload_runs_at_its_own_resolution(client, tmp_path):
     ramp = (np.linspace(0, 65535, 600)[None, :].repeat(200, 0)).astype(np.uint16)
     path = write(tmp_path, "ramp16.png", png_bytes(Image.fromarray(ramp)))
-    state, source = client.predict(handle_file(path), api_name="/explorer_upload")   # the upload stays in the session
+    source = client.predict(handle_file(path), api_name="/explorer_upload")   # the decoded upload stays in the session
     assert source == "upload"
     status = explore(client, source="upload", resolution="full", kind="MaxPool2d")[0]
     h, w = out_size(171, 2, 2), out_size(512, 2, 2)   # 200x600 fitted to a 512 px long side

@@ -186,7 +186,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
     try:
         model = model if model is not None else seeded_model(cfg.seed)
         yield from run_epochs(cfg, data, model, resume, device)
-    except torch.OutOfMemoryError:
+    except torch.cuda.OutOfMemoryError:   # torch.OutOfMemoryError in recent torch, for every device
         raise TrainingError(f"The {device.type.upper()} ran out of memory with batch size {cfg.batch_size}: "
                             "choose a smaller batch size, or wait until other runs on this machine end.") from None
     finally:

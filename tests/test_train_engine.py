@@ -12,6 +12,7 @@ from nets.train import (ConfigError, TrainConfig, TrainingError, check_config, c
                         seeded_model, train)
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
+TORCH_THREADS = torch.get_num_threads()
 
 
 def losses_of(cfg, data, model=None) -> list[float]:
@@ -131,3 +132,16 @@ def test_schedules_scale_the_learning_rate():
     assert [lr_factor("constant", s, 100) for s in (0, 50, 99)] == [1, 1, 1]
     assert lr_factor("linear", 0, 100) == 1 and lr_factor("linear", 100, 100) == 0
     assert lr_factor("onecycle", 20, 100) == pytest.approx(1) and lr_factor("onecycle", 10, 100) == pytest.approx(0.5)
+
+
+def test_out_of_memory_is_explained(cifar, monkeypatch):
+    import nets.train
+
+    def step_that_runs_out(model, device, bf16):
+        def step(x, y):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return step
+    monkeypatch.setattr(nets.train, "make_step", step_that_runs_out)
+    with pytest.raises(TrainingError, match="ran out of memory with batch size 64.*smaller batch size"):
+        losses_of(TrainConfig(**TINY, epochs=1), cifar)
+    assert torch.get_num_threads() == TORCH_THREADS   # the thread bound is undone after the failure

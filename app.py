@@ -40,7 +40,8 @@ def build_demo() -> gr.Blocks:
             training_tab.build(model_state, arch_state)
             network_tab.build(model_state, arch_state)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
-        demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden")
+        demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
+                  api_visibility="private")
     return demo
 
 
@@ -61,8 +62,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     dataset.configure(args.data, args.root)
+    # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
+    # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"])
+        server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"],
+        show_error=True)
 
 
 if __name__ == "__main__":

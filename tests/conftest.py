@@ -71,10 +71,15 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(cifar, cifar_archive, cache_dir, tmp_path_factory):
+def app_log(tmp_path_factory) -> Path:
+    """Where the session's app server writes its console output."""
+    return tmp_path_factory.mktemp("app") / "app.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(cifar, cifar_archive, cache_dir, app_log):
     """The real app (`python app.py --data ARCHIVE`), its dataset already cached by the cifar fixture."""
-    env = dict(os.environ, LAYERLAB_CACHE=str(cache_dir),
-               LAYERLAB_TEST_LOG=str(tmp_path_factory.mktemp("app") / "app.log"))
+    env = dict(os.environ, LAYERLAB_CACHE=str(cache_dir), LAYERLAB_TEST_LOG=str(app_log), PYTHONUNBUFFERED="1")
     proc, url = start_app(["--data", str(cifar_archive)], env)
     yield url
     stop_app(proc)

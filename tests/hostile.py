@@ -4,6 +4,8 @@ import io
 import json
 import os
 import pickle
+import re
+import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
@@ -15,8 +17,9 @@ from PIL import Image
 
 # What Gradio answers when a handler raised something other than gr.Error: not a message for a learner.
 GENERIC_ERROR = "has not enabled verbose error reporting"
+OUR_CODE = re.compile(r'File "[^"]*/(ui|nets|visual)/[^"]+\.py"')
 FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio", "Model3D"}
-CALL_TIMEOUT_S = 60
+CALL_TIMEOUT_S = 30
 
 
 class Payload:
@@ -69,12 +72,17 @@ class Outcome:
     case: str
     ok: bool            # completed with a result or a clear gr.Error
     detail: str
+    seconds: float = 0.0
 
 
 def base_args(params: list[dict]) -> list:
-    """Each parameter's default (or the example Gradio documents for it)."""
-    return [p["parameter_default"] if p.get("parameter_has_default") else p.get("example_input")
-            for p in params]
+    """Each parameter's default, else the example Gradio documents for it; no file for file inputs
+    (their documented example is a URL on the internet, which this machine cannot reach)."""
+    def base(p):
+        if p.get("parameter_has_default"):
+            return p["parameter_default"]
+        return None if p.get("component") in FILE_COMPONENTS else p.get("example_input")
+    return [base(p) for p in params]
 
 
 def call(client, api_name: str, args: list) -> tuple[bool, str]:
@@ -104,9 +112,25 @@ def missing_fields(url: str, api_name: str) -> tuple[bool, str]:
     return "event: error" in body or "event: complete" in body, body[-160:]
 
 
+def crashes_in_our_code(log: str) -> list[str]:
+    """Tracebacks in the server log that pass through LayerLab's code and end in anything but gr.Error:
+    a handler that let bad input through to a crash instead of explaining it."""
+    crashes = []
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = [line for line in block.strip().splitlines() if line.strip()]
+        last = next((line for line in reversed(lines) if not line.startswith(" ")), "")
+        if OUR_CODE.search(block) and not last.startswith("gradio.exceptions.Error"):
+            frames = OUR_CODE.findall(block)
+            crashes.append(f"{last[:200]} (in {', '.join(dict.fromkeys(frames))})")
+    return crashes
+
+
 def attack(client, url: str, files: dict[str, Path], health, values_per_param: int | None = None,
-           skip=()) -> list[Outcome]:
-    """Every endpoint, one hostile value per call, then a health check after each endpoint."""
+           skip=(), overrides: dict | None = None) -> list[Outcome]:
+    """Every endpoint, one hostile value per call, then a health check after each endpoint.
+
+    overrides: {api_name: {parameter: value}} for the valid values around the hostile one, e.g. a tiny
+    training run, so that a hostile value the server rightly accepts does not start an hour of work."""
     outcomes = []
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for api_name, spec in api.items():
@@ -116,9 +140,13 @@ def attack(client, url: str, files: dict[str, Path], health, values_per_param: i
         for i, param in enumerate(params):
             for value in hostile_values(param, files)[:values_per_param]:
                 args = base_args(params)
+                for j, p in enumerate(params):
+                    args[j] = (overrides or {}).get(api_name, {}).get(p["parameter_name"], args[j])
                 args[i] = value
+                start = time.perf_counter()
                 ok, detail = call(client, api_name, args)
-                outcomes.append(Outcome(api_name, f"{param['parameter_name']}={str(value)[:40]!r}", ok, detail))
+                outcomes.append(Outcome(api_name, f"{param['parameter_name']}={str(value)[:40]!r}", ok, detail,
+                                        time.perf_counter() - start))
         if params:
             ok, detail = missing_fields(url, api_name)
             outcomes.append(Outcome(api_name, "no fields", ok, detail))

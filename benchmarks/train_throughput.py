@@ -72,8 +72,8 @@ def tutorial_loop(data, device, steps: int, batch: int) -> float:
 
 
 def engine(data, device, steps: int, batch: int, augment: bool, ui: bool = False) -> float:
-    """Images/s of nets.train over `steps` steps, wall clock from its first step (warm-up and the
-    per-epoch augmentation included); ui=True also folds events and redraws charts as the tab does."""
+    """Images/s of nets.train over `steps` steps; ui=True also redraws the charts as the tab does."""
+    # Wall clock from the engine's start event: its warm-up and per-epoch augmentation are counted.
     images = min(steps * batch, len(data.train_y))
     cfg = TrainConfig(optimizer="sgd", lr=0.01, schedule="constant", batch_size=batch, augment=augment,
                       device=device.type, epochs=-(-steps * batch // images), max_steps=steps,

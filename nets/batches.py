@@ -9,11 +9,9 @@ CROP_PAD = 4               # random crops are taken from the image padded by 4 b
 
 
 def random_crop(x: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tensor:
-    """Each image of a uint8 batch (B, C, H, W) shifted by up to pad pixels, edges filled with black.
-
-    Images are grouped by their random shift, so the work is (2 pad + 1)^2 slice copies rather
-    than one gather per pixel: 20x faster on a CPU.
-    """
+    """Each image of a uint8 batch (B, C, H, W) shifted by up to pad pixels, edges filled with black."""
+    # Images are grouped by their random shift, so the work is (2 pad + 1)^2 slice copies rather
+    # than one gather per pixel: 20x faster on a CPU.
     b, c, h, w = x.shape
     k = 2 * pad + 1
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))            # (B, C, H+2p, W+2p)

@@ -170,13 +170,11 @@ def pick(n: int, count: int, seed: int) -> torch.Tensor:
 
 
 def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
-    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating.
-
-    The model is trained in place on the training device: after a stop it holds the weights of
-    the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
-    the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
-    after each epoch with the test metrics and a CPU copy of the weights.
-    """
+    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating."""
+    # The model is trained in place on the training device: after a stop it holds the weights of
+    # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
+    # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
+    # after each epoch with the test metrics and a CPU copy of the weights.
     check_config(cfg, len(data.train_y))
     device = resolve_device(cfg.device)
     threads = torch.get_num_threads()

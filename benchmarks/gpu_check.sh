@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The GPU figures and checks of issue 4, in one call on a GPU machine (the device tool):
+#   bash benchmarks/gpu_check.sh ARCHIVE
+# Needs torch, torchvision, safetensors and pytest there (no gradio: only nets/ is exercised).
+set -uo pipefail
+export LAYERLAB_TEST_DATA=${1:?archive} LAYERLAB_CACHE=${LAYERLAB_CACHE:-/tmp/layerlab-cache} PYTHONUNBUFFERED=1
+PY=${PYTHON:-python3}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+$PY -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'cuda', torch.cuda.is_available())"
+$PY -m pytest -q -p no:cacheprovider tests/test_train_devices.py tests/test_models.py 2>&1 | tail -4
+$PY benchmarks/train_throughput.py --device cuda --skip-ui --steps 300
+$PY benchmarks/time_to_accuracy.py --device cuda --skip-baseline

@@ -36,10 +36,11 @@ def histogram_figure(before: torch.Tensor, after: torch.Tensor, bins: int = 60) 
     """Value histograms of the layer's input and output, side by side (counts computed here, not in the browser)."""
     data = []
     for i, (name, x, colour) in enumerate((("input", before, BLUE), ("output", after, ORANGE))):
-        v = x.detach().float().flatten()
+        v = x.detach().float().flatten().numpy()
         lo, hi = float(v.min()), float(v.max())
         hi = hi if hi > lo else lo + 1e-6
-        counts = torch.histc(v, bins=bins, min=lo, max=hi).long().numpy()
+        index = np.minimum(((v - lo) * (bins / (hi - lo))).astype(np.int64), bins - 1)
+        counts = np.bincount(index, minlength=bins)     # numpy: see nets.explore.value_stats
         edges = np.linspace(lo, hi, bins + 1)
         axis = "" if i == 0 else "2"
         data.append(dict(type="bar", x=numbers((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), name=name,

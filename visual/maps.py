@@ -32,22 +32,28 @@ def eval_rgb(text: str) -> tuple:
 LUTS = {"viridis": make_lut(sequential.Viridis), "cividis": make_lut(sequential.Cividis)}
 
 
-def value_range(x: torch.Tensor, scale: str) -> tuple[torch.Tensor, torch.Tensor]:
+def value_range(a: np.ndarray, scale: str) -> tuple:
     """Low and high values mapped to black and white: per map (N, C, 1, 1), shared, or fixed 0..1."""
     if scale == "clip":
-        return torch.tensor(0.0), torch.tensor(1.0)
+        return np.float32(0.0), np.float32(1.0)
     if scale == "per_map":
-        flat = x.flatten(2)
-        return flat.amin(2)[..., None, None], flat.amax(2)[..., None, None]
-    return x.min(), x.max()
+        flat = a.reshape(a.shape[0], a.shape[1], -1)
+        return flat.min(2)[..., None, None], flat.max(2)[..., None, None]
+    return a.min(), a.max()
 
 
 def to_uint8(x: torch.Tensor, scale: str = "shared") -> torch.Tensor:
-    """Float maps (N, C, H, W) as uint8 0..255; a constant map is drawn mid-grey, not divided by zero."""
-    low, high = value_range(x, scale)
-    span = high - low
-    unit = torch.where(span > 0, (x - low) / span.clamp_min(1e-12), torch.full_like(x, 0.5))
-    return unit.clamp(0, 1).mul(255).round().to(torch.uint8)
+    """Float maps (N, C, H, W) as uint8 0..255; a constant map is drawn mid-grey, not divided by zero.
+
+    numpy, not torch: its single-threaded loops stay fast on two busy cores, where torch's thread pool
+    spins (10x slower measured here under load)."""
+    a = x.detach().float().contiguous().numpy()
+    low, high = value_range(a, scale)
+    span = np.asarray(high - low, np.float32)
+    out = (a - low) * (np.float32(255) / np.where(span > 0, span, np.float32(1)))
+    if not np.all(span > 0):
+        out = np.where(span > 0, out, np.float32(127.5))
+    return torch.from_numpy(np.clip(out + 0.5, 0, 255).astype(np.uint8))
 
 
 def display_scale(width: int, height: int = 0) -> int:
@@ -94,7 +100,7 @@ def palette(cmap: str) -> np.ndarray:
 
 def indexed(x: torch.Tensor, scale: str) -> torch.Tensor:
     """Float maps as palette indices 0..254 (255 is kept for the white gaps)."""
-    return (to_uint8(x, scale).to(torch.int16) * 254 // 255).to(torch.uint8)
+    return (to_uint8(x, scale).to(torch.int32) * 254 // 255).to(torch.uint8)
 
 
 def feature_maps_grid(maps: torch.Tensor, scale: str, cmap: str) -> tuple[np.ndarray, np.ndarray]:

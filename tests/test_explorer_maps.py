@@ -1,0 +1,86 @@
+"""The explorer's pictures and figures against torch and plotly themselves."""
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from nets.explore import value_stats
+from visual import layer_figures as figs
+from visual.maps import LUTS, batch_view, feature_maps_grid, palette, to_uint8
+
+
+@pytest.fixture
+def y():
+    torch.manual_seed(0)
+    return torch.randn(5, 6, 9, 7)
+
+
+def test_value_stats_equal_torchs(y):
+    y = torch.relu(y)
+    s = value_stats(y, "Sigmoid")
+    assert s["min"] == y.min().item() and s["max"] == y.max().item()
+    assert s["mean"] == pytest.approx(y.mean().item(), rel=1e-5)
+    assert s["std"] == pytest.approx(y.std(unbiased=False).item(), rel=1e-4)
+    assert s["zero"] == pytest.approx((y == 0).float().mean().item())
+    assert s["saturated"] == pytest.approx(((y < 0.01) | (y > 0.99)).float().mean().item())
+
+
+@pytest.mark.parametrize("scale", ["shared", "per_map", "clip"])
+def test_to_uint8_matches_torch_scaling(y, scale):
+    if scale == "shared":
+        ref = (y - y.min()) / (y.max() - y.min())
+    elif scale == "per_map":
+        low = y.amin(dim=(2, 3), keepdim=True)
+        ref = (y - low) / (y.amax(dim=(2, 3), keepdim=True) - low)
+    else:
+        ref = y.clamp(0, 1)   # TensorBoard's add_images clips floats to 0..1
+    expected = (ref * 255).round()
+    assert (to_uint8(y, scale).float() - expected).abs().max() <= 1
+
+
+def test_constant_maps_are_mid_grey_not_nan():
+    assert to_uint8(torch.full((1, 2, 3, 3), 4.2), "per_map").unique().tolist() == [128]
+
+
+def test_tutorial_reshape_view_is_torch_reshape(y):
+    shown, note = batch_view(y, "reshape")
+    assert torch.equal(shown, torch.reshape(y, (-1, 3, 9, 7))) and "become 10 pictures" in note
+    one, note = batch_view(y[:, :4], "reshape", channel=2)   # 4 channels cannot be regrouped in threes
+    assert torch.equal(one, y[:, 2:3]) and "divisible by 3" in note
+
+
+def test_feature_map_picture_is_the_colour_map_of_each_channel(y):
+    indices, pal = feature_maps_grid(y[0], "per_map", "viridis")
+    assert pal[255].tolist() == [255, 255, 255]                      # the gaps between tiles
+    scale = indices.shape[1] // (3 * (7 + 2) + 2)    # 3 columns of 7 px maps with 2 px gaps, enlarged
+    tile = indices[2 * scale:(2 + 9) * scale:scale, 2 * scale:(2 + 7) * scale:scale]
+    expected = to_uint8(y[0][None, :1], "per_map")[0, 0].numpy().astype(int) * 254 // 255
+    assert np.array_equal(tile, expected)
+    assert np.array_equal(pal[0], LUTS["viridis"][0]) and np.array_equal(pal[254], LUTS["viridis"][255])
+
+
+def test_histogram_counts_every_value_once(y):
+    fig = figs.histogram_figure(y, torch.relu(y))
+    assert sum(fig["data"][0]["y"]) == y.numel() == sum(fig["data"][1]["y"])
+    go.Figure(fig)   # plotly accepts the hand-written JSON
+
+
+def test_figures_are_valid_plotly_without_nan(y):
+    xs = torch.linspace(-6, 6, 50)
+    pad = torch.full((11, 9), float("-inf"))
+    pad[1:10, 1:8] = y[0, 0]
+    for fig in (figs.kernel_figure(y[0, :3, :3, :3], 0.5, 0),
+                figs.activation_figure("ReLU", xs, torch.relu(xs), (xs > 0).float(), y.flatten(), torch.relu(y.flatten())),
+                figs.sliding_figure(pad, 1, [(0, 0), (0, 1)], y[0, 0], (0, 0), "t"),
+                figs.probabilities_figure("ab", torch.tensor([0.25, 0.75]), "p"),
+                figs.values_figure(y[0, 0, 0], "v")):
+        go.Figure(fig)
+        assert "NaN" not in fig.to_json() and json.loads(fig.to_json()) == json.loads(json.dumps(fig))
+
+
+def test_palette_is_colour_blind_safe_viridis_or_cividis():
+    for name in ("viridis", "cividis"):
+        lum = palette(name)[:255] @ np.array([0.299, 0.587, 0.114])
+        assert np.all(np.diff(lum) > -1.5)   # brightness rises monotonically: readable without hue

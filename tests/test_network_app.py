@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 import torch
 from gradio_client import handle_file
-from PIL import Image
 
 from nets.builder import tutorial_spec
 from nets.data import normalize
 from nets.models import layer_outputs
+from tests.test_network_view import names, pictures
 from ui.network_tab import random_model
 from visual.network import maps_picture
 
 
 def healthy(client) -> bool:
     """The server still answers a good request (whatever network this client's session has built)."""
-    gallery, _, summary, *_ = client.predict(0, None, "random", 1, None, api_name="/network_view")
-    return len(gallery) >= 2 and summary["data"][-1][0] == "total"
+    flow, _, summary, *_ = client.predict(0, None, "random", 1, None, api_name="/network_view")
+    return len(pictures(flow)) >= 2 and summary["data"][-1][0] == "total"
 
 
 def reset_builder(client) -> None:
@@ -28,11 +28,13 @@ def reset_builder(client) -> None:
 
 def test_network_view_serves_every_layer_of_one_image(client, cifar):
     reset_builder(client)
-    gallery, plot, summary, status, _, _ = client.predict(5, None, "random", 1, None, api_name="/network_view")
+    flow, probs, summary, status, _, _ = client.predict(5, None, "random", 1, None, api_name="/network_view")
     reference = layer_outputs(random_model(None), normalize(cifar.test_x[5].unsqueeze(0)))
-    assert [g["caption"].split(" = ")[0] for g in gallery] == ["input"] + [name for name, _, _ in reference]
-    for item, (_, _, out) in zip(gallery[1:], reference):
-        assert np.array_equal(np.asarray(Image.open(item["image"]).convert("RGB")), maps_picture(out))
+    assert names(flow) == ["input"] + [name for name, _, _ in reference]
+    for img, (_, _, out) in zip(pictures(flow)[1:], reference, strict=True):
+        assert np.array_equal(img, maps_picture(out))
+    expected = reference[-1][2].softmax(1)[0]
+    assert probs["label"] == cifar.classes[int(expected.argmax())]
     assert [row[0] for row in summary["data"]][-1] == "total" and "test image #5" in status
 
 

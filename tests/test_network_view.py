@@ -1,4 +1,8 @@
 """The Network view's handler against torch itself: every layer's picture, the probabilities, epochs, bad input."""
+import base64
+import io
+import re
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -25,18 +29,25 @@ def render(index=0, upload=None, weights="random", epoch=1, layer=None, trained=
     return network_tab.render_network(index, upload, weights, epoch, layer, trained, arch)
 
 
-def pictures(gallery) -> list[np.ndarray]:
-    return [np.asarray(Image.open(path).convert("RGB")) for path, _ in gallery]
+def pictures(flow: str) -> list[np.ndarray]:
+    """The inline PNGs of the flow, top to bottom."""
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"))
+            for b in re.findall(r'src="data:image/png;base64,([^"]+)"', flow)]
+
+
+def names(flow: str) -> list[str]:
+    return re.findall(r"<b>(\w+)</b> = ", flow)
 
 
 def test_every_layer_is_pictured_as_torch_computes_it(data):
-    gallery, figure, summary, status, _, _ = render(index=7, arch=SPEC)
+    flow, figure, summary, status, _, _ = render(index=7, arch=SPEC)
     model = network_tab.random_model(SPEC)
     x, y = data.test_x[7], int(data.test_y[7])
     reference = layer_outputs(model, normalize(x.unsqueeze(0)))
-    assert len(gallery) == len(reference) + 1
-    for (name, _, out), (_, caption), img in zip(reference, gallery[1:], pictures(gallery)[1:]):
-        assert caption.startswith(f"{name} = ") and str(tuple(out.shape)) in caption
+    assert names(flow) == ["input"] + [name for name, _, _ in reference]
+    assert len(pictures(flow)) == len(reference) + 1
+    for (name, _, out), img in zip(reference, pictures(flow)[1:]):
+        assert f"<code>{tuple(out.shape)}</code>" in flow.split(f"<b>{name}</b>")[1].split("<img")[0]
         assert np.array_equal(img, maps_picture(out))
     probs = reference[-1][2].softmax(dim=1)[0]
     assert list(figure) == list(data.classes) and list(figure.values()) == pytest.approx(probs.tolist())
@@ -68,22 +79,22 @@ def test_trained_model_is_shown_epoch_by_epoch(data):
         reference.load_state_dict(states[epoch - 1])
         assert list(figure.values()) == pytest.approx(reference(x).softmax(1)[0].tolist(), abs=1e-6)
         assert f"after epoch {epoch} of 3" in status
-    assert strip["visible"] and "`conv2` after epoch 1" in text and text.count("epoch ") == 4
+    assert len(pictures(strip)) == 1 and "`conv2` after epoch 1" in text and text.count("epoch ") == 4
     assert trained.model.state_dict()["fc2.bias"].equal(states[-1]["fc2.bias"])   # the visitor's model untouched
 
 
 def test_trained_weights_without_a_trained_model_fall_back_to_random(data):
     _, _, _, status, strip, _ = render(weights="trained")
-    assert "no trained model yet" in status and strip["visible"] is False
+    assert "no trained model yet" in status and strip == ""
 
 
 def test_an_uploaded_image_flows_through_the_network(data, tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tmp_path / "photo.png")
-    gallery, _, _, status, _, _ = render(upload=str(tmp_path / "photo.png"))
+    flow, _, _, status, _, _ = render(upload=str(tmp_path / "photo.png"))
     x, _ = decode_image((tmp_path / "photo.png").read_bytes())
     assert "your image, resized to 32x32" in status
-    assert np.array_equal(pictures(gallery)[0][::4, ::4], x.permute(1, 2, 0).numpy())
+    assert np.array_equal(pictures(flow)[0][::4, ::4], x.permute(1, 2, 0).numpy())
 
 
 def test_a_network_that_does_not_end_in_ten_scores_is_refused(data):

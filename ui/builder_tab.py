@@ -194,11 +194,9 @@ def build(arch_state):
             reset_button = gr.Button(t("builder.reset"), scale=1)
         status = gr.Markdown(status_text(start))
         fix_button = gr.Button(visible=False, variant="primary")
-        with gr.Tabs():
-            with gr.Tab("nn.Sequential"):
-                seq_code = gr.Code(sequential_code(tutorial_spec()), language="python", label=t("builder.code_seq"))
-            with gr.Tab("nn.Module"):
-                mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"))
+        with gr.Row(equal_height=False):
+            seq_code = gr.Code(sequential_code(tutorial_spec()), language="python", label=t("builder.code_seq"))
+            mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"))
         with gr.Accordion(t("builder.api"), open=False):
             layers_json = gr.Code(json.dumps(tutorial_spec()), language="json", label="JSON", interactive=True)
             json_button = gr.Button(t("builder.apply_json"))

@@ -2,8 +2,6 @@
 import copy
 import json
 import random
-import shutil
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -18,30 +16,16 @@ from nets.layers import SpecError
 from ui import builder_tab, dataset, saving_tab, zoo_tab
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
-from visual.network import epoch_strip, network_views, probabilities, summary_rows, write_png
+from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
 
 WEIGHTS = ("random", "trained")
 SUMMARY_HEADERS = ["layer", "type", "output shape", "parameters", "multiply-adds"]
-PNG_ROOT = Path(tempfile.gettempdir()) / "layerlab-network"
-PNG_MAX_AGE = 600        # seconds a rendered picture is kept for Gradio to serve
 MAX_UPLOAD_BYTES = 20 * 2**20
 # Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
 CACHE_MODELS = 8
 CACHE_MAX_PARAMS = 5_000_000
 _RANDOM_MODELS: OrderedDict = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-
-
-def png_folder() -> Path:
-    """A fresh folder for this render's pictures; about once a minute, folders older than PNG_MAX_AGE go."""
-    PNG_ROOT.mkdir(exist_ok=True)
-    marker = PNG_ROOT / ".swept"
-    if not marker.exists() or time.time() - marker.stat().st_mtime > 60:
-        marker.touch()
-        for old in PNG_ROOT.iterdir():
-            if old.is_dir() and time.time() - old.stat().st_mtime > PNG_MAX_AGE:
-                shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=PNG_ROOT))
 
 
 def random_model(arch):
@@ -103,8 +87,6 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     model, how = chosen_model(weights, epoch, trained, arch)
     classes = trained.classes if weights == "trained" and trained is not None else dataset_classes()
     views, probs = network_views(model, x)
-    folder = png_folder()
-    gallery = [(write_png(v.image, folder, f"{i:02d}-{v.name}"), v.caption) for i, v in enumerate(views)]
     if len(probs) == len(classes):
         figure = probabilities(classes, probs)
         top = int(probs.argmax())
@@ -113,25 +95,25 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     else:
         figure, answer = None, f" The output has shape {views[-1].shape}, not one score per class."
     status = f"**{which}**, weights {how}.{answer}"
-    strip, strip_text = epoch_view(model, trained, weights, x, layer, classes, folder)
-    return gallery, figure, summary_rows(model), status, strip, strip_text
+    strip, strip_text = epoch_view(trained, weights, x, layer, classes)
+    return flow_html(views), figure, summary_rows(model), status, strip, strip_text
 
 
 def dataset_classes() -> tuple[str, ...]:
     return dataset.require_data().classes
 
 
-def epoch_view(model, trained, weights, x, layer, classes, folder):
+def epoch_view(trained, weights, x, layer, classes):
     """The chosen layer's first maps after every epoch, and what the network answered after each."""
     if weights != "trained" or trained is None or len(trained.epoch_states) < 2:
-        return gr.update(value=None, visible=False), ""
+        return "", ""
     names = [n for n, _ in trained.model.named_children()]
     layer = layer if layer in names else names[0]
     img, probs = epoch_strip(trained.model, trained.epoch_states, x, layer)
     answers = [f"epoch {k}: {classes[int(p.argmax())]} {float(p.max()):.0%}"
                for k, p in enumerate(probs, 1) if len(p) == len(classes)]
     text = f"Rows: `{layer}` after epoch 1 (top) to {len(probs)} (bottom). " + "; ".join(answers)
-    return gr.update(value=write_png(img, folder, f"epochs-{layer}"), visible=True), text
+    return strip_html(img, layer), text
 
 
 def trained_controls(trained, layer):
@@ -161,20 +143,19 @@ def build(model_state, arch_state):
             epoch = gr.Slider(1, 2, value=1, step=1, visible=False, label=t("network.epoch"))
             show_button = gr.Button(t("network.show"), variant="primary")
         status = gr.Markdown()
-        gallery = gr.Gallery(label=t("network.layers"), columns=2, height="auto", object_fit="contain",
-                             format="png", allow_preview=True)
+        flow = gr.HTML(label=t("network.layers"))
         probs_plot = gr.Label(num_top_classes=10, label=t("network.probs"))
         summary = gr.Dataframe(headers=SUMMARY_HEADERS, label=t("network.summary"), interactive=False)
         with gr.Accordion(t("network.epochs"), open=True):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))
-            strip = gr.Image(visible=False, label=t("network.epoch_strip"), format="png")
+            strip = gr.HTML(label=t("network.epoch_strip"))
             strip_text = gr.Markdown()
     builder_tab.build(arch_state)
     zoo_tab.build()
     saving_tab.build(model_state, arch_state)
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
-    outputs = [gallery, probs_plot, summary, status, strip, strip_text]
+    outputs = [flow, probs_plot, summary, status, strip, strip_text]
     gr.on([show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change,
            arch_state.change], render_network, inputs, outputs, api_name="network_view")
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(

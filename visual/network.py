@@ -1,8 +1,10 @@
 """One image through a whole Sequential: every layer's output as a picture, its shape and size, then the scores."""
+import base64
+import html
+import io
 import copy
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,6 +20,7 @@ from visual.images import enlarge, to_hwc
 MIN_TILE = 16        # maps smaller than this are enlarged (nearest) so each pixel stays a visible square
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
 EPOCH_CHANNELS = 8   # maps per epoch in the epoch-by-epoch strip
+DISPLAY_WIDTH = 720  # widest a picture is drawn on the page, in CSS pixels
 
 
 @dataclass
@@ -150,8 +153,31 @@ def epoch_strip(model: nn.Sequential, states: list[dict], x: torch.Tensor, layer
     return np.concatenate([p for r in padded for p in (r, gap)][:-1]), probs
 
 
-def write_png(img: np.ndarray, folder: Path, name: str) -> str:
-    """A picture saved at low compression (fast) so Gradio can serve the file as it is."""
-    path = Path(folder) / f"{name}.png"
-    Image.fromarray(img).save(path, compress_level=1)
-    return str(path)
+def png_data_uri(img: np.ndarray) -> str:
+    """A picture as an inline PNG (low compression: fast), so the page needs no file serving."""
+    buffer = io.BytesIO()
+    Image.fromarray(img).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _figure(img: np.ndarray, alt: str, width: int | None = None) -> str:
+    width = width or min(2 * img.shape[1], DISPLAY_WIDTH)
+    return (f'<img src="{png_data_uri(img)}" alt="{html.escape(alt)}" '
+            f'style="width:{width}px;max-width:100%;image-rendering:pixelated;display:block">')
+
+
+def flow_html(views: list[LayerView]) -> str:
+    """The network top to bottom: each layer's code, output shape, parameters and picture, joined by arrows."""
+    blocks = []
+    for v in views:
+        head = f"<b>{html.escape(v.name)}</b> = <code>{html.escape(v.call)}</code>"
+        meta = f"output <code>{v.shape}</code> · {v.params:,} parameters"
+        blocks.append(f'<div class="ll-layer" style="margin:4px 0"><div>{head}</div>'
+                      f'<div style="opacity:.75;font-size:90%">{meta}</div>{_figure(v.image, v.caption)}</div>')
+    arrow = '<div style="font-size:22px;line-height:22px;opacity:.6">↓</div>'
+    return f'<div class="ll-flow">{arrow.join(blocks)}</div>'
+
+
+def strip_html(img: np.ndarray, layer: str) -> str:
+    """The epoch-by-epoch picture of one layer."""
+    return _figure(img, f"{layer} after each epoch")

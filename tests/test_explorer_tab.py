@@ -138,7 +138,8 @@ def test_trained_model_gives_conv1_weights_and_class_probabilities(data):
 def test_sequential_shows_every_stage_and_trained_chain_matches_the_model(data):
     trained = trained_model()
     out = run(model=trained, kind="Sequential", chain_trained=True, batch_size=2)
-    assert [caption for _, caption in out["gallery"]] == ["conv1: (2, 32, 32, 32)", "pool1: (2, 32, 16, 16)"]
+    assert out["gallery"]["visible"]
+    assert [caption for _, caption in out["gallery"]["value"]] == ["conv1: (2, 32, 32, 32)", "pool1: (2, 32, 16, 16)"]
     assert "floor((32 + 2·2 - 1·(5-1) - 1)/1) + 1 = floor(31/1) + 1 = 32" in out["status"]
 
 
@@ -167,3 +168,22 @@ def test_the_tab_builds_inside_the_app():
         inputs, outputs = explorer_tab.build(gr.State(None), gr.State(None))
     assert len(inputs) == len(DEFAULTS) + 1 and len(outputs) == len(OUT)
     assert demo.fns
+
+
+def test_pooling_shows_the_other_pooling_beside_it_and_the_tutorials_17x17():
+    out = run(kind="MaxPool2d", pool_kernel=2, pool_stride=2, pool_padding=1)
+    n = out_size(32, 2, 2, 1)
+    assert [c for _, c in out["gallery"]["value"]] == [f"MaxPool2d: (64, 3, {n}, {n})", f"AvgPool2d: (64, 3, {n}, {n})"]
+    assert "not the 16×16 it says" in out["status"]
+
+
+def test_activations_show_curve_derivative_and_what_they_cut():
+    out = run(kind="ReLU", scale="normalize")
+    curve, derivative, points = out["layer_plot"]["data"]
+    xs = torch.tensor(curve["x"])
+    assert curve["y"] == pytest.approx(torch.relu(xs).tolist(), abs=1e-4)
+    assert derivative["y"] == pytest.approx((xs > 0).float().tolist(), abs=1e-4)
+    row = next(line for line in out["status"].splitlines() if line.startswith("| output |"))
+    zero_share = float(row.strip("|").split("|")[5].strip().rstrip("%"))
+    assert zero_share > 10      # normalised CIFAR-10 has many negative values for ReLU to cut
+    assert "% saturated" in run(kind="Sigmoid")["status"]

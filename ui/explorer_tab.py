@@ -53,7 +53,8 @@ def explore(source, split, class_name, batch_size, seed, upload, resolution, sca
         view.status += "\n\nInput: " + labels[0]
     steps = view.slide.steps if view.slide is not None else 1
     grid_out = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
-    return (view.status, view.input_png, view.output_png, view.maps_png, view.gallery, view.hist, view.layer_plot,
+    gallery = gr.update(value=view.gallery, visible=bool(view.gallery))
+    return (view.status, view.input_png, view.output_png, view.maps_png, gallery, view.hist, view.layer_plot,
             view.slide_plot, view.slide_text, gr.update(maximum=max(1, steps - 1), value=opts.step % steps),
             loading_code + "\n" + view.code, view.slide, grid_out)
 
@@ -199,7 +200,7 @@ def build(model_state, arch_state):
                 maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png", interactive=False,
                                       buttons=["download", "fullscreen"])
                 gallery = gr.Gallery(label=t("explorer.gallery"), columns=4, height="auto", format="png",
-                                     object_fit="contain")
+                                     object_fit="contain", visible=False)
                 with gr.Row():
                     hist_plot = gr.Plot(label=t("explorer.hist"))
                     layer_plot = gr.Plot(label=t("explorer.layer_plot"))

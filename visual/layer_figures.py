@@ -76,13 +76,13 @@ def kernel_figure(weight: torch.Tensor, bias: float | None, out_channel: int) ->
     shown = w[:8]
     n, k = shown.shape[0], shown.shape[-1]
     limit = float(w.abs().max()) or 1.0
-    data, layout = [], dict(height=230 if n <= 4 else 330, margin=MARGIN)
+    data, layout = [], dict(height=260 if n <= 4 else 330, margin=MARGIN)
     gap = 0.04
     for i in range(n):
         axis = "" if i == 0 else str(i + 1)
         width = (1 - gap * (n - 1)) / n
         layout[f"xaxis{axis}"] = dict(domain=[i * (width + gap), i * (width + gap) + width], showticklabels=False,
-                                      title=dict(text=f"input channel {i}"))
+                                      title=dict(text=f"in {i}", font=dict(size=11)))
         layout[f"yaxis{axis}"] = dict(autorange="reversed", showticklabels=False, anchor=f"x{axis}",
                                       scaleanchor=f"x{axis}")
         data.append(dict(type="heatmap", z=numbers(shown[i], 3), xaxis=f"x{axis}", yaxis=f"y{axis}",

@@ -77,8 +77,9 @@ def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tens
     return y[:, channel:channel + 1], note
 
 
-def batch_grid(y: torch.Tensor, scale: str, columns: int = 8) -> np.ndarray:
-    """(N, 3 or 1, H, W) floats as one enlarged grid picture, RGB or grey."""
+def batch_grid(y: torch.Tensor, scale: str, columns: int = 0) -> np.ndarray:
+    """(N, 3 or 1, H, W) floats as one enlarged grid picture, RGB or grey (8 columns, 16 beyond 64 pictures)."""
+    columns = columns or (8 if y.shape[0] <= 64 else 16)
     u8 = to_uint8(y, scale)
     grid = image_grid(u8, columns=columns)
     grid = grid[:, :, 0] if grid.shape[2] == 1 else grid

@@ -81,3 +81,10 @@ def test_the_tutorials_linear_without_flatten_is_fixed_in_one_click():
 def test_bad_input_is_one_clear_gr_error(call, words):
     with pytest.raises(gr.Error, match=words.replace("(", r"\(")):
         call()
+
+
+def test_builder_follows_a_network_loaded_in_another_tab():
+    spec = normalize_spec(PREVIOUS)
+    assert all(isinstance(v, type(gr.skip())) for v in bt.follow_arch(spec, spec))
+    rows, shown, *_, arch = bt.follow_arch(spec, normalize_spec(tutorial_spec()))
+    assert shown == spec and arch == spec and [r[2] for r in rows] == ["Flatten", "Linear"]

@@ -168,6 +168,13 @@ def reset(arch):
     return show_spec(tutorial_spec(), arch)
 
 
+def follow_arch(arch, spec):
+    """Another tab (an uploaded model) changed the network: show it here too; otherwise change nothing."""
+    if arch is None or arch == spec:
+        return tuple(gr.skip() for _ in range(8))
+    return show_spec(arch, arch)
+
+
 def pick_row(evt: gr.SelectData):
     """Remember which row the learner clicked."""
     return evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
@@ -215,4 +222,5 @@ def build(arch_state):
                       api_name="builder_move_down")
     fix_button.click(apply_fix, [fix_state, arch_state], outputs, api_name="builder_apply_fix")
     reset_button.click(reset, arch_state, outputs, api_name="builder_reset")
+    arch_state.change(follow_arch, [arch_state, spec_state], outputs, api_visibility="private")
     return outputs

@@ -3,7 +3,6 @@ import copy
 import json
 import random
 import threading
-import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -133,7 +132,7 @@ def random_index():
 
 def build(model_state, arch_state):
     """The Network tab, then the Builder, Model zoo and Save & load tabs it works with."""
-    with gr.Tab(t("network.tab"), id="network"):
+    with gr.Tab(t("network.tab"), id="network") as tab:
         gr.Markdown(t("network.intro"))
         with gr.Row():
             index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("network.index"))
@@ -156,8 +155,9 @@ def build(model_state, arch_state):
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
     outputs = [flow, probs_plot, summary, status, strip, strip_text]
-    gr.on([show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change,
-           arch_state.change], render_network, inputs, outputs, api_name="network_view")
+    # Opening the tab shows whatever the Builder and Training tabs changed meanwhile.
+    gr.on([tab.select, show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change],
+          render_network, inputs, outputs, api_name="network_view")
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
         render_network, inputs, outputs, api_visibility="private")
     model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")

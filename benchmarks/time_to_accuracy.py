@@ -2,7 +2,7 @@
 best test accuracy within 10 epochs; next to it, the tutorial's own settings on the same engine.
 
     python benchmarks/time_to_accuracy.py [--device auto|cpu|cuda] [--epochs 10] [--target 0.65]
-                                          [--set key=value ...] [--skip-baseline] [ARCHIVE]
+                                          [--set key=value ...] [--skip-baseline] [--stop-at-target] [ARCHIVE]
 """
 import argparse
 import os
@@ -31,7 +31,7 @@ def parse_overrides(pairs: list[str]) -> dict:
     return out
 
 
-def time_to_accuracy(cfg: TrainConfig, data, target: float) -> tuple[float | None, float, float]:
+def time_to_accuracy(cfg: TrainConfig, data, target: float, stop_at_target: bool = False):
     """(seconds until test accuracy first reached target or None, best accuracy, total seconds)."""
     start, reached, best = time.perf_counter(), None, 0.0
     for ev in train(cfg, data):
@@ -44,12 +44,14 @@ def time_to_accuracy(cfg: TrainConfig, data, target: float) -> tuple[float | Non
         print(f"  epoch {ev['epoch']:2d}: test accuracy {100 * ev['test_acc']:5.1f}%  test loss "
               f"{ev['test_loss']:.3f}  train loss {ev['train_loss']:.3f}  {now:6.1f} s  "
               f"{ev['images_per_s']:,.0f} images/s", flush=True)
+        if reached is not None and stop_at_target:
+            break
     return reached, best, time.perf_counter() - start
 
 
-def report(name: str, cfg: TrainConfig, data, target: float) -> None:
+def report(name: str, cfg: TrainConfig, data, target: float, stop_at_target: bool = False) -> None:
     print(f"{name}: {cfg}", flush=True)
-    reached, best, total = time_to_accuracy(cfg, data, target)
+    reached, best, total = time_to_accuracy(cfg, data, target, stop_at_target)
     hit = f"{reached:.1f} s" if reached is not None else f"not reached in {cfg.epochs} epochs"
     print(f"{name}: time to {100 * target:.0f}% = {hit}; best {100 * best:.1f}% within {cfg.epochs} epochs "
           f"({total:.1f} s in all)\n", flush=True)
@@ -64,12 +66,14 @@ def main() -> None:
     p.add_argument("--target", type=float, default=0.65)
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override TrainConfig fields")
     p.add_argument("--skip-baseline", action="store_true", help="skip the tutorial-settings run")
+    p.add_argument("--stop-at-target", action="store_true", help="end each run once it reaches --target")
     args = p.parse_args()
     data = load_cifar10(args.archive)
     common = dict(device=args.device, epochs=args.epochs, log_every=100)
-    report("LayerLab defaults", TrainConfig(**{**common, **parse_overrides(args.set)}), data, args.target)
+    report("LayerLab defaults", TrainConfig(**{**common, **parse_overrides(args.set)}), data, args.target,
+           args.stop_at_target)
     if not args.skip_baseline:
-        report("tutorial settings", TrainConfig(**{**common, **TUTORIAL}), data, args.target)
+        report("tutorial settings", TrainConfig(**{**common, **TUTORIAL}), data, args.target, args.stop_at_target)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset  # noqa: E402
 from torchvision.transforms import ToTensor  # noqa: E402
 
 from nets.data import load_cifar10  # noqa: E402
-from nets.device import resolve_device  # noqa: E402
+from nets.device import cpu_cores, resolve_device  # noqa: E402
 from nets.models import tutorial_cnn  # noqa: E402
 from nets.train import TrainConfig, log_event, new_run, train  # noqa: E402
 
@@ -109,7 +109,7 @@ def main() -> None:
     args = p.parse_args()
     device = resolve_device(args.device)
     data = load_cifar10(args.archive)
-    print(f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
+    print(f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else cpu_cores()} "
           f"{'' if device.type == 'cuda' else 'cores'}), batch {args.batch}, {args.steps} timed steps each")
     tutorial = tutorial_loop(data, device, args.steps, args.batch)
     print(f"tutorial loop (ToTensor + DataLoader):   {tutorial:9,.0f} images/s")

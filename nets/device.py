@@ -38,9 +38,17 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({n} thread{'s' if n > 1 else ''})"
 
 
+def cpu_cores() -> int:
+    """Cores this process may use (taskset and container limits included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def app_threads() -> int:
     """Threads for a run inside the app: all cores but one, so pages keep answering while it trains."""
-    return max(1, (os.cpu_count() or 1) - 1)
+    return max(1, cpu_cores() - 1)
 
 
 def tune_allocator() -> None:

@@ -1,7 +1,6 @@
 """Training on CIFAR-10 as a generator of plain metric dicts: the UI streams it, the CLI prints it."""
 import copy
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, fields
 
@@ -10,7 +9,8 @@ from torch import nn
 
 from nets.batches import augment, prepare
 from nets.steps import make_step
-from nets.device import DEVICES, DeviceError, autocast, device_name, resolve_device, tune_allocator, use_bf16
+from nets.device import (DEVICES, DeviceError, autocast, cpu_cores, device_name, resolve_device, tune_allocator,
+                         use_bf16)
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("constant", "linear", "onecycle")
@@ -180,7 +180,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
     threads = torch.get_num_threads()
     if device.type == "cpu":
         tune_allocator()
-        torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+        torch.set_num_threads(cfg.threads or cpu_cores())
     try:
         model = model if model is not None else seeded_model(cfg.seed)
         yield from run_epochs(cfg, data, model, resume, device)

@@ -15,9 +15,9 @@ from torchinfo import summary
 from nets.data import normalize
 from nets.builder import spec_from_model
 from nets.layers import describe_layer, format_args, layer_names, make_layer
-from visual.images import enlarge, to_hwc
+from visual.images import to_hwc
 
-MIN_TILE = 16        # maps smaller than this are enlarged (nearest) so each pixel stays a visible square
+MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels kept square by the browser
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
 EPOCH_CHANNELS = 8   # maps per epoch in the epoch-by-epoch strip
 DISPLAY_WIDTH = 720  # widest a picture is drawn on the page, in CSS pixels
@@ -30,7 +30,8 @@ class LayerView:
     call: str                # e.g. "Conv2d(3, 32, kernel_size=5, padding=2)"
     shape: tuple             # output shape, batch of 1 included
     params: int
-    image: np.ndarray        # (H, W, 3) uint8 picture of the output
+    image: np.ndarray        # (H, W, 3) uint8 picture of the output, one pixel per value
+    scale: int = 1           # how many CSS pixels each of its pixels is drawn as
 
     @property
     def caption(self) -> str:
@@ -74,14 +75,13 @@ def tile_maps(maps: np.ndarray, columns: int, pad: int = 1) -> np.ndarray:
 
 
 def maps_picture(out: torch.Tensor) -> np.ndarray:
-    """A layer's output as one picture: (1, C, H, W) maps tiled in a grid, (1, N) folded into rows."""
+    """A layer's output as one picture, one pixel per value: (1, C, H, W) maps tiled in a grid, (1, N) in rows."""
     values = out[0].float().numpy()
     finite = np.abs(values[np.isfinite(values)])
     scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     if values.ndim == 3:
         c, h, w = values.shape
         grid = tile_maps(values, min(c, 16 if h <= 8 else 8))
-        factor = max(1, MIN_TILE // max(h, w))
     else:
         flat = values.reshape(-1)
         n = flat.size
@@ -89,20 +89,26 @@ def maps_picture(out: torch.Tensor) -> np.ndarray:
         grid = np.full(-(-n // columns) * columns, np.nan, np.float32)
         grid[:n] = flat
         grid = grid.reshape(-1, columns)
-        factor = 16 if n <= ROW_WIDTH else 8 if grid.shape[0] <= 4 else 4
-    img = diverging(grid, scale)
-    return enlarge(img, factor) if factor > 1 else img
+    return diverging(grid, scale)
+
+
+def display_scale(out: torch.Tensor) -> int:
+    """CSS pixels per value: small maps and short vectors are drawn larger so they stay readable."""
+    if out.dim() == 4:
+        return max(2, MIN_TILE // max(out.shape[2:]))
+    n = out[0].numel()
+    return 16 if n <= ROW_WIDTH else 8 if n <= 4 * ROW_WIDTH else 4
 
 
 @torch.no_grad()
 def network_views(model: nn.Sequential, x: torch.Tensor) -> tuple[list[LayerView], torch.Tensor]:
     """Each named layer's output for one uint8 (3, 32, 32) image, and the class probabilities at the end."""
     h = normalize(x.unsqueeze(0))                                       # (1, 3, 32, 32) as trained models take
-    views = [LayerView("input", "normalize(image)", tuple(h.shape), 0, enlarge(to_hwc(x), 4))]
+    views = [LayerView("input", "normalize(image)", tuple(h.shape), 0, to_hwc(x), 8)]
     for name, layer in model.named_children():
         h = layer(h)
         params = sum(p.numel() for p in layer.parameters())
-        views.append(LayerView(name, layer_call(layer), tuple(h.shape), params, maps_picture(h)))
+        views.append(LayerView(name, layer_call(layer), tuple(h.shape), params, maps_picture(h), display_scale(h)))
     probs = h.softmax(dim=1)[0] if h.dim() == 2 else torch.empty(0)
     return views, probs
 
@@ -160,8 +166,8 @@ def png_data_uri(img: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _figure(img: np.ndarray, alt: str, width: int | None = None) -> str:
-    width = width or min(2 * img.shape[1], DISPLAY_WIDTH)
+def _figure(img: np.ndarray, alt: str, scale: int) -> str:
+    width = min(scale * img.shape[1], DISPLAY_WIDTH)
     return (f'<img src="{png_data_uri(img)}" alt="{html.escape(alt)}" '
             f'style="width:{width}px;max-width:100%;image-rendering:pixelated;display:block">')
 
@@ -173,11 +179,11 @@ def flow_html(views: list[LayerView]) -> str:
         head = f"<b>{html.escape(v.name)}</b> = <code>{html.escape(v.call)}</code>"
         meta = f"output <code>{v.shape}</code> · {v.params:,} parameters"
         blocks.append(f'<div class="ll-layer" style="margin:4px 0"><div>{head}</div>'
-                      f'<div style="opacity:.75;font-size:90%">{meta}</div>{_figure(v.image, v.caption)}</div>')
+                      f'<div style="opacity:.75;font-size:90%">{meta}</div>{_figure(v.image, v.caption, v.scale)}</div>')
     arrow = '<div style="font-size:22px;line-height:22px;opacity:.6">↓</div>'
     return f'<div class="ll-flow">{arrow.join(blocks)}</div>'
 
 
 def strip_html(img: np.ndarray, layer: str) -> str:
     """The epoch-by-epoch picture of one layer."""
-    return _figure(img, f"{layer} after each epoch")
+    return _figure(img, f"{layer} after each epoch", 4)

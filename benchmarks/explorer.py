@@ -52,15 +52,17 @@ def time_handler(runs: int, new_batch: bool) -> list[float]:
 
 
 def time_layer_alone(data, runs: int) -> list[float]:
-    """Baseline: only the layer math (normalise the batch, build Conv2d 3->16, run it), no pictures."""
+    """Baseline: only the layer math (normalise the batch, build Conv2d 3->16, run it), no pictures,
+    on one thread as the explorer runs it (nets.explore.one_thread)."""
     import torch
     from nets.data import to_unit
+    from nets.explore import one_thread
     x_u8 = data.test_x[:64]
     times = []
     for i in range(runs):
         start = time.perf_counter()
         torch.manual_seed(i)
-        with torch.no_grad():
+        with torch.no_grad(), one_thread():
             torch.nn.Conv2d(3, 16, 3, padding=1)(to_unit(x_u8))
         times.append(time.perf_counter() - start)
     return times

@@ -179,3 +179,27 @@ def test_bad_chains_are_refused_clearly(text, message):
     with pytest.raises(LayerError, match=message):
         spec = parse_chain(text)
         check_sizes(spec, (8, 3, 32, 32))
+
+
+def test_one_thread_is_per_thread_and_restored():
+    import threading
+
+    from nets.explore import one_thread
+    before = torch.get_num_threads()
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    def update():
+        with one_thread():
+            seen.append(torch.get_num_threads())
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=update)
+    worker.start()
+    inside.wait(5)
+    assert seen == [1] and torch.get_num_threads() == before   # a training loop elsewhere keeps its threads
+    release.set()
+    worker.join()
+    with one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -2,7 +2,7 @@
 import gradio as gr
 
 from nets.data import CIFAR10_CLASSES, SPLITS
-from nets.explore import ACTIVATIONS, LayerError
+from nets.explore import ACTIVATIONS, LayerError, one_thread
 from nets.explore_chain import CHAIN_PRESETS
 from nets.images import ImageError
 from nets.kernel_presets import PRESETS, preset_kernel
@@ -37,12 +37,13 @@ def explore(source, split, class_name, batch_size, seed, upload, resolution, sca
                        weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation,
                        ceil_mode, negative_slope, approximate, out_features)
     opts = view_choices(image, map_scale, colormap, batch_view, channel, step)
+    use_trained = as_bool(chain_trained, "use my trained model's weights")
     try:
-        if cfg.kind == "Sequential":
-            use_trained = as_bool(chain_trained, "use my trained model's weights")
-            view = render_chain(x, chain, cfg.seed, cfg.scale, opts, model, use_trained)
-        else:
-            view = render_layer(x, cfg, opts, model)
+        with one_thread():
+            if cfg.kind == "Sequential":
+                view = render_chain(x, chain, cfg.seed, cfg.scale, opts, model, use_trained)
+            else:
+                view = render_layer(x, cfg, opts, model)
     except (LayerError, ImageError) as e:
         raise bad(str(e)) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee

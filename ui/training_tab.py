@@ -47,8 +47,9 @@ def config_controls(cfg: TrainConfig) -> list:
 
 def build(model_state, arch_state):
     """The Training tab's components and events."""
-    runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
+    # Inside the Tab: a component placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
     with gr.Tab(t("train.tab"), id="training"):
+        runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
         gr.Markdown(t("train.intro"))
         with gr.Row():
             with gr.Column(scale=2, min_width=320):

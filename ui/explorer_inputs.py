@@ -39,7 +39,10 @@ def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list
     batch_size = as_int(batch_size, "Batch size", 1, 64)
     seed = as_int(seed, "Seed", 0, SEED_MAX)
     x, y = data.split(split)
-    pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
+    if class_name == ALL:
+        pool = torch.arange(len(y))
+    else:
+        pool = (y == data.classes.index(class_name)).nonzero()[:, 0]
     pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:batch_size]]
     labels = [data.classes[i] for i in y[pick].tolist()]
     return x[pick], labels, data_code("cifar10", split, batch_size, seed)
@@ -53,7 +56,8 @@ def receive_upload(path) -> dict:
         raise bad("The upload did not arrive as a file: upload the image again.")
     size = os.path.getsize(path)
     if size > MAX_UPLOAD_BYTES:
-        raise bad(f"The upload is {size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB are accepted.")
+        raise bad(f"The upload is {size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB "
+                  "are accepted.")
     name = os.path.basename(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -101,7 +105,7 @@ def grid_rows(grid) -> list:
 
 
 def grid_kernel(grid, k: int) -> list:
-    """The edited grid as a k x k kernel: a square grid of another size is centred (cropped or zero-padded)."""
+    """The edited grid as a k x k kernel; a square grid of another size is centred (cropped or padded)."""
     rows = grid_rows(grid)
     if not rows or len(rows) > 15:
         raise bad(f"The kernel grid must have between 1 and 15 rows, got {len(rows)}.")
@@ -115,19 +119,21 @@ def grid_kernel(grid, k: int) -> list:
     return resize_grid(kernel, k).tolist()
 
 
-def layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights,
-                 preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
-                 negative_slope, approximate, out_features) -> LayerConfig:
+def layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias,
+                 weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation,
+                 ceil_mode, negative_slope, approximate, out_features) -> LayerConfig:
     """Every control checked against its bounds, as one LayerConfig for the chosen kind."""
     ints = {name: as_int(value, name, *LIMITS[name]) for name, value in (
-        ("out_channels", out_channels), ("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
-        ("dilation", dilation), ("pool_kernel", pool_kernel), ("pool_stride", pool_stride),
-        ("pool_padding", pool_padding), ("pool_dilation", pool_dilation), ("out_features", out_features))}
+        ("out_channels", out_channels), ("kernel_size", kernel_size), ("stride", stride),
+        ("padding", padding), ("dilation", dilation), ("pool_kernel", pool_kernel),
+        ("pool_stride", pool_stride), ("pool_padding", pool_padding), ("pool_dilation", pool_dilation),
+        ("out_features", out_features))}
     kind = as_choice(kind, "Layer", KINDS)
     cfg = LayerConfig(kind=kind, scale=as_choice(scale, "Input values", SCALES),
                       padding_mode=as_choice(padding_mode, "padding_mode", PADDING_MODES),
                       bias=as_bool(bias, "bias"), weights=as_choice(weights, "Weights", WEIGHTS),
-                      preset=as_choice(preset, "Preset", PRESETS), seed=as_int(init_seed, "Init seed", 0, SEED_MAX),
+                      preset=as_choice(preset, "Preset", PRESETS),
+                      seed=as_int(init_seed, "Init seed", 0, SEED_MAX),
                       ceil_mode=as_bool(ceil_mode, "ceil_mode"),
                       approximate=as_choice(approximate, "approximate", APPROXIMATE),
                       out_features=ints["out_features"], out_channels=ints["out_channels"])
@@ -146,7 +152,8 @@ def layer_config(kind, scale, out_channels, kernel_size, stride, padding, paddin
 def view_choices(image, map_scale, colormap, batch_view, channel, step):
     """The drawing options, checked."""
     from ui.explorer_view import ViewOptions
-    return ViewOptions(image=as_int(image, "Image", 0, 63), map_scale=as_choice(map_scale, "Colour scale", MAP_SCALES),
+    return ViewOptions(image=as_int(image, "Image", 0, 63),
+                       map_scale=as_choice(map_scale, "Colour scale", MAP_SCALES),
                        colormap=as_choice(colormap, "Colour map", COLORMAPS),
                        batch_view=as_choice(batch_view, "Output batch view", VIEWS),
                        channel=as_int(channel, "Channel", 0, 1023), step=as_int(step, "Step", 0, 1 << 20))

@@ -64,13 +64,16 @@ def explain_value(state: SlideState, channel: int, r: int, c: int) -> tuple[floa
         total = float((w * patch).sum())
         bias = float(state.bias[channel]) if state.bias is not None else 0.0
         n = patch.numel()
-        return total + bias, (f"Σ weight ⊙ window = {n} products ({patch.shape[0]} channels × {state.k}×{state.k})"
+        return total + bias, (f"Σ weight ⊙ window = {n} products "
+                              f"({patch.shape[0]} channels × {state.k}×{state.k})"
                               f" = {total:.4f}, + bias {bias:.4f} = **{total + bias:.4f}**")
     ch = channel % state.padded.shape[0]
     patch = state.padded[ch, list(rows), list(cols)]
     if state.kind == "MaxPool2d":
-        return float(patch.max()), f"max of the {len(cells)} values in the window = **{float(patch.max()):.4f}**"
-    return float(patch.mean()), (f"sum of the {len(cells)} values in the window (padding counts as 0) / {len(cells)}"
+        top = float(patch.max())
+        return top, f"max of the {len(cells)} values in the window = **{top:.4f}**"
+    return float(patch.mean()), (f"sum of the {len(cells)} values in the window (padding counts as 0) "
+                                 f"/ {len(cells)}"
                                  f" = **{float(patch.mean()):.4f}**")
 
 
@@ -91,7 +94,8 @@ def slide_picture(state: SlideState | None, step: int, channel: int):
     crop = shown[top:top + CROP, left:left + CROP]
     cells = [(a - top, b - left) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
     out_crop = state.output[channel, out_top:out_top + CROP, out_left:out_left + CROP]
-    what = "mean of the input channels" if state.kind == "Conv2d" else f"channel {channel % state.padded.shape[0]}"
+    what = ("mean of the input channels" if state.kind == "Conv2d"
+            else f"channel {channel % state.padded.shape[0]}")
     title = (f"step {step + 1}/{state.steps}: output[{channel}, {r}, {c}] · padded input ({what}), "
              f"dotted: the image, red: the {state.k}×{state.k} window")
     pad = state.p if (top, left) == (0, 0) else 0

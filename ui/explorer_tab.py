@@ -17,25 +17,28 @@ BUILDER_CHAIN = "your network (Builder tab)"
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
 DEFAULT_GRID = "0 -1 0\n-1 5 -1\n0 -1 0"   # sharpen, as the learner would type it
-# The controls' starting values, by the explore() parameter they feed (tests and benchmarks start from these too).
-DEFAULTS = dict(source="cifar10", split="test", class_name=ALL, batch_size=64, seed=0, upload=None, resolution="32",
-                scale="unit", kind="Conv2d", out_channels=6, kernel_size=3, stride=1, padding=1, padding_mode="zeros",
-                dilation=1, bias=True, weights="default", preset="sobel x", init_seed=0, grid=DEFAULT_GRID,
-                pool_kernel=2, pool_stride=2, pool_padding=0, pool_dilation=1, ceil_mode=False, negative_slope=0.01,
-                approximate="none", out_features=10, chain=next(iter(CHAIN_PRESETS.values())), chain_trained=False,
-                image=0, map_scale="shared", colormap="viridis", batch_view="reshape", channel=0, step=0)
-API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}   # the upload is state: /explorer_upload sets it
+# The controls' starting values, by the explore() parameter they feed (tests and benchmarks use them too).
+DEFAULTS = dict(
+    source="cifar10", split="test", class_name=ALL, batch_size=64, seed=0, upload=None, resolution="32",
+    scale="unit", kind="Conv2d", out_channels=6, kernel_size=3, stride=1, padding=1, padding_mode="zeros",
+    dilation=1, bias=True, weights="default", preset="sobel x", init_seed=0, grid=DEFAULT_GRID,
+    pool_kernel=2, pool_stride=2, pool_padding=0, pool_dilation=1, ceil_mode=False, negative_slope=0.01,
+    approximate="none", out_features=10, chain=next(iter(CHAIN_PRESETS.values())), chain_trained=False,
+    image=0, map_scale="shared", colormap="viridis", batch_view="reshape", channel=0, step=0)
+# The upload is per-visitor state that /explorer_upload fills, so the API's /explore has no upload parameter.
+API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 
 
 def explore(source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
-            out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset, init_seed, grid,
-            pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode, negative_slope, approximate,
-            out_features, chain, chain_trained, image, map_scale, colormap, batch_view, channel, step, model=None):
+            out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset,
+            init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
+            negative_slope, approximate, out_features, chain, chain_trained,
+            image, map_scale, colormap, batch_view, channel, step, model=None):
     """One explorer update: the chosen layer on the chosen images, every picture, number and the code."""
     x, labels, loading_code = load_input(source, split, class_name, batch_size, seed, upload, resolution)
-    cfg = layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias,
-                       weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation,
-                       ceil_mode, negative_slope, approximate, out_features)
+    cfg = layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation,
+                       bias, weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding,
+                       pool_dilation, ceil_mode, negative_slope, approximate, out_features)
     opts = view_choices(image, map_scale, colormap, batch_view, channel, step)
     use_trained = as_bool(chain_trained, "use my trained model's weights")
     try:
@@ -116,6 +119,11 @@ def show_source(source):
     return gr.update(visible=source == "cifar10"), gr.update(visible=source == "upload")
 
 
+def bounded(name: str, label: str) -> gr.Slider:
+    """A whole-number slider over the control's LIMITS, starting at its default."""
+    return gr.Slider(*LIMITS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
+
+
 def build(model_state, arch_state):
     """The Layer explorer tab's components and events."""
     D = DEFAULTS
@@ -123,11 +131,13 @@ def build(model_state, arch_state):
         gr.Markdown(t("explorer.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
-                source = gr.Radio([(t("explorer.source_cifar"), "cifar10"), (t("explorer.source_upload"), "upload")],
+                source = gr.Radio([(t("explorer.source_cifar"), "cifar10"),
+                                   (t("explorer.source_upload"), "upload")],
                                   value=D["source"], label=t("explorer.source"))
                 with gr.Group(visible=True) as cifar_group:
                     split = gr.Radio(list(SPLITS), value=D["split"], label=t("explorer.split"))
-                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=D["class_name"], label=t("explorer.class"))
+                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=D["class_name"],
+                                             label=t("explorer.class"))
                     batch_size = gr.Slider(1, 64, value=D["batch_size"], step=1, label=t("explorer.batch"))
                     with gr.Row():
                         seed = gr.Number(D["seed"], precision=0, minimum=0, label=t("explorer.seed"))
@@ -136,47 +146,54 @@ def build(model_state, arch_state):
                     upload = gr.File(label=t("explorer.upload"), file_types=["image"], type="filepath")
                     resolution = gr.Radio([(t("explorer.res_32"), "32"), (t("explorer.res_full"), "full")],
                                           value=D["resolution"], label=t("explorer.resolution"))
-                scale = gr.Radio([(t("explorer.scale_unit"), "unit"), (t("explorer.scale_normalize"), "normalize")],
+                scale = gr.Radio([(t("explorer.scale_unit"), "unit"),
+                                  (t("explorer.scale_normalize"), "normalize")],
                                  value=D["scale"], label=t("explorer.scale"))
                 kind = gr.Radio(["Conv2d", "MaxPool2d", "AvgPool2d", *ACTIVATIONS, "Linear", "Sequential"],
                                 value=D["kind"], label=t("explorer.layer"))
                 with gr.Group(visible=True) as conv_group:
                     gr.Markdown(t("explorer.conv_group"))
-                    out_channels = gr.Slider(*LIMITS["out_channels"], value=D["out_channels"], step=1, label=t("explorer.out_channels"))
-                    kernel_size = gr.Slider(*LIMITS["kernel_size"], value=D["kernel_size"], step=1, label=t("explorer.kernel_size"))
-                    stride = gr.Slider(*LIMITS["stride"], value=D["stride"], step=1, label=t("explorer.stride"))
-                    padding = gr.Slider(*LIMITS["padding"], value=D["padding"], step=1, label=t("explorer.padding"))
-                    dilation = gr.Slider(*LIMITS["dilation"], value=D["dilation"], step=1, label=t("explorer.dilation"))
+                    out_channels = bounded("out_channels", "out_channels")
+                    kernel_size = bounded("kernel_size", "kernel_size")
+                    stride = bounded("stride", "stride")
+                    padding = bounded("padding", "padding")
+                    dilation = bounded("dilation", "dilation")
                     with gr.Row():
-                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"], value=D["padding_mode"],
+                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"],
+                                                   value=D["padding_mode"],
                                                    label=t("explorer.padding_mode"))
                         bias = gr.Checkbox(D["bias"], label=t("explorer.bias"))
                     weights = gr.Radio([(t("explorer.weights_default"), "default"),
-                                        (t("explorer.weights_preset"), "preset"), (t("explorer.weights_grid"), "grid"),
+                                        (t("explorer.weights_preset"), "preset"),
+                                        (t("explorer.weights_grid"), "grid"),
                                         (t("explorer.weights_trained"), "trained")], value=D["weights"],
                                        label=t("explorer.weights"))
                     with gr.Row():
                         preset = gr.Dropdown(list(PRESETS), value=D["preset"], label=t("explorer.preset"))
-                        init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
+                        init_seed = gr.Number(D["init_seed"], precision=0, minimum=0,
+                                              label=t("explorer.init_seed"))
                     grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"))
                     load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
-                    pool_kernel = gr.Slider(*LIMITS["pool_kernel"], value=D["pool_kernel"], step=1, label=t("explorer.kernel_size"))
-                    pool_stride = gr.Slider(*LIMITS["pool_stride"], value=D["pool_stride"], step=1, label=t("explorer.stride"))
-                    pool_padding = gr.Slider(*LIMITS["pool_padding"], value=D["pool_padding"], step=1, label=t("explorer.padding"))
-                    pool_dilation = gr.Slider(*LIMITS["pool_dilation"], value=D["pool_dilation"], step=1, label=t("explorer.dilation"))
+                    pool_kernel = bounded("pool_kernel", "kernel_size")
+                    pool_stride = bounded("pool_stride", "stride")
+                    pool_padding = bounded("pool_padding", "padding")
+                    pool_dilation = bounded("pool_dilation", "dilation")
                     ceil_mode = gr.Checkbox(D["ceil_mode"], label=t("explorer.ceil_mode"))
                 with gr.Group(visible=False) as act_group:
                     gr.Markdown(t("explorer.act_group"))
-                    negative_slope = gr.Slider(0.0, 1.0, value=D["negative_slope"], step=0.01, label=t("explorer.negative_slope"))
-                    approximate = gr.Radio(list(APPROXIMATE), value=D["approximate"], label=t("explorer.approximate"))
+                    negative_slope = gr.Slider(0.0, 1.0, value=D["negative_slope"], step=0.01,
+                                               label=t("explorer.negative_slope"))
+                    approximate = gr.Radio(list(APPROXIMATE), value=D["approximate"],
+                                           label=t("explorer.approximate"))
                 with gr.Group(visible=False) as linear_group:
                     gr.Markdown(t("explorer.linear_group"))
-                    out_features = gr.Slider(*LIMITS["out_features"], value=D["out_features"], step=1, label=t("explorer.out_features"))
+                    out_features = bounded("out_features", "out_features")
                 with gr.Group(visible=False) as seq_group:
                     gr.Markdown(t("explorer.seq_group"))
-                    chain_preset = gr.Dropdown([*CHAIN_PRESETS, BUILDER_CHAIN], value=next(iter(CHAIN_PRESETS)),
+                    chain_preset = gr.Dropdown([*CHAIN_PRESETS, BUILDER_CHAIN],
+                                               value=next(iter(CHAIN_PRESETS)),
                                                label=t("explorer.chain_preset"))
                     chain = gr.Textbox(D["chain"], lines=5, max_lines=14,
                                        label=t("explorer.chain"))
@@ -192,13 +209,18 @@ def build(model_state, arch_state):
                 with gr.Row():
                     image = gr.Slider(0, 63, value=D["image"], step=1, label=t("explorer.image"))
                     channel = gr.Slider(0, 63, value=D["channel"], step=1, label=t("explorer.channel"))
-                    map_scale = gr.Radio([(t("explorer.scale_shared"), "shared"), (t("explorer.scale_per_map"), "per_map"),
-                                          (t("explorer.scale_clip"), "clip")], value=D["map_scale"], label=t("explorer.map_scale"))
+                    map_scale = gr.Radio([(t("explorer.scale_shared"), "shared"),
+                                          (t("explorer.scale_per_map"), "per_map"),
+                                          (t("explorer.scale_clip"), "clip")],
+                                         value=D["map_scale"], label=t("explorer.map_scale"))
                 with gr.Row():
-                    colormap = gr.Radio(["viridis", "cividis"], value=D["colormap"], label=t("explorer.colormap"))
-                    batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"), (t("explorer.view_channel"), "channel")],
+                    colormap = gr.Radio(["viridis", "cividis"], value=D["colormap"],
+                                        label=t("explorer.colormap"))
+                    batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"),
+                                           (t("explorer.view_channel"), "channel")],
                                           value=D["batch_view"], label=t("explorer.batch_view"))
-                maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png", interactive=False,
+                maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png",
+                                      interactive=False,
                                       buttons=["download", "fullscreen"])
                 gallery = gr.Gallery(label=t("explorer.gallery"), columns=4, height="auto", format="png",
                                      object_fit="contain", visible=False)
@@ -217,18 +239,20 @@ def build(model_state, arch_state):
         timer = gr.Timer(0.6, active=False)
 
     inputs = [source, split, class_name, batch_size, seed, upload_state, resolution, scale, kind,
-              out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset, init_seed, grid,
-              pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode, negative_slope, approximate,
-              out_features, chain, chain_trained, image, map_scale, colormap, batch_view, channel, step, model_state]
-    outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot, slide_text,
-               step, code, slide_state, grid]
+              out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset,
+              init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
+              negative_slope, approximate, out_features, chain, chain_trained,
+              image, map_scale, colormap, batch_view, channel, step, model_state]
+    outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot,
+               slide_text, step, code, slide_state, grid]
     groups = [conv_group, pool_group, act_group, linear_group, seq_group]
     kind.change(show_groups, kind, groups, queue=False, show_progress="hidden", api_visibility="private")
     source.change(show_source, source, [cifar_group, upload_group], queue=False, show_progress="hidden",
                   api_visibility="private")
     released = [batch_size, out_channels, kernel_size, stride, padding, dilation, pool_kernel, pool_stride,
                 pool_padding, pool_dilation, negative_slope, out_features, image, channel]
-    changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset, ceil_mode,
+    changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset,
+               ceil_mode,
                approximate, chain_trained, map_scale, colormap, batch_view]
     triggers = ([c.release for c in released] + [c.change for c in changed] +
                 [seed.submit, init_seed.submit, grid.blur, grid.submit, chain_button.click, tab.select])
@@ -242,12 +266,12 @@ def build(model_state, arch_state):
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private").then(**again)
     upload.upload(upload_image, upload, [upload_state, source], api_name="explorer_upload",
                   show_progress="hidden", preprocess=False).then(**again)
-    load_grid_button.click(load_preset_grid, [preset, kernel_size], [grid, weights], api_name="explorer_preset_grid",
-                           preprocess=False)
+    load_grid_button.click(load_preset_grid, [preset, kernel_size], [grid, weights],
+                           api_name="explorer_preset_grid", preprocess=False)
     chain_preset.change(chain_text, [chain_preset, arch_state], chain, api_name="explorer_chain_preset",
                         preprocess=False).then(**again)
-    step.release(step_window, [slide_state, step, channel], [slide_plot, slide_text], api_name="explorer_step",
-                 show_progress="hidden", preprocess=False)
+    step.release(step_window, [slide_state, step, channel], [slide_plot, slide_text],
+                 api_name="explorer_step", show_progress="hidden", preprocess=False)
     timer.tick(advance, [slide_state, step, channel], [step, slide_plot, slide_text], show_progress="hidden",
                api_visibility="private", preprocess=False)
     play_button.click(lambda: gr.Timer(active=True), None, timer, queue=False, api_visibility="private")

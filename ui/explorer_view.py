@@ -1,4 +1,4 @@
-"""Everything the explorer shows for one layer and one input: pictures, figures, numbers and code (no gradio)."""
+"""Everything the explorer shows for one layer and one input: pictures, figures, numbers, code (no gradio)."""
 import os
 import tempfile
 import zlib
@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from nets.data import normalize
-from nets.explore import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer, comparison_pool,
-                          count_parameters, formula_lines, prepare_input, value_stats)
+from nets.explore import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
+                          comparison_pool, count_parameters, formula_lines, prepare_input, value_stats)
 from nets.explore_chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
 from nets.explore_code import chain_code, layer_code
 from ui.explorer_slide import SlideState, slide_picture, slide_state
@@ -52,11 +52,11 @@ class View:
     layer: nn.Module | None = None
 
 
-INPUT_PNGS: dict = {}     # checksum of a batch -> its picture: moving a layer control leaves the input as it was
+INPUT_PNGS: dict = {}     # checksum of a batch -> its picture: a layer control leaves the input unchanged
 
 
 def input_picture(x_u8: torch.Tensor) -> str:
-    """The input batch exactly as stored (uint8), enlarged pixel for pixel; reused while the batch is unchanged."""
+    """The input batch exactly as stored (uint8), enlarged pixel for pixel; reused while unchanged."""
     key = (tuple(x_u8.shape), zlib.crc32(x_u8.contiguous().numpy().data))
     path = INPUT_PNGS.get(key)
     if path is None or not os.path.exists(path):
@@ -80,7 +80,7 @@ def stats_table(rows: list[tuple[str, dict]]) -> str:
     head = "| | min | max | mean | std | % zero |" + (" % saturated |" if saturated else "")
     lines = [head, "|---" * (6 + saturated) + "|"]
     for name, s in rows:
-        cells = [f"{s['min']:.4g}", f"{s['max']:.4g}", f"{s['mean']:.4g}", f"{s['std']:.4g}", f"{s['zero']:.1%}"]
+        cells = [f"{s[k]:.4g}" for k in ("min", "max", "mean", "std")] + [f"{s['zero']:.1%}"]
         if saturated:
             cells.append(f"{s['saturated']:.1%}" if "saturated" in s else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -94,7 +94,8 @@ def parameter_text(layer: nn.Module) -> str:
     lin = next((m for m in layer.modules() if isinstance(m, nn.Linear)), None)
     if conv is not None:
         o, i, k, _ = conv.weight.shape
-        return f"{n:,} parameters = {o}·{i}·{k}·{k} weights" + (f" + {o} biases" if conv.bias is not None else "")
+        biases = f" + {o} biases" if conv.bias is not None else ""
+        return f"{n:,} parameters = {o}·{i}·{k}·{k} weights{biases}"
     if lin is not None:
         return (f"{n:,} parameters = {lin.in_features}·{lin.out_features} weights"
                 + (f" + {lin.out_features} biases" if lin.bias is not None else ""))
@@ -119,17 +120,19 @@ def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> li
         notes.append("Kernels from image processing filter each colour channel on its own: out_channels = 3, "
                      "weight[c, c] = kernel and 0 elsewhere, so the output is still a colour image.")
     if cfg.kind in CONVS and cfg.weights == "trained":
-        notes.append(f"Weights: conv1 of your trained model ({trained.label}); its input is normalised as in training.")
+        notes.append(f"Weights: conv1 of your trained model ({trained.label}); "
+                     "its input is normalised as in training.")
     if cfg.kind == "MaxPool2d" and (cfg.kernel_size, cfg.stride, cfg.padding) == (2, 2, 1):
-        notes.append(f"The tutorial's MaxPool2d(kernel_size=2, stride=2, padding=1) gives {y.shape[2]}×{y.shape[3]}, "
-                     "not the 16×16 it says: padding=0 gives 16×16. (kernel_size=2 is a 2×2 window, not 3×3.)")
+        notes.append(f"The tutorial's MaxPool2d(kernel_size=2, stride=2, padding=1) gives "
+                     f"{y.shape[2]}×{y.shape[3]}, not the 16×16 it says: padding=0 gives 16×16. "
+                     "(kernel_size=2 is a 2×2 window, not 3×3.)")
     if cfg.kind in ("ReLU", "LeakyReLU", "GELU") and x.min() >= 0:
         notes.append("ToTensor() images are all ≥ 0, so this activation barely changes them: choose "
                      "'Normalize' as input scale (or a Sequential with a Conv2d first) to see negatives cut.")
     if cfg.kind == "Sigmoid" and x.min() >= 0:
         notes.append("Sigmoid squeezes 0..1 into 0.5..0.73: the 'foggy' look the tutorial describes.")
     if cfg.kind in CONVS and cfg.padding_mode != "zeros":
-        notes.append(f"padding_mode='{cfg.padding_mode}' fills the border from the image instead of with zeros.")
+        notes.append(f"padding_mode='{cfg.padding_mode}' fills the border from the image, not with zeros.")
     return notes
 
 
@@ -170,7 +173,8 @@ def render_layer(x_u8: torch.Tensor, cfg: LayerConfig, opts: ViewOptions, traine
         view.layer_plot = figs.activation_figure(cfg.kind, xs, ys, dys, sample(x, 1500), sample(y, 1500))
     view.slide = slide_state(layer, x[i], y[i])
     view.slide_plot, view.slide_text = slide_picture(view.slide, opts.step, opts.channel)
-    head = f"**{layer_label(layer)}** · input {tuple(x.shape)} → output {tuple(y.shape)} · {parameter_text(layer)}"
+    head = (f"**{layer_label(layer)}** · input {tuple(x.shape)} → output {tuple(y.shape)} · "
+            f"{parameter_text(layer)}")
     parts = [head, view.note, shape_check(cfg, x, y), stats_table(stats)]
     parts += [f"- {n}" for n in notes_for(cfg, x, y, trained)] + view.extra
     view.status = "\n\n".join(p for p in parts if p)
@@ -193,24 +197,29 @@ def fit_maps(maps: torch.Tensor, limit: int = 1024) -> torch.Tensor:
     if max(h, w) <= side:
         return maps
     f = side / max(h, w)
-    return torch.nn.functional.interpolate(maps[None], size=(max(1, int(h * f)), max(1, int(w * f))), mode="area")[0]
+    size = (max(1, int(h * f)), max(1, int(w * f)))
+    return torch.nn.functional.interpolate(maps[None], size=size, mode="area")[0]
 
 
 def draw_linear(view: View, y: torch.Tensor, i: int, opts: ViewOptions, x_u8: torch.Tensor, trained) -> None:
     """Linear: the (B, out_features) numbers as a picture, and the trained network's class probabilities."""
     view.output_png = save_png(scores_grid(y, opts.colormap), PNG_DIR)
     b, n = x_u8.shape[0], x_u8[0].numel()
-    view.note = (f"Flatten per image: ({b}, {', '.join(map(str, x_u8.shape[1:]))}) → ({b}, {n}) → "
-                        f"Linear({n}, {y.shape[1]}) → ({b}, {y.shape[1]}). The tutorial flattened the whole batch: "
-                        f"torch.flatten(imgs) → ({b * n},) and Linear({b * n}, {y.shape[1]}) gives {y.shape[1]} numbers "
-                        f"for all {b} images together ({b * n * y.shape[1] + y.shape[1]:,} parameters instead of "
-                        f"{n * y.shape[1] + y.shape[1]:,}), and fails on a last batch of another size.")
+    shape = ", ".join(map(str, x_u8.shape[1:]))
+    f = y.shape[1]
+    view.note = (f"Flatten per image: ({b}, {shape}) → ({b}, {n}) → Linear({n}, {f}) → ({b}, {f}). "
+                 f"The tutorial flattened the whole batch: torch.flatten(imgs) → ({b * n},) and "
+                 f"Linear({b * n}, {f}) gives {f} numbers for all {b} images together "
+                 f"({b * n * f + f:,} parameters instead of {n * f + f:,}), "
+                 "and fails on a last batch of another size.")
     view.layer_plot = figs.values_figure(y[i], f"image {i}: its {y.shape[1]} output numbers")
     if trained is None:
-        view.extra = ["- Train a model on the Training tab to see its class scores and softmax probabilities here."]
+        view.extra = ["- Train a model on the Training tab to see its class scores and softmax "
+                      "probabilities here."]
         return
     if tuple(x_u8.shape[2:]) != (32, 32):
-        view.extra = ["- The trained network takes 32×32 images: choose the 32×32 view to see its predictions."]
+        view.extra = ["- The trained network takes 32×32 images: choose the 32×32 view to see its "
+                      "predictions."]
         return
     with torch.no_grad():
         probs = trained.model(normalize(x_u8)).softmax(dim=1)     # (B, classes)
@@ -229,8 +238,9 @@ def stage_config(layer: nn.Module) -> LayerConfig | None:
                            padding=layer.padding[0], dilation=layer.dilation[0])
     if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
         stride = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
-        return LayerConfig(type(layer).__name__, kernel_size=layer.kernel_size, stride=stride, padding=layer.padding,
-                           dilation=getattr(layer, "dilation", 1), ceil_mode=layer.ceil_mode)
+        return LayerConfig(type(layer).__name__, kernel_size=layer.kernel_size, stride=stride,
+                           padding=layer.padding, dilation=getattr(layer, "dilation", 1),
+                           ceil_mode=layer.ceil_mode)
     return None
 
 
@@ -238,7 +248,8 @@ def render_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, opts: Vie
                  trained=None, use_trained: bool = False) -> View:
     """Sequential: every stage's output for the chosen image, the shapes and formulas, and the code."""
     if use_trained and trained is None:
-        raise LayerError("There is no trained model yet: train one on the Training tab, or untick 'trained weights'.")
+        raise LayerError("There is no trained model yet: train one on the Training tab, "
+                         "or untick 'use my trained model's weights'.")
     scale = "normalize" if use_trained else scale
     spec = parse_chain(text)
     x = prepare_input(x_u8, scale)
@@ -270,7 +281,8 @@ def render_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, opts: Vie
         view.output_png = save_png(scores_grid(y, opts.colormap), PNG_DIR)
     if use_trained and y.dim() == 2 and y.shape[1] == len(trained.classes):
         probs = y.softmax(dim=1)
-        view.layer_plot = figs.probabilities_figure(trained.classes, probs[i], f"image {i}: softmax of the scores")
+        title = f"image {i}: softmax of the scores"
+        view.layer_plot = figs.probabilities_figure(trained.classes, probs[i], title)
     view.hist = figs.histogram_figure(sample(x), sample(y))
     first = stages[0][1]
     view.slide = slide_state(first, x[i], stages[0][2][i])
@@ -281,6 +293,7 @@ def render_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, opts: Vie
         f"**Sequential, {len(stages)} stages** · input {tuple(x.shape)} → output {tuple(y.shape)} · "
         f"{total:,} parameters" + (" (trained)" if use_trained else " (seeded default init)"),
         "\n".join(rows), view.note, stats,
-        "Each stage's feature maps for the chosen image are in the gallery; the window shows the first stage."] if p)
+        "Each stage's feature maps for the chosen image are in the gallery; "
+        "the window shows the first stage."] if p)
     view.code = chain_code(model, scale, seed, use_trained)
     return view

@@ -45,8 +45,8 @@ def page(browser, client, app_url):
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(300)
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_timeout(500)
 
 
 def test_data_tab_shows_labelled_cifar_images(page, screenshots):
@@ -78,3 +78,14 @@ def test_chinese_browser_gets_chinese_at_once(browser, client, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="数据集").wait_for(timeout=20_000)
     context.close()
+
+
+def test_every_tab_opens_and_the_tab_bar_keeps_its_labels(page, screenshots):
+    labels = page.get_by_role("tab").all_inner_texts()
+    assert len(labels) >= 7 and len(set(labels)) == len(labels)
+    for name in labels:
+        open_tab(page, name)
+        assert page.get_by_role("tab").all_inner_texts() == labels, f"after opening {name}"
+        assert page.get_by_role("tab", name=name, exact=True).get_attribute("aria-selected") == "true"
+        page.screenshot(path=screenshots / f"tab-{name.lower().replace(' ', '-').replace('&', 'and')}.png")
+    assert page.errors == []

@@ -77,8 +77,9 @@ def formula_lines(cfg: LayerConfig, h: int, w: int) -> list[str]:
     lines = []
     for axis, n in (("H", h), ("W", w)):
         span = n + 2 * p - d * (k - 1) - 1
-        lines.append(f"{axis}_out = {rnd}(({axis} + 2p - d(k-1) - 1)/s) + 1 = {rnd}(({n} + 2·{p} - {d}·({k}-1) - 1)/{s})"
-                     f" + 1 = {rnd}({span}/{s}) + 1 = {out_size(n, k, s, p, d, rnd == 'ceil')}")
+        lines.append(f"{axis}_out = {rnd}(({axis} + 2p - d(k-1) - 1)/s) + 1 = "
+                     f"{rnd}(({n} + 2·{p} - {d}·({k}-1) - 1)/{s}) + 1 = {rnd}({span}/{s}) + 1 = "
+                     f"{out_size(n, k, s, p, d, rnd == 'ceil')}")
     return lines
 
 
@@ -119,12 +120,14 @@ def check(cfg: LayerConfig, shape: tuple, trained=None) -> None:
         if cfg.weights in ("preset", "grid") and c != 3:
             raise LayerError("Kernel presets filter the 3 colour channels: they need an RGB input.")
         if cfg.padding_mode == "reflect" and cfg.padding >= min(h, w):
-            raise LayerError(f"Reflect padding must be smaller than the input ({h}x{w}), got padding={cfg.padding}.")
+            raise LayerError(f"Reflect padding must be smaller than the input ({h}x{w}), "
+                             f"got padding={cfg.padding}.")
         if cfg.padding_mode == "circular" and cfg.padding > min(h, w):
             raise LayerError(f"Circular padding can wrap around at most once: padding must be at most "
                              f"{min(h, w)}, got {cfg.padding}.")
     if cfg.kind == "Linear" and c * h * w * cfg.out_features > MAX_LINEAR_WEIGHTS:
-        raise LayerError(f"Linear({c * h * w}, {cfg.out_features}) would hold {c * h * w * cfg.out_features:,} "
+        raise LayerError(f"Linear({c * h * w}, {cfg.out_features}) would hold "
+                         f"{c * h * w * cfg.out_features:,} "
                          f"weights; the explorer stops at {MAX_LINEAR_WEIGHTS:,}: use the 32x32 view.")
 
 
@@ -141,7 +144,8 @@ def check_window(cfg: LayerConfig, h: int, w: int, trained) -> None:
     for axis, n in (("height", h), ("width", w)):
         if span > n + 2 * cfg.padding:
             what = f"kernel_size={k}" + (f" with dilation={d} spans {span} pixels" if d > 1 else "")
-            raise LayerError(f"The kernel is larger than the padded input: {what}, but the padded {axis} is only "
+            raise LayerError(f"The kernel is larger than the padded input: {what}, but the padded {axis} "
+                             "is only "
                              f"{n} + 2·{cfg.padding} = {n + 2 * cfg.padding}.")
 
 
@@ -156,8 +160,9 @@ def build_conv(cfg: LayerConfig, in_channels: int, trained=None) -> nn.Conv2d:
     """The Conv2d with the chosen weights."""
     out_channels, k = conv_shape(cfg, trained)
     bias = cfg.bias or cfg.weights == "trained"
-    conv = seeded(cfg.seed, lambda: nn.Conv2d(in_channels, out_channels, k, stride=cfg.stride, padding=cfg.padding,
-                                              dilation=cfg.dilation, bias=bias, padding_mode=cfg.padding_mode))
+    conv = seeded(cfg.seed, lambda: nn.Conv2d(in_channels, out_channels, k, stride=cfg.stride,
+                                              padding=cfg.padding, dilation=cfg.dilation, bias=bias,
+                                              padding_mode=cfg.padding_mode))
     with torch.no_grad():
         if cfg.weights == "trained":
             source = trained_conv(trained)
@@ -191,12 +196,13 @@ def build_layer(cfg: LayerConfig, shape: tuple, trained=None) -> nn.Module:
     if cfg.kind in ACTIVATIONS:
         return getattr(nn, cfg.kind)()
     if cfg.kind == "Linear":
-        return seeded(cfg.seed, lambda: nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, cfg.out_features, cfg.bias)))
+        return seeded(cfg.seed, lambda: nn.Sequential(nn.Flatten(),
+                                                      nn.Linear(c * h * w, cfg.out_features, cfg.bias)))
     raise LayerError(f"Layer must be one of {', '.join(KINDS[:-1])}; got {cfg.kind!r}.")
 
 
 def comparison_pool(cfg: LayerConfig) -> nn.Module | None:
-    """The other pooling layer with the same window, shown beside the chosen one (AvgPool2d has no dilation)."""
+    """The other pooling layer with the same window, shown beside the chosen one (AvgPool2d: no dilation)."""
     if cfg.kind == "MaxPool2d" and cfg.dilation == 1:
         return nn.AvgPool2d(cfg.kernel_size, cfg.stride, cfg.padding, ceil_mode=cfg.ceil_mode)
     if cfg.kind == "AvgPool2d":
@@ -210,7 +216,7 @@ def count_parameters(layer: nn.Module) -> int:
 
 
 def value_stats(x: torch.Tensor, kind: str = "") -> dict:
-    """min, max, mean, std, and the share of zeros and of saturated values (|tanh| or sigmoid near its bounds).
+    """min, max, mean, std, the share of zeros and of saturated values (sigmoid or |tanh| near its bounds).
 
     numpy's single-threaded loops: on two busy cores torch's thread pool made these reductions 10x slower."""
     a = x.detach().float().contiguous().numpy().ravel()

@@ -28,12 +28,14 @@ CHAIN_PRESETS = {   # name -> chain text; the first is the default view
 
 
 def parse_chain(text) -> list[dict]:
-    """'Conv2d(3, 32, kernel_size=5)' lines as the builder's layer dicts (literals only, nothing evaluated)."""
+    """'Conv2d(3, 32, kernel_size=5)' lines as the builder's layer dicts (literals only, nothing run)."""
     if not isinstance(text, str) or not text.strip():
-        raise LayerError("The chain is empty: write one layer per line, e.g. Conv2d(3, 32, kernel_size=5, padding=2).")
+        raise LayerError("The chain is empty: write one layer per line, "
+                         "e.g. Conv2d(3, 32, kernel_size=5, padding=2).")
     if len(text) > MAX_TEXT:
         raise LayerError(f"The chain is {len(text)} characters long; the limit is {MAX_TEXT}.")
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.strip().startswith("#")]
+    lines = [line.strip() for line in text.strip().splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
     if len(lines) > MAX_STAGES:
         raise LayerError(f"The chain has {len(lines)} layers; the explorer shows at most {MAX_STAGES} "
                          f"(the Builder tab takes longer networks).")
@@ -41,7 +43,8 @@ def parse_chain(text) -> list[dict]:
     for i, line in enumerate(lines):
         match = LINE.match(line)
         if not match:
-            raise LayerError(f"Line {i + 1} ({line[:60]!r}) is not a layer: write it like MaxPool2d(2) or ReLU().")
+            raise LayerError(f"Line {i + 1} ({line[:60]!r}) is not a layer: "
+                             "write it like MaxPool2d(2) or ReLU().")
         try:
             spec.append(parse_args(match.group(1), match.group(2), i))
         except SpecError as e:
@@ -74,36 +77,41 @@ def load_trained(model: nn.Sequential, trained) -> None:
 
 
 def check_sizes(spec: list[dict], shape: tuple) -> None:
-    """Walk the shapes on the meta device first, so an impossible or oversized stage is refused before it runs."""
+    """Walk the shapes on the meta device first: impossible or oversized stages are refused unrun."""
     params = sum(layer_params(d) for d in spec)
     if params > MAX_PARAMS:
         raise LayerError(f"The chain would hold {params:,} weights; the explorer stops at {MAX_PARAMS:,}.")
     x, macs = torch.empty(shape, device="meta"), 0
     for name, d in zip(layer_names(spec), spec):
-        wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1), "Linear": ("in_features", -1)}
+        wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1),
+                 "Linear": ("in_features", -1)}
         if d["type"] in wants:
             arg, dim = wants[d["type"]]
             if len(shape) < 2 or (d["type"] != "Linear" and len(shape) != 4) or d[arg] != shape[dim]:
                 where = "its last dimension" if dim == -1 else "its channels"
-                raise LayerError(f"{name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has shape {shape} "
+                raise LayerError(f"{name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has "
+                                 f"shape {shape} "
                                  f"({where}: {shape[dim]}); set {arg}={shape[dim]}"
-                                 + (" or add Flatten() before it." if d["type"] == "Linear" and len(shape) > 2 else "."))
+                                 + (" or add Flatten() before it." if d["type"] == "Linear" and len(shape) > 2
+                                    else "."))
         try:
             with torch.device("meta"):
                 x = make_layer(d)(x)
         except (RuntimeError, ValueError, IndexError) as e:
             first = str(e).strip().splitlines()[0][:200]
-            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {shape}: {first}") from None
+            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {shape}: "
+                             f"{first}") from None
         macs += layer_macs(d, tuple(x.shape))
         if x.numel() > MAX_VALUES or macs > MAX_MACS:
-            raise LayerError(f"{name} would output {tuple(x.shape)} ({x.numel():,} values, {macs:,} multiply-adds "
-                             f"so far); the explorer stops at {MAX_VALUES:,} values and {MAX_MACS:,} multiply-adds: "
+            raise LayerError(f"{name} would output {tuple(x.shape)} ({x.numel():,} values, {macs:,} "
+                             f"multiply-adds so far); the explorer stops at {MAX_VALUES:,} values and "
+                             f"{MAX_MACS:,} multiply-adds: "
                              "use fewer images, fewer channels or pool earlier.")
         shape = tuple(x.shape)
 
 
 @torch.no_grad()
-def run_chain(model: nn.Sequential, x: torch.Tensor, spec: list[dict]) -> list[tuple[str, nn.Module, torch.Tensor]]:
+def run_chain(model: nn.Sequential, x: torch.Tensor, spec: list[dict]) -> list[tuple]:
     """Every stage's output; a stage that cannot take its input gets one sentence naming both shapes."""
     outputs = []
     for (name, layer), d in zip(model.named_children(), spec):
@@ -111,7 +119,8 @@ def run_chain(model: nn.Sequential, x: torch.Tensor, spec: list[dict]) -> list[t
             y = layer(x)
         except (RuntimeError, ValueError, IndexError) as e:
             first = str(e).strip().splitlines()[0][:200]
-            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {tuple(x.shape)}: {first}") from None
+            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape "
+                             f"{tuple(x.shape)}: {first}") from None
         outputs.append((name, layer, y))
         x = y
     return outputs

@@ -4,11 +4,13 @@ from torch import nn
 from nets.data import CIFAR_MEAN, CIFAR_STD
 from nets.explore import CONVS, POOLS, LayerConfig, comparison_pool, conv_shape, trained_conv
 
-STATE_FILE = "layerlab_model.pt"   # the trained model's state_dict, saved with torch.save(model.state_dict(), ...)
+# The trained model's state_dict, as torch.save(model.state_dict(), STATE_FILE) writes it.
+STATE_FILE = "layerlab_model.pt"
 HEADER = ["import torch", "from torch import nn", ""]
 
 
-def data_code(source: str, split: str = "test", batch: int = 64, seed: int = 0, name: str = "image.png") -> str:
+def data_code(source: str, split: str = "test", batch: int = 64, seed: int = 0,
+              name: str = "image.png") -> str:
     """Code that loads an input like the one on screen: a CIFAR-10 batch the tutorial's way, or the upload."""
     if source == "upload":
         return "\n".join([
@@ -60,12 +62,14 @@ def conv_lines(cfg: LayerConfig, in_channels: int, trained=None) -> list[str]:
     bias = cfg.bias or cfg.weights == "trained"
     make = f"layer = nn.Conv2d({conv_args(cfg, in_channels, out_channels, k, bias)})"
     if cfg.weights == "default":
-        return [f"torch.manual_seed({cfg.seed})  # PyTorch's default init, seeded: the weights on screen", make]
+        return [f"torch.manual_seed({cfg.seed})  # PyTorch's default init, seeded: the weights on screen",
+                make]
     if cfg.weights == "trained":
         name = next(n for n, m in trained.model.named_modules() if m is trained_conv(trained))
         return [make,
                 f"state = torch.load({STATE_FILE!r}, weights_only=True)  # your trained model's state_dict",
-                f"layer.load_state_dict({{\"weight\": state[\"{name}.weight\"], \"bias\": state[\"{name}.bias\"]}})"]
+                f"layer.load_state_dict({{\"weight\": state[\"{name}.weight\"], "
+                f"\"bias\": state[\"{name}.bias\"]}})"]
     from nets.explore import build_conv   # the kernel exactly as the view built it
     kernel = build_conv(cfg, in_channels).weight[0, 0].tolist()
     rows = ",\n    ".join(repr(row) for row in kernel)
@@ -109,12 +113,14 @@ def linear_lines(cfg: LayerConfig, shape: tuple) -> list[str]:
     b, c, h, w = shape
     n = c * h * w
     return [
-        f"flatten = nn.Flatten()  # ({b}, {c}, {h}, {w}) -> ({b}, {n}): one row of {c}·{h}·{w} = {n} values per image",
+        f"flatten = nn.Flatten()  # ({b}, {c}, {h}, {w}) -> ({b}, {n}): "
+        f"one row of {c}·{h}·{w} = {n} values per image",
         f"torch.manual_seed({cfg.seed})",
         f"linear = nn.Linear({n}, {cfg.out_features}{'' if cfg.bias else ', bias=False'})",
         f"layer = nn.Sequential(flatten, linear)",
-        f"# Not torch.flatten(x) -> ({b * n},) with Linear({b * n}, {cfg.out_features}), as the tutorial wrote:",
-        f"# that mixes all {b} images into one vector, gives {cfg.out_features} numbers for the whole batch, and",
+        f"# Not torch.flatten(x) -> ({b * n},) with Linear({b * n}, {cfg.out_features}), as the tutorial",
+        f"# wrote: that mixes all {b} images into one vector, gives {cfg.out_features} numbers for the",
+        "# whole batch, and",
         "# fails on a smaller last batch (hence its drop_last=True). nn.Flatten keeps the batch dimension.",
     ]
 
@@ -166,7 +172,7 @@ def chain_code(model: nn.Module, scale: str, seed: int, trained: bool) -> str:
     lines += [f"torch.manual_seed({seed})  # PyTorch's default init, seeded: the weights on screen"]
     lines += model_lines(model)
     if trained:
-        lines += [f"trained = torch.load({STATE_FILE!r}, weights_only=True)  # your trained model's state_dict",
+        lines += [f"trained = torch.load({STATE_FILE!r}, weights_only=True)  # your model's state_dict",
                   "model.load_state_dict({k: v for k, v in trained.items() if k in model.state_dict()})"]
     lines += ["h = x", "for name, layer in model.named_children():  # every stage, as shown",
               "    h = layer(h)", "    print(name, tuple(h.shape))", "output = h"]

@@ -1,4 +1,4 @@
-"""The explorer's plotly figures, written as plain plotly JSON: building go.Figure objects costs ~12 ms each."""
+"""The explorer's plotly figures as plain plotly JSON: building go.Figure objects costs ~12 ms each."""
 import json
 
 import numpy as np
@@ -33,7 +33,7 @@ def clean(values):
 
 
 def histogram_figure(before: torch.Tensor, after: torch.Tensor, bins: int = 60) -> Figure:
-    """Value histograms of the layer's input and output, side by side (counts computed here, not in the browser)."""
+    """Histograms of the layer's input and output values, side by side (counted here, not in the browser)."""
     data = []
     for i, (name, x, colour) in enumerate((("input", before, BLUE), ("output", after, ORANGE))):
         v = x.detach().float().flatten().numpy()
@@ -65,7 +65,8 @@ def activation_figure(name: str, xs, ys, dys, sample_in, sample_out) -> Figure:
     shape = dict(type="rect", xref="x", yref="paper", x0=lo, x1=hi, y0=0, y1=1, fillcolor=GREEN, opacity=0.08,
                  line=dict(width=0))
     layout = dict(height=300, margin=MARGIN, shapes=[shape], legend=dict(orientation="h", y=1.15),
-                  xaxis=dict(title=dict(text="input value x (shaded: the range of this batch)"), zeroline=True),
+                  xaxis=dict(title=dict(text="input value x (shaded: the range of this batch)"),
+                             zeroline=True),
                   yaxis=dict(title=dict(text="output"), zeroline=True))
     return Figure(data=data, layout=layout)
 
@@ -81,16 +82,19 @@ def kernel_figure(weight: torch.Tensor, bias: float | None, out_channel: int) ->
     for i in range(n):
         axis = "" if i == 0 else str(i + 1)
         width = (1 - gap * (n - 1)) / n
-        layout[f"xaxis{axis}"] = dict(domain=[i * (width + gap), i * (width + gap) + width], showticklabels=False,
+        left = i * (width + gap)
+        layout[f"xaxis{axis}"] = dict(domain=[left, left + width], showticklabels=False,
                                       title=dict(text=f"in {i}", font=dict(size=11)))
         layout[f"yaxis{axis}"] = dict(autorange="reversed", showticklabels=False, anchor=f"x{axis}",
                                       scaleanchor=f"x{axis}")
         data.append(dict(type="heatmap", z=numbers(shown[i], 3), xaxis=f"x{axis}", yaxis=f"y{axis}",
                          colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit, showscale=i == n - 1,
-                         texttemplate="%{z:.2f}" if k <= 7 else "", hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>"))
+                         texttemplate="%{z:.2f}" if k <= 7 else "",
+                         hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>"))
     more = f" (first 8 of {w.shape[0]} input channels)" if w.shape[0] > 8 else ""
     bias_text = f", bias {bias:.4f}" if bias is not None else ", no bias"
-    layout["title"] = dict(text=f"weights of output channel {out_channel}{more}{bias_text}", font=dict(size=13))
+    layout["title"] = dict(text=f"weights of output channel {out_channel}{more}{bias_text}",
+                           font=dict(size=13))
     return Figure(data=data, layout=layout)
 
 
@@ -107,7 +111,8 @@ def sliding_figure(padded: torch.Tensor, pad: int, cells: list[tuple[int, int]],
                  xaxis="x2", yaxis="y2", hovertemplate="row %{y}, col %{x}: %{z}<extra>output</extra>")]
     shapes = [dict(type="rect", x0=pad - 0.5, x1=wp - pad - 0.5, y0=pad - 0.5, y1=hp - pad - 0.5,
                    line=dict(color=BLUE, width=2, dash="dot"))]
-    shapes += [dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color=RED, width=2),
+    shapes += [dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                    line=dict(color=RED, width=2),
                     fillcolor=RED, opacity=0.35) for r, c in cells]
     r, c = at
     shapes.append(dict(type="rect", xref="x2", yref="y2", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,

@@ -69,7 +69,8 @@ def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tens
             return y, f"{b} images, 3 channels shown as red, green, blue"
         shown = y.reshape(-1, 3, *y.shape[2:])   # the tutorial's torch.reshape(output, (-1, 3, 32, 32))
         return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {b} images x {c} channels become "
-                       f"{b * c // 3} pictures; their colours are channels {c} regrouped in threes, not real colours")
+                       f"{b * c // 3} pictures; their colours are the {c} channels regrouped in threes, "
+                       "not real colours")
     channel = min(channel, c - 1)
     note = f"channel {channel} of {c} for each of the {b} images"
     if view == "reshape":
@@ -78,7 +79,7 @@ def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tens
 
 
 def batch_grid(y: torch.Tensor, scale: str, columns: int = 0) -> np.ndarray:
-    """(N, 3 or 1, H, W) floats as one enlarged grid picture, RGB or grey (8 columns, 16 beyond 64 pictures)."""
+    """(N, 3 or 1, H, W) floats as one enlarged grid picture, RGB or grey (8 columns; 16 beyond 64)."""
     columns = columns or (8 if y.shape[0] <= 64 else 16)
     u8 = to_uint8(y, scale)
     grid = image_grid(u8, columns=columns)
@@ -122,7 +123,7 @@ def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray
 
 
 def save_png(img, folder: str, keep: int = 512) -> str:
-    """Write img (an array, or (indices, palette)) as a fast lossless PNG and return its path; old files are pruned."""
+    """Write img (an array, or (indices, palette)) as a fast lossless PNG; its path. Prunes old files."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{uuid.uuid4().hex}.png")
     pal = None

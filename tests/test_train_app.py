@@ -44,13 +44,14 @@ def test_bad_settings_are_refused_through_the_api(client, change, words):
 
 
 def test_training_streams_updates_and_ends_with_a_checkpoint(client):
-    job = client.submit(*TINY.values(), api_name="/train")
+    # 200 steps: seconds on any CPU, so the charts are redrawn (every 0.5 s at most) along the way.
+    job = client.submit(*{**TINY, "train_images": 6400}.values(), api_name="/train")
     final = job.result(timeout=180)
     updates = job.outputs()
-    assert len(updates) >= 3   # start, each epoch, the end
+    assert len(updates) >= 3   # the start, redraws while training, the end
     assert "Done" in final[0] and "test accuracy" in final[0]
     ckpt = load_checkpoint(final[-1])
-    assert ckpt.epoch == 2 and ckpt.config["train_images"] == 1280 and len(ckpt.classes) == 10
+    assert ckpt.epoch == 2 and ckpt.config["train_images"] == 6400 and len(ckpt.classes) == 10
 
 
 def first_update(job, timeout=120):

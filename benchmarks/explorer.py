@@ -1,7 +1,8 @@
 """Issue 3 figures: one Layer-explorer update (64 CIFAR-10 images, Conv2d 3->16 k=3, every output rendered),
 timed in the handler (server side) and end to end through gradio_client against a started app.
 
-    python benchmarks/explorer.py [ARCHIVE] [--runs N]   (default: $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
+    python benchmarks/explorer.py [ARCHIVE] [--runs N]
+    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
 
 Goals from the issue: server-side median < 50 ms, end to end median < 150 ms. Each update changes the init
 seed (new weights, so every output changes and only the unchanged input picture is reused, as when a learner
@@ -113,15 +114,21 @@ def main() -> None:
                 client.predict("test", "all", 64, i, api_name="/browse_data")
                 browse.append(time.perf_counter() - start)
             print(summary("baseline: the Data tab's /browse_data, 64 images, end to end", browse, 150))
-            print(summary("end to end (gradio_client), layer control changed", time_client(client, args.runs, False),
-                          150))
+            trivial = []
+            for i in range(args.runs):
+                start = time.perf_counter()
+                client.predict(i, 0, api_name="/explorer_step")   # no layer yet: one sentence back
+                trivial.append(time.perf_counter() - start)
+            print(summary("baseline: Gradio's round trip for a handler doing nothing", trivial, 150))
+            print(summary("end to end (gradio_client), layer control changed",
+                          time_client(client, args.runs, False), 150))
             print(summary("end to end (gradio_client), layer control and batch changed",
                           time_client(client, args.runs, True), 150))
             # The same without fetching the three PNGs to the client: how much of the above is file transfer.
             bare = Client(url, verbose=False, download_files=False)
             time_client(bare, 5, False)
-            print(summary("end to end, layer control changed, PNGs not downloaded", time_client(bare, args.runs, False),
-                          150))
+            print(summary("end to end, layer control changed, PNGs not downloaded",
+                          time_client(bare, args.runs, False), 150))
         finally:
             stop_app(proc)
 

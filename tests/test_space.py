@@ -1,9 +1,12 @@
 """The repository is a valid Gradio Space, and the app honours what Spaces set."""
-import os
+import copy
+import importlib.machinery
 import re
-from pathlib import Path
+import sys
+import types
 
 import gradio
+import torch
 from huggingface_hub import SpaceCard
 
 from tests.conftest import ROOT
@@ -56,3 +59,42 @@ def test_cpu_space_caps_epochs_and_says_why(monkeypatch):
 def test_zerogpu_duration_is_capped_at_the_quota():
     assert hosting.zerogpu_seconds(1, 4.0) == hosting.ZEROGPU_START_S + 6
     assert hosting.zerogpu_seconds(500, 4.0) == hosting.ZEROGPU_MAX_S
+
+
+def fake_spaces(durations: list) -> types.ModuleType:
+    """A stand-in for the `spaces` package: GPU(duration=f) records f's answer and runs the function
+    on a copy of the model, as ZeroGPU's worker process would (nothing it changes comes back by itself)."""
+    module = types.ModuleType("spaces")
+    module.__spec__ = importlib.machinery.ModuleSpec("spaces", None)
+
+    def GPU(duration):
+        def wrap(fn):
+            def in_worker(cfg, data, model):
+                durations.append(duration(cfg, data, model))
+                yield from fn(cfg, data, copy.deepcopy(model))
+            return in_worker
+        return wrap
+    module.GPU = GPU
+    return module
+
+
+def test_zerogpu_trains_inside_spaces_gpu_and_brings_the_weights_back(cifar, monkeypatch):
+    from ui import dataset, training_run
+    durations = []
+    monkeypatch.setitem(sys.modules, "spaces", fake_spaces(durations))
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    monkeypatch.setenv("SPACE_ID", "someone/layerlab")
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    updates = list(training_run.start_training(
+        "adam", 0.002, 0.9, 0.0, 64, 200, "constant", False, 0, "cpu", 1000, 500, 40, False, None, None, [],
+        request=None, progress=lambda *a, **k: None))
+    trained = updates[-1][-2]
+    epochs = len(trained.epoch_states)
+    capped, _ = hosting.max_epochs_that_fit(200, hosting.ZEROGPU_EPOCH_S)
+    assert durations == [hosting.zerogpu_seconds(capped, hosting.ZEROGPU_EPOCH_S)]
+    assert capped < 200 and durations[0] <= hosting.ZEROGPU_MAX_S
+    assert epochs < 200 and "ZeroGPU" in updates[-1][0]               # capped, and the status says why
+    fresh = training_run.seeded_model(0)
+    for name, weights in trained.model.state_dict().items():          # the worker's weights, not the start
+        assert torch.equal(weights, trained.epoch_states[-1][name])
+    assert not torch.equal(trained.model.state_dict()["conv1.weight"], fresh.state_dict()["conv1.weight"])

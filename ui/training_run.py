@@ -2,6 +2,7 @@
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -13,7 +14,7 @@ from nets.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
 from nets.train import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
                         cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
-from ui import dataset
+from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
 from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
@@ -78,6 +79,8 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
     cfg = config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
                                device, train_images, test_images, max_steps)
+    epochs, cap_note = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
+    cfg = replace(cfg, epochs=epochs)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
     if from_current is True and trained is not None:
@@ -90,7 +93,8 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
     stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
     stop.clear()
     epoch_states, note, next_draw = [], "", 0.0
-    events = train(cfg, data, model)
+    # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back.
+    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model)
     try:
         for ev in events:
             log_event(run, ev)
@@ -103,7 +107,8 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
-                yield (status_line(run), *live_figures(run), *([gr.skip()] * 8))
+                line = status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
+                yield (line, *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)
@@ -115,10 +120,17 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
     finally:
         events.close()
         STOPS.pop(request.session_hash if request else "", None)
-    yield finish(run, model, epoch_states, data, arch, runs, note)
+    if hosting.on_zerogpu() and epoch_states:
+        model.load_state_dict(epoch_states[-1])   # the worker trained its own copy; take its last epoch
+    yield finish(run, model, epoch_states, data, arch, runs, note, cap_note)
 
 
-def finish(run, model, epoch_states, data, arch, runs, note):
+def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
+    """Seconds of ZeroGPU time this run asks for (spaces.GPU calls it with train's arguments)."""
+    return hosting.zerogpu_seconds(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
+
+
+def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
     """The outputs after a run: charts, confusion, per-class, gallery, runs, checkpoint, the TrainedModel."""
     net = cpu_model(model)
     if run.get("after_epoch"):
@@ -137,7 +149,8 @@ def finish(run, model, epoch_states, data, arch, runs, note):
                            metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
     path = save_run_checkpoint(trained, cfg, arch, epochs_done)
     runs = (runs + [run])[-MAX_RUNS:]
-    state = note or f"Done: {label}. The Layer explorer and Network tabs now use this model."
+    state = (note or f"Done: {label}. The Layer explorer and Network tabs now use this model.") + \
+        (f"\n\n{cap_note}" if cap_note else "")
     return (status_line(run, state), *live_figures(run), confusion_figure(metrics["confusion"], data.classes),
             per_class_figure(metrics["per_class_acc"], data.classes), prediction_gallery(trained, False),
             gr.update(choices=[r["label"] for r in runs], value=[r["label"] for r in runs[-5:]]),

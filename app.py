@@ -11,7 +11,7 @@ from ui import network_tab
 from ui.i18n import I18N, t
 
 CSS = """
-.gallery-item img { image-rendering: pixelated; }
+.gallery-item img, #data-gallery img { image-rendering: pixelated; }
 #language-button { max-width: 12em; margin-left: auto; }
 """
 # Gradio's own language switch lives in its Settings panel; this header button opens it.

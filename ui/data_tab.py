@@ -1,4 +1,7 @@
 """The Data tab: browse CIFAR-10 by split and class, and see where the dataset came from."""
+import os
+import tempfile
+
 import gradio as gr
 import torch
 
@@ -7,10 +10,14 @@ from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, as_int
 from visual.charts import class_counts_figure
-from visual.images import enlarge, to_hwc
+from visual.images import to_hwc
+from visual.maps import save_png
 
 ALL = "all"
-THUMB_SCALE = 4   # 32x32 images are shown at 128x128, nearest-neighbour, so pixels stay visible
+# Each image goes out as its own 32x32 PNG, written once at low compression: handing Gradio numpy arrays
+# made it re-encode 64 enlarged images at default compression (3 s a page); the browser enlarges them,
+# pixelated (see app.CSS), so every pixel stays visible.
+GALLERY_DIR = os.path.join(tempfile.gettempdir(), "layerlab-data-gallery")
 
 
 def browse_data(split: str, class_name: str, count: float, seed: float):
@@ -23,7 +30,7 @@ def browse_data(split: str, class_name: str, count: float, seed: float):
     x, y = data.split(split)
     pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
     pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:count]]
-    gallery = [(enlarge(to_hwc(x[i]), THUMB_SCALE), f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
+    gallery = [(save_png(to_hwc(x[i]), GALLERY_DIR), f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
     counts = {s: data.class_counts(s) for s in SPLITS}
     return gallery, class_counts_figure(data.classes, counts)
 
@@ -68,7 +75,7 @@ def build():
             seed = gr.Number(0, precision=0, minimum=0, label=t("data.seed"))
             shuffle_button = gr.Button(t("data.shuffle"))
         gallery = gr.Gallery(label=t("data.gallery"), columns=8, height="auto", format="png",
-                             object_fit="contain", allow_preview=True)
+                             object_fit="contain", allow_preview=True, elem_id="data-gallery")
         counts_plot = gr.Plot(label=t("data.counts"))
         poll = gr.Timer(1.0, active=True)
 

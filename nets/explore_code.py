@@ -5,7 +5,7 @@ from nets.data import CIFAR_MEAN, CIFAR_STD
 from nets.explore import CONVS, POOLS, LayerConfig, comparison_pool, conv_shape, trained_conv
 
 # The trained model's state_dict, as torch.save(model.state_dict(), STATE_FILE) writes it.
-STATE_FILE = "layerlab_model.pt"
+STATE_FILE = "layerlab_model.pth"   # the name the Save & load tab downloads it under
 HEADER = ["import torch", "from torch import nn", ""]
 
 
@@ -67,7 +67,7 @@ def conv_lines(cfg: LayerConfig, in_channels: int, trained=None) -> list[str]:
     if cfg.weights == "trained":
         name = next(n for n, m in trained.model.named_modules() if m is trained_conv(trained))
         return [make,
-                f"state = torch.load({STATE_FILE!r}, weights_only=True)  # your trained model's state_dict",
+                f"state = torch.load({STATE_FILE!r}, weights_only=True)  # from Save & load: state_dict (.pth)",
                 f"layer.load_state_dict({{\"weight\": state[\"{name}.weight\"], "
                 f"\"bias\": state[\"{name}.bias\"]}})"]
     from nets.explore import build_conv   # the kernel exactly as the view built it

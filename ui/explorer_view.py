@@ -65,6 +65,8 @@ def input_picture(x_u8: torch.Tensor) -> str:
         if len(INPUT_PNGS) > 64:
             INPUT_PNGS.clear()
         INPUT_PNGS[key] = path
+    else:
+        os.utime(path)   # in use again: the pruning of old pictures (newest kept) must not take it
     return path
 
 

@@ -27,6 +27,7 @@ CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 SPLITS = ("train", "test")
 DECODE_BATCH = 2048        # images per decoding job
+FAST_TAR_MAX = 2 << 30     # archives read into memory whole; larger ones are streamed by tarfile
 
 
 class DataError(Exception):
@@ -198,6 +199,9 @@ def decode_archive(path: Path) -> Cifar10:
                 return decode_image_folder(zip_entries(zf), str(path))
         if is_official_archive(path):
             return decode_official_archive(path)
+        members = read_plain_tar(path)
+        if members is not None:
+            return decode_image_folder(members, str(path))
         with tarfile.open(path, "r|*") as tf:
             return decode_image_folder(tar_entries(tf), str(path))
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, zlib.error, OSError) as e:
@@ -236,6 +240,54 @@ def tar_entries(tf: tarfile.TarFile):
         elif m.isfile():
             data = tf.extractfile(m).read()  # streamed: read now, before the next member
             yield Path(m.name).parts, (lambda d=data: d)
+
+
+def read_plain_tar(path: Path) -> list | None:
+    """The entries of a gzipped or plain ustar/PAX tarball, read in one pass over its bytes; None for
+    anything else, which tarfile then reads. (tarfile spends ~2.5 s on CIFAR-10's 60,000 headers.)"""
+    raw = path.read_bytes() if path.stat().st_size < FAST_TAR_MAX else b""
+    if raw[:2] == b"\x1f\x8b":
+        raw = zlib.decompress(raw, 31)            # gzip; a truncated stream raises zlib.error
+    elif raw[257:262] != b"ustar":
+        return None
+    entries, offset, long_name = [], 0, None
+    view = memoryview(raw)
+    while offset + 512 <= len(raw) and raw[offset:offset + 512].strip(b"\0"):
+        header = raw[offset:offset + 512]
+        size_field = header[124:136].strip(b"\0 ")
+        if header[257:262] != b"ustar" or (size_field and size_field[0] & 0x80):
+            return None                              # old or base-256 headers: leave them to tarfile
+        size, kind = int(size_field or b"0", 8), header[156:157]
+        start = offset + 512
+        offset = start + -(-size // 512) * 512
+        if offset > len(raw):
+            raise EOFError("unexpected end of data")
+        name = header[0:100].split(b"\0")[0]
+        prefix = header[345:500].split(b"\0")[0]
+        name = (prefix + b"/" + name if prefix else name).decode("utf-8", "replace")
+        if kind == b"x":                             # PAX: this member's own header carries the long path
+            long_name = pax_path(bytes(view[start:start + size])) or long_name
+            continue
+        if kind in (b"L", b"g"):
+            long_name = bytes(view[start:start + size]).rstrip(b"\0").decode() if kind == b"L" else long_name
+            continue
+        name, long_name = long_name or name, None
+        if kind == b"5":
+            entries.append((Path(name).parts, None))
+        elif kind in (b"0", b"\0", b"7"):
+            entries.append((Path(name).parts, (lambda a=start, b=start + size: bytes(view[a:b]))))
+        else:
+            return None                              # links and devices: tarfile knows them
+    return entries
+
+
+def pax_path(records: bytes) -> str | None:
+    """The 'path' value of a PAX extended header, if it has one."""
+    for line in records.decode("utf-8", "replace").split("\n"):
+        key_value = line.split(" ", 1)[-1]
+        if key_value.startswith("path="):
+            return key_value[5:]
+    return None
 
 
 def zip_entries(zf: zipfile.ZipFile):

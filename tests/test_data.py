@@ -153,3 +153,17 @@ def test_bad_sources_get_one_clear_sentence(small_tree, tmp_path, damage, messag
     with pytest.raises(DataError, match=message) as info:
         load_cifar10(path, tmp_path / "c")
     assert str(info.value).count(".") >= 1 and "Traceback" not in str(info.value)
+
+
+def test_fast_tar_reader_gives_exactly_what_tarfile_gives(cifar_archive, small_tree, tmp_path):
+    from nets.data import read_plain_tar, tar_entries
+    long_name = small_tree / "train" / "cat" / ("a_rather_long_file_name_" * 5 + ".png")   # > 100 bytes: PAX
+    shutil.copy(small_tree / "train" / "cat" / "0000.png", long_name)
+    packed = tmp_path / "tree.tar"
+    with tarfile.open(packed, "w") as tf:
+        tf.add(small_tree, arcname="tree")
+    for archive in (cifar_archive, packed):
+        with tarfile.open(archive, "r|*") as tf:
+            reference = [(parts, read() if read else None) for parts, read in tar_entries(tf)]
+        fast = [(parts, read() if read else None) for parts, read in read_plain_tar(Path(archive))]
+        assert fast == reference and len(fast) > 60

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ENV = "LAYERLAB_TEST_DATA"
+# A training run of a few seconds through the API, for tests that need one to start and end.
+TINY_TRAINING = dict(optimizer="adam", epochs=1, batch_size=64, train_images=1000, test_images=500, max_steps=3)
 
 
 @pytest.fixture(scope="session")

@@ -10,15 +10,14 @@ import urllib.request
 
 from gradio_client import Client
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TINY_TRAINING
 
 LONG_RUN = dict(optimizer="adam", epochs=50, batch_size=64)   # hours on a CPU if nothing stopped it
-TINY_RUN = dict(optimizer="adam", epochs=1, batch_size=64, train_images=1000, test_images=500, max_steps=3)
 
 
 def next_training_finishes(url: str, timeout: float = 120) -> str:
     """A new visitor's tiny run: it only gets the (single) training slot if the vanished run freed it."""
-    job = Client(url, verbose=False).submit(**TINY_RUN, api_name="/train")
+    job = Client(url, verbose=False).submit(**TINY_TRAINING, api_name="/train")
     return job.result(timeout=timeout)[0]
 
 

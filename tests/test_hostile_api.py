@@ -1,9 +1,10 @@
 """Every endpoint of the running app, attacked through the API, bypassing the UI's bounds."""
+from tests.conftest import TINY_TRAINING
 from tests.hostile import attack, crashes_in_our_code, hostile_files
 
 # Valid values around each hostile one for the training endpoint: a hostile value the server rightly
 # accepts (augment="yes" is truthy) then starts seconds of training, not the default ten epochs.
-TINY_RUN = {"/train": {"epochs": 1, "train_images": 1000, "test_images": 500, "max_steps": 3, "batch_size": 64}}
+TINY_RUN = {"/train": TINY_TRAINING}
 
 
 def test_every_endpoint_survives_hostile_input_with_clear_errors(client, app_url, app_log, tmp_path, monkeypatch):

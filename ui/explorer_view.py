@@ -14,8 +14,8 @@ from nets.explore_chain import build_chain, check_sizes, load_trained, parse_cha
 from nets.explore_code import chain_code, layer_code
 from ui.explorer_slide import SlideState, slide_picture, slide_state
 from visual import layer_figures as figs
-from visual.images import enlarge, image_grid
-from visual.maps import batch_grid, batch_view, display_scale, feature_maps_grid, save_png, scores_grid
+from visual.images import image_grid
+from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, save_png, scores_grid
 
 PNG_DIR = os.path.join(tempfile.gettempdir(), f"layerlab-explorer-{os.getpid()}")
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
@@ -61,7 +61,7 @@ def input_picture(x_u8: torch.Tensor) -> str:
     path = INPUT_PNGS.get(key)
     if path is None or not os.path.exists(path):
         grid = image_grid(x_u8, columns=8)
-        path = save_png(enlarge(grid, display_scale(grid.shape[1], grid.shape[0])), PNG_DIR)
+        path = save_png(for_display(grid), PNG_DIR)
         if len(INPUT_PNGS) > 64:
             INPUT_PNGS.clear()
         INPUT_PNGS[key] = path

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import gradio as gr
 import torch
-from PIL import Image
 
 from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from nets.device import DEVICES, DeviceError, app_threads
@@ -17,6 +16,7 @@ from nets.train import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, Trainin
 from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
+from visual.maps import save_png
 from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
@@ -24,6 +24,7 @@ GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
 CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
+GALLERY_DIR = str(Path(tempfile.gettempdir()) / "layerlab-predictions")   # pruned by save_png
 
 
 def config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
@@ -187,14 +188,12 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     if mistakes_first is True:
         wrong = (pred != true).float()
         order = torch.argsort(wrong * 2 + conf * wrong, descending=True, stable=True)   # confident mistakes first
-    folder = Path(tempfile.mkdtemp(prefix="layerlab-gallery-"))
     items = []
     for j in order[:GALLERY_SIZE].tolist():
         p, t = pred[j].item(), true[j].item()
-        path = folder / f"{j}.png"
-        Image.fromarray(enlarge(to_hwc(data.test_x[idx[j]]), 3)).save(path, compress_level=1)
+        path = save_png(enlarge(to_hwc(data.test_x[idx[j]]), 3), GALLERY_DIR)
         mark = "✓" if p == t else "✗"
-        items.append((str(path), f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · {trained.classes[t]}"))
+        items.append((path, f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · {trained.classes[t]}"))
     return items
 
 

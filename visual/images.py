@@ -15,7 +15,7 @@ def enlarge(img: np.ndarray, factor: int) -> np.ndarray:
     return img.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
-def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2, scale: int = 1) -> np.ndarray:
+def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarray:
     """(B, C, H, W) uint8 images tiled into one (rows*H, columns*W, C) picture, like make_grid."""
     b, c, h, w = batch.shape
     columns = max(1, min(columns, b))
@@ -25,5 +25,4 @@ def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2, scale: int =
         r, col = divmod(i, columns)
         top, left = pad + r * (h + pad), pad + col * (w + pad)
         grid[:, top:top + h, left:left + w] = batch[i]
-    img = grid.permute(1, 2, 0).numpy()
-    return enlarge(img, scale) if scale > 1 else img
+    return grid.permute(1, 2, 0).numpy()

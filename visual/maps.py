@@ -61,6 +61,11 @@ def display_scale(width: int, height: int = 0) -> int:
     return max(1, min(8, DISPLAY_PX // max(width, height, 1)))
 
 
+def for_display(grid: np.ndarray) -> np.ndarray:
+    """A grid enlarged pixel for pixel to about DISPLAY_PX on its long side."""
+    return enlarge(grid, display_scale(grid.shape[1], grid.shape[0]))
+
+
 def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tensor, str]:
     """The batch as images for a grid, and a note: (B, 3, H, W) as colour, or channel c in grey."""
     b, c = y.shape[:2]
@@ -83,8 +88,7 @@ def batch_grid(y: torch.Tensor, scale: str, columns: int = 0) -> np.ndarray:
     columns = columns or (8 if y.shape[0] <= 64 else 16)
     u8 = to_uint8(y, scale)
     grid = image_grid(u8, columns=columns)
-    grid = grid[:, :, 0] if grid.shape[2] == 1 else grid
-    return enlarge(grid, display_scale(grid.shape[1], grid.shape[0]))
+    return for_display(grid[:, :, 0] if grid.shape[2] == 1 else grid)
 
 
 def colorize(gray: np.ndarray, cmap: str) -> np.ndarray:
@@ -112,7 +116,7 @@ def feature_maps_grid(maps: torch.Tensor, scale: str, cmap: str) -> tuple[np.nda
     c = maps.shape[0]
     tiles = indexed(maps[None], scale)[0][:, None]                    # (C, 1, H, W)
     grid = image_grid(tiles.contiguous(), columns=math.ceil(math.sqrt(c)))[:, :, 0]
-    return enlarge(grid, display_scale(grid.shape[1], grid.shape[0])), palette(cmap)
+    return for_display(grid), palette(cmap)
 
 
 def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray]:

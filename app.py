@@ -31,7 +31,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(t("app.intro"))
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
-        arch_state = gr.State(None)    # the builder's layer list (nets.builder); None = the tutorial's network
+        arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
         with gr.Tabs():
             data_inputs, data_outputs = data_tab.build()
             # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nets.data import load_cifar10  # noqa: E402
+from nets.data.cifar import load_cifar10  # noqa: E402
 from tests.conftest import start_app, stop_app  # noqa: E402
 from ui import dataset  # noqa: E402
 from ui.explorer_tab import API_DEFAULTS, DEFAULTS, explore  # noqa: E402
@@ -56,8 +56,8 @@ def time_layer_alone(data, runs: int) -> list[float]:
     """Baseline: only the layer math (normalise the batch, build Conv2d 3->16, run it), no pictures,
     on one thread as the explorer runs it (nets.explore.one_thread)."""
     import torch
-    from nets.data import to_unit
-    from nets.explore import one_thread
+    from nets.data.cifar import to_unit
+    from nets.explorer.layer import one_thread
     x_u8 = data.test_x[:64]
     times = []
     for i in range(runs):

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nets.data import load_cifar10  # noqa: E402
+from nets.data.cifar import load_cifar10  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 

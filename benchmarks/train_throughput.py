@@ -21,10 +21,10 @@ from PIL import Image  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 from torchvision.transforms import ToTensor  # noqa: E402
 
-from nets.data import load_cifar10  # noqa: E402
-from nets.device import cpu_cores, resolve_device  # noqa: E402
+from nets.data.cifar import load_cifar10  # noqa: E402
+from nets.train.device import cpu_cores, resolve_device  # noqa: E402
 from nets.models import tutorial_cnn  # noqa: E402
-from nets.train import TrainConfig, log_event, new_run, train  # noqa: E402
+from nets.train.engine import TrainConfig, log_event, new_run, train  # noqa: E402
 
 WARMUP = 20   # tutorial steps not timed (allocator, kernel choice); the engine's warm-up is timed
 
@@ -72,7 +72,7 @@ def tutorial_loop(data, device, steps: int, batch: int) -> float:
 
 
 def engine(data, device, steps: int, batch: int, augment: bool, ui: bool = False) -> float:
-    """Images/s of nets.train over `steps` steps; ui=True also redraws the charts as the tab does."""
+    """Images/s of nets.train.engine over `steps` steps; ui=True also redraws the charts as the tab does."""
     # Wall clock from the engine's start event: its warm-up and per-epoch augmentation are counted.
     images = min(steps * batch, len(data.train_y))
     cfg = TrainConfig(optimizer="sgd", lr=0.01, schedule="constant", batch_size=batch, augment=augment,

@@ -34,7 +34,7 @@ def cache_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def cifar(cifar_archive, cache_dir):
     """The real dataset, decoded once per test session."""
-    from nets.data import load_cifar10
+    from nets.data.cifar import load_cifar10
     return load_cifar10(cifar_archive, cache_dir)
 
 

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from nets.builder import build_model, tutorial_spec
-from nets.codegen import module_code, sequential_code
+from nets.builder.spec import build_model, tutorial_spec
+from nets.builder.code import module_code, sequential_code
 
 SPECS = {
     "tutorial": tutorial_spec(),

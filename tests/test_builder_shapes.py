@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torchinfo import summary
 
-from nets.builder import (INPUT_SHAPE, MAX_LAYERS, NUM_CLASSES, build_model, check_spec, default_layer,
+from nets.builder.spec import (INPUT_SHAPE, MAX_LAYERS, NUM_CLASSES, build_model, check_spec, default_layer,
                           normalize_spec, tutorial_spec)
-from nets.layers import LAYER_TYPES, SpecError, layer_names, make_layer, parse_args
+from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, make_layer, parse_args
 from nets.models import tutorial_cnn
 
 

@@ -7,7 +7,7 @@ import torch
 from gradio_client import handle_file
 from PIL import Image
 
-from nets.explore import out_size
+from nets.explorer.layer import out_size
 from ui.explorer_tab import API_DEFAULTS
 
 

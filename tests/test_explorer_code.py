@@ -4,11 +4,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nets.data import normalize, to_unit
-from nets.explore import LayerConfig, LayerError
-from nets.explore_chain import CHAIN_PRESETS
-from nets.explore_code import STATE_FILE, data_code
-from nets.kernel_presets import PRESETS
+from nets.data.cifar import normalize, to_unit
+from nets.explorer.layer import LayerConfig, LayerError
+from nets.explorer.chain import CHAIN_PRESETS
+from nets.explorer.code import STATE_FILE, data_code
+from nets.explorer.kernels import PRESETS
 from nets.models import TrainedModel, tutorial_cnn
 from ui.explorer_view import ViewOptions, render_chain, render_layer
 

@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nets.explore import LayerConfig, LayerError, build_layer, check, formula_lines, out_size, prepare_input
-from nets.explore_chain import CHAIN_PRESETS, build_chain, check_sizes, load_trained, parse_chain, run_chain
-from nets.kernel_presets import FIXED, PRESETS, preset_kernel
+from nets.explorer.layer import LayerConfig, LayerError, build_layer, check, formula_lines, out_size, prepare_input
+from nets.explorer.chain import CHAIN_PRESETS, build_chain, check_sizes, load_trained, parse_chain, run_chain
+from nets.explorer.kernels import FIXED, PRESETS, preset_kernel
 from nets.models import TrainedModel, tutorial_cnn
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -184,7 +184,7 @@ def test_bad_chains_are_refused_clearly(text, message):
 def test_one_thread_is_per_thread_and_restored():
     import threading
 
-    from nets.explore import one_thread
+    from nets.explorer.layer import one_thread
     before = torch.get_num_threads()
     inside, release, seen = threading.Event(), threading.Event(), []
 

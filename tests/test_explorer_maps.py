@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from nets.explore import value_stats
+from nets.explorer.layer import value_stats
 from visual import layer_figures as figs
 from visual.maps import LUTS, batch_view, feature_maps_grid, palette, to_uint8
 

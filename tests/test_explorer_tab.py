@@ -7,11 +7,11 @@ import pytest
 import torch
 from PIL import Image
 
-from nets.data import normalize
-from nets.explore import out_size
+from nets.data.cifar import normalize
+from nets.explorer.layer import out_size
 from nets.models import TrainedModel, tutorial_cnn
 from ui import dataset, explorer_tab
-from nets.kernel_presets import preset_kernel
+from nets.explorer.kernels import preset_kernel
 from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",

@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from nets.builder import build_model, tutorial_spec
-from nets.data import normalize
-from nets.images import decode_image
+from nets.builder.spec import build_model, tutorial_spec
+from nets.data.cifar import normalize
+from nets.data.images import decode_image
 from nets.models import TrainedModel, count_parameters, layer_outputs, tutorial_cnn
 from ui import dataset, network_tab
 from visual.network import DIVERGING, GAP, maps_picture

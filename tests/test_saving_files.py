@@ -6,7 +6,7 @@ import gradio as gr
 import pytest
 import torch
 
-from nets.builder import build_model, tutorial_spec
+from nets.builder.spec import build_model, tutorial_spec
 from nets.models import tutorial_cnn
 from nets.saving import (LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict,
                          whole_model_bytes)

@@ -5,7 +5,7 @@ import gradio as gr
 import pytest
 from gradio_client.utils import Status
 
-from nets.checkpoint import load_checkpoint
+from nets.train.checkpoint import load_checkpoint
 from ui import dataset
 from ui.training_run import config_from_controls, load_uploaded
 

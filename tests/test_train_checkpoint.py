@@ -6,10 +6,10 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
-from nets.data import normalize
+from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.data.cifar import normalize
 from nets.models import TutorialNet, tutorial_cnn
-from nets.train import TrainConfig, cpu_model, seeded_model, train
+from nets.train.engine import TrainConfig, cpu_model, seeded_model, train
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 

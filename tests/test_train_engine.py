@@ -5,10 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nets.batches import prepare, random_crop, random_flip
-from nets.data import normalize
-from nets.device import DeviceError, resolve_device
-from nets.train import (ConfigError, TrainConfig, TrainingError, check_config, cpu_model, evaluate, lr_factor, pick,
+from nets.train.batches import prepare, random_crop, random_flip
+from nets.data.cifar import normalize
+from nets.train.device import DeviceError, resolve_device
+from nets.train.engine import (ConfigError, TrainConfig, TrainingError, check_config, cpu_model, evaluate, lr_factor, pick,
                         seeded_model, train)
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
@@ -135,13 +135,13 @@ def test_schedules_scale_the_learning_rate():
 
 
 def test_out_of_memory_is_explained(cifar, monkeypatch):
-    import nets.train
+    import nets.train.engine
 
     def step_that_runs_out(model, device, bf16):
         def step(x, y):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         return step
-    monkeypatch.setattr(nets.train, "make_step", step_that_runs_out)
+    monkeypatch.setattr(nets.train.engine, "make_step", step_that_runs_out)
     with pytest.raises(TrainingError, match="ran out of memory with batch size 64.*smaller batch size"):
         losses_of(TrainConfig(**TINY, epochs=1), cifar)
     assert torch.get_num_threads() == TORCH_THREADS   # the thread bound is undone after the failure

@@ -5,7 +5,7 @@ import tempfile
 import gradio as gr
 import torch
 
-from nets.data import CIFAR10_CLASSES, SPLITS
+from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, as_int

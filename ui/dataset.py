@@ -1,8 +1,8 @@
 """The one dataset all visitors read (read-only), and the check every tab makes before using it."""
 import gradio as gr
 
-from nets.data import Cifar10
-from nets.fetch import DatasetLoader
+from nets.data.cifar import Cifar10
+from nets.data.fetch import DatasetLoader
 
 LOADER = DatasetLoader()
 

@@ -4,11 +4,11 @@ import os
 import gradio as gr
 import torch
 
-from nets.data import SPLITS
-from nets.explore import KINDS, PADDING_MODES, SCALES, WEIGHTS, LayerConfig
-from nets.explore_code import data_code
-from nets.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
-from nets.kernel_presets import PRESETS, parse_grid, resize_grid
+from nets.data.cifar import SPLITS
+from nets.explorer.layer import KINDS, PADDING_MODES, SCALES, WEIGHTS, LayerConfig
+from nets.explorer.code import data_code
+from nets.data.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
+from nets.explorer.kernels import PRESETS, parse_grid, resize_grid
 from ui import dataset
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.maps import COLORMAPS, SCALES as MAP_SCALES, VIEWS

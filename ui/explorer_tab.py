@@ -1,11 +1,11 @@
 """The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images."""
 import gradio as gr
 
-from nets.data import CIFAR10_CLASSES, SPLITS
-from nets.explore import ACTIVATIONS, LayerError, one_thread
-from nets.explore_chain import CHAIN_PRESETS
-from nets.images import ImageError
-from nets.kernel_presets import PRESETS, preset_kernel
+from nets.data.cifar import CIFAR10_CLASSES, SPLITS
+from nets.explorer.layer import ACTIVATIONS, LayerError, one_thread
+from nets.explorer.chain import CHAIN_PRESETS
+from nets.data.images import ImageError
+from nets.explorer.kernels import PRESETS, preset_kernel
 from ui.explorer_inputs import (ALL, APPROXIMATE, LIMITS, as_bool, grid_text, layer_config, load_input,
                                 receive_upload, view_choices)
 from ui.explorer_slide import slide_picture
@@ -95,8 +95,8 @@ def load_preset_grid(preset, kernel_size):
 def chain_text(choice, arch):
     """The chain text for a preset, or the Builder tab's network."""
     if choice == BUILDER_CHAIN:
-        from nets.builder import normalize_spec
-        from nets.layers import layer_code
+        from nets.builder.spec import normalize_spec
+        from nets.builder.layers import layer_code
         try:
             layers = normalize_spec(arch)
         except ValueError as e:
@@ -235,7 +235,7 @@ def build(model_state, arch_state):
                 slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12)
         slide_state = gr.State(None)
-        upload_state = gr.State(None)   # the visitor's decoded upload (nets.images), kept between updates
+        upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.6, active=False)
 
     inputs = [source, split, class_name, batch_size, seed, upload_state, resolution, scale, kind,

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from nets.data import normalize
-from nets.explore import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
+from nets.data.cifar import normalize
+from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
                           comparison_pool, count_parameters, formula_lines, prepare_input, value_stats)
-from nets.explore_chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
-from nets.explore_code import chain_code, layer_code
+from nets.explorer.chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
+from nets.explorer.code import chain_code, layer_code
 from ui.explorer_slide import SlideState, slide_picture, slide_state
 from visual import layer_figures as figs
 from visual.images import image_grid

@@ -9,9 +9,9 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from nets.builder import build_model
-from nets.images import ImageError, decode_image
-from nets.layers import SpecError
+from nets.builder.spec import build_model
+from nets.data.images import ImageError, decode_image
+from nets.builder.layers import SpecError
 from ui import builder_tab, dataset, saving_tab, zoo_tab
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad

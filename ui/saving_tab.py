@@ -5,9 +5,9 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from nets.builder import build_model, check_spec, spec_from_model, tutorial_spec
-from nets.data import CIFAR10_CLASSES
-from nets.layers import SpecError
+from nets.builder.spec import build_model, check_spec, spec_from_model, tutorial_spec
+from nets.data.cifar import CIFAR10_CLASSES
+from nets.builder.layers import SpecError
 from nets.models import TrainedModel
 from nets.saving import LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict
 from nets.saving import whole_model_bytes

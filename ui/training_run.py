@@ -8,10 +8,10 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
-from nets.device import DEVICES, DeviceError, app_threads
+from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
-from nets.train import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
+from nets.train.engine import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
                         cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
 from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
@@ -51,7 +51,7 @@ def build_network(arch):
     """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
     if arch is None:
         return tutorial_cnn
-    from nets.builder import build_model   # only when a visitor has built a network
+    from nets.builder.spec import build_model   # only when a visitor has built a network
     return lambda: build_model(arch)
 
 

@@ -12,9 +12,9 @@ from PIL import Image
 from torch import nn
 from torchinfo import summary
 
-from nets.data import normalize
-from nets.builder import spec_from_model
-from nets.layers import describe_layer, format_args, layer_names, make_layer
+from nets.data.cifar import normalize
+from nets.builder.spec import spec_from_model
+from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
 from visual.images import to_hwc
 
 MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels kept square by the browser

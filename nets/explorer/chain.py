@@ -5,9 +5,9 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from nets.explore import LayerError, seeded
-from nets.builder import layer_macs, layer_params
-from nets.layers import SpecError, layer_code, layer_names, make_layer, parse_args
+from nets.explorer.layer import LayerError, seeded
+from nets.builder.spec import layer_macs, layer_params
+from nets.builder.layers import SpecError, layer_code, layer_names, make_layer, parse_args
 
 MAX_STAGES = 12
 MAX_PARAMS = 5_000_000       # weights in the whole chain

@@ -6,10 +6,10 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from nets.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
-from nets.data import DataError, load_cifar10
-from nets.device import DeviceError
-from nets.train import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
+from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.data.cifar import DataError, load_cifar10
+from nets.train.device import DeviceError
+from nets.train.engine import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
 
 BAR = 30
 
@@ -36,7 +36,7 @@ def load_data(path):
     """The dataset from --data, or torchvision's download into ./data."""
     if path:
         return load_cifar10(path)
-    from nets.fetch import download_cifar10
+    from nets.data.fetch import download_cifar10
     return load_cifar10(download_cifar10(Path("./data")))
 
 
@@ -113,5 +113,3 @@ def main(argv=None) -> None:
     print(f"Final test accuracy: {100 * last['test_acc']:.2f}% after {last['epoch']} epochs. Checkpoint: {out}")
 
 
-if __name__ == "__main__":
-    main()

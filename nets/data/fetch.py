@@ -6,7 +6,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from nets.data import CIFAR10_ARCHIVE, CIFAR10_MD5, CIFAR10_URL, Cifar10, DataError, load_cifar10
+from nets.data.cifar import CIFAR10_ARCHIVE, CIFAR10_MD5, CIFAR10_URL, Cifar10, DataError, load_cifar10
 
 DOWNLOAD_TIMEOUT_S = 20   # seconds without a byte before a download counts as failed
 CHUNK = 1 << 16

@@ -3,7 +3,7 @@ from functools import lru_cache
 
 import torch
 
-from nets.data import CIFAR_MEAN, CIFAR_STD
+from nets.data.cifar import CIFAR_MEAN, CIFAR_STD
 
 CROP_PAD = 4               # random crops are taken from the image padded by 4 black pixels per side
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from nets.layers import LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer, normalize_layer
+from nets.builder.layers import LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer, normalize_layer
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10

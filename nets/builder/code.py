@@ -1,6 +1,6 @@
 """The learner's network as PyTorch code they can copy and run: a named Sequential, or the tutorial's template."""
-from nets.builder import INPUT_SHAPE, normalize_spec
-from nets.layers import layer_code, layer_names
+from nets.builder.spec import INPUT_SHAPE, normalize_spec
+from nets.builder.layers import layer_code, layer_names
 
 
 def sequential_code(spec) -> str:

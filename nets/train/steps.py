@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from nets.batches import prepare
+from nets.train.batches import prepare
 
 WARMUP_STEPS = 3   # eager steps before capture: cuDNN picks its kernels, lazy state is created
 

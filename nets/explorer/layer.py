@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from nets.data import normalize, to_unit
-from nets.kernel_presets import PRESETS, parse_grid, per_channel_weight, preset_kernel
+from nets.data.cifar import normalize, to_unit
+from nets.explorer.kernels import PRESETS, parse_grid, per_channel_weight, preset_kernel
 
 CONVS = ("Conv2d",)
 POOLS = ("MaxPool2d", "AvgPool2d")

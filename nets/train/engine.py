@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from torch import nn
 
-from nets.batches import augment, prepare
-from nets.steps import make_step
-from nets.device import (DEVICES, DeviceError, autocast, cpu_cores, device_name, resolve_device, tune_allocator,
+from nets.train.batches import augment, prepare
+from nets.train.steps import make_step
+from nets.train.device import (DEVICES, DeviceError, autocast, cpu_cores, device_name, resolve_device, tune_allocator,
                          use_bf16)
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -303,7 +303,3 @@ def diverged_message(cfg: TrainConfig, step: int) -> str:
             f"The usual cause is a learning rate that is too high for {cfg.optimizer} (it was {cfg.lr:g}); "
             "try one 10 times smaller.")
 
-
-if __name__ == "__main__":
-    from nets.train_cli import main
-    main()

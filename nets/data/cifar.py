@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torchvision.io import decode_image as decode_torch_image
 
-from nets.images import IMAGE_SUFFIXES, ImageError, decode_image
+from nets.data.images import IMAGE_SUFFIXES, ImageError, decode_image
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")

@@ -1,8 +1,8 @@
 """The PyTorch code that reproduces the explorer's view, runnable as shown."""
 from torch import nn
 
-from nets.data import CIFAR_MEAN, CIFAR_STD
-from nets.explore import CONVS, POOLS, LayerConfig, comparison_pool, conv_shape, trained_conv
+from nets.data.cifar import CIFAR_MEAN, CIFAR_STD
+from nets.explorer.layer import CONVS, POOLS, LayerConfig, comparison_pool, conv_shape, trained_conv
 
 # The trained model's state_dict, as torch.save(model.state_dict(), STATE_FILE) writes it.
 STATE_FILE = "layerlab_model.pth"   # the name the Save & load tab downloads it under
@@ -70,7 +70,7 @@ def conv_lines(cfg: LayerConfig, in_channels: int, trained=None) -> list[str]:
                 f"state = torch.load({STATE_FILE!r}, weights_only=True)  # from Save & load: state_dict (.pth)",
                 f"layer.load_state_dict({{\"weight\": state[\"{name}.weight\"], "
                 f"\"bias\": state[\"{name}.bias\"]}})"]
-    from nets.explore import build_conv   # the kernel exactly as the view built it
+    from nets.explorer.layer import build_conv   # the kernel exactly as the view built it
     kernel = build_conv(cfg, in_channels).weight[0, 0].tolist()
     rows = ",\n    ".join(repr(row) for row in kernel)
     label = cfg.preset if cfg.weights == "preset" else "your kernel grid"

@@ -4,10 +4,7 @@ import os
 
 import gradio as gr
 
-from ui import data_tab, dataset
-from ui import explorer_tab
-from ui import training_tab
-from ui import network_tab
+from ui import builder_tab, data_tab, dataset, explorer_tab, network_tab, saving_tab, training_tab, zoo_tab
 from ui.i18n import I18N, t
 
 CSS = """
@@ -34,11 +31,12 @@ def build_demo() -> gr.Blocks:
         arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
         with gr.Tabs():
             data_inputs, data_outputs = data_tab.build()
-            # Each later tab: <tab>.build(model_state, arch_state), one line each, in this order:
-            # explorer, training, network/builder/zoo.
             explorer_tab.build(model_state, arch_state)
             training_tab.build(model_state, arch_state)
             network_tab.build(model_state, arch_state)
+            builder_tab.build(arch_state)
+            zoo_tab.build()
+            saving_tab.build(model_state, arch_state)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
                   api_visibility="private")

@@ -12,7 +12,7 @@ import torch
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
-from ui import builder_tab, dataset, saving_tab, zoo_tab
+from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
 from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
@@ -131,7 +131,7 @@ def random_index():
 
 
 def build(model_state, arch_state):
-    """The Network tab, then the Builder, Model zoo and Save & load tabs it works with."""
+    """The Network tab's components and events."""
     with gr.Tab(t("network.tab"), id="network") as tab:
         gr.Markdown(t("network.intro"))
         with gr.Row():
@@ -149,9 +149,6 @@ def build(model_state, arch_state):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))
             strip = gr.HTML(label=t("network.epoch_strip"))
             strip_text = gr.Markdown()
-    builder_tab.build(arch_state)
-    zoo_tab.build()
-    saving_tab.build(model_state, arch_state)
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
     outputs = [flow, probs_plot, summary, status, strip, strip_text]

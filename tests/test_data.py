@@ -156,7 +156,7 @@ def test_bad_sources_get_one_clear_sentence(small_tree, tmp_path, damage, messag
 
 
 def test_fast_tar_reader_gives_exactly_what_tarfile_gives(cifar_archive, small_tree, tmp_path):
-    from nets.data.cifar import read_plain_tar, tar_entries
+    from nets.data.archives import read_plain_tar, tar_entries
     long_name = small_tree / "train" / "cat" / ("a_rather_long_file_name_" * 5 + ".png")   # > 100 bytes: PAX
     shutil.copy(small_tree / "train" / "cat" / "0000.png", long_name)
     packed = tmp_path / "tree.tar"

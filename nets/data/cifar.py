@@ -1,6 +1,4 @@
 """CIFAR-10 from wherever the user has it, decoded once into uint8 tensors and cached."""
-import hashlib
-import os
 import tarfile
 import tempfile
 import time
@@ -13,6 +11,8 @@ from pathlib import Path
 import torch
 from torchvision.io import decode_image as decode_torch_image
 
+from nets.data.cache import default_cache_dir, read_cache, source_fingerprint, write_cache
+from nets.data.archives import folder_entries, read_plain_tar, tar_entries, zip_entries
 from nets.data.images import IMAGE_SUFFIXES, ImageError, decode_image
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
@@ -20,14 +20,12 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_ARCHIVE = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
-CACHE_FORMAT = 1          # bump when the cache file's layout changes
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 # Per-channel mean and std of the training images, in 0..1 units (the usual CIFAR-10 values).
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 SPLITS = ("train", "test")
 DECODE_BATCH = 2048        # images per decoding job
-FAST_TAR_MAX = 2 << 30     # archives read into memory whole; larger ones are streamed by tarfile
 
 
 class DataError(Exception):
@@ -71,13 +69,6 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     return (to_unit(x) - mean) / std
 
 
-def default_cache_dir() -> Path:
-    """Where decoded tensors live: $LAYERLAB_CACHE, else the user's cache folder."""
-    base = os.environ.get("LAYERLAB_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "layerlab")
-    return Path(base)
-
-
 def load_cifar10(path, cache_dir=None) -> Cifar10:
     """Load CIFAR-10 from a torchvision root, an ImageFolder tree, or an archive of either."""
     start = time.perf_counter()
@@ -87,70 +78,17 @@ def load_cifar10(path, cache_dir=None) -> Cifar10:
                         "(or leave --data out to download CIFAR-10).")
     cache_file = Path(cache_dir or default_cache_dir()) / f"cifar10-{source_fingerprint(path)}.pt"
     notes = []
-    data = read_cache(cache_file, notes)
-    if data is None:
+    cached = read_cache(cache_file, notes)
+    if cached is not None:
+        data = Cifar10(*cached["tensors"], classes=tuple(cached["classes"]), source="", from_cache=True,
+                       converted=int(cached["converted"]))
+    else:
         data = decode_source(path)
-        write_cache(cache_file, data, notes)
+        write_cache(cache_file, [data.train_x, data.train_y, data.test_x, data.test_y], data.classes,
+                    data.converted, notes)
     data.source, data.seconds = str(path), time.perf_counter() - start
     data.notes = notes + data.notes
     return data
-
-
-def source_fingerprint(path: Path) -> str:
-    """A hash of the source's names, sizes and modification times: a changed source gets a new cache."""
-    h = hashlib.sha1(f"{CACHE_FORMAT}|{path.resolve()}".encode())
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for p in files:
-        st = p.stat()
-        h.update(f"|{p.relative_to(path) if p != path else p.name}|{st.st_size}|{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
-
-
-# ---- the cache: one torch file, loaded without unpickling code, with a checksum of its contents
-
-
-def tensors_digest(tensors: list[torch.Tensor]) -> str:
-    """A CRC-32 of the tensors' bytes (fast: 0.05 s for all 60,000 images), so damage is noticed."""
-    crc = 0
-    for t in tensors:
-        crc = zlib.crc32(t.contiguous().numpy().data, crc)
-    return f"{crc:08x}"
-
-
-def read_cache(cache_file: Path, notes: list[str]) -> Cifar10 | None:
-    """The cached dataset, or None (with a note saying why) when it is missing, stale or damaged."""
-    if not cache_file.exists():
-        return None
-    try:
-        blob = torch.load(cache_file, weights_only=True)
-        if blob.get("format") != CACHE_FORMAT:
-            notes.append(f"The cache {cache_file.name} was written by another LayerLab version "
-                         f"(format {blob.get('format')}, this one reads {CACHE_FORMAT}); it was rebuilt.")
-            return None
-        tensors = [blob[k] for k in ("train_x", "train_y", "test_x", "test_y")]
-        if tensors_digest(tensors) != blob["digest"]:
-            raise ValueError("checksum mismatch")
-    except Exception as e:
-        notes.append(f"The cache {cache_file.name} was damaged ({str(e)[:80]}); it was rebuilt from the source.")
-        return None
-    return Cifar10(*tensors, classes=tuple(blob["classes"]), source="", from_cache=True,
-                   converted=int(blob["converted"]))
-
-
-def write_cache(cache_file: Path, data: Cifar10, notes: list[str]) -> None:
-    """Save the decoded tensors atomically; a read-only cache folder only costs speed."""
-    tensors = [data.train_x, data.train_y, data.test_x, data.test_y]
-    blob = dict(zip(("train_x", "train_y", "test_x", "test_y"), tensors),
-                classes=list(data.classes), converted=data.converted,
-                format=CACHE_FORMAT, digest=tensors_digest(tensors))
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".tmp{os.getpid()}")
-        torch.save(blob, tmp)
-        os.replace(tmp, cache_file)
-    except OSError as e:
-        notes.append(f"Could not write the cache to {cache_file.parent} ({e.strerror}); "
-                     "set LAYERLAB_CACHE to a writable folder to make later starts fast.")
 
 
 # ---- decoding the sources
@@ -224,76 +162,6 @@ def decode_official_archive(path: Path) -> Cifar10:
     with tempfile.TemporaryDirectory() as tmp:
         extract_archive(str(path), tmp)
         return decode_torchvision_root(Path(tmp))
-
-
-# Each entry source yields (relative path parts, function returning the file's bytes).
-
-def folder_entries(root: Path):
-    for p in sorted(root.rglob("*")):
-        yield p.relative_to(root).parts, (p.read_bytes if p.is_file() else None)
-
-
-def tar_entries(tf: tarfile.TarFile):
-    for m in tf:
-        if m.isdir():
-            yield Path(m.name).parts, None
-        elif m.isfile():
-            data = tf.extractfile(m).read()  # streamed: read now, before the next member
-            yield Path(m.name).parts, (lambda d=data: d)
-
-
-def read_plain_tar(path: Path) -> list | None:
-    """The entries of a gzipped or plain ustar/PAX tarball, read in one pass over its bytes; None for
-    anything else, which tarfile then reads. (tarfile spends ~2.5 s on CIFAR-10's 60,000 headers.)"""
-    raw = path.read_bytes() if path.stat().st_size < FAST_TAR_MAX else b""
-    if raw[:2] == b"\x1f\x8b":
-        raw = zlib.decompress(raw, 31)            # gzip; a truncated stream raises zlib.error
-    elif raw[257:262] != b"ustar":
-        return None
-    entries, offset, long_name = [], 0, None
-    view = memoryview(raw)
-    while offset + 512 <= len(raw) and raw[offset:offset + 512].strip(b"\0"):
-        header = raw[offset:offset + 512]
-        size_field = header[124:136].strip(b"\0 ")
-        if header[257:262] != b"ustar" or (size_field and size_field[0] & 0x80):
-            return None                              # old or base-256 headers: leave them to tarfile
-        size, kind = int(size_field or b"0", 8), header[156:157]
-        start = offset + 512
-        offset = start + -(-size // 512) * 512
-        if offset > len(raw):
-            raise EOFError("unexpected end of data")
-        name = header[0:100].split(b"\0")[0]
-        prefix = header[345:500].split(b"\0")[0]
-        name = (prefix + b"/" + name if prefix else name).decode("utf-8", "replace")
-        if kind == b"x":                             # PAX: this member's own header carries the long path
-            long_name = pax_path(bytes(view[start:start + size])) or long_name
-            continue
-        if kind in (b"L", b"g"):
-            long_name = bytes(view[start:start + size]).rstrip(b"\0").decode() if kind == b"L" else long_name
-            continue
-        name, long_name = long_name or name, None
-        if kind == b"5":
-            entries.append((Path(name).parts, None))
-        elif kind in (b"0", b"\0", b"7"):
-            entries.append((Path(name).parts, (lambda a=start, b=start + size: bytes(view[a:b]))))
-        else:
-            return None                              # links and devices: tarfile knows them
-    return entries
-
-
-def pax_path(records: bytes) -> str | None:
-    """The 'path' value of a PAX extended header, if it has one."""
-    for line in records.decode("utf-8", "replace").split("\n"):
-        key_value = line.split(" ", 1)[-1]
-        if key_value.startswith("path="):
-            return key_value[5:]
-    return None
-
-
-def zip_entries(zf: zipfile.ZipFile):
-    for info in zf.infolist():
-        read = None if info.is_dir() else (lambda n=info.filename: zf.read(n))
-        yield Path(info.filename).parts, read
 
 
 def decode_image_folder(entries, source: str) -> Cifar10:

@@ -15,6 +15,7 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 warnings.filterwarnings("ignore", "The image decoding and encoding capabilities of TorchVision",
                         DeprecationWarning)
 
+REDUCE_ABOVE = 4   # block-average first above 4x the target size; the antialiased resize does the rest
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 
@@ -46,14 +47,20 @@ def open_image(data: bytes, name: str = "image") -> Image.Image:
 
 def to_rgb_array(img: Image.Image) -> np.ndarray:
     """Any PIL mode (grayscale, RGBA, palette, 16-bit) as a uint8 (H, W, 3) array."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit and 32-bit integer images: scale their full range down to 8 bits instead of clipping.
-        a = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or a.max() <= 65535 else a.max()
+    if img.mode.startswith("I;16"):
+        # 16 bits to 8 in integers (65535 = 255 * 257, rounded half up): a float64 copy of a
+        # 40-megapixel upload would take 320 MB, these uint16 arrays 80 MB each.
+        q, r = np.divmod(np.asarray(img, dtype=np.uint16), np.uint16(257))
+        a = (q + (r >= 129)).astype(np.uint8)
+        return np.repeat(a[:, :, None], 3, axis=2)
+    if img.mode == "I":
+        # 32-bit integer images: scale their full range down to 8 bits instead of clipping.
+        a = np.asarray(img, dtype=np.float32)
+        top = 65535.0 if a.max() <= 65535 else float(a.max())
         a = np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return np.repeat(a[:, :, None], 3, axis=2)
     if img.mode == "F":
-        a = np.asarray(img, dtype=np.float64)
+        a = np.asarray(img, dtype=np.float32)
         span = max(a.max() - a.min(), 1e-12)
         a = ((a - a.min()) / span * 255.0 + 0.5).astype(np.uint8)
         return np.repeat(a[:, :, None], 3, axis=2)
@@ -67,8 +74,19 @@ def to_rgb_array(img: Image.Image) -> np.ndarray:
 
 def resize_tensor(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Resize a uint8 (3, H, W) tensor with antialiasing, the way torchvision's Resize does."""
+    x = box_reduce(x, size)
     y = F.interpolate(x[None].float(), size=size, mode="bilinear", antialias=True, align_corners=False)
     return y[0].round().clamp(0, 255).to(torch.uint8)
+
+
+def box_reduce(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Average whole blocks of pixels while the image is over REDUCE_ABOVE times the target size, so a
+    huge upload never becomes one float copy of itself (a 6300x6300 float RGB image is 476 MB)."""
+    factor = min(x.shape[1] // size[0], x.shape[2] // size[1]) // REDUCE_ABOVE
+    if factor < 2:
+        return x
+    rgb = Image.fromarray(x.permute(1, 2, 0).numpy()).reduce(factor)   # uint8 block means, in C
+    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)
 
 
 def to_network_input(rgb: np.ndarray, size: int = 32) -> torch.Tensor:

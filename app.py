@@ -9,6 +9,10 @@ from ui.i18n import I18N, t
 
 CSS = """
 .gallery-item img, #data-gallery img { image-rendering: pixelated; }
+.ll-thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)); gap: 6px; }
+.ll-thumb { margin: 0; text-align: center; font-size: 12px; }
+.ll-thumb img { width: 64px; height: 64px; transition: transform .1s; }
+.ll-thumb:focus img { transform: scale(3); position: relative; z-index: 10; box-shadow: 0 0 8px #0006; }
 #language-button { max-width: 12em; margin-left: auto; }
 """
 # Gradio's own language switch lives in its Settings panel; this header button opens it.

@@ -51,7 +51,7 @@ def open_tab(page, name: str) -> None:
 
 def test_data_tab_shows_labelled_cifar_images(page, screenshots):
     page.get_by_text("CIFAR-10 ready").wait_for(timeout=30_000)
-    thumbnails = page.locator("[data-testid='gallery'] img, .gallery-item img, button.thumbnail-item img")
+    thumbnails = page.locator("#data-gallery img")   # one HTML grid of inline PNGs
     thumbnails.first.wait_for(timeout=30_000)
     assert thumbnails.count() >= 32
     page.get_by_label("Class").click()

@@ -10,18 +10,16 @@ from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, as_int
 from visual.charts import class_counts_figure
-from visual.images import to_hwc
+from visual.images import labelled_grid_html, to_hwc
 from visual.maps import save_png
 
 ALL = "all"
-# Each image goes out as its own 32x32 PNG, written once at low compression: handing Gradio numpy arrays
-# made it re-encode 64 enlarged images at default compression (3 s a page); the browser enlarges them,
-# pixelated (see app.CSS), so every pixel stays visible.
+# For API callers each image is its own lossless 32x32 PNG file, written once at low compression.
 GALLERY_DIR = os.path.join(tempfile.gettempdir(), "layerlab-data-gallery")
 
 
-def browse_data(split: str, class_name: str, count: float, seed: float):
-    """A gallery of real images with their labels, and the images per class of both splits."""
+def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, str]]:
+    """The requested real images, each with its "#index label" caption."""
     data = dataset.require_data()
     split = as_choice(split, "Split", SPLITS)
     class_name = as_choice(class_name, "Class", (ALL, *data.classes))
@@ -30,9 +28,24 @@ def browse_data(split: str, class_name: str, count: float, seed: float):
     x, y = data.split(split)
     pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
     pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:count]]
-    gallery = [(save_png(to_hwc(x[i]), GALLERY_DIR), f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
-    counts = {s: data.class_counts(s) for s in SPLITS}
-    return gallery, class_counts_figure(data.classes, counts)
+    return [(x[i], f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
+
+
+def counts_figure():
+    data = dataset.require_data()
+    return class_counts_figure(data.classes, {s: data.class_counts(s) for s in SPLITS})
+
+
+def browse_data(split: str, class_name: str, count: float, seed: float):
+    """API: a gallery of real images with their labels, and the images per class of both splits."""
+    images = chosen_images(split, class_name, count, seed)
+    return [(save_png(to_hwc(x), GALLERY_DIR), caption) for x, caption in images], counts_figure()
+
+
+def browse_page(split: str, class_name: str, count: float, seed: float):
+    """The page: the same images inline in one HTML grid (one message, no file fetch per picture)."""
+    images = chosen_images(split, class_name, count, seed)
+    return labelled_grid_html([(to_hwc(x), caption) for x, caption in images]), counts_figure()
 
 
 def data_status(split="test", class_name=ALL, count=32, seed=0):
@@ -45,7 +58,7 @@ def data_status(split="test", class_name=ALL, count=32, seed=0):
         lines = [f"**CIFAR-10 ready.** {status.message}"] + [f"- {n}" for n in data.notes]
         if class_name not in data.classes:
             class_name = ALL
-        gallery, counts = browse_data(split, class_name, count, seed)
+        gallery, counts = browse_page(split, class_name, count, seed)
         return ("\n".join(lines), gr.update(choices=[ALL, *data.classes], value=class_name),
                 gr.Timer(active=False), gr.update(visible=False), gallery, counts)
     if status.state == "failed":
@@ -74,17 +87,20 @@ def build():
             count = gr.Slider(1, 64, value=32, step=1, label=t("data.count"))
             seed = gr.Number(0, precision=0, minimum=0, label=t("data.seed"))
             shuffle_button = gr.Button(t("data.shuffle"))
-        gallery = gr.Gallery(label=t("data.gallery"), columns=8, height="auto", format="png",
-                             object_fit="contain", allow_preview=True, elem_id="data-gallery")
+        gallery = gr.HTML(label=t("data.gallery"), elem_id="data-gallery")
         counts_plot = gr.Plot(label=t("data.counts"))
         poll = gr.Timer(1.0, active=True)
+        # /browse_data for programs: the same images as files. Hidden: the page shows the HTML grid.
+        api_gallery = gr.Gallery(visible=False, format="png")
+        api_button = gr.Button(visible=False)
 
     browse_inputs = [split, class_name, count, seed]
     status_outputs = [status, class_name, poll, retry_button, gallery, counts_plot]
     poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
     retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
-    gr.on([split.change, class_name.change, count.release, seed.submit], browse_data,
-          browse_inputs, [gallery, counts_plot], api_name="browse_data")
+    gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
+          browse_inputs, [gallery, counts_plot], api_visibility="private", show_progress="hidden")
     shuffle_button.click(lambda s: int(s or 0) + 1, seed, seed, queue=False, api_visibility="private").then(
-        browse_data, browse_inputs, [gallery, counts_plot], api_visibility="private")
+        browse_page, browse_inputs, [gallery, counts_plot], api_visibility="private", show_progress="hidden")
+    api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data")
     return browse_inputs, status_outputs

@@ -1,21 +1,18 @@
 """One image through a whole Sequential: every layer's output as a picture, its shape and size, then the scores."""
-import base64
 import html
-import io
 import copy
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 from torchinfo import summary
 
 from nets.data.cifar import normalize
 from nets.builder.spec import spec_from_model
 from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
-from visual.images import to_hwc
+from visual.images import png_data_uri, to_hwc
 
 MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels kept square by the browser
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
@@ -157,13 +154,6 @@ def epoch_strip(model: nn.Sequential, states: list[dict], x: torch.Tensor, layer
     gap = np.full((4, width, 3), 255, np.uint8)
     padded = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
     return np.concatenate([p for r in padded for p in (r, gap)][:-1]), probs
-
-
-def png_data_uri(img: np.ndarray) -> str:
-    """A picture as an inline PNG (low compression: fast), so the page needs no file serving."""
-    buffer = io.BytesIO()
-    Image.fromarray(img).save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _figure(img: np.ndarray, alt: str, scale: int) -> str:

@@ -3,9 +3,11 @@ import argparse
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ui import builder_tab, data_tab, dataset, explorer_tab, network_tab, saving_tab, training_tab, zoo_tab
 from ui.i18n import I18N, t
+from ui.requests import JsonGuard
 
 CSS = """
 .gallery-item img, #data-gallery img { image-rendering: pixelated; }
@@ -68,7 +70,7 @@ def main(argv=None) -> None:
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"],
-        show_error=True)
+        show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]})
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from nets.builder.spec import build_model, tutorial_spec
+from nets.builder.spec import build_model
+from nets.models import tutorial_spec
 from nets.builder.code import module_code, sequential_code
 
 SPECS = {

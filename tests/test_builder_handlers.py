@@ -5,7 +5,8 @@ import gradio as gr
 import pytest
 import torch
 
-from nets.builder.spec import MAX_LAYERS, build_model, normalize_spec, tutorial_spec
+from nets.builder.spec import MAX_LAYERS, build_model, normalize_spec
+from nets.models import tutorial_spec
 from ui import builder_tab as bt
 
 PREVIOUS = [{"type": "Flatten"}, {"type": "Linear", "in_features": 3072, "out_features": 10}]

@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from torchinfo import summary
 
 from nets.builder.spec import (INPUT_SHAPE, MAX_LAYERS, NUM_CLASSES, build_model, check_spec, default_layer,
-                          normalize_spec, tutorial_spec)
+                               normalize_spec)
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, make_layer, parse_args
-from nets.models import tutorial_cnn
+from nets.models import tutorial_cnn, tutorial_spec
 
 
 def torch_run(spec):

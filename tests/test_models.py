@@ -2,7 +2,9 @@
 import torch
 from torch import nn
 
-from nets.models import Template, TutorialNet, count_parameters, layer_outputs, tutorial_cnn
+from nets.builder.spec import normalize_spec, spec_from_model
+from nets.explorer.chain import CHAIN_PRESETS, parse_chain
+from nets.models import Template, TutorialNet, count_parameters, layer_outputs, tutorial_cnn, tutorial_spec
 
 
 def test_tutorial_cnn_maps_a_batch_to_ten_scores():
@@ -34,3 +36,10 @@ def test_template_and_tutorial_net_behave_as_written():
     net = TutorialNet()
     x = torch.randn(3, 3, 32, 32)
     assert torch.equal(net(x), net.model1(x))
+
+
+def test_every_form_of_the_tutorial_network_comes_from_one_layer_list():
+    spec = normalize_spec(tutorial_spec())
+    assert spec_from_model(tutorial_cnn()) == spec == spec_from_model(TutorialNet().model1)
+    assert parse_chain(CHAIN_PRESETS["tutorial network"]) == spec
+    assert spec_from_model(tutorial_cnn(num_classes=5))[-1]["out_features"] == 5

@@ -3,9 +3,10 @@ import json
 
 import gradio as gr
 
-from nets.builder.spec import LIMITS_TEXT, MAX_LAYERS, check_spec, default_layer, normalize_spec, tutorial_spec
 from nets.builder.code import module_code, sequential_code
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, parse_args
+from nets.builder.spec import LIMITS_TEXT, MAX_LAYERS, check_spec, default_layer, normalize_spec
+from nets.models import tutorial_spec
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
 

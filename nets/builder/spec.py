@@ -1,11 +1,12 @@
 """The learner's own Sequential: a list of layer dicts, shape-checked layer by layer, with one-click fixes."""
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from nets.builder.layers import LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer, normalize_layer
+from nets.builder.layers import (LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer,
+                                 make_sequential, normalize_layer)
+from nets.models import tutorial_spec
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10
@@ -17,21 +18,6 @@ MAX_MACS = 2_000_000_000         # multiply-adds per image, so one image runs we
 LIMITS_TEXT = (f"at most {MAX_LAYERS} layers; channels ≤ 1,024; kernel_size and stride ≤ 32, padding ≤ 16; "
                f"a Linear ≤ {MAX_LINEAR_PARAMS:,} parameters; the network ≤ {MAX_PARAMS:,} parameters "
                f"and ≤ {MAX_MACS:,} multiply-adds per image; a layer's output ≤ {MAX_ACTIVATION:,} values")
-
-
-def tutorial_spec() -> list[dict]:
-    """The tutorial's CIFAR-10 network (nets.models.tutorial_cnn) as a layer list."""
-    return [
-        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Flatten"},
-        {"type": "Linear", "in_features": 1024, "out_features": 64},
-        {"type": "Linear", "in_features": 64, "out_features": NUM_CLASSES},
-    ]
 
 
 def layer_params(d: dict) -> int:
@@ -247,8 +233,7 @@ def build_model(spec=None) -> nn.Sequential:
     result = check_spec(spec)
     if not result.ok:
         raise SpecError(result.error, result.error_index)
-    names = layer_names(result.spec)
-    return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, result.spec)))
+    return make_sequential(result.spec)
 
 
 def spec_from_model(model: nn.Module) -> list[dict] | None:

@@ -1,13 +1,13 @@
 """The explorer's Sequential view: a short chain of layers typed as PyTorch code, run stage by stage."""
 import re
-from collections import OrderedDict
 
 import torch
 from torch import nn
 
 from nets.explorer.layer import LayerError, seeded
-from nets.builder.spec import layer_macs, layer_params
-from nets.builder.layers import SpecError, layer_code, layer_names, make_layer, parse_args
+from nets.builder.spec import layer_macs, layer_params, normalize_spec
+from nets.builder.layers import SpecError, layer_code, layer_names, make_layer, make_sequential, parse_args
+from nets.models import tutorial_spec
 
 MAX_STAGES = 12
 MAX_PARAMS = 5_000_000       # weights in the whole chain
@@ -15,10 +15,14 @@ MAX_VALUES = 1 << 24         # values one stage may output for the whole batch (
 MAX_MACS = 2_000_000_000     # multiply-adds for the whole batch, so a view stays well under a second
 MAX_TEXT = 2000
 LINE = re.compile(r"^(?:nn\.)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\s*,?$")
-TUTORIAL_LINES = ["Conv2d(3, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Conv2d(32, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Conv2d(32, 64, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Flatten()", "Linear(1024, 64)", "Linear(64, 10)"]
+
+
+def chain_lines(layers: list[dict]) -> list[str]:
+    """Normalised layer dicts as the chain's lines: 'Conv2d(3, 32, kernel_size=5, padding=2)'."""
+    return [layer_code(d).removeprefix("nn.") for d in layers]
+
+
+TUTORIAL_LINES = chain_lines(normalize_spec(tutorial_spec()))
 CHAIN_PRESETS = {   # name -> chain text; the first is the default view
     "tutorial block 1": "\n".join(TUTORIAL_LINES[:2]),
     "tutorial block 1 + ReLU": "\n".join([TUTORIAL_LINES[0], "ReLU()", TUTORIAL_LINES[1]]),
@@ -54,8 +58,7 @@ def parse_chain(text) -> list[dict]:
 
 def build_chain(spec: list[dict], seed: int) -> nn.Sequential:
     """The chain as a named Sequential (conv1, pool1, ...), default init seeded, built in order."""
-    names = layer_names(spec)
-    model = seeded(seed, lambda: nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, spec))))
+    model = seeded(seed, lambda: make_sequential(spec))
     return model.eval()   # Dropout and BatchNorm2d as at test time: the same view every time
 
 

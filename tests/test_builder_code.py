@@ -2,11 +2,10 @@
 import pytest
 import torch
 
-from nets.builder.spec import build_model
-from nets.models import tutorial_spec
 from nets.builder.code import module_code, sequential_code
+from nets.builder.spec import build_model
 from nets.explorer.code import STATE_FILE
-from nets.models import TutorialNet
+from nets.models import TutorialNet, tutorial_spec
 from nets.saving import save_state_dict
 
 SPECS = {

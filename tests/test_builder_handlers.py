@@ -5,7 +5,8 @@ import gradio as gr
 import pytest
 import torch
 
-from nets.builder.spec import MAX_LAYERS, build_model, normalize_spec
+from nets.builder.shapes import MAX_LAYERS
+from nets.builder.spec import build_model, normalize_spec
 from nets.models import tutorial_spec
 from ui import builder_tab as bt
 

@@ -5,7 +5,8 @@ import gradio as gr
 
 from nets.builder.code import module_code, sequential_code
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, parse_args
-from nets.builder.spec import LIMITS_TEXT, MAX_LAYERS, check_spec, default_layer, normalize_spec
+from nets.builder.shapes import LIMITS_TEXT, MAX_LAYERS
+from nets.builder.spec import check_spec, default_layer, normalize_spec
 from nets.models import tutorial_spec
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
@@ -56,7 +57,8 @@ def spec_rows(spec: list[dict]) -> tuple[list[list], object]:
     result = check_spec(spec)
     rows = []
     for c in result.layers:
-        mark = "✗ " + (result.torch_error or "see below") if c.index == result.error_index else "✓"
+        mark = "✗ " + (result.torch_error or "see below") if c.index == result.error_index else \
+            "✓" if c.reached else "not checked: an earlier layer fails"
         shape = str(c.out_shape) if c.out_shape else "—"
         rows.append([c.index + 1, c.name, c.type, c.args, shape, f"{c.params:,}", mark])
     return rows, result

@@ -54,18 +54,15 @@ class TutorialNet(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable numbers in the model."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    """Learned numbers (weights and biases) in a model or a single layer."""
+    return sum(p.numel() for p in model.parameters())
 
 
-@torch.no_grad()
-def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
-    """Run x through a Sequential, keeping each named layer's output (no hooks needed)."""
-    outputs = []
-    for name, layer in model.named_children():
-        x = layer(x)
-        outputs.append((name, layer, x))
-    return outputs
+def seeded(seed: int, make):
+    """make() under torch.manual_seed(seed), leaving the caller's (and every other visitor's) random state alone."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
 
 
 @dataclass

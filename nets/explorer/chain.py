@@ -15,8 +15,8 @@ from nets.builder.shapes import (
     walk,
 )
 from nets.builder.spec import normalize_spec
-from nets.explorer.layer import LayerError, seeded
-from nets.models import tutorial_spec
+from nets.explorer.layer import LayerError
+from nets.models import seeded, tutorial_spec
 
 MAX_STAGES = 12
 MAX_TEXT = 2000

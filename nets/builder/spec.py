@@ -147,7 +147,7 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
                 Fix(f"Insert Flatten before {name} and set in_features = {n}", fixed))
     if kind in ("Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d") and len(shape) != 4:
         return (f"{head}: {kind} needs images of shape (batch, channels, height, width), but the maps were "
-                f"already flattened. Move it before Flatten.", None)
+                f"already flattened. Move it before Flatten.", move_before_flatten(layers, i))
     reasons, changes = [], {}
     field_name = {"Conv2d": "in_channels", "BatchNorm2d": "num_features"}.get(kind)
     if field_name and d[field_name] != shape[1]:
@@ -168,6 +168,23 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
         label = "Set " + ", ".join(f"{name}.{k} = {v}" for k, v in changes.items())
         return f"{head}: {'; '.join(reasons)}.", Fix(label, _with(layers, i, **changes))
     return f"{head}: {torch_error}", None
+
+
+def move_before_flatten(layers: list[dict], i: int) -> Fix | None:
+    """Layer i (a Conv2d, pool or BatchNorm2d after Flatten) moved to just before that Flatten, fitted to the maps there."""
+    flatten = max((j for j in range(i) if layers[j]["type"] == "Flatten"), default=None)
+    if flatten is None:
+        return None
+    name = layer_names(layers)[i]
+    moved = [dict(d) for j, d in enumerate(layers) if j != i]
+    moved.insert(flatten, dict(layers[i]))
+    check = walk(moved, INPUT_SHAPE)[flatten]
+    if check.error is None:
+        return Fix(f"Move {name} before Flatten", moved)
+    _, fix = explain_failure(moved, flatten, check.in_shape, str(check.error))
+    if fix is None or fix.label.startswith("Remove"):
+        return fix
+    return Fix(f"Move {name} before Flatten and {fix.label[0].lower()}{fix.label[1:]}", fix.spec)
 
 
 def explain_ending(layers: list[dict], shape: tuple) -> tuple[str, Fix]:

@@ -1,9 +1,10 @@
 """The tutorial's networks: the nn.Module template and the CIFAR-10 CNN, with named layers."""
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from nets.builder.layers import make_sequential
 
 
 class Template(nn.Module):
@@ -17,19 +18,28 @@ class Template(nn.Module):
         return output
 
 
+def tutorial_spec(num_classes: int = 10) -> list[dict]:
+    """The tutorial's CIFAR-10 network as a fresh layer list: the one definition all its forms come from."""
+    return [
+        # conv1 (B, 32, 32, 32) -> pool1 (B, 32, 16, 16)
+        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # conv2 (B, 32, 16, 16) -> pool2 (B, 32, 8, 8)
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # conv3 (B, 64, 8, 8) -> pool3 (B, 64, 4, 4)
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # flatten (B, 1024) -> fc1 (B, 64) -> fc2 (B, num_classes)
+        {"type": "Flatten"},
+        {"type": "Linear", "in_features": 1024, "out_features": 64},
+        {"type": "Linear", "in_features": 64, "out_features": num_classes},
+    ]
+
+
 def tutorial_cnn(num_classes: int = 10) -> nn.Sequential:
-    """The tutorial's CIFAR-10 network as a Sequential whose layers have names."""
-    return nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(3, 32, kernel_size=5, padding=2)),   # (B, 32, 32, 32)
-        ("pool1", nn.MaxPool2d(2)),                               # (B, 32, 16, 16)
-        ("conv2", nn.Conv2d(32, 32, kernel_size=5, padding=2)),  # (B, 32, 16, 16)
-        ("pool2", nn.MaxPool2d(2)),                               # (B, 32, 8, 8)
-        ("conv3", nn.Conv2d(32, 64, kernel_size=5, padding=2)),  # (B, 64, 8, 8)
-        ("pool3", nn.MaxPool2d(2)),                               # (B, 64, 4, 4)
-        ("flatten", nn.Flatten()),                                # (B, 1024)
-        ("fc1", nn.Linear(1024, 64)),                             # (B, 64)
-        ("fc2", nn.Linear(64, num_classes)),                      # (B, 10)
-    ]))
+    """The tutorial's CIFAR-10 network as a Sequential whose layers have names (conv1, pool1, ..., fc2)."""
+    return make_sequential(tutorial_spec(num_classes))
 
 
 class TutorialNet(nn.Module):
@@ -44,18 +54,15 @@ class TutorialNet(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable numbers in the model."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    """Learned numbers (weights and biases) in a model or a single layer."""
+    return sum(p.numel() for p in model.parameters())
 
 
-@torch.no_grad()
-def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
-    """Run x through a Sequential, keeping each named layer's output (no hooks needed)."""
-    outputs = []
-    for name, layer in model.named_children():
-        x = layer(x)
-        outputs.append((name, layer, x))
-    return outputs
+def seeded(seed: int, make):
+    """make() under torch.manual_seed(seed), leaving the caller's (and every other visitor's) random state alone."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
 
 
 @dataclass

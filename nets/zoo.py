@@ -82,7 +82,7 @@ def head_text(name: str, model: nn.Module) -> str:
 
 
 @torch.no_grad()
-def describe(name: str, version: str) -> ZooVersion:
+def describe_version(name: str, version: str) -> ZooVersion:
     """Structure, parameter count and output shapes of one version, computed on the meta device (no memory)."""
     model = zoo_model(name, version)
     shapes = [tuple(model(torch.empty(s, device="meta")).shape) for s in (CIFAR_SIZE, IMAGENET_SIZE)]
@@ -94,7 +94,7 @@ def compare(name: str) -> list[ZooVersion]:
     """The original and the tutorial's two modifications, side by side."""
     if name not in ZOO:
         raise KeyError(f"Unknown model {name!r}; the zoo has {', '.join(ZOO)}.")
-    return [describe(name, v) for v in VERSIONS]
+    return [describe_version(name, v) for v in VERSIONS]
 
 
 def weights_size_mb(name: str) -> float:

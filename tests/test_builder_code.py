@@ -1,9 +1,12 @@
-"""The code shown for a network runs and builds the same model as the builder."""
+"""The code shown for a network runs, builds the same model as the builder, and loads LayerLab's downloads."""
 import pytest
 import torch
 
-from nets.builder.spec import build_model, tutorial_spec
 from nets.builder.code import module_code, sequential_code
+from nets.builder.spec import build_model
+from nets.explorer.code import STATE_FILE
+from nets.models import TutorialNet, tutorial_spec
+from nets.saving import save_state_dict
 
 SPECS = {
     "tutorial": tutorial_spec(),
@@ -45,9 +48,24 @@ def test_module_code_is_the_tutorials_template_with_the_same_network(name):
     assert "class Model(nn.Module):" in code and "self.model1 = nn.Sequential(" in code
     built = build_model(SPECS[name]).eval()
     generated = run_script(code)["model"].eval()
-    assert sum(p.numel() for p in generated.parameters()) == sum(p.numel() for p in built.parameters())
-    # The tutorial's Sequential numbers its layers (model1.0.weight): same tensors, in the same order.
-    keys = list(generated.state_dict())
-    generated.load_state_dict(dict(zip(keys, built.state_dict().values())))
+    assert list(generated.state_dict()) == [f"model1.{k}" for k in built.state_dict()]
+    generated.model1.load_state_dict(built.state_dict())
     x = torch.randn(5, 3, 32, 32)
     assert torch.equal(generated(x), built(x))
+
+
+def test_the_tutorials_class_and_the_code_shown_share_state_dict_keys():
+    generated = run_script(module_code(tutorial_spec()))["model"]
+    assert list(generated.state_dict()) == list(TutorialNet().state_dict())
+
+
+@pytest.mark.parametrize("form", [sequential_code, module_code])
+@pytest.mark.parametrize("name", list(SPECS))
+def test_the_code_shown_loads_the_save_and_load_tabs_download(name, form, tmp_path, monkeypatch):
+    torch.manual_seed(7)
+    original = build_model(SPECS[name]).eval()
+    save_state_dict(original, tmp_path / STATE_FILE)   # what the Save & load tab's download button writes
+    monkeypatch.chdir(tmp_path)                        # the learner runs the script beside the download
+    generated = run_script(form(SPECS[name]))["model"].eval()
+    x = torch.randn(5, 3, 32, 32)
+    assert torch.equal(generated(x), original(x))

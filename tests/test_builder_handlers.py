@@ -5,7 +5,9 @@ import gradio as gr
 import pytest
 import torch
 
-from nets.builder.spec import MAX_LAYERS, build_model, normalize_spec, tutorial_spec
+from nets.builder.shapes import MAX_LAYERS
+from nets.builder.spec import build_model, normalize_spec
+from nets.models import tutorial_spec
 from ui import builder_tab as bt
 
 PREVIOUS = [{"type": "Flatten"}, {"type": "Linear", "in_features": 3072, "out_features": 10}]
@@ -37,7 +39,7 @@ def test_editing_arguments_rechecks_and_updates_arch_state():
 def test_buttons_add_remove_and_move_layers():
     spec = normalize_spec(tutorial_spec())
     out = bt.add_layer(spec, "ReLU", 0, None)
-    assert [d["type"] for d in out[1][:3]] == ["Conv2d", "ReLU", "MaxPool2d"] and out[-1] == out[1]
+    assert [d["type"] for d in out[1][:3]] == ["Conv2d", "ReLU", "MaxPool2d"] and out[-2] == out[1] and out[-1] == 1
     out = bt.add_layer(out[1], "BatchNorm2d", 0, None)
     assert out[1][1] == {"type": "BatchNorm2d", "num_features": 32}
     moved = bt.move_down(out[1], 1, None)
@@ -74,8 +76,6 @@ def test_the_tutorials_linear_without_flatten_is_fixed_in_one_click():
     (lambda: bt.set_layers(json.dumps([{"type": "Softmax2000"}]), PREVIOUS), "unknown layer type"),
     (lambda: bt.set_layers(json.dumps(tutorial_spec()[:7] + tutorial_spec()[8:]), PREVIOUS),
      "mat1 and mat2 shapes cannot be multiplied"),
-    (lambda: bt.edit_table([[1, "", "Conv2d", "3, 32, kernel_size=banana"]], PREVIOUS), "cannot read the arguments"),
-    (lambda: bt.edit_table([[1, "", "Conv3d", "3, 32, 5"]], PREVIOUS), "unknown layer type 'Conv3d'"),
     (lambda: bt.edit_table("rows", PREVIOUS), "rows of"),
 ])
 def test_bad_input_is_one_clear_gr_error(call, words):
@@ -88,3 +88,53 @@ def test_builder_follows_a_network_loaded_in_another_tab():
     assert all(isinstance(v, type(gr.skip())) for v in bt.follow_arch(spec, spec))
     rows, shown, *_, arch = bt.follow_arch(spec, normalize_spec(tutorial_spec()))
     assert shown == spec and arch == spec and [r[2] for r in rows] == ["Flatten", "Linear"]
+
+
+def test_every_layer_stays_in_the_table_when_one_fails_and_repairing_it_keeps_the_rest():
+    rows, _ = bt.spec_rows(tutorial_spec())
+    rows[7][3] = "512, 64"                      # fc1 no longer fits the 1024 flattened values
+    table, spec, status, *_, arch = bt.edit_table(rows, PREVIOUS)
+    assert [r[1] for r in table] == [r[1] for r in rows] and arch == PREVIOUS
+    assert table[7][6].startswith("✗") and table[8][6] == "not checked: an earlier layer fails"
+    assert table[8][3] == "64, 10" and table[8][4] == "—"
+    table[7][3] = "1024, 64"                    # repaired by hand: fc2 is still there
+    table, spec, status, *_, arch = bt.edit_table(table, PREVIOUS)
+    assert spec == normalize_spec(tutorial_spec()) and arch == spec and "✓ The network runs" in status
+
+
+def test_a_cell_that_cannot_be_read_stays_as_typed_and_the_buttons_wait():
+    rows, _ = bt.spec_rows(tutorial_spec())
+    rows[2][3] = "32, 32, kernel_size=banana"
+    rows[4][2] = "Conv3d"
+    table, state, status, fix_button, _, seq_code, _, arch = bt.edit_table(rows, PREVIOUS)
+    assert [r[2:4] for r in table] == [r[2:4] for r in rows] and arch == PREVIOUS
+    assert "cannot read the arguments" in table[2][6] and "cannot read the arguments" in status
+    assert isinstance(seq_code, type(gr.skip())) and fix_button["visible"] is False
+    with pytest.raises(gr.Error, match="Fix that cell first"):
+        bt.add_layer(state, "ReLU", 0, arch)
+    table[2][3] = "32, 32, kernel_size=5, padding=2"
+    table, state, status, *_ = bt.edit_table(table, PREVIOUS)
+    assert "unknown layer type 'Conv3d'" in table[4][6] and table[4][2:4] == rows[4][2:4]
+    table[4][2] = "Conv2d"
+    table, state, status, *_ = bt.edit_table(table, PREVIOUS)
+    assert state == normalize_spec(tutorial_spec())
+
+
+def test_remove_right_after_add_removes_the_layer_just_added():
+    spec = normalize_spec(tutorial_spec())
+    *out, selected = bt.add_layer(spec, "Dropout", 6, None)
+    assert selected == 7 and out[1][7]["type"] == "Dropout"
+    assert bt.remove_layer(out[1], selected, None)[1] == spec
+
+
+def test_a_conv2d_after_flatten_keeps_every_layer_and_gets_a_one_click_fix():
+    spec = normalize_spec(tutorial_spec())
+    *out, selected = bt.add_layer(spec, "Conv2d", 6, None)   # after flatten
+    table, status, fix_button, fix_spec = out[0], out[2], out[3], out[4]
+    assert [r[1] for r in table] == [*[n for n, _ in build_model(None).named_children()][:7], "conv4", "fc1", "fc2"]
+    assert "already flattened" in status and fix_button["value"].startswith("Fix: Move conv4 before Flatten")
+    out = bt.apply_fix(fix_spec, None)
+    assert [d["type"] for d in out[1][5:8]] == ["MaxPool2d", "Conv2d", "Flatten"]
+    while out[4] is not None:                  # the Linear after it now gets its own fix
+        out = bt.apply_fix(out[4], None)
+    assert "✓ The network runs" in out[2] and build_model(out[1])(torch.randn(2, 3, 32, 32)).shape == (2, 10)

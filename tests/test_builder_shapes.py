@@ -5,10 +5,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torchinfo import summary
 
-from nets.builder.spec import (INPUT_SHAPE, MAX_LAYERS, NUM_CLASSES, build_model, check_spec, default_layer,
-                          normalize_spec, tutorial_spec)
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, make_layer, parse_args
-from nets.models import tutorial_cnn
+from nets.builder.shapes import MAX_LAYERS, walk
+from nets.builder.spec import INPUT_SHAPE, NUM_CLASSES, build_model, check_spec, default_layer, normalize_spec
+from nets.models import tutorial_cnn, tutorial_spec
 
 
 def torch_run(spec):
@@ -115,6 +115,19 @@ def test_parameter_counts_shapes_and_macs_match_torch_and_torchinfo():
     for check, (_, layer), info in zip(result.layers, model.named_children(), rows, strict=True):
         assert check.params == sum(p.numel() for p in layer.parameters()) == info.num_params
         assert (check.name, list(check.out_shape), check.macs) == (info.var_name, info.output_size, info.macs)
+
+
+def test_one_walker_serves_a_batch_and_marks_the_layers_after_a_failure_unreached():
+    spec = normalize_spec(tutorial_spec())
+    one, batch = walk(spec, INPUT_SHAPE), walk(spec, (4, 3, 32, 32))
+    x = torch.zeros(4, 3, 32, 32)
+    for a, b, layer in zip(one, batch, build_model(spec)):
+        x = layer(x)
+        assert b.out_shape == tuple(x.shape) and b.macs == 4 * a.macs and b.params == a.params
+    spec[2]["in_channels"] = 16
+    checks = walk(spec, INPUT_SHAPE)
+    assert [c.reached for c in checks] == [True] * 3 + [False] * 6 and checks[2].error is not None
+    assert [c.name for c in checks] == [n for n, _ in build_model(None).named_children()]
 
 
 @pytest.mark.parametrize("spec, words", [

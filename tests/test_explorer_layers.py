@@ -173,6 +173,7 @@ def test_chain_presets_equal_the_tutorial_network_prefix(batch, name):
     ("Conv2d(3, 8, __import__('os'))", "cannot read the arguments"),
     ("print('hi')", "unknown layer type"),
     ("Conv2d(3, 1024, 32)\nConv2d(1024, 1024, 32)", "stops at 5,000,000"),
+    ("Conv2d(3, 512, 3, padding=1)\nConv2d(512, 512, 3, padding=1)", "8,000,000,000 multiply-adds"),
     ("", "chain is empty"),
 ])
 def test_bad_chains_are_refused_clearly(text, message):

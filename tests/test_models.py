@@ -2,7 +2,9 @@
 import torch
 from torch import nn
 
-from nets.models import Template, TutorialNet, count_parameters, layer_outputs, tutorial_cnn
+from nets.builder.spec import normalize_spec, spec_from_model
+from nets.explorer.chain import CHAIN_PRESETS, parse_chain
+from nets.models import Template, TutorialNet, count_parameters, seeded, tutorial_cnn, tutorial_spec
 
 
 def test_tutorial_cnn_maps_a_batch_to_ten_scores():
@@ -23,10 +25,16 @@ def test_parameter_count_matches_torch():
     assert count_parameters(model) == by_hand == from_shapes
 
 
-def test_layer_outputs_follow_the_tutorial_shapes():
-    shapes = [tuple(out.shape) for _, _, out in layer_outputs(tutorial_cnn(), torch.randn(2, 3, 32, 32))]
-    assert shapes == [(2, 32, 32, 32), (2, 32, 16, 16), (2, 32, 16, 16), (2, 32, 8, 8), (2, 64, 8, 8),
-                      (2, 64, 4, 4), (2, 1024), (2, 64), (2, 10)]
+def test_seeded_builds_the_same_weights_and_leaves_the_callers_random_stream_alone():
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
+    first, second = seeded(5, tutorial_cnn), seeded(5, tutorial_cnn)
+    assert torch.equal(torch.rand(3), expected)
+    torch.manual_seed(5)
+    reference = tutorial_cnn()
+    for a, b, c in zip(first.parameters(), second.parameters(), reference.parameters()):
+        assert torch.equal(a, b) and torch.equal(a, c)
 
 
 def test_template_and_tutorial_net_behave_as_written():
@@ -34,3 +42,10 @@ def test_template_and_tutorial_net_behave_as_written():
     net = TutorialNet()
     x = torch.randn(3, 3, 32, 32)
     assert torch.equal(net(x), net.model1(x))
+
+
+def test_every_form_of_the_tutorial_network_comes_from_one_layer_list():
+    spec = normalize_spec(tutorial_spec())
+    assert spec_from_model(tutorial_cnn()) == spec == spec_from_model(TutorialNet().model1)
+    assert parse_chain(CHAIN_PRESETS["tutorial network"]) == spec
+    assert spec_from_model(tutorial_cnn(num_classes=5))[-1]["out_features"] == 5

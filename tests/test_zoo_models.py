@@ -35,7 +35,7 @@ def test_vgg16_versions_match_torchvisions_numbers_and_the_tutorials_shapes():
 @pytest.mark.parametrize("version", zoo.VERSIONS)
 def test_shown_vgg16_code_builds_what_the_view_describes(version):
     model, printed = run_version_code("vgg16", version, "meta")
-    view = zoo.describe("vgg16", version)
+    view = zoo.describe_version("vgg16", version)
     assert sum(p.numel() for p in model.parameters()) == view.params
     assert tuple(model(torch.empty(1, 3, 224, 224, device="meta")).shape) == view.imagenet_output
     assert printed.strip() == view.structure and "pretrained" not in view.code
@@ -44,7 +44,7 @@ def test_shown_vgg16_code_builds_what_the_view_describes(version):
 @pytest.mark.parametrize("version", zoo.VERSIONS)
 def test_resnet18_versions_run_for_real_on_a_cifar_image(version):
     model, _ = run_version_code("resnet18", version, "cpu")
-    view = zoo.describe("resnet18", version)
+    view = zoo.describe_version("resnet18", version)
     out = model.eval()(torch.randn(1, 3, 32, 32))
     assert tuple(out.shape) == view.cifar_output and sum(p.numel() for p in model.parameters()) == view.params
 
@@ -66,7 +66,7 @@ def test_offline_fetch_says_so_and_keeps_random_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)   # never fetch in tests
     state, message = zoo.fetch_pretrained("resnet18")
     assert state is None and "no network" in message and "random weights" in message
-    assert zoo.describe("resnet18", "original").params == models.ResNet18_Weights.IMAGENET1K_V1.meta["num_params"]
+    assert zoo.describe_version("resnet18", "original").params == models.ResNet18_Weights.IMAGENET1K_V1.meta["num_params"]
 
 
 def test_weights_from_torchvisions_cache_are_used_without_downloading(tmp_path, monkeypatch):

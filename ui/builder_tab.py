@@ -3,9 +3,11 @@ import json
 
 import gradio as gr
 
-from nets.builder.spec import LIMITS_TEXT, MAX_LAYERS, check_spec, default_layer, normalize_spec, tutorial_spec
 from nets.builder.code import module_code, sequential_code
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, parse_args
+from nets.builder.shapes import LIMITS_TEXT, MAX_LAYERS
+from nets.builder.spec import check_spec, default_layer, normalize_spec
+from nets.models import tutorial_spec
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
 
@@ -16,6 +18,8 @@ MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
 
 def _spec(spec) -> list[dict]:
     """A layer list checked for types, arguments and limits, or a gr.Error naming the layer."""
+    if isinstance(spec, dict):   # the table holds a cell that cannot be read (see show_unread)
+        raise bad(f"{spec['error']} Fix that cell first: the buttons wait, so nothing you typed is lost.")
     try:
         return normalize_spec(spec)
     except SpecError as e:
@@ -23,20 +27,16 @@ def _spec(spec) -> list[dict]:
 
 
 def table_to_spec(rows) -> list[dict]:
-    """The edited table back into a layer list; a name left as the automatic one is not stored."""
+    """The edited table as a layer list (SpecError: a cell it cannot read); automatic names are not stored."""
     rows = _rows(rows)
     if len(rows) > MAX_LAYERS:
         raise bad(f"The network has {len(rows)} layers; the limit is {MAX_LAYERS}.")
     spec = []
     for i, row in enumerate(rows):
         kind, args, name = str(row[2]).strip(), str(row[3] or ""), str(row[1] or "").strip()
-        try:
-            layer = parse_args(kind, args, i)
-        except SpecError as e:
-            raise bad(str(e)) from None
-        spec.append((layer, name))
+        spec.append((parse_args(kind, args, i), name))
     auto = layer_names([d for d, _ in spec])
-    return _spec([d | ({"name": n} if n and n != a else {}) for (d, n), a in zip(spec, auto)])
+    return normalize_spec([d | ({"name": n} if n and n != a else {}) for (d, n), a in zip(spec, auto)])
 
 
 def _rows(rows) -> list[list]:
@@ -54,8 +54,9 @@ def spec_rows(spec: list[dict]) -> tuple[list[list], object]:
     """Table rows with each layer's checked output shape and parameters, and the check itself."""
     result = check_spec(spec)
     rows = []
-    for c in result.layers:
-        mark = "✗ " + (result.torch_error or "see below") if c.index == result.error_index else "✓"
+    for c in result.layers:   # every layer, also those after a failing one, so none is lost from the table
+        mark = "✗ " + (result.torch_error or "see below") if c.index == result.error_index else \
+            "✓" if c.reached else "not checked: an earlier layer fails"
         shape = str(c.out_shape) if c.out_shape else "—"
         rows.append([c.index + 1, c.name, c.type, c.args, shape, f"{c.params:,}", mark])
     return rows, result
@@ -89,9 +90,24 @@ def show_spec(spec, arch):
             spec if result.ok else arch)
 
 
+def show_unread(rows: list[list], error: SpecError, arch):
+    """A table with a cell that cannot be read: every row kept as typed, that one marked, the last network kept."""
+    marks = [f"✗ {error}" if i == error.index else "not checked: a cell cannot be read" for i in range(len(rows))]
+    shown = [[i + 1, r[1] or "", r[2], r[3], "—", "—", mark] for i, (r, mark) in enumerate(zip(rows, marks))]
+    status = (f"**✗ {error}**\n\nFix that cell; until then the buttons wait, and the Network view and the "
+              f"Training tab keep using the last network that ran.")
+    return shown, {"unread": shown, "error": str(error)}, status, gr.update(visible=False), None, \
+        gr.skip(), gr.skip(), arch
+
+
 def edit_table(rows, arch):
-    """The learner edited a cell: read the whole table and check it again."""
-    return show_spec(table_to_spec(rows), arch)
+    """The learner edited a cell: read the whole table and check it again; nothing typed is dropped."""
+    rows = _rows(rows)
+    try:
+        spec = table_to_spec(rows)
+    except SpecError as e:
+        return show_unread(rows, e, arch)
+    return show_spec(spec, arch)
 
 
 def set_layers(layers_json, arch):
@@ -111,7 +127,7 @@ def set_layers(layers_json, arch):
 
 
 def add_layer(spec, kind, selected, arch):
-    """Insert a layer of this kind after the selected one (at the end if none), sized to fit its input."""
+    """Insert a layer of this kind after the selected one (at the end if none), sized to fit its input; select it."""
     spec = _spec(spec)
     kind = as_choice(kind, "Layer type", tuple(LAYER_TYPES))
     if len(spec) >= MAX_LAYERS:
@@ -119,7 +135,7 @@ def add_layer(spec, kind, selected, arch):
     at = _index(selected, len(spec), default=len(spec) - 1)
     checked = check_spec(spec).layers
     shape = checked[at].out_shape if at < len(checked) else None
-    return show_spec(spec[:at + 1] + [default_layer(kind, shape)] + spec[at + 1:], arch)
+    return show_spec(spec[:at + 1] + [default_layer(kind, shape)] + spec[at + 1:], arch) + (at + 1,)
 
 
 def remove_layer(spec, selected, arch):
@@ -215,7 +231,8 @@ def build(arch_state):
     table.input(edit_table, [table, arch_state], outputs, api_name="builder_edit_table")
     table.select(pick_row, None, selected, queue=False, api_visibility="private")
     json_button.click(set_layers, [layers_json, arch_state], outputs, api_name="builder_set_layers")
-    add_button.click(add_layer, [spec_state, kind, selected, arch_state], outputs, api_name="builder_add_layer")
+    add_button.click(add_layer, [spec_state, kind, selected, arch_state], outputs + [selected],
+                     api_name="builder_add_layer")
     remove_button.click(remove_layer, [spec_state, selected, arch_state], outputs, api_name="builder_remove_layer")
     up_button.click(move_up, [spec_state, selected, arch_state], outputs + [selected], api_name="builder_move_up")
     down_button.click(move_down, [spec_state, selected, arch_state], outputs + [selected],

@@ -9,9 +9,10 @@ from torch import nn
 
 from nets.data.cifar import normalize
 from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
-                          comparison_pool, count_parameters, formula_lines, prepare_input, value_stats)
+                          comparison_pool, formula_lines, prepare_input, value_stats)
 from nets.explorer.chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
-from nets.explorer.code import chain_code, layer_code
+from nets.explorer.code import chain_code, layer_script
+from nets.models import count_parameters
 from ui.explorer_slide import SlideState, slide_picture, slide_state
 from visual import layer_figures as figs
 from visual.images import image_grid
@@ -180,7 +181,7 @@ def render_layer(x_u8: torch.Tensor, cfg: LayerConfig, opts: ViewOptions, traine
     parts = [head, view.note, shape_check(cfg, x, y), stats_table(stats)]
     parts += [f"- {n}" for n in notes_for(cfg, x, y, trained)] + view.extra
     view.status = "\n\n".join(p for p in parts if p)
-    view.code = layer_code(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None)
+    view.code = layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None)
     return view
 
 

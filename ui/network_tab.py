@@ -12,6 +12,7 @@ import torch
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
+from nets.models import seeded
 from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
@@ -34,12 +35,10 @@ def random_model(arch):
         if key in _RANDOM_MODELS:
             _RANDOM_MODELS.move_to_end(key)
             return _RANDOM_MODELS[key]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        try:
-            model = build_model(arch).eval()
-        except SpecError as e:
-            raise bad(f"The network cannot be built: {e}") from None
+    try:
+        model = seeded(0, lambda: build_model(arch)).eval()
+    except SpecError as e:
+        raise bad(f"The network cannot be built: {e}") from None
     if sum(p.numel() for p in model.parameters()) <= CACHE_MAX_PARAMS:
         with _CACHE_LOCK:
             _RANDOM_MODELS[key] = model

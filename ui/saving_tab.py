@@ -3,12 +3,11 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
-import torch
 
 from nets.builder.spec import build_model, check_spec, spec_from_model, tutorial_spec
 from nets.data.cifar import CIFAR10_CLASSES
 from nets.builder.layers import SpecError
-from nets.models import TrainedModel
+from nets.models import TrainedModel, seeded
 from nets.saving import LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict
 from nets.saving import whole_model_bytes
 from ui import dataset
@@ -23,9 +22,8 @@ def current_model(trained, arch):
     if trained is not None:
         return trained.model, f"your trained model ({trained.label})"
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            return build_model(arch), "the network from the Builder, with random weights (not trained yet)"
+        model = seeded(0, lambda: build_model(arch))
+        return model, "the network from the Builder, with random weights (not trained yet)"
     except SpecError as e:
         raise bad(f"The network cannot be built: {e}") from None
 

@@ -1,22 +1,34 @@
 """The learner's network as PyTorch code they can copy and run: a named Sequential, or the tutorial's template."""
-from nets.builder.spec import INPUT_SHAPE, normalize_spec
 from nets.builder.layers import layer_code, layer_names
+from nets.builder.spec import INPUT_SHAPE, normalize_spec
+from nets.explorer.code import STATE_FILE
+
+HEADER = ["from collections import OrderedDict", "from pathlib import Path", "", "import torch", "from torch import nn", ""]
+
+
+def named_layers(layers: list[dict], indent: str) -> list[str]:
+    """The body of nn.Sequential(OrderedDict([...])): one ("conv1", nn.Conv2d(...)) line per layer."""
+    return [f'{indent}("{n}", {layer_code(d)}),' for n, d in zip(layer_names(layers), layers)]
+
+
+def load_lines(target: str, what: str) -> list[str]:
+    """Load the Save & load tab's download (a state_dict keyed conv1.weight, ...) into target, when it is here."""
+    return [f"# {what}",
+            f'if Path("{STATE_FILE}").exists():',
+            f'    {target}.load_state_dict(torch.load("{STATE_FILE}", weights_only=True))',
+            "    model.eval()  # predict with it: Dropout off, BatchNorm uses the statistics it learned"]
 
 
 def sequential_code(spec) -> str:
     """A runnable script building the network as nn.Sequential with the same layer names LayerLab uses."""
-    layers = normalize_spec(spec)
-    rows = [f'    ("{n}", {layer_code(d)}),' for n, d in zip(layer_names(layers), layers)]
     return "\n".join([
-        "from collections import OrderedDict",
-        "",
-        "import torch",
-        "from torch import nn",
-        "",
+        *HEADER,
         "# Named layers: the state_dict keys (conv1.weight, ...) match LayerLab's downloads.",
         "model = nn.Sequential(OrderedDict([",
-        *rows,
+        *named_layers(normalize_spec(spec), "    "),
         "]))",
+        "",
+        *load_lines("model", f"The Save & load tab's download ({STATE_FILE}) loads straight in:"),
         "",
         f"x = torch.ones({INPUT_SHAPE!r})  # one image: (batch, channels, height, width)",
         "print(model(x).shape)",
@@ -26,21 +38,15 @@ def sequential_code(spec) -> str:
 
 def module_code(spec, class_name: str = "Model") -> str:
     """A runnable script in the tutorial's form: an nn.Module whose __init__ holds self.model1 = Sequential(...)."""
-    layers = normalize_spec(spec)
-    names = layer_names(layers)
-    width = max(len(layer_code(d)) for d in layers) + 1
-    rows = [f"            {(layer_code(d) + ','):<{width}}  # {n}" for n, d in zip(names, layers)]
     return "\n".join([
-        "import torch",
-        "from torch import nn",
-        "",
+        *HEADER,
         "",
         f"class {class_name}(nn.Module):",
         "    def __init__(self):",
         "        super().__init__()",
-        "        self.model1 = nn.Sequential(",
-        *rows,
-        "        )",
+        "        self.model1 = nn.Sequential(OrderedDict([   # named layers: conv1, pool1, ...",
+        *named_layers(normalize_spec(spec), "            "),
+        "        ]))",
         "",
         "    def forward(self, x):",
         "        x = self.model1(x)",
@@ -48,6 +54,8 @@ def module_code(spec, class_name: str = "Model") -> str:
         "",
         "",
         f"model = {class_name}()",
+        *load_lines("model.model1", f"The Save & load tab's download ({STATE_FILE}) holds model1's weights, keyed conv1.weight, ...:"),
+        "",
         "x = torch.ones((64, 3, 32, 32))  # a batch of 64 images, as in the tutorial",
         "print(model(x).shape)",
         "",

@@ -2,6 +2,7 @@
 import ast
 import keyword
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from torch import nn
@@ -158,6 +159,11 @@ def make_layer(d: dict) -> nn.Module:
     """The torch layer for a normalised layer dict."""
     args = {k: v for k, v in d.items() if k not in ("type", "name")}
     return LAYER_TYPES[d["type"]].cls(**args)
+
+
+def make_sequential(layers: list[dict]) -> nn.Sequential:
+    """The layers as an nn.Sequential named conv1, pool1, ... (the names its state_dict keys carry), built in order."""
+    return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(layer_names(layers), layers)))
 
 
 def _unusual(module: nn.Module) -> bool:

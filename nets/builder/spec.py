@@ -1,65 +1,34 @@
 """The learner's own Sequential: a list of layer dicts, shape-checked layer by layer, with one-click fixes."""
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from nets.builder.layers import LAYER_TYPES, SpecError, describe_layer, format_args, layer_names, make_layer, normalize_layer
+from nets.builder.layers import (
+    LAYER_TYPES,
+    SpecError,
+    describe_layer,
+    format_args,
+    layer_names,
+    make_layer,
+    make_sequential,
+    normalize_layer,
+)
+from nets.builder.shapes import (
+    MAX_ACTIVATION,
+    MAX_LAYERS,
+    MAX_LINEAR_PARAMS,
+    MAX_MACS,
+    MAX_PARAMS,
+    LayerCheck,
+    layer_params,
+    numel,
+    walk,
+)
+from nets.models import tutorial_spec
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10
-MAX_LAYERS = 64
-MAX_LINEAR_PARAMS = 50_000_000
-MAX_PARAMS = 100_000_000
-MAX_ACTIVATION = 1 << 22         # values one layer may output per image (16 MB of float32)
-MAX_MACS = 2_000_000_000         # multiply-adds per image, so one image runs well under a second on a CPU
-LIMITS_TEXT = (f"at most {MAX_LAYERS} layers; channels ≤ 1,024; kernel_size and stride ≤ 32, padding ≤ 16; "
-               f"a Linear ≤ {MAX_LINEAR_PARAMS:,} parameters; the network ≤ {MAX_PARAMS:,} parameters "
-               f"and ≤ {MAX_MACS:,} multiply-adds per image; a layer's output ≤ {MAX_ACTIVATION:,} values")
-
-
-def tutorial_spec() -> list[dict]:
-    """The tutorial's CIFAR-10 network (nets.models.tutorial_cnn) as a layer list."""
-    return [
-        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        {"type": "Flatten"},
-        {"type": "Linear", "in_features": 1024, "out_features": 64},
-        {"type": "Linear", "in_features": 64, "out_features": NUM_CLASSES},
-    ]
-
-
-def layer_params(d: dict) -> int:
-    """Trainable parameters of a normalised layer, computed without building it."""
-    kind = d["type"]
-    if kind == "Conv2d":
-        return d["out_channels"] * (d["in_channels"] * d["kernel_size"] ** 2 + 1)
-    if kind == "Linear":
-        return d["out_features"] * (d["in_features"] + 1)
-    if kind == "BatchNorm2d":
-        return 2 * d["num_features"]
-    return 0
-
-
-def layer_macs(d: dict, out_shape: tuple) -> int:
-    """Multiply-adds of one layer for one image, counted as torchinfo counts them (bias included)."""
-    if d["type"] == "Conv2d":
-        return out_shape[2] * out_shape[3] * layer_params(d)
-    if d["type"] == "Linear":
-        return _numel(out_shape) // d["out_features"] * layer_params(d)
-    return layer_params(d)   # BatchNorm2d scales and shifts; the other layers multiply nothing
-
-
-def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 def normalize_spec(spec) -> list[dict]:
@@ -94,22 +63,9 @@ class Fix:
 
 
 @dataclass
-class LayerCheck:
-    """One layer as the check saw it."""
-    index: int
-    name: str
-    type: str
-    args: str                        # its arguments as PyTorch code
-    in_shape: tuple
-    out_shape: tuple | None          # None where the layer failed or was not reached
-    params: int
-    macs: int = 0
-
-
-@dataclass
 class CheckResult:
     """The outcome of running one image through the layer list, layer by layer."""
-    layers: list[LayerCheck] = field(default_factory=list)
+    layers: list[LayerCheck] = field(default_factory=list)   # one per layer, reached or not
     error: str | None = None         # the learner-facing sentence
     error_index: int | None = None   # the offending layer (None: the list as a whole)
     torch_error: str | None = None   # torch's own message, where torch raised one
@@ -140,44 +96,31 @@ def _torch_message(d: dict, shape: tuple, meta_error: Exception) -> str:
 
 
 def check_spec(spec) -> CheckResult:
-    """Run one (1, 3, 32, 32) image through the layers on the meta device, stopping at the first failure."""
+    """Walk one (1, 3, 32, 32) image through the layers: a check for every layer, the first failure explained."""
     result = CheckResult()
     try:
         layers = normalize_spec(spec)
     except SpecError as e:
         result.error, result.error_index = str(e), e.index
         return result
-    result.spec = layers
-    shape = INPUT_SHAPE
-    x = torch.empty(shape, device="meta")
-    for i, (d, name) in enumerate(zip(layers, layer_names(layers))):
-        check = LayerCheck(i, name, d["type"], format_args(d), shape, None, layer_params(d))
-        result.layers.append(check)
-        if d["type"] == "Linear" and len(shape) > 2:
-            result.warnings.append(f"{name}: Linear acts only on the last dimension of {shape}; "
-                                   f"add Flatten before it to use every value of the image.")
-        with torch.device("meta"):
-            layer = make_layer(d).eval()
-        try:
-            x = layer(x)
-        except Exception as e:  # noqa: BLE001 - torch raises RuntimeError, ValueError or IndexError here
-            result.torch_error = _torch_message(d, shape, e)
-            result.error_index = i
-            result.error, result.fix = explain_failure(layers, i, shape, result.torch_error)
-            return result
-        shape = tuple(x.shape)
-        check.out_shape, check.macs = shape, layer_macs(d, shape)
-        if _numel(shape) > MAX_ACTIVATION:
-            result.error_index = i
-            result.error = (f"{name} outputs {shape} = {_numel(shape):,} values per image; "
-                            f"the limit is {MAX_ACTIVATION:,}. Use fewer channels or pool earlier.")
-            return result
-    if result.macs > MAX_MACS:
+    result.spec, result.layers = layers, walk(layers, INPUT_SHAPE)
+    result.warnings = [f"{c.name}: Linear acts only on the last dimension of {c.in_shape}; "
+                       f"add Flatten before it to use every value of the image."
+                       for c in result.layers if c.type == "Linear" and c.reached and len(c.in_shape) > 2]
+    first = next((c for c in result.layers if c.error or numel(c.out_shape or ()) > MAX_ACTIVATION), None)
+    if first and first.error:
+        result.torch_error = _torch_message(layers[first.index], first.in_shape, first.error)
+        result.error_index = first.index
+        result.error, result.fix = explain_failure(layers, first.index, first.in_shape, result.torch_error)
+    elif first:
+        result.error_index = first.index
+        result.error = (f"{first.name} outputs {first.out_shape} = {numel(first.out_shape):,} values per image; "
+                        f"the limit is {MAX_ACTIVATION:,}. Use fewer channels or pool earlier.")
+    elif result.macs > MAX_MACS:
         result.error = (f"The network needs {result.macs:,} multiply-adds per image; the limit is {MAX_MACS:,}. "
                         f"Use fewer channels or pool earlier.")
-        return result
-    if shape != (1, NUM_CLASSES):
-        result.error, result.fix = explain_ending(layers, shape)
+    elif result.layers[-1].out_shape != (1, NUM_CLASSES):
+        result.error, result.fix = explain_ending(layers, result.layers[-1].out_shape)
         result.error_index = len(layers) - 1
     return result
 
@@ -196,7 +139,7 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
         return (f"{head}: in_features is {d['in_features']} but each image arrives as {n} numbers.",
                 Fix(f"Set {name}.in_features = {n}", _with(layers, i, in_features=n)))
     if kind == "Linear":
-        n = _numel(shape[1:])
+        n = numel(shape[1:])
         fixed = _with(layers, i, in_features=n)
         fixed.insert(i, {"type": "Flatten"})
         return (f"{head}: a Linear layer multiplies the last dimension ({shape[-1]}) by its weights; "
@@ -204,7 +147,7 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
                 Fix(f"Insert Flatten before {name} and set in_features = {n}", fixed))
     if kind in ("Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d") and len(shape) != 4:
         return (f"{head}: {kind} needs images of shape (batch, channels, height, width), but the maps were "
-                f"already flattened. Move it before Flatten.", None)
+                f"already flattened. Move it before Flatten.", move_before_flatten(layers, i))
     reasons, changes = [], {}
     field_name = {"Conv2d": "in_channels", "BatchNorm2d": "num_features"}.get(kind)
     if field_name and d[field_name] != shape[1]:
@@ -227,6 +170,23 @@ def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) 
     return f"{head}: {torch_error}", None
 
 
+def move_before_flatten(layers: list[dict], i: int) -> Fix | None:
+    """Layer i (a Conv2d, pool or BatchNorm2d after Flatten) moved to just before that Flatten, fitted to the maps there."""
+    flatten = max((j for j in range(i) if layers[j]["type"] == "Flatten"), default=None)
+    if flatten is None:
+        return None
+    name = layer_names(layers)[i]
+    moved = [dict(d) for j, d in enumerate(layers) if j != i]
+    moved.insert(flatten, dict(layers[i]))
+    check = walk(moved, INPUT_SHAPE)[flatten]
+    if check.error is None:
+        return Fix(f"Move {name} before Flatten", moved)
+    _, fix = explain_failure(moved, flatten, check.in_shape, str(check.error))
+    if fix is None or fix.label.startswith("Remove"):
+        return fix
+    return Fix(f"Move {name} before Flatten and {fix.label[0].lower()}{fix.label[1:]}", fix.spec)
+
+
 def explain_ending(layers: list[dict], shape: tuple) -> tuple[str, Fix]:
     """The last layer must give one score per class: (1, 10) for CIFAR-10."""
     last = len(layers) - 1
@@ -235,7 +195,7 @@ def explain_ending(layers: list[dict], shape: tuple) -> tuple[str, Fix]:
     if len(shape) == 2 and layers[last]["type"] == "Linear":
         return message, Fix(f"Set {layer_names(layers)[last]}.out_features = {NUM_CLASSES}",
                             _with(layers, last, out_features=NUM_CLASSES))
-    n = _numel(shape[1:])
+    n = numel(shape[1:])
     tail = ([] if len(shape) == 2 else [{"type": "Flatten"}]) + [
         {"type": "Linear", "in_features": n, "out_features": NUM_CLASSES}]
     what = "Linear" if len(shape) == 2 else "Flatten and Linear"
@@ -247,8 +207,7 @@ def build_model(spec=None) -> nn.Sequential:
     result = check_spec(spec)
     if not result.ok:
         raise SpecError(result.error, result.error_index)
-    names = layer_names(result.spec)
-    return nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, result.spec)))
+    return make_sequential(result.spec)
 
 
 def spec_from_model(model: nn.Module) -> list[dict] | None:
@@ -267,7 +226,7 @@ def default_layer(kind: str, shape: tuple | None) -> dict:
     if kind not in LAYER_TYPES:
         raise SpecError(f"Unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.")
     channels = shape[1] if shape and len(shape) == 4 else 32
-    features = _numel(shape[1:]) if shape else 64
+    features = numel(shape[1:]) if shape else 64
     return {
         "Conv2d": {"type": kind, "in_channels": channels, "out_channels": channels, "kernel_size": 3, "padding": 1},
         "MaxPool2d": {"type": kind, "kernel_size": 2}, "AvgPool2d": {"type": kind, "kernel_size": 2},

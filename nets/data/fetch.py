@@ -82,7 +82,7 @@ class DatasetLoader:
             self.status = LoadStatus("decoding", f"Decoding {path} (first time only; later starts use the cache)…")
             data = load_cifar10(path, self.cache_dir)
             self.data = data
-            self.status = LoadStatus("ready", describe(data), 1.0)
+            self.status = LoadStatus("ready", describe_data(data), 1.0)
         except DataError as e:
             self.status = LoadStatus("failed", str(e))
         except Exception as e:  # the app must outlive any loader bug; say what happened
@@ -104,7 +104,7 @@ class DatasetLoader:
         return self.root
 
 
-def describe(data: Cifar10) -> str:
+def describe_data(data: Cifar10) -> str:
     """One line on where the data came from, for the status panel and console."""
     origin = "from LayerLab's cache" if data.from_cache else "decoded from the source"
     return (f"{len(data.train_y):,} train + {len(data.test_y):,} test images, {len(data.classes)} classes, "

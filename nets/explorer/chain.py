@@ -1,24 +1,34 @@
 """The explorer's Sequential view: a short chain of layers typed as PyTorch code, run stage by stage."""
 import re
-from collections import OrderedDict
 
 import torch
 from torch import nn
 
-from nets.explorer.layer import LayerError, seeded
-from nets.builder.spec import layer_macs, layer_params
-from nets.builder.layers import SpecError, layer_code, layer_names, make_layer, parse_args
+from nets.builder.layers import SpecError, layer_code, make_sequential, parse_args
+from nets.builder.shapes import (
+    CHAIN_MAX_MACS,
+    CHAIN_MAX_PARAMS,
+    CHAIN_MAX_VALUES,
+    LayerCheck,
+    layer_params,
+    numel,
+    walk,
+)
+from nets.builder.spec import normalize_spec
+from nets.explorer.layer import LayerError
+from nets.models import seeded, tutorial_spec
 
 MAX_STAGES = 12
-MAX_PARAMS = 5_000_000       # weights in the whole chain
-MAX_VALUES = 1 << 24         # values one stage may output for the whole batch (64 MB of float32)
-MAX_MACS = 2_000_000_000     # multiply-adds for the whole batch, so a view stays well under a second
 MAX_TEXT = 2000
 LINE = re.compile(r"^(?:nn\.)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\s*,?$")
-TUTORIAL_LINES = ["Conv2d(3, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Conv2d(32, 32, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Conv2d(32, 64, kernel_size=5, padding=2)", "MaxPool2d(2)",
-                  "Flatten()", "Linear(1024, 64)", "Linear(64, 10)"]
+
+
+def chain_lines(layers: list[dict]) -> list[str]:
+    """Normalised layer dicts as the chain's lines: 'Conv2d(3, 32, kernel_size=5, padding=2)'."""
+    return [layer_code(d).removeprefix("nn.") for d in layers]
+
+
+TUTORIAL_LINES = chain_lines(normalize_spec(tutorial_spec()))
 CHAIN_PRESETS = {   # name -> chain text; the first is the default view
     "tutorial block 1": "\n".join(TUTORIAL_LINES[:2]),
     "tutorial block 1 + ReLU": "\n".join([TUTORIAL_LINES[0], "ReLU()", TUTORIAL_LINES[1]]),
@@ -54,8 +64,7 @@ def parse_chain(text) -> list[dict]:
 
 def build_chain(spec: list[dict], seed: int) -> nn.Sequential:
     """The chain as a named Sequential (conv1, pool1, ...), default init seeded, built in order."""
-    names = layer_names(spec)
-    model = seeded(seed, lambda: nn.Sequential(OrderedDict((n, make_layer(d)) for n, d in zip(names, spec))))
+    model = seeded(seed, lambda: make_sequential(spec))
     return model.eval()   # Dropout and BatchNorm2d as at test time: the same view every time
 
 
@@ -79,35 +88,36 @@ def load_trained(model: nn.Sequential, trained) -> None:
 def check_sizes(spec: list[dict], shape: tuple) -> None:
     """Walk the shapes on the meta device first: impossible or oversized stages are refused unrun."""
     params = sum(layer_params(d) for d in spec)
-    if params > MAX_PARAMS:
-        raise LayerError(f"The chain would hold {params:,} weights; the explorer stops at {MAX_PARAMS:,}.")
-    x, macs = torch.empty(shape, device="meta"), 0
-    for name, d in zip(layer_names(spec), spec):
-        wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1),
-                 "Linear": ("in_features", -1)}
-        if d["type"] in wants:
-            arg, dim = wants[d["type"]]
-            if len(shape) < 2 or (d["type"] != "Linear" and len(shape) != 4) or d[arg] != shape[dim]:
-                where = "its last dimension" if dim == -1 else "its channels"
-                raise LayerError(f"{name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has "
-                                 f"shape {shape} "
-                                 f"({where}: {shape[dim]}); set {arg}={shape[dim]}"
-                                 + (" or add Flatten() before it." if d["type"] == "Linear" and len(shape) > 2
-                                    else "."))
-        try:
-            with torch.device("meta"):
-                x = make_layer(d)(x)
-        except (RuntimeError, ValueError, IndexError) as e:
-            first = str(e).strip().splitlines()[0][:200]
-            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape {shape}: "
-                             f"{first}") from None
-        macs += layer_macs(d, tuple(x.shape))
-        if x.numel() > MAX_VALUES or macs > MAX_MACS:
-            raise LayerError(f"{name} would output {tuple(x.shape)} ({x.numel():,} values, {macs:,} "
-                             f"multiply-adds so far); the explorer stops at {MAX_VALUES:,} values and "
-                             f"{MAX_MACS:,} multiply-adds: "
+    if params > CHAIN_MAX_PARAMS:
+        raise LayerError(f"The chain would hold {params:,} weights; the explorer stops at {CHAIN_MAX_PARAMS:,}.")
+    macs = 0
+    for c, d in zip(walk(spec, shape), spec):
+        if c.error is not None:
+            first = str(c.error).strip().splitlines()[0][:200]
+            raise LayerError(mismatch(c, d) or f"{c.name} = {layer_code(d)} cannot take its input of shape "
+                                               f"{c.in_shape}: {first}") from None
+        macs += c.macs
+        values = numel(c.out_shape)
+        if values > CHAIN_MAX_VALUES or macs > CHAIN_MAX_MACS:
+            raise LayerError(f"{c.name} would output {c.out_shape} ({values:,} values, {macs:,} "
+                             f"multiply-adds so far); the explorer stops at {CHAIN_MAX_VALUES:,} values and "
+                             f"{CHAIN_MAX_MACS:,} multiply-adds: "
                              "use fewer images, fewer channels or pool earlier.")
-        shape = tuple(x.shape)
+
+
+def mismatch(c: LayerCheck, d: dict) -> str | None:
+    """The sentence for a layer whose channels or features do not match its input, with the number that fits."""
+    wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1), "Linear": ("in_features", -1)}
+    if d["type"] not in wants:
+        return None
+    arg, dim = wants[d["type"]]
+    shape = c.in_shape
+    if len(shape) >= 2 and (d["type"] == "Linear" or len(shape) == 4) and d[arg] == shape[dim]:
+        return None
+    where = "its last dimension" if dim == -1 else "its channels"
+    flatten = d["type"] == "Linear" and len(shape) > 2
+    return (f"{c.name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has shape {shape} "
+            f"({where}: {shape[dim]}); set {arg}={shape[dim]}" + (" or add Flatten() before it." if flatten else "."))
 
 
 @torch.no_grad()

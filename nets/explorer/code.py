@@ -144,7 +144,7 @@ def trained_scores_lines(trained) -> list[str]:
             "print([classes[i] for i in probs.argmax(dim=1).tolist()])"]
 
 
-def layer_code(cfg: LayerConfig, shape: tuple, trained=None) -> str:
+def layer_script(cfg: LayerConfig, shape: tuple, trained=None) -> str:
     """Code that turns x (floats in 0..1, shape `shape`) into `output` exactly as the view does."""
     lines = list(HEADER)
     if cfg.kind == "Linear" and trained is not None:

@@ -8,6 +8,7 @@ from torch import nn
 
 from nets.data.cifar import normalize, to_unit
 from nets.explorer.kernels import PRESETS, parse_grid, per_channel_weight, preset_kernel
+from nets.models import seeded
 
 CONVS = ("Conv2d",)
 POOLS = ("MaxPool2d", "AvgPool2d")
@@ -149,13 +150,6 @@ def check_window(cfg: LayerConfig, h: int, w: int, trained) -> None:
                              f"{n} + 2·{cfg.padding} = {n + 2 * cfg.padding}.")
 
 
-def seeded(seed: int, make):
-    """make() under torch.manual_seed(seed), leaving the caller's random state untouched."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return make()
-
-
 def build_conv(cfg: LayerConfig, in_channels: int, trained=None) -> nn.Conv2d:
     """The Conv2d with the chosen weights."""
     out_channels, k = conv_shape(cfg, trained)
@@ -208,11 +202,6 @@ def comparison_pool(cfg: LayerConfig) -> nn.Module | None:
     if cfg.kind == "AvgPool2d":
         return nn.MaxPool2d(cfg.kernel_size, cfg.stride, cfg.padding, ceil_mode=cfg.ceil_mode)
     return None
-
-
-def count_parameters(layer: nn.Module) -> int:
-    """Learned numbers in the layer."""
-    return sum(p.numel() for p in layer.parameters())
 
 
 def value_stats(x: torch.Tensor, kind: str = "") -> dict:

@@ -156,10 +156,8 @@ def cpu_model(model: nn.Module) -> nn.Module:
 
 def seeded_model(seed: int, build=None) -> nn.Module:
     """A fresh model (default: the tutorial's CNN) whose initial weights depend only on seed."""
-    from nets.models import tutorial_cnn
-    with torch.random.fork_rng(devices=[]):   # leaves every other visitor's random stream alone
-        torch.manual_seed(seed)
-        return (build or tutorial_cnn)()
+    from nets.models import seeded, tutorial_cnn
+    return seeded(seed, build or tutorial_cnn)
 
 
 def pick(n: int, count: int, seed: int) -> torch.Tensor:

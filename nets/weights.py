@@ -30,6 +30,8 @@ MAX_UPLOAD_BYTES = limit_from_env("LAYERLAB_MAX_UPLOAD_MB", 450) * MB
 MAX_UNPACKED_BYTES = limit_from_env("LAYERLAB_MAX_UNPACKED_MB", 450) * MB
 # Zip entries (one per tensor, plus a few) or safetensors tensors in one file; ResNet-152 has about 1,000.
 MAX_ENTRIES = limit_from_env("LAYERLAB_MAX_ENTRIES", 10_000)
+# The pickle part (names and shapes, about 200 bytes a tensor): unpickling even plain lists can take 30x its size.
+MAX_PICKLE_BYTES = limit_from_env("LAYERLAB_MAX_PICKLE_MB", 16) * MB
 SAFETENSORS_MAX_HEADER = 100 * MB    # the safetensors format's own limit on its JSON header
 PICKLE_SCAN_BYTES = MB               # enough of a refused pickle to name what it imports
 WRAPPER_PREFIXES = ("model1.", "module.", "model.")   # TutorialNet's attribute, DataParallel's, LayerLab checkpoints'
@@ -42,6 +44,9 @@ MESSAGES = {
     "too_many_entries": "{name} holds {count:,} entries; weights files with up to {limit:,} are allowed.",
     "entry_too_big": "{name} was refused: its zip entry {entry} would unpack to {size_mb:,.1f} MB; entries up to "
                      "{limit_mb:,.1f} MB are allowed (torch.save never compresses, so this is not a saved model).",
+    "pickle_too_big": "{name} was refused: its pickle part is {size_mb:,.1f} MB; up to {limit_mb:,.1f} MB is allowed "
+                      "(a state_dict's needs well under 1 MB; an old-style .pth holds its tensors in it too: save "
+                      "it again with torch.save, PyTorch 1.6 or later, or with safetensors).",
     "unpacks_too_big": "{name} was refused: its zip entries would unpack to {size_mb:,.1f} MB in all; up to "
                        "{limit_mb:,.1f} MB is allowed.",
     "not_safetensors": "{name} is not a safetensors file: its content is {content}. Upload the file that "
@@ -81,6 +86,7 @@ class WeightsError(ValueError):
 
 
 def message(key: str, /, **params) -> str:
+    """A note for the learner from MESSAGES, such as what was adapted while loading."""
     return MESSAGES[key].format(**params)
 
 
@@ -102,6 +108,8 @@ def read_weights(path) -> Weights:
     else:
         if kind == "zip":
             check_zip(path, name)
+        else:   # a raw pickle: torch's format before 1.6, tensors and all
+            check_pickle_size(path.stat().st_size, name)
         tensors, metadata = state_dict_in(torch_load(path, name, kind == "pickle"), name), {}
     if not tensors:
         raise WeightsError("no_state_dict", name=name)
@@ -155,9 +163,17 @@ def check_zip(path: Path, name: str) -> None:
     if biggest is not None and biggest.file_size > MAX_UNPACKED_BYTES:
         raise WeightsError("entry_too_big", name=name, entry=biggest.filename[-60:], size_mb=biggest.file_size / MB,
                            limit_mb=MAX_UNPACKED_BYTES / MB)
+    for entry in entries:
+        if entry.filename.endswith(".pkl"):   # torch's data.pkl: the part torch.load unpickles
+            check_pickle_size(entry.file_size, name)
     total = sum(e.file_size for e in entries)
     if total > MAX_UNPACKED_BYTES:
         raise WeightsError("unpacks_too_big", name=name, size_mb=total / MB, limit_mb=MAX_UNPACKED_BYTES / MB)
+
+
+def check_pickle_size(size: int, name: str) -> None:
+    if size > MAX_PICKLE_BYTES:
+        raise WeightsError("pickle_too_big", name=name, size_mb=size / MB, limit_mb=MAX_PICKLE_BYTES / MB)
 
 
 def read_safetensors(path: Path, name: str) -> tuple[dict, dict]:

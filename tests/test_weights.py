@@ -95,6 +95,16 @@ def test_zip_entries_are_limited_in_total_and_in_number(tmp_path, monkeypatch):
         read_weights(path)
 
 
+def test_the_pickle_part_is_limited_before_it_is_unpickled(tmp_path, monkeypatch):
+    torch.save(tutorial_cnn().state_dict(), tmp_path / "zip.pth")
+    torch.save(tutorial_cnn().state_dict(), tmp_path / "old.pth", _use_new_zipfile_serialization=False)
+    monkeypatch.setattr(torch, "load", None)   # refused before torch.load is reached
+    monkeypatch.setattr("nets.weights.MAX_PICKLE_BYTES", 100)
+    for name in ("zip.pth", "old.pth"):
+        with pytest.raises(WeightsError, match=rf"{name} was refused: its pickle part is \d+.\d MB; up to 0.0 MB"):
+            read_weights(tmp_path / name)
+
+
 def test_nan_weights_are_refused_on_every_path(tmp_path):
     state = tutorial_cnn().state_dict()
     state["fc1.weight"][3, 4] = float("nan")

@@ -113,8 +113,8 @@ def test_nan_weights_are_refused_on_every_path(tmp_path):
     torch.save(state, tmp_path / "inf.pth")
     for name in ("nan.safetensors", "inf.pth"):
         messages = refusals(tmp_path / name)
-        assert set(messages) == {f"{name}: fc1.weight holds NaN or infinite values; only finite weights load "
-                                 "(the run that saved it had diverged)."}
+        assert set(messages) == {(f"{name}: fc1.weight holds NaN or infinite values; only finite weights load "
+                                  "(the run that saved it had diverged).")}
 
 
 def test_a_pickle_with_code_is_refused_with_one_message_and_never_runs(tmp_path):

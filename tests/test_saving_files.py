@@ -8,8 +8,9 @@ import torch
 
 from nets.builder.spec import build_model, tutorial_spec
 from nets.models import tutorial_cnn
-from nets.saving import (LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict,
-                         whole_model_bytes)
+from nets.saving import pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
+from nets.train.checkpoint import load_checkpoint, load_weights
+from nets.weights import WeightsError, fit_weights, read_weights
 from ui import saving_tab
 
 
@@ -32,26 +33,24 @@ def test_state_dict_round_trips_through_pth(tmp_path):
     model = tutorial_cnn()
     path = save_state_dict(model, tmp_path / "m.pth")
     assert torch.load(path, weights_only=True).keys() == model.state_dict().keys()  # torch itself can read it
-    state, spec = load_state_file(path)
-    fresh = tutorial_cnn()
-    fit_state(fresh, state)
-    assert spec is None and same_outputs(model, fresh)
+    ckpt = load_checkpoint(path)
+    fresh = load_weights(ckpt, tutorial_cnn())
+    assert ckpt.arch is None and same_outputs(model, fresh)
 
 
 def test_safetensors_round_trip_keeps_the_layer_list(tmp_path):
     spec = tutorial_spec()[:6] + [{"type": "ReLU"}] + tutorial_spec()[6:]
     model = build_model(spec)
-    state, stored = load_state_file(save_safetensors(model, tmp_path / "m.safetensors", spec))
-    fresh = build_model(stored)
-    fit_state(fresh, state)
-    assert stored == spec and same_outputs(model, fresh)
+    ckpt = load_checkpoint(save_safetensors(model, tmp_path / "m.safetensors", spec))
+    fresh = load_weights(ckpt, build_model(ckpt.arch))
+    assert ckpt.arch == spec and same_outputs(model, fresh)
 
 
 def test_whole_model_pickle_is_refused_with_the_reason(tmp_path):
     path = tmp_path / "vgg16_method1.pth"
     torch.save(tutorial_cnn(), path)                      # the tutorial's method 1
-    with pytest.raises(LoadError, match="pickled Python object.*torch.nn.modules.container.Sequential"):
-        load_state_file(path)
+    with pytest.raises(WeightsError, match="pickled Python object.*torch.nn.modules.container.Sequential"):
+        read_weights(path)
 
 
 @pytest.mark.parametrize("how", ["torch.save", "pickle.dumps"])
@@ -81,39 +80,42 @@ def test_pickle_globals_name_what_method_1_imports():
 def test_state_dict_inside_a_checkpoint_is_found(tmp_path):
     model = tutorial_cnn()
     torch.save({"epoch": 3, "model_state_dict": model.state_dict()}, tmp_path / "ckpt.pt")
-    state, _ = load_state_file(tmp_path / "ckpt.pt")
-    assert state.keys() == model.state_dict().keys()
+    state = read_weights(tmp_path / "ckpt.pt").tensors
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items()) and len(state) == 10
 
 
 @pytest.mark.parametrize("content, words", [
-    (b"not a checkpoint at all" * 10, "not a PyTorch state_dict"),
-    (b"", "not a PyTorch state_dict"),
+    (b"not a checkpoint at all" * 10, "junk.pth is not a readable weights file"),
+    (b"", "junk.pth is not a readable weights file"),
+    (b"PK\x03\x04" + bytes(40), "junk.pth is not a readable weights file"),
 ])
 def test_junk_files_are_refused(tmp_path, content, words):
     (tmp_path / "junk.pth").write_bytes(content)
-    with pytest.raises(LoadError, match=words):
-        load_state_file(tmp_path / "junk.pth")
+    with pytest.raises(WeightsError, match=words):
+        read_weights(tmp_path / "junk.pth")
 
 
 def test_tensors_that_hold_no_state_dict_are_refused(tmp_path):
     torch.save([torch.zeros(2)], tmp_path / "list.pth")
-    with pytest.raises(LoadError, match="holds no state_dict"):
-        load_state_file(tmp_path / "list.pth")
+    with pytest.raises(WeightsError, match="holds no state_dict"):
+        read_weights(tmp_path / "list.pth")
 
 
 def test_too_large_uploads_are_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr("nets.saving.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("nets.weights.MAX_UPLOAD_BYTES", 100_000)
     save_state_dict(tutorial_cnn(), tmp_path / "m.pth")
-    with pytest.raises(LoadError, match="the limit is"):
-        load_state_file(tmp_path / "m.pth")
+    with pytest.raises(WeightsError, match=r"m.pth is 0.\d MB; weights files up to 0.1 MB are allowed"):
+        read_weights(tmp_path / "m.pth")
 
 
 def test_mismatched_weights_name_the_keys_and_shapes():
     state = tutorial_cnn().state_dict()
     state["fc1.weight"] = torch.zeros(64, 2048)
+    with pytest.raises(WeightsError, match=r"m.pth: fc1.weight has shape \(64, 2048\) in the file but \(64, 1024\)"):
+        fit_weights(state, tutorial_cnn(), "m.pth")
     del state["fc2.bias"]
-    with pytest.raises(LoadError, match=r"missing fc2.bias.*fc1.weight is \(64, 2048\) in the file"):
-        fit_state(tutorial_cnn(), state)
+    with pytest.raises(WeightsError, match="m.pth is for a different network: it lacks fc2.bias and has nothing"):
+        fit_weights(state, tutorial_cnn(), "m.pth")
 
 
 def test_upload_handler_makes_the_visitors_model(tmp_path):
@@ -131,6 +133,5 @@ def test_download_safetensors_then_upload_restores_the_architecture():
     path, _ = saving_tab.download_weights("safetensors", None, spec)
     loaded, arch, _ = saving_tab.upload_weights(path, None)   # the tutorial's network is current: spec comes from the file
     assert [d["type"] for d in arch] == [d["type"] for d in spec]
-    reference = build_model(spec)
-    fit_state(reference, load_state_file(path)[0])
+    reference = load_weights(load_checkpoint(path), build_model(spec))
     assert same_outputs(reference, loaded.model)

@@ -6,10 +6,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.data.cifar import normalize
 from nets.models import TutorialNet, tutorial_cnn
 from nets.train.engine import TrainConfig, cpu_model, seeded_model, train
+from nets.weights import WeightsError
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 
@@ -85,7 +86,7 @@ def test_a_pickle_with_code_is_refused_and_never_run(tmp_path):
         pickle.dump({"conv1.weight": WritesAFile(target)}, f)
     torch.save({"state_dict": WritesAFile(target)}, tmp_path / "zipped.pth")
     for name in ("raw.pth", "zipped.pth"):
-        with pytest.raises(CheckpointError, match="run code"):
+        with pytest.raises(WeightsError, match="run code"):
             load_checkpoint(tmp_path / name)
     assert not target.exists()
     # The payload is real: plain pickle would have created the file.
@@ -95,7 +96,7 @@ def test_a_pickle_with_code_is_refused_and_never_run(tmp_path):
 
 def test_a_whole_pickled_model_is_refused(tmp_path):
     torch.save(tutorial_cnn(), tmp_path / "method1.pth")   # the tutorial's method 1
-    with pytest.raises(CheckpointError, match="state_dict"):
+    with pytest.raises(WeightsError, match="state_dict"):
         load_checkpoint(tmp_path / "method1.pth")
 
 
@@ -103,23 +104,23 @@ def test_a_whole_pickled_model_is_refused(tmp_path):
 def test_files_that_are_not_checkpoints_are_refused(tmp_path, content):
     path = tmp_path / "x.safetensors"
     path.write_bytes(content)
-    with pytest.raises(CheckpointError, match="not a"):
+    with pytest.raises(WeightsError, match="not a"):
         load_checkpoint(path)
 
 
 def test_a_truncated_safetensors_file_is_refused(tmp_path):
     path = save_checkpoint(tmp_path / "ok.safetensors", tutorial_cnn().state_dict())
     path.write_bytes(path.read_bytes()[:5000])
-    with pytest.raises(CheckpointError, match="not a valid safetensors"):
+    with pytest.raises(WeightsError, match="not a valid safetensors"):
         load_checkpoint(path)
 
 
 def test_wrong_architecture_and_wrong_shapes_are_refused(tmp_path):
     torch.save(torch.nn.Linear(3, 4).state_dict(), tmp_path / "linear.pth")
-    with pytest.raises(CheckpointError, match="different network"):
+    with pytest.raises(WeightsError, match="different network"):
         load_weights(load_checkpoint(tmp_path / "linear.pth"), tutorial_cnn())
     path = save_checkpoint(tmp_path / "five.safetensors", tutorial_cnn(num_classes=5).state_dict())
-    with pytest.raises(CheckpointError, match=r"fc2\.\w+ has shape"):
+    with pytest.raises(WeightsError, match=r"fc2\.\w+ has shape"):
         load_weights(load_checkpoint(path), tutorial_cnn())
 
 
@@ -127,5 +128,5 @@ def test_nan_weights_are_refused(tmp_path):
     state = tutorial_cnn().state_dict()
     state["fc1.weight"][0, 0] = float("nan")
     save_file({k: v.contiguous() for k, v in state.items()}, str(tmp_path / "nan.safetensors"))
-    with pytest.raises(CheckpointError, match="NaN"):
+    with pytest.raises(WeightsError, match="NaN"):
         load_weights(load_checkpoint(tmp_path / "nan.safetensors"), tutorial_cnn())

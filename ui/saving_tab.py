@@ -8,8 +8,9 @@ from nets.builder.spec import build_model, check_spec, spec_from_model, tutorial
 from nets.data.cifar import CIFAR10_CLASSES
 from nets.builder.layers import SpecError
 from nets.models import TrainedModel, seeded
-from nets.saving import LoadError, fit_state, load_state_file, pickle_globals, save_safetensors, save_state_dict
-from nets.saving import whole_model_bytes
+from nets.saving import pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
+from nets.train.checkpoint import load_checkpoint, load_weights
+from nets.weights import WeightsError, message
 from ui import dataset
 from ui.i18n import t
 from ui.validate import as_choice, bad
@@ -57,29 +58,25 @@ def upload_weights(file, arch):
     """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
     if not file:
         raise bad("Choose a .pth, .pt or .safetensors file first.")
-    path = Path(file)
     try:
-        state, stored_spec = load_state_file(path)
-    except LoadError as e:
+        ckpt = load_checkpoint(file)
+    except WeightsError as e:
         raise bad(str(e)) from None
-    candidates = [s for s in (stored_spec, arch, tutorial_spec()) if s is not None]
     errors = []
-    for spec in candidates:
+    for spec in [s for s in (ckpt.arch, arch, tutorial_spec()) if s is not None]:
         result = check_spec(spec)
         if not result.ok:
             errors.append(f"the stored layer list cannot run: {result.error}")
             continue
-        model = build_model(result.spec)
         try:
-            fit_state(model, state)
-        except LoadError as e:
+            model = load_weights(ckpt, build_model(result.spec))
+        except WeightsError as e:
             errors.append(str(e))
             continue
-        classes = dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES
-        loaded = TrainedModel(model.eval(), classes, f"uploaded {path.name}", [model.state_dict()], {})
-        return loaded, result.spec, f"Loaded {path.name} into the network {describe(result.spec)}."
-    raise bad(f"{path.name} holds a state_dict, but it fits neither the Builder's network nor the tutorial's: "
-              f"{errors[-1]}")
+        classes = ckpt.classes or (dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES)
+        loaded = TrainedModel(model.eval(), tuple(classes), f"uploaded {ckpt.name}", [model.state_dict()], ckpt.metrics)
+        return loaded, result.spec, f"Loaded {ckpt.name} into the network {describe(result.spec)}."
+    raise bad(message("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
 def describe(spec) -> str:

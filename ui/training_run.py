@@ -8,11 +8,12 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
 from nets.train.engine import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
                         cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
+from nets.weights import WeightsError
 from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
@@ -211,7 +212,7 @@ def load_uploaded(file, arch):
         ckpt = load_checkpoint(file)
         net_arch = ckpt.arch if ckpt.arch is not None else arch
         model = load_weights(ckpt, build_network(net_arch)())
-    except CheckpointError as e:
+    except WeightsError as e:
         raise bad(str(e)) from None
     except Exception as e:   # the builder refusing a stored layer list, for one
         raise bad(f"This checkpoint's network cannot be built here: {str(e)[:200]}") from None
@@ -219,7 +220,7 @@ def load_uploaded(file, arch):
     classes = tuple(ckpt.classes) or tuple(data.classes)
     metrics = evaluate(model, data.test_x, data.test_y, len(classes)) if len(classes) == len(data.classes) else {}
     acc = f", {100 * metrics['test_acc']:.1f}% on the test images" if metrics else ""
-    label = f"uploaded {Path(file).name}{acc}"
+    label = f"uploaded {ckpt.name}{acc}"
     trained = TrainedModel(model=model.eval(), classes=classes, label=label,
                            epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
                            metrics={**ckpt.metrics, **metrics})

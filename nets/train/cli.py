@@ -6,10 +6,11 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.data.cifar import DataError, load_cifar10
 from nets.train.device import DeviceError
 from nets.train.engine import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
+from nets.weights import WeightsError
 
 BAR = 30
 
@@ -97,7 +98,7 @@ def main(argv=None) -> None:
                       f"{ev['test_loss']:.3f}, train loss {ev['train_loss']:.3f} ({ev['elapsed_s']:.0f} s)")
             if writer:
                 log_to_tensorboard(writer, ev, data, 0)
-    except (ConfigError, DeviceError, TrainingError, DataError, CheckpointError) as e:
+    except (ConfigError, DeviceError, TrainingError, DataError, WeightsError) as e:
         sys.exit(f"\n{e}")
     except KeyboardInterrupt:
         print("\nStopped: saving the model as it is now.")

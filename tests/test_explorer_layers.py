@@ -38,7 +38,7 @@ def test_conv2d_equals_torch_with_the_same_weights(batch, out_channels, k, s, p,
     assert torch.equal(layer.weight, ref.weight)
     y = layer(x)
     assert torch.allclose(y, ref(x), atol=1e-6)
-    lines = formula_lines(cfg, 32, 32)
+    lines = formula_lines(layer, 32, 32)
     assert [int(line.rsplit("= ", 1)[1]) for line in lines] == list(y.shape[2:])
 
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from nets.data.cifar import normalize
 from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
-                          comparison_pool, count_parameters, formula_lines, prepare_input, value_stats)
+                          comparison_pool, count_parameters, dropped_window_notes, formula_lines, prepare_input, value_stats)
 from nets.explorer.chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
 from nets.explorer.code import chain_code, layer_code
 from ui.explorer_slide import SlideState, slide_picture, slide_state
@@ -104,15 +104,16 @@ def parameter_text(layer: nn.Module) -> str:
     return "no parameters: this layer learns nothing, it only computes"
 
 
-def shape_check(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor) -> str:
-    """The output-size formula with the learner's numbers, checked against the real tensor."""
-    if cfg.kind not in CONVS + POOLS:
+def shape_check(layer: nn.Module, x: torch.Tensor, y: torch.Tensor) -> str:
+    """The output-size formula with the real layer's numbers, checked against the real tensor."""
+    lines = formula_lines(layer, *x.shape[2:])
+    if not lines:
         return ""
-    lines = formula_lines(cfg, *x.shape[2:])
     ok = all(int(line.rsplit("= ", 1)[1]) == n for line, n in zip(lines, y.shape[2:]))
     verdict = (f"✓ the real tensor is {y.shape[2]}×{y.shape[3]}" if ok else
                f"✗ the real tensor is {y.shape[2]}×{y.shape[3]}")
-    return "**Output size**\n\n```\n" + "\n".join(lines) + f"\n```\n{verdict}"
+    notes = "".join(f"\n\n{note}" for note in dropped_window_notes(layer, *x.shape[2:]))
+    return "**Output size**\n\n```\n" + "\n".join(lines) + f"\n```\n{verdict}{notes}"
 
 
 def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> list[str]:
@@ -177,7 +178,7 @@ def render_layer(x_u8: torch.Tensor, cfg: LayerConfig, opts: ViewOptions, traine
     view.slide_plot, view.slide_text = slide_picture(view.slide, opts.step, opts.channel)
     head = (f"**{layer_label(layer)}** · input {tuple(x.shape)} → output {tuple(y.shape)} · "
             f"{parameter_text(layer)}")
-    parts = [head, view.note, shape_check(cfg, x, y), stats_table(stats)]
+    parts = [head, view.note, shape_check(layer, x, y), stats_table(stats)]
     parts += [f"- {n}" for n in notes_for(cfg, x, y, trained)] + view.extra
     view.status = "\n\n".join(p for p in parts if p)
     view.code = layer_code(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None)
@@ -233,19 +234,6 @@ def draw_linear(view: View, y: torch.Tensor, i: int, opts: ViewOptions, x_u8: to
     view.extra = ["**Your trained network** (softmax of its class scores):\n\n" + "\n".join(rows)]
 
 
-def stage_config(layer: nn.Module) -> LayerConfig | None:
-    """A chain stage's window settings, for the output-size formula."""
-    if isinstance(layer, nn.Conv2d):
-        return LayerConfig("Conv2d", kernel_size=layer.kernel_size[0], stride=layer.stride[0],
-                           padding=layer.padding[0], dilation=layer.dilation[0])
-    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-        stride = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
-        return LayerConfig(type(layer).__name__, kernel_size=layer.kernel_size, stride=stride,
-                           padding=layer.padding, dilation=getattr(layer, "dilation", 1),
-                           ceil_mode=layer.ceil_mode)
-    return None
-
-
 def render_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, opts: ViewOptions,
                  trained=None, use_trained: bool = False) -> View:
     """Sequential: every stage's output for the chosen image, the shapes and formulas, and the code."""
@@ -266,8 +254,8 @@ def render_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, opts: Vie
     rows = ["| stage | layer | output shape | parameters | output size |", "|---|---|---|---|---|"]
     shape = tuple(x.shape)
     for name, layer, out in stages:
-        cfg = stage_config(layer)
-        size = formula_lines(cfg, *shape[2:])[0].split(" = ", 2)[2] if cfg is not None else ""
+        lines = formula_lines(layer, *shape[2:]) if len(shape) == 4 else []   # after Flatten: none
+        size = lines[0].split(" = ", 2)[2] if lines else ""
         rows.append(f"| {name} | `{layer!r}` | {tuple(out.shape)} | {count_parameters(layer):,} | {size} |")
         shape = tuple(out.shape)
         if out.dim() == 4:

@@ -167,8 +167,8 @@ def test_preset_loaded_into_the_grid_becomes_the_kernel():
 
 def test_the_tab_builds_inside_the_app():
     with gr.Blocks() as demo:
-        inputs, outputs = explorer_tab.build(gr.State(None), gr.State(None))
-    assert len(inputs) == len(DEFAULTS) + 1 and len(outputs) == len(OUT)
+        controls, outputs = explorer_tab.build(gr.State(None), gr.State(None))
+    assert list(controls) == list(DEFAULTS) and len(outputs) == len(OUT)
     assert demo.fns
 
 

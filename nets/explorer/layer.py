@@ -14,8 +14,8 @@ POOLS = ("MaxPool2d", "AvgPool2d")
 ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU")
 KINDS = (*CONVS, *POOLS, *ACTIVATIONS, "Linear", "Sequential")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-WEIGHTS = ("default", "preset", "grid", "trained")
-SCALES = ("unit", "normalize")        # ToTensor()'s 0..1, or Normalize(CIFAR_MEAN, CIFAR_STD)
+WEIGHT_SOURCES = ("default", "preset", "grid", "trained")   # where a Conv2d's weights come from
+INPUT_SCALES = ("unit", "normalize")  # ToTensor()'s 0..1, or Normalize(CIFAR_MEAN, CIFAR_STD)
 MAX_LINEAR_WEIGHTS = 8_000_000        # a Linear over a 512x512 upload would hold hundreds of MB
 
 
@@ -49,15 +49,15 @@ class LayerConfig:
     padding_mode: str = "zeros"   # Conv2d: what the added pixels hold
     dilation: int = 1             # Conv2d and MaxPool2d: gap between the window's taps
     bias: bool = True             # Conv2d and Linear: add a learned constant per output
-    weights: str = "default"      # Conv2d: seeded default init, an image preset, the grid, or trained conv1
-    preset: str = "sobel x"       # Conv2d with weights="preset": one of nets.kernel_presets.PRESETS
+    weights: str = "default"      # Conv2d (WEIGHT_SOURCES): seeded init, an image preset, the grid or trained conv1
+    preset: str = "sobel x"       # Conv2d with weights="preset": one of nets.explorer.kernels.PRESETS
     grid: object = None           # Conv2d with weights="grid": k x k numbers typed by the learner
     seed: int = 0                 # seeds PyTorch's default init, so the same view gives the same weights
     ceil_mode: bool = False       # pooling: round the output size up instead of down
     negative_slope: float = 0.01  # LeakyReLU: slope for negative inputs
     approximate: str = "none"     # GELU: exact ("none") or the "tanh" approximation
     out_features: int = 10        # Linear: outputs per image
-    scale: str = "unit"           # how uint8 images become floats: one of SCALES
+    scale: str = "unit"           # how uint8 images become floats: one of INPUT_SCALES
 
 
 def windows(span: int, s: int, ceil_mode: bool) -> int:

@@ -87,3 +87,10 @@ def test_sixteen_bit_upload_runs_at_its_own_resolution(client, tmp_path):
     status = explore(client, source="upload", resolution="full", kind="MaxPool2d")[0]
     h, w = out_size(171, 2, 2), out_size(512, 2, 2)   # 200x600 fitted to a 512 px long side
     assert f"input (1, 3, 171, 512) → output (1, 3, {h}, {w})" in status
+
+
+def test_explore_keeps_the_controls_names_and_defaults(client):
+    """gradio_client callers pass /explore's parameters by name and leave out the ones at their default."""
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/explore"]
+    params = [(p["parameter_name"], p["parameter_has_default"], p["parameter_default"]) for p in info["parameters"]]
+    assert params == [(name, True, value) for name, value in API_DEFAULTS.items()]

@@ -10,7 +10,8 @@ from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.code import STATE_FILE, data_code
 from nets.explorer.kernels import PRESETS
 from nets.models import TrainedModel, tutorial_cnn
-from ui.explorer_view import ViewOptions, render_chain, render_layer
+from nets.explorer.view import compute_chain, compute_layer
+from visual.explorer import ViewOptions, draw
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KINDS = ["Conv2d", "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Linear"]
@@ -52,7 +53,7 @@ def test_generated_code_reproduces_the_view(batch, kind, k, s, p, d, out_channel
                       dilation=d, bias=bias, weights=weights, preset=preset, grid=grid, seed=seed, ceil_mode=ceil,
                       negative_slope=slope, out_features=out_features, scale=scale)
     try:
-        view = render_layer(batch, cfg, ViewOptions())
+        view = compute_layer(batch, cfg)
     except LayerError:
         return   # an impossible combination: the check's message is tested elsewhere
     assert_reproduces(view, run_code(view.code, batch))
@@ -62,7 +63,7 @@ def test_trained_conv1_code_loads_the_saved_state_dict(batch, tmp_path, monkeypa
     trained = trained_model()
     monkeypatch.chdir(tmp_path)
     torch.save(trained.model.state_dict(), STATE_FILE)
-    view = render_layer(batch, LayerConfig("Conv2d", weights="trained", padding=2), ViewOptions(), trained)
+    view = compute_layer(batch, LayerConfig("Conv2d", weights="trained", padding=2), 0, trained)
     assert_reproduces(view, run_code(view.code, batch))
     assert torch.allclose(view.output, trained.model.conv1(normalize(batch)), atol=1e-5)
 
@@ -71,14 +72,14 @@ def test_linear_with_trained_model_shows_and_codes_softmax_probabilities(batch, 
     trained = trained_model()
     monkeypatch.chdir(tmp_path)
     torch.save(trained.model.state_dict(), STATE_FILE)
-    view = render_layer(batch, LayerConfig("Linear", out_features=10), ViewOptions(image=2), trained)
+    view = compute_layer(batch, LayerConfig("Linear", out_features=10), 2, trained)
     namespace = run_code(view.code, batch)
     assert_reproduces(view, namespace)
     expected = trained.model(normalize(batch)).softmax(dim=1)
     assert torch.allclose(namespace["probs"], expected, atol=1e-5)
-    shown = view.layer_plot["data"][0]["y"]
-    assert shown == pytest.approx(expected[2].tolist(), abs=1e-4)
-    assert "196608" not in view.status and f"({batch.shape[0] * 3072},)" in view.status
+    drawn = draw(view, ViewOptions())
+    assert drawn.layer_plot["data"][0]["y"] == pytest.approx(expected[2].tolist(), abs=1e-4)
+    assert "196608" not in drawn.status and f"({batch.shape[0] * 3072},)" in drawn.status
 
 
 @pytest.mark.parametrize("name", list(CHAIN_PRESETS))
@@ -89,12 +90,12 @@ def test_chain_code_reproduces_every_stage(batch, tmp_path, monkeypatch, name, u
     torch.save(trained.model.state_dict(), STATE_FILE)
     if use_trained and "ReLU" in name:
         with pytest.raises(LayerError, match="trained weights fit only"):
-            render_chain(batch, CHAIN_PRESETS[name].replace("ReLU()", "Conv2d(32, 32, 3)"), 0, "unit",
-                         ViewOptions(), trained, True)
+            compute_chain(batch, CHAIN_PRESETS[name].replace("ReLU()", "Conv2d(32, 32, 3)"), 0, "unit", 0,
+                          trained, True)
         return
-    view = render_chain(batch, CHAIN_PRESETS[name], 5, "unit", ViewOptions(), trained, use_trained)
+    view = compute_chain(batch, CHAIN_PRESETS[name], 5, "unit", 0, trained, use_trained)
     assert_reproduces(view, run_code(view.code, batch))
-    assert len(view.gallery) == len(CHAIN_PRESETS[name].splitlines())
+    assert len(draw(view, ViewOptions()).gallery) == len(CHAIN_PRESETS[name].splitlines())
 
 
 @pytest.mark.parametrize("source", ["cifar10", "upload"])

@@ -1,4 +1,6 @@
 """The explorer's layers against torch itself: same weights, same outputs; the formula against the real shape."""
+import threading
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -6,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nets.explorer.layer import LayerConfig, LayerError, build_layer, check, formula_lines, out_size, prepare_input
+from nets.explorer.layer import (LayerConfig, LayerError, build_layer, check, formula_lines, one_thread, out_size,
+                                 prepare_input)
 from nets.explorer.chain import CHAIN_PRESETS, build_chain, check_sizes, load_trained, parse_chain, run_chain
 from nets.explorer.kernels import FIXED, PRESETS, preset_kernel
 from nets.models import TrainedModel, tutorial_cnn
@@ -38,7 +41,7 @@ def test_conv2d_equals_torch_with_the_same_weights(batch, out_channels, k, s, p,
     assert torch.equal(layer.weight, ref.weight)
     y = layer(x)
     assert torch.allclose(y, ref(x), atol=1e-6)
-    lines = formula_lines(cfg, 32, 32)
+    lines = formula_lines(layer, 32, 32)
     assert [int(line.rsplit("= ", 1)[1]) for line in lines] == list(y.shape[2:])
 
 
@@ -183,9 +186,6 @@ def test_bad_chains_are_refused_clearly(text, message):
 
 
 def test_one_thread_is_per_thread_and_restored():
-    import threading
-
-    from nets.explorer.layer import one_thread
     before = torch.get_num_threads()
     inside, release, seen = threading.Event(), threading.Event(), []
 

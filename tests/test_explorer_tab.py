@@ -127,6 +127,8 @@ def test_trained_model_gives_conv1_weights_and_class_probabilities(data):
     trained = trained_model()
     out = run(model=trained, weights="trained", padding=2)
     assert "output (64, 32, 32, 32)" in out["status"] and "my CNN" in out["status"]
+    assert "1·(5-1)" in run(model=trained, weights="trained")["status"]   # conv1's kernel, not the slider's 3
+    assert "✓ the real tensor is 30×30" in run(model=trained, weights="trained")["status"]
     out = run(model=trained, kind="Linear", batch_size=4, image=1)
     x = data.test_x[torch.randperm(10000, generator=torch.Generator().manual_seed(0))[:4]]
     probs = trained.model(normalize(x)).softmax(dim=1)
@@ -165,8 +167,8 @@ def test_preset_loaded_into_the_grid_becomes_the_kernel():
 
 def test_the_tab_builds_inside_the_app():
     with gr.Blocks() as demo:
-        inputs, outputs = explorer_tab.build(gr.State(None), gr.State(None))
-    assert len(inputs) == len(DEFAULTS) + 1 and len(outputs) == len(OUT)
+        controls, outputs = explorer_tab.build(gr.State(None), gr.State(None))
+    assert list(controls) == list(DEFAULTS) and len(outputs) == len(OUT)
     assert demo.fns
 
 

@@ -1,17 +1,20 @@
-"""The explorer's inputs and settings, checked: a CIFAR-10 batch or an upload, and the layer's controls."""
+"""The explorer's controls as one settings object, checked: the input batch, the layer, and how it is drawn."""
 import os
+from dataclasses import asdict, dataclass
 
-import gradio as gr
 import torch
 
 from nets.data.cifar import SPLITS
-from nets.explorer.layer import KINDS, PADDING_MODES, SCALES, WEIGHTS, LayerConfig
-from nets.explorer.code import data_code
 from nets.data.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
+from nets.explorer.chain import CHAIN_PRESETS
+from nets.explorer.code import data_code
 from nets.explorer.kernels import PRESETS, parse_grid, resize_grid
+from nets.explorer.layer import INPUT_SCALES, KINDS, PADDING_MODES, WEIGHT_SOURCES, LayerConfig
+from nets.explorer.view import pick_batch
 from ui import dataset
 from ui.validate import as_choice, as_float, as_int, bad
-from visual.maps import COLORMAPS, SCALES as MAP_SCALES, VIEWS
+from visual.explorer import ViewOptions
+from visual.maps import COLORMAPS, MAP_SCALES, VIEWS
 
 ALL = "all"
 SOURCES = ("cifar10", "upload")
@@ -22,6 +25,53 @@ SEED_MAX = 2**31 - 1
 LIMITS = dict(out_channels=(1, 64), kernel_size=(1, 11), stride=(1, 8), padding=(0, 10), dilation=(1, 5),
               pool_kernel=(1, 8), pool_stride=(1, 8), pool_padding=(0, 4), pool_dilation=(1, 4),
               out_features=(1, 100))
+DEFAULT_GRID = "0 -1 0\n-1 5 -1\n0 -1 0"   # sharpen, as the learner would type it
+
+
+@dataclass
+class Controls:
+    """Every explorer control by the /explore API parameter it feeds, as sent (checked later); defaults as shown.
+
+    The field order is the API's parameter order: gradio_client callers may pass them by position."""
+    source: str = "cifar10"        # SOURCES: a CIFAR-10 batch or the visitor's upload
+    split: str = "test"            # CIFAR-10: SPLITS
+    class_name: str = ALL          # CIFAR-10: one class's images, or all
+    batch_size: int = 64           # CIFAR-10: images in the batch
+    seed: int = 0                  # CIFAR-10: which random batch
+    upload: dict | None = None     # the decoded upload (receive_upload), kept in the visitor's state
+    resolution: str = "32"         # upload: RESOLUTIONS, 32x32 as the network sees it or its own size
+    scale: str = "unit"            # INPUT_SCALES: ToTensor()'s 0..1 or normalised
+    kind: str = "Conv2d"           # KINDS: the layer
+    out_channels: int = 6          # Conv2d
+    kernel_size: int = 3           # Conv2d
+    stride: int = 1                # Conv2d
+    padding: int = 1               # Conv2d
+    padding_mode: str = "zeros"    # Conv2d: PADDING_MODES
+    dilation: int = 1              # Conv2d
+    bias: bool = True              # Conv2d and Linear
+    weights: str = "default"       # Conv2d: WEIGHT_SOURCES
+    preset: str = "sobel x"        # Conv2d with preset weights: PRESETS
+    init_seed: int = 0             # seeds PyTorch's default init
+    grid: object = DEFAULT_GRID    # Conv2d with grid weights: the kernel as text, rows on lines
+    pool_kernel: int = 2           # pooling
+    pool_stride: int = 2           # pooling
+    pool_padding: int = 0          # pooling
+    pool_dilation: int = 1         # MaxPool2d
+    ceil_mode: bool = False        # pooling
+    negative_slope: float = 0.01   # LeakyReLU
+    approximate: str = "none"      # GELU: APPROXIMATE
+    out_features: int = 10         # Linear
+    chain: str = next(iter(CHAIN_PRESETS.values()))   # Sequential: one layer per line
+    chain_trained: bool = False    # Sequential: load the trained model's weights into the chain
+    image: int = 0                 # the image of the batch that gets feature maps and the window
+    map_scale: str = "shared"      # MAP_SCALES
+    colormap: str = "viridis"      # COLORMAPS
+    batch_view: str = "reshape"    # VIEWS
+    channel: int = 0               # output channel for one-channel views, the kernel and the window
+    step: int = 0                  # position of the sliding window
+
+
+DEFAULTS = asdict(Controls())   # the controls' starting values (tests and benchmarks use them too)
 
 
 def as_bool(value, name: str) -> bool:
@@ -38,14 +88,9 @@ def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list
     class_name = as_choice(class_name, "Class", (ALL, *data.classes))
     batch_size = as_int(batch_size, "Batch size", 1, 64)
     seed = as_int(seed, "Seed", 0, SEED_MAX)
-    x, y = data.split(split)
-    if class_name == ALL:
-        pool = torch.arange(len(y))
-    else:
-        pool = (y == data.classes.index(class_name)).nonzero()[:, 0]
-    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:batch_size]]
-    labels = [data.classes[i] for i in y[pick].tolist()]
-    return x[pick], labels, data_code("cifar10", split, batch_size, seed)
+    label = None if class_name == ALL else data.classes.index(class_name)
+    x, y = pick_batch(*data.split(split), label, batch_size, seed)
+    return x, [data.classes[i] for i in y.tolist()], data_code("cifar10", split, batch_size, seed)
 
 
 def receive_upload(path) -> dict:
@@ -81,12 +126,11 @@ def uploaded_image(upload, resolution) -> tuple[torch.Tensor, list[str], str]:
     return x, [note], data_code("upload", name=upload["name"])
 
 
-def load_input(source, split, class_name, batch_size, seed, upload, resolution):
+def load_input(c: Controls) -> tuple[torch.Tensor, list[str], str]:
     """(uint8 batch, labels, data-loading code) for the chosen source."""
-    source = as_choice(source, "Images", SOURCES)
-    if source == "upload":
-        return uploaded_image(upload, resolution)
-    return cifar_batch(split, class_name, batch_size, seed)
+    if as_choice(c.source, "Images", SOURCES) == "upload":
+        return uploaded_image(c.upload, c.resolution)
+    return cifar_batch(c.split, c.class_name, c.batch_size, c.seed)
 
 
 def grid_text(kernel) -> str:
@@ -119,41 +163,31 @@ def grid_kernel(grid, k: int) -> list:
     return resize_grid(kernel, k).tolist()
 
 
-def layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation, bias,
-                 weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation,
-                 ceil_mode, negative_slope, approximate, out_features) -> LayerConfig:
-    """Every control checked against its bounds, as one LayerConfig for the chosen kind."""
-    ints = {name: as_int(value, name, *LIMITS[name]) for name, value in (
-        ("out_channels", out_channels), ("kernel_size", kernel_size), ("stride", stride),
-        ("padding", padding), ("dilation", dilation), ("pool_kernel", pool_kernel),
-        ("pool_stride", pool_stride), ("pool_padding", pool_padding), ("pool_dilation", pool_dilation),
-        ("out_features", out_features))}
-    kind = as_choice(kind, "Layer", KINDS)
-    cfg = LayerConfig(kind=kind, scale=as_choice(scale, "Input values", SCALES),
-                      padding_mode=as_choice(padding_mode, "padding_mode", PADDING_MODES),
-                      bias=as_bool(bias, "bias"), weights=as_choice(weights, "Weights", WEIGHTS),
-                      preset=as_choice(preset, "Preset", PRESETS),
-                      seed=as_int(init_seed, "Init seed", 0, SEED_MAX),
-                      ceil_mode=as_bool(ceil_mode, "ceil_mode"),
-                      approximate=as_choice(approximate, "approximate", APPROXIMATE),
-                      out_features=ints["out_features"], out_channels=ints["out_channels"])
-    cfg.negative_slope = as_float(negative_slope, "negative_slope", 0.0, 1.0)
-    if kind in ("MaxPool2d", "AvgPool2d"):
-        cfg.kernel_size, cfg.stride = ints["pool_kernel"], ints["pool_stride"]
-        cfg.padding, cfg.dilation = ints["pool_padding"], ints["pool_dilation"]
-    else:
-        cfg.kernel_size, cfg.stride = ints["kernel_size"], ints["stride"]
-        cfg.padding, cfg.dilation = ints["padding"], ints["dilation"]
+def layer_config(c: Controls) -> LayerConfig:
+    """Every layer control checked against its bounds, as one LayerConfig for the chosen kind."""
+    ints = {name: as_int(getattr(c, name), name, *bounds) for name, bounds in LIMITS.items()}
+    kind = as_choice(c.kind, "Layer", KINDS)
+    pool = kind in ("MaxPool2d", "AvgPool2d")   # the pooling sliders are separate, with their own bounds
+    window = ("pool_kernel", "pool_stride", "pool_padding", "pool_dilation") if pool else \
+        ("kernel_size", "stride", "padding", "dilation")
+    cfg = LayerConfig(kind=kind, scale=as_choice(c.scale, "Input values", INPUT_SCALES),
+                      padding_mode=as_choice(c.padding_mode, "padding_mode", PADDING_MODES),
+                      bias=as_bool(c.bias, "bias"), weights=as_choice(c.weights, "Weights", WEIGHT_SOURCES),
+                      preset=as_choice(c.preset, "Preset", PRESETS),
+                      seed=as_int(c.init_seed, "Init seed", 0, SEED_MAX),
+                      ceil_mode=as_bool(c.ceil_mode, "ceil_mode"),
+                      approximate=as_choice(c.approximate, "approximate", APPROXIMATE),
+                      out_features=ints["out_features"], out_channels=ints["out_channels"],
+                      negative_slope=as_float(c.negative_slope, "negative_slope", 0.0, 1.0),
+                      **dict(zip(("kernel_size", "stride", "padding", "dilation"), (ints[n] for n in window))))
     if kind == "Conv2d" and cfg.weights == "grid":
-        cfg.grid = grid_kernel(grid, cfg.kernel_size)
+        cfg.grid = grid_kernel(c.grid, cfg.kernel_size)
     return cfg
 
 
-def view_choices(image, map_scale, colormap, batch_view, channel, step):
+def view_options(c: Controls) -> ViewOptions:
     """The drawing options, checked."""
-    from ui.explorer_view import ViewOptions
-    return ViewOptions(image=as_int(image, "Image", 0, 63),
-                       map_scale=as_choice(map_scale, "Colour scale", MAP_SCALES),
-                       colormap=as_choice(colormap, "Colour map", COLORMAPS),
-                       batch_view=as_choice(batch_view, "Output batch view", VIEWS),
-                       channel=as_int(channel, "Channel", 0, 1023), step=as_int(step, "Step", 0, 1 << 20))
+    return ViewOptions(map_scale=as_choice(c.map_scale, "Colour scale", MAP_SCALES),
+                       colormap=as_choice(c.colormap, "Colour map", COLORMAPS),
+                       batch_view=as_choice(c.batch_view, "Output batch view", VIEWS),
+                       channel=as_int(c.channel, "Channel", 0, 1023), step=as_int(c.step, "Step", 0, 1 << 20))

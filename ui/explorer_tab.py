@@ -2,65 +2,54 @@
 import gradio as gr
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
-from nets.explorer.layer import ACTIVATIONS, LayerError, one_thread
-from nets.explorer.chain import CHAIN_PRESETS
 from nets.data.images import ImageError
+from nets.explorer.chain import CHAIN_PRESETS, chain_lines
 from nets.explorer.kernels import PRESETS, preset_kernel
-from ui.explorer_inputs import (ALL, APPROXIMATE, LIMITS, as_bool, grid_text, layer_config, load_input,
-                                receive_upload, view_choices)
-from ui.explorer_slide import slide_picture
-from ui.explorer_view import render_chain, render_layer
+from nets.explorer.layer import ACTIVATIONS, LayerError, one_thread
+from nets.explorer.view import compute_chain, compute_layer
+from nets.builder.spec import normalize_spec
+from ui.explorer_inputs import (ALL, APPROXIMATE, DEFAULTS, LIMITS, Controls, as_bool, grid_text, layer_config,
+                                load_input, receive_upload, view_options)
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
+from visual.explorer import draw, input_text, slide_picture
 
 BUILDER_CHAIN = "your network (Builder tab)"
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
-DEFAULT_GRID = "0 -1 0\n-1 5 -1\n0 -1 0"   # sharpen, as the learner would type it
-# The controls' starting values, by the explore() parameter they feed (tests and benchmarks use them too).
-DEFAULTS = dict(
-    source="cifar10", split="test", class_name=ALL, batch_size=64, seed=0, upload=None, resolution="32",
-    scale="unit", kind="Conv2d", out_channels=6, kernel_size=3, stride=1, padding=1, padding_mode="zeros",
-    dilation=1, bias=True, weights="default", preset="sobel x", init_seed=0, grid=DEFAULT_GRID,
-    pool_kernel=2, pool_stride=2, pool_padding=0, pool_dilation=1, ceil_mode=False, negative_slope=0.01,
-    approximate="none", out_features=10, chain=next(iter(CHAIN_PRESETS.values())), chain_trained=False,
-    image=0, map_scale="shared", colormap="viridis", batch_view="reshape", channel=0, step=0)
 # The upload is per-visitor state that /explorer_upload fills, so the API's /explore has no upload parameter.
 API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 
 
-def explore(source, split, class_name, batch_size, seed, upload, resolution, scale, kind,
-            out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset,
-            init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
-            negative_slope, approximate, out_features, chain, chain_trained,
-            image, map_scale, colormap, batch_view, channel, step, model=None):
-    """One explorer update: the chosen layer on the chosen images, every picture, number and the code."""
-    x, labels, loading_code = load_input(source, split, class_name, batch_size, seed, upload, resolution)
-    cfg = layer_config(kind, scale, out_channels, kernel_size, stride, padding, padding_mode, dilation,
-                       bias, weights, preset, init_seed, grid, pool_kernel, pool_stride, pool_padding,
-                       pool_dilation, ceil_mode, negative_slope, approximate, out_features)
-    opts = view_choices(image, map_scale, colormap, batch_view, channel, step)
-    use_trained = as_bool(chain_trained, "use my trained model's weights")
+def explore(model=None, **controls):
+    """One explorer update: the chosen layer on the chosen images, every picture, number and the code.
+
+    Gradio passes each control by its name (inputs_kwargs in build): /explore keeps the controls' names
+    and order, and Gradio takes the API's defaults from the components' starting values (DEFAULTS), so
+    **controls loses nothing and no signature needs deriving from Controls (test_explorer_api checks)."""
+    c = Controls(**controls)
+    x, labels, loading_code = load_input(c)
+    cfg = layer_config(c)
+    image, opts = as_int(c.image, "Image", 0, 63), view_options(c)
+    use_trained = as_bool(c.chain_trained, "use my trained model's weights")
     try:
         with one_thread():
             if cfg.kind == "Sequential":
-                view = render_chain(x, chain, cfg.seed, cfg.scale, opts, model, use_trained)
+                view = compute_chain(x, c.chain, cfg.seed, cfg.scale, image, model, use_trained)
             else:
-                view = render_layer(x, cfg, opts, model)
+                view = compute_layer(x, cfg, image, model)
+            drawn = draw(view, opts)
     except (LayerError, ImageError) as e:
         raise bad(str(e)) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
         raise bad(f"PyTorch cannot run this layer: {str(e).strip().splitlines()[0][:200]}") from None
-    if source == "cifar10":
-        view.status += "\n\nLabels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
-    else:
-        view.status += "\n\nInput: " + labels[0]
     steps = view.slide.steps if view.slide is not None else 1
     grid_out = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
-    gallery = gr.update(value=view.gallery, visible=bool(view.gallery))
-    return (view.status, view.input_png, view.output_png, view.maps_png, gallery, view.hist, view.layer_plot,
-            view.slide_plot, view.slide_text, gr.update(maximum=max(1, steps - 1), value=opts.step % steps),
-            loading_code + "\n" + view.code, view.slide, grid_out)
+    gallery = gr.update(value=drawn.gallery, visible=bool(drawn.gallery))
+    return (drawn.status + "\n\n" + input_text(c.source, labels), drawn.input_png, drawn.output_png,
+            drawn.maps_png, gallery, drawn.hist, drawn.layer_plot, drawn.slide_plot, drawn.slide_text,
+            gr.update(maximum=max(1, steps - 1), value=opts.step % steps), loading_code + "\n" + view.code,
+            view.slide, grid_out)
 
 
 def upload_image(path):
@@ -95,13 +84,11 @@ def load_preset_grid(preset, kernel_size):
 def chain_text(choice, arch):
     """The chain text for a preset, or the Builder tab's network."""
     if choice == BUILDER_CHAIN:
-        from nets.builder.spec import normalize_spec
-        from nets.builder.layers import layer_code
         try:
             layers = normalize_spec(arch)
         except ValueError as e:
             raise bad(str(e)) from None
-        return "\n".join(layer_code(d).removeprefix("nn.") for d in layers)
+        return "\n".join(chain_lines(layers))
     return CHAIN_PRESETS[as_choice(choice, "Start from", tuple(CHAIN_PRESETS))]
 
 
@@ -238,11 +225,16 @@ def build(model_state, arch_state):
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.6, active=False)
 
-    inputs = [source, split, class_name, batch_size, seed, upload_state, resolution, scale, kind,
-              out_channels, kernel_size, stride, padding, padding_mode, dilation, bias, weights, preset,
-              init_seed, grid, pool_kernel, pool_stride, pool_padding, pool_dilation, ceil_mode,
-              negative_slope, approximate, out_features, chain, chain_trained,
-              image, map_scale, colormap, batch_view, channel, step, model_state]
+    # Each control reaches explore() by its name, in DEFAULTS' order: the API's parameter order and names.
+    values = dict(source=source, split=split, class_name=class_name, batch_size=batch_size, seed=seed,
+                  upload=upload_state, resolution=resolution, scale=scale, kind=kind, out_channels=out_channels,
+                  kernel_size=kernel_size, stride=stride, padding=padding, padding_mode=padding_mode,
+                  dilation=dilation, bias=bias, weights=weights, preset=preset, init_seed=init_seed, grid=grid,
+                  pool_kernel=pool_kernel, pool_stride=pool_stride, pool_padding=pool_padding,
+                  pool_dilation=pool_dilation, ceil_mode=ceil_mode, negative_slope=negative_slope,
+                  approximate=approximate, out_features=out_features, chain=chain, chain_trained=chain_trained,
+                  image=image, map_scale=map_scale, colormap=colormap, batch_view=batch_view, channel=channel,
+                  step=step)
     outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot,
                slide_text, step, code, slide_state, grid]
     groups = [conv_group, pool_group, act_group, linear_group, seq_group]
@@ -259,10 +251,10 @@ def build(model_state, arch_state):
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    gr.on(triggers, explore, inputs, outputs, api_name="explore", show_progress="hidden",
-          trigger_mode="always_last", preprocess=False)
-    again = dict(fn=explore, inputs=inputs, outputs=outputs, show_progress="hidden", api_visibility="private",
-                 preprocess=False)
+    gr.on(triggers, explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
+          show_progress="hidden", trigger_mode="always_last", preprocess=False)
+    again = dict(fn=explore, inputs=model_state, inputs_kwargs=values, outputs=outputs, show_progress="hidden",
+                 api_visibility="private", preprocess=False)
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private").then(**again)
     upload.upload(upload_image, upload, [upload_state, source], api_name="explorer_upload",
                   show_progress="hidden", preprocess=False).then(**again)
@@ -276,4 +268,4 @@ def build(model_state, arch_state):
                api_visibility="private", preprocess=False)
     play_button.click(lambda: gr.Timer(active=True), None, timer, queue=False, api_visibility="private")
     pause_button.click(lambda: gr.Timer(active=False), None, timer, queue=False, api_visibility="private")
-    return inputs, outputs
+    return values, outputs

@@ -28,7 +28,3 @@ def t(key: str):
         raise KeyError(f"no English text for i18n key {key!r}: add it to assets/i18n/")
     return I18N(key)
 
-
-def english(key: str) -> str:
-    """The English text for key, for messages computed on the server."""
-    return TRANSLATIONS["en"][key]

@@ -10,7 +10,7 @@ from plotly.colors import hex_to_rgb, sequential
 
 from visual.images import enlarge, image_grid
 
-SCALES = ("shared", "per_map", "clip")    # one range for all maps, one per map, or TensorBoard's clip to 0..1
+MAP_SCALES = ("shared", "per_map", "clip")  # one range for all maps, one per map, or TensorBoard's clip to 0..1
 COLORMAPS = ("viridis", "cividis")         # perceptually uniform and readable with colour-blindness
 VIEWS = ("reshape", "channel")             # the tutorial's reshape(-1, 3, H, W), or one channel per image
 DISPLAY_PX = 512                            # grids are enlarged (nearest) to about this many pixels wide
@@ -89,11 +89,6 @@ def batch_grid(y: torch.Tensor, scale: str, columns: int = 0) -> np.ndarray:
     u8 = to_uint8(y, scale)
     grid = image_grid(u8, columns=columns)
     return for_display(grid[:, :, 0] if grid.shape[2] == 1 else grid)
-
-
-def colorize(gray: np.ndarray, cmap: str) -> np.ndarray:
-    """A uint8 (H, W) map through the colour map: (H, W, 3)."""
-    return LUTS[cmap][gray]
 
 
 def palette(cmap: str) -> np.ndarray:

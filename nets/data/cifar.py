@@ -62,10 +62,15 @@ def to_unit(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(255)
 
 
+def mean_std(device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR_MEAN and CIFAR_STD as (1, 3, 1, 1) tensors that broadcast over a batch."""
+    return (torch.tensor(CIFAR_MEAN, device=device).view(1, 3, 1, 1),
+            torch.tensor(CIFAR_STD, device=device).view(1, 3, 1, 1))
+
+
 def normalize(x: torch.Tensor) -> torch.Tensor:
     """uint8 images (B, 3, H, W) as the normalised floats LayerLab's trained models take."""
-    mean = torch.tensor(CIFAR_MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(CIFAR_STD, device=x.device).view(1, 3, 1, 1)
+    mean, std = mean_std(x.device)
     return (to_unit(x) - mean) / std
 
 

@@ -2,7 +2,7 @@
 from torch import nn
 
 from nets.data.cifar import CIFAR_MEAN, CIFAR_STD
-from nets.explorer.layer import CONVS, POOLS, LayerConfig, comparison_pool, conv_shape, trained_conv
+from nets.explorer.layer import CONVS, POOLS, LayerConfig, build_conv, comparison_pool, conv_shape, trained_conv
 
 # The trained model's state_dict, as torch.save(model.state_dict(), STATE_FILE) writes it.
 STATE_FILE = "layerlab_model.pth"   # the name the Save & load tab downloads it under
@@ -70,8 +70,7 @@ def conv_lines(cfg: LayerConfig, in_channels: int, trained=None) -> list[str]:
                 f"state = torch.load({STATE_FILE!r}, weights_only=True)  # from Save & load: state_dict (.pth)",
                 f"layer.load_state_dict({{\"weight\": state[\"{name}.weight\"], "
                 f"\"bias\": state[\"{name}.bias\"]}})"]
-    from nets.explorer.layer import build_conv   # the kernel exactly as the view built it
-    kernel = build_conv(cfg, in_channels).weight[0, 0].tolist()
+    kernel = build_conv(cfg, in_channels).weight[0, 0].tolist()   # the kernel exactly as the view built it
     rows = ",\n    ".join(repr(row) for row in kernel)
     label = cfg.preset if cfg.weights == "preset" else "your kernel grid"
     lines = [make, f"kernel = torch.tensor([\n    {rows},\n])  # {label}",
@@ -117,7 +116,7 @@ def linear_lines(cfg: LayerConfig, shape: tuple) -> list[str]:
         f"one row of {c}·{h}·{w} = {n} values per image",
         f"torch.manual_seed({cfg.seed})",
         f"linear = nn.Linear({n}, {cfg.out_features}{'' if cfg.bias else ', bias=False'})",
-        f"layer = nn.Sequential(flatten, linear)",
+        "layer = nn.Sequential(flatten, linear)",
         f"# Not torch.flatten(x) -> ({b * n},) with Linear({b * n}, {cfg.out_features}), as the tutorial",
         f"# wrote: that mixes all {b} images into one vector, gives {cfg.out_features} numbers for the",
         "# whole batch, and",

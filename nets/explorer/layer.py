@@ -15,8 +15,8 @@ POOLS = ("MaxPool2d", "AvgPool2d")
 ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU")
 KINDS = (*CONVS, *POOLS, *ACTIVATIONS, "Linear", "Sequential")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-WEIGHTS = ("default", "preset", "grid", "trained")
-SCALES = ("unit", "normalize")        # ToTensor()'s 0..1, or Normalize(CIFAR_MEAN, CIFAR_STD)
+WEIGHT_SOURCES = ("default", "preset", "grid", "trained")   # where a Conv2d's weights come from
+INPUT_SCALES = ("unit", "normalize")  # ToTensor()'s 0..1, or Normalize(CIFAR_MEAN, CIFAR_STD)
 MAX_LINEAR_WEIGHTS = 8_000_000        # a Linear over a 512x512 upload would hold hundreds of MB
 
 
@@ -50,38 +50,80 @@ class LayerConfig:
     padding_mode: str = "zeros"   # Conv2d: what the added pixels hold
     dilation: int = 1             # Conv2d and MaxPool2d: gap between the window's taps
     bias: bool = True             # Conv2d and Linear: add a learned constant per output
-    weights: str = "default"      # Conv2d: seeded default init, an image preset, the grid, or trained conv1
-    preset: str = "sobel x"       # Conv2d with weights="preset": one of nets.kernel_presets.PRESETS
+    weights: str = "default"      # Conv2d (WEIGHT_SOURCES): seeded init, an image preset, the grid or trained conv1
+    preset: str = "sobel x"       # Conv2d with weights="preset": one of nets.explorer.kernels.PRESETS
     grid: object = None           # Conv2d with weights="grid": k x k numbers typed by the learner
     seed: int = 0                 # seeds PyTorch's default init, so the same view gives the same weights
     ceil_mode: bool = False       # pooling: round the output size up instead of down
     negative_slope: float = 0.01  # LeakyReLU: slope for negative inputs
     approximate: str = "none"     # GELU: exact ("none") or the "tanh" approximation
     out_features: int = 10        # Linear: outputs per image
-    scale: str = "unit"           # how uint8 images become floats: one of SCALES
+    scale: str = "unit"           # how uint8 images become floats: one of INPUT_SCALES
+
+
+def windows(span: int, s: int, ceil_mode: bool) -> int:
+    """floor(span/s) + 1, or ceil(span/s) + 1: the windows before torch's ceil_mode rule below."""
+    return (-(-span // s) if ceil_mode else span // s) + 1
 
 
 def out_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
     """Output length along one axis: floor((n + 2p - d(k-1) - 1)/s) + 1, as torch computes it."""
-    span = n + 2 * p - d * (k - 1) - 1
-    out = (-(-span // s) if ceil_mode else span // s) + 1
+    out = windows(n + 2 * p - d * (k - 1) - 1, s, ceil_mode)
     if ceil_mode and (out - 1) * s >= n + p:
         out -= 1   # the last window would start in the right padding: torch drops it
     return out
 
 
-def formula_lines(cfg: LayerConfig, h: int, w: int) -> list[str]:
-    """The output-size formula with the learner's numbers, one line per axis."""
-    d = cfg.dilation if cfg.kind != "AvgPool2d" else 1
-    k, s, p = cfg.kernel_size, cfg.stride, cfg.padding
-    rnd = "ceil" if cfg.ceil_mode and cfg.kind in POOLS else "floor"
-    lines = []
-    for axis, n in (("H", h), ("W", w)):
-        span = n + 2 * p - d * (k - 1) - 1
-        lines.append(f"{axis}_out = {rnd}(({axis} + 2p - d(k-1) - 1)/s) + 1 = "
-                     f"{rnd}(({n} + 2·{p} - {d}·({k}-1) - 1)/{s}) + 1 = {rnd}({span}/{s}) + 1 = "
-                     f"{out_size(n, k, s, p, d, rnd == 'ceil')}")
-    return lines
+def pair(v) -> tuple[int, int]:
+    """A layer's int-or-tuple argument as (height, width)."""
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def window_of(layer: nn.Module) -> dict | None:
+    """The real layer's window per axis, (H, W) pairs: kernel k, stride s, padding p, dilation d, ceil_mode.
+
+    Read from the layer, not the controls: the trained conv1 brings its own kernel size (5)."""
+    if isinstance(layer, nn.Conv2d) and isinstance(layer.padding, tuple):
+        return dict(k=layer.kernel_size, s=layer.stride, p=layer.padding, d=layer.dilation, ceil_mode=False)
+    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        d = layer.dilation if isinstance(layer, nn.MaxPool2d) else 1
+        return dict(k=pair(layer.kernel_size), s=pair(layer.stride), p=pair(layer.padding), d=pair(d),
+                    ceil_mode=layer.ceil_mode)
+    return None
+
+
+def formula_line(axis: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> str:
+    """One axis of the output-size formula with the numbers filled in; every step evaluates to the next."""
+    span = n + 2 * p - d * (k - 1) - 1
+    rnd = "ceil" if ceil_mode else "floor"
+    out = out_size(n, k, s, p, d, ceil_mode)
+    dropped = " - 1" if out < windows(span, s, ceil_mode) else ""   # see dropped_window_notes
+    return (f"{axis}_out = {rnd}(({axis} + 2p - d(k-1) - 1)/s) + 1{dropped} = "
+            f"{rnd}(({n} + 2·{p} - {d}·({k}-1) - 1)/{s}) + 1{dropped} = {rnd}({span}/{s}) + 1{dropped} = {out}")
+
+
+def formula_lines(layer: nn.Module, h: int, w: int) -> list[str]:
+    """The output-size formula for the real layer on an h x w input, one line per axis ([] for other layers)."""
+    win = window_of(layer)
+    if win is None:
+        return []
+    return [formula_line(axis, n, win["k"][i], win["s"][i], win["p"][i], win["d"][i], win["ceil_mode"])
+            for i, (axis, n) in enumerate((("H", h), ("W", w)))]
+
+
+def dropped_window_notes(layer: nn.Module, h: int, w: int) -> list[str]:
+    """Why a ceil_mode formula subtracts 1: torch drops a last window that would start in the right padding."""
+    win = window_of(layer)
+    if win is None or not win["ceil_mode"]:
+        return []
+    notes = []
+    for i, (axis, n) in enumerate((("H", h), ("W", w))):
+        k, s, p, d = win["k"][i], win["s"][i], win["p"][i], win["d"][i]
+        last = windows(n + 2 * p - d * (k - 1) - 1, s, True) - 1     # the last window's index, from 0
+        if out_size(n, k, s, p, d, True) == last:
+            notes.append(f"{axis}: - 1 because ceil's last window would start at {last}·{s} = {last * s}, "
+                         f"at or past {axis} + p = {n + p}: in the right padding, where torch drops it.")
+    return notes
 
 
 def prepare_input(x: torch.Tensor, scale: str) -> torch.Tensor:

@@ -5,9 +5,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from visual.layer_figures import sliding_figure
-
-CROP = 40   # larger inputs (an upload at its own size) are shown around the window, not whole
 PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
@@ -75,41 +72,3 @@ def explain_value(state: SlideState, channel: int, r: int, c: int) -> tuple[floa
     return float(patch.mean()), (f"sum of the {len(cells)} values in the window (padding counts as 0) "
                                  f"/ {len(cells)}"
                                  f" = **{float(patch.mean()):.4f}**")
-
-
-def slide_picture(state: SlideState | None, step: int, channel: int):
-    """The figure and the sentence for one step of the window; step wraps around."""
-    if state is None:
-        return None, "The sliding window belongs to Conv2d and pooling layers."
-    channel = min(max(channel, 0), state.output.shape[0] - 1)
-    step = step % state.steps
-    r, c = divmod(step, state.output.shape[2])
-    value, how = explain_value(state, channel, r, c)
-    real = float(state.output[channel, r, c])
-    ok = "✓" if abs(value - real) <= 1e-4 * max(1.0, abs(real)) else "✗"
-    shown = state.padded.mean(0) if state.kind == "Conv2d" else state.padded[channel % state.padded.shape[0]]
-    cells = window(state, r, c)
-    top, left = crop_origin(shown.shape, cells)
-    out_top, out_left = crop_origin(state.output.shape[1:], [(r, c)])
-    crop = shown[top:top + CROP, left:left + CROP]
-    cells = [(a - top, b - left) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
-    out_crop = state.output[channel, out_top:out_top + CROP, out_left:out_left + CROP]
-    what = ("mean of the input channels" if state.kind == "Conv2d"
-            else f"channel {channel % state.padded.shape[0]}")
-    title = (f"step {step + 1}/{state.steps}: output[{channel}, {r}, {c}] · padded input ({what}), "
-             f"dotted: the image, red: the {state.k}×{state.k} window")
-    pad = state.p if (top, left) == (0, 0) else 0
-    figure = sliding_figure(crop, pad, cells, out_crop, (r - out_top, c - out_left), title)
-    text = (f"**Step {step + 1} of {state.steps}**, output row {r}, column {c} (channel {channel}): {how}. "
-            f"torch computed {real:.4f} {ok}")
-    return figure, text
-
-
-def crop_origin(shape, cells) -> tuple[int, int]:
-    """Top-left corner of a CROP x CROP view that keeps the cells in sight."""
-    h, w = shape[-2], shape[-1]
-    rows = [a for a, _ in cells]
-    cols = [b for _, b in cells]
-    top = 0 if h <= CROP else min(max(0, min(rows) - CROP // 3), h - CROP)
-    left = 0 if w <= CROP else min(max(0, min(cols) - CROP // 3), w - CROP)
-    return top, left

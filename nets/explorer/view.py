@@ -1,0 +1,200 @@
+"""One explorer update computed: the layer (or chain) on the batch, its numbers, formula, notes and code.
+
+Nothing here draws: visual.explorer turns an ExplorerView into pictures, figures and the status text."""
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from nets.data.cifar import normalize
+from nets.explorer.chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
+from nets.explorer.code import chain_code, layer_script
+from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
+                                 comparison_pool, dropped_window_notes, formula_lines,
+                                 prepare_input, value_stats)
+from nets.explorer.slide import SlideState, slide_state
+from nets.models import count_parameters
+
+
+@dataclass
+class ShapeCheck:
+    """The output-size formula with the real layer's numbers, and whether it gives the real tensor's size."""
+    lines: list[str]        # one per axis, e.g. "H_out = floor(...) + 1 = ... = 32"
+    real: tuple[int, int]   # the output tensor's (H, W)
+    ok: bool
+    notes: list[str]        # why a ceil_mode line subtracts 1
+
+
+@dataclass
+class Stage:
+    """One stage of a Sequential chain as it ran."""
+    name: str               # conv1, pool1, ...
+    layer: nn.Module
+    output: torch.Tensor    # (B, C, H, W) maps or (B, F) numbers
+    size: str               # its output-size formula's result ("floor(31/1) + 1 = 32"); "" without a window
+
+
+@dataclass
+class Prediction:
+    """The trained network's class probabilities for the batch."""
+    probs: torch.Tensor     # (B, classes), softmax of its scores
+    classes: tuple
+    label: str              # the model's name
+
+
+@dataclass
+class ExplorerView:
+    """Everything one explorer update shows, computed and not yet drawn."""
+    kind: str                # the chosen kind (Conv2d, ..., Sequential)
+    x_u8: torch.Tensor       # (B, 3, H, W) the input exactly as stored
+    x: torch.Tensor          # (B, 3, H, W) the floats the layer takes
+    output: torch.Tensor     # (B, C, H', W') or (B, F)
+    layer: nn.Module
+    image: int               # the image of the batch that per-image views show
+    label: str               # the layer as its constructor call, or "Sequential, 2 stages"
+    parameters: str          # the parameter count and where it comes from
+    stats: list[tuple[str, dict]]             # (row name, value_stats) for the statistics table
+    code: str                                 # PyTorch code that reproduces the output
+    slide: SlideState | None                  # the sliding window over the chosen image
+    shape: ShapeCheck | None = None           # Conv2d and pooling
+    notes: list[str] = field(default_factory=list)   # remarks tying the view to the tutorial
+    comparison: tuple[str, torch.Tensor] | None = None   # pooling: the other kind's name and output
+    curve: tuple | None = None                # activations: x, f(x), f'(x)
+    flatten_note: str = ""                    # Linear: per-image flatten vs the tutorial's whole batch
+    prediction: Prediction | None = None      # Linear or a trained chain: the trained network's softmax
+    stages: list[Stage] = field(default_factory=list)   # Sequential
+
+
+def pick_batch(x: torch.Tensor, y: torch.Tensor, label: int | None, n: int, seed: int):
+    """n images (and labels) drawn at random by seed, from one class or (label None) from all."""
+    pool = torch.arange(len(y)) if label is None else (y == label).nonzero()[:, 0]
+    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
+    return x[pick], y[pick]
+
+
+def shape_check(layer: nn.Module, x: torch.Tensor, y: torch.Tensor) -> ShapeCheck | None:
+    """The formula for the real layer (the trained conv1 brings its own kernel size), checked against y."""
+    lines = formula_lines(layer, *x.shape[2:])
+    if not lines:
+        return None
+    ok = all(int(line.rsplit("= ", 1)[1]) == n for line, n in zip(lines, y.shape[2:]))
+    return ShapeCheck(lines, tuple(y.shape[2:]), ok, dropped_window_notes(layer, *x.shape[2:]))
+
+
+def parameter_text(layer: nn.Module) -> str:
+    """Parameter count with where it comes from."""
+    n = count_parameters(layer)
+    lin = next((m for m in layer.modules() if isinstance(m, nn.Linear)), None)
+    if isinstance(layer, nn.Conv2d):
+        o, i, k, _ = layer.weight.shape
+        biases = f" + {o} biases" if layer.bias is not None else ""
+        return f"{n:,} parameters = {o}·{i}·{k}·{k} weights{biases}"
+    if lin is not None:
+        return (f"{n:,} parameters = {lin.in_features}·{lin.out_features} weights"
+                + (f" + {lin.out_features} biases" if lin.bias is not None else ""))
+    return "no parameters: this layer learns nothing, it only computes"
+
+
+def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> list[str]:
+    """Short remarks tying the view to the tutorial and its corrected mistakes."""
+    notes = []
+    if cfg.kind in CONVS and cfg.weights in ("preset", "grid"):
+        notes.append("Kernels from image processing filter each colour channel on its own: out_channels = 3, "
+                     "weight[c, c] = kernel and 0 elsewhere, so the output is still a colour image.")
+    if cfg.kind in CONVS and cfg.weights == "trained":
+        notes.append(f"Weights: conv1 of your trained model ({trained.label}); "
+                     "its input is normalised as in training.")
+    if cfg.kind == "MaxPool2d" and (cfg.kernel_size, cfg.stride, cfg.padding) == (2, 2, 1):
+        notes.append(f"The tutorial's MaxPool2d(kernel_size=2, stride=2, padding=1) gives "
+                     f"{y.shape[2]}×{y.shape[3]}, not the 16×16 it says: padding=0 gives 16×16. "
+                     "(kernel_size=2 is a 2×2 window, not 3×3.)")
+    if cfg.kind in ("ReLU", "LeakyReLU", "GELU") and x.min() >= 0:
+        notes.append("ToTensor() images are all ≥ 0, so this activation barely changes them: choose "
+                     "'Normalize' as input scale (or a Sequential with a Conv2d first) to see negatives cut.")
+    if cfg.kind == "Sigmoid" and x.min() >= 0:
+        notes.append("Sigmoid squeezes 0..1 into 0.5..0.73: the 'foggy' look the tutorial describes.")
+    if cfg.kind in CONVS and cfg.padding_mode != "zeros":
+        notes.append(f"padding_mode='{cfg.padding_mode}' fills the border from the image, not with zeros.")
+    return notes
+
+
+def layer_label(layer: nn.Module) -> str:
+    """A layer as its constructor call, e.g. Conv2d(3, 16, kernel_size=(3, 3), ...)."""
+    if isinstance(layer, nn.Sequential):
+        return " → ".join(repr(m) for m in layer)
+    return repr(layer)
+
+
+def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=None) -> ExplorerView:
+    """Run the chosen layer on the batch: its output, statistics, formula, notes, window and code."""
+    if cfg.kind in CONVS and cfg.weights == "trained":
+        cfg.scale = "normalize"              # conv1 was trained on normalised images
+    x = prepare_input(x_u8, cfg.scale)                    # (B, 3, H, W) floats
+    layer = build_layer(cfg, tuple(x.shape), trained)
+    with torch.no_grad():
+        y = layer(x)
+    i = min(image, x.shape[0] - 1)
+    view = ExplorerView(cfg.kind, x_u8, x, y, layer, i, layer_label(layer), parameter_text(layer),
+                        [("input", value_stats(x, "")), ("output", value_stats(y, cfg.kind))],
+                        layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None),
+                        slide_state(layer, x[i], y[i]), shape_check(layer, x, y), notes_for(cfg, x, y, trained))
+    other = comparison_pool(cfg)
+    if other is not None:
+        with torch.no_grad():
+            view.comparison = (type(other).__name__, other(x))
+        view.stats.append((type(other).__name__, value_stats(view.comparison[1])))
+    if cfg.kind not in CONVS + POOLS + ("Linear",):
+        view.curve = activation_curve(layer, min(-6.0, float(x.min())), max(6.0, float(x.max())))
+    if cfg.kind == "Linear":
+        add_linear(view, trained)
+    return view
+
+
+def add_linear(view: ExplorerView, trained) -> None:
+    """Linear: how the batch is flattened, and the trained network's class probabilities."""
+    b, n, f = view.x_u8.shape[0], view.x_u8[0].numel(), view.output.shape[1]
+    shape = ", ".join(map(str, view.x_u8.shape[1:]))
+    view.flatten_note = (f"Flatten per image: ({b}, {shape}) → ({b}, {n}) → Linear({n}, {f}) → ({b}, {f}). "
+                         f"The tutorial flattened the whole batch: torch.flatten(imgs) → ({b * n},) and "
+                         f"Linear({b * n}, {f}) gives {f} numbers for all {b} images together "
+                         f"({b * n * f + f:,} parameters instead of {n * f + f:,}), "
+                         "and fails on a last batch of another size.")
+    if trained is None:
+        view.notes.append("Train a model on the Training tab to see its class scores and softmax "
+                          "probabilities here.")
+    elif tuple(view.x_u8.shape[2:]) != (32, 32):
+        view.notes.append("The trained network takes 32×32 images: choose the 32×32 view to see its predictions.")
+    else:
+        with torch.no_grad():
+            probs = trained.model(normalize(view.x_u8)).softmax(dim=1)     # (B, classes)
+        view.prediction = Prediction(probs, trained.classes, trained.label)
+
+
+def compute_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, image: int = 0, trained=None,
+                  use_trained: bool = False) -> ExplorerView:
+    """Sequential: every stage's output, its formula's result, and the code, stage by stage."""
+    if use_trained and trained is None:
+        raise LayerError("There is no trained model yet: train one on the Training tab, "
+                         "or untick 'use my trained model's weights'.")
+    scale = "normalize" if use_trained else scale
+    spec = parse_chain(text)
+    x = prepare_input(x_u8, scale)
+    check_sizes(spec, tuple(x.shape))
+    model = build_chain(spec, seed)
+    if use_trained:
+        load_trained(model, trained)
+    stages, shape = [], tuple(x.shape)
+    for name, layer, out in run_chain(model, x, spec):
+        lines = formula_lines(layer, *shape[2:]) if len(shape) == 4 else []   # after Flatten: none
+        stages.append(Stage(name, layer, out, lines[0].split(" = ", 2)[2] if lines else ""))
+        shape = tuple(out.shape)
+    y, i = stages[-1].output, min(image, x.shape[0] - 1)
+    total = sum(count_parameters(s.layer) for s in stages)
+    view = ExplorerView("Sequential", x_u8, x, y, model, i, f"Sequential, {len(stages)} stages",
+                        f"{total:,} parameters" + (" (trained)" if use_trained else " (seeded default init)"),
+                        [("input", value_stats(x)), ("output", value_stats(y))],
+                        chain_code(model, scale, seed, use_trained),
+                        slide_state(stages[0].layer, x[i], stages[0].output[i]), stages=stages)
+    if use_trained and y.dim() == 2 and y.shape[1] == len(trained.classes):
+        view.prediction = Prediction(y.softmax(dim=1), trained.classes, trained.label)
+    return view

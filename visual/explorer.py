@@ -1,0 +1,243 @@
+"""An ExplorerView drawn: the batch and output pictures, feature maps, figures, sliding window and status text."""
+import math
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+
+import torch
+
+from nets.explorer.slide import SlideState, explain_value, window
+from nets.explorer.view import ExplorerView
+from visual import layer_figures as figs
+from visual.images import image_grid
+from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, save_png, scores_grid
+
+PNG_DIR = os.path.join(tempfile.gettempdir(), f"layerlab-explorer-{os.getpid()}")
+HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
+CROP = 40                # larger inputs (an upload at its own size) are shown around the window, not whole
+CHAIN_GALLERY = "Each stage's feature maps for the chosen image are in the gallery; the window shows the first stage."
+
+
+@dataclass
+class ViewOptions:
+    """How the result is drawn; none of these change the layer."""
+    map_scale: str = "shared"    # visual.maps.MAP_SCALES
+    colormap: str = "viridis"    # visual.maps.COLORMAPS
+    batch_view: str = "reshape"  # visual.maps.VIEWS
+    channel: int = 0             # output channel for the one-channel view, the kernel and the window
+    step: int = 0                # position of the sliding window
+
+
+@dataclass
+class Drawn:
+    """One drawn explorer view; paths are PNG files, figures plotly dicts."""
+    status: str = ""
+    input_png: str = ""
+    output_png: str = ""
+    maps_png: str | None = None
+    gallery: list = field(default_factory=list)   # (PNG path, caption)
+    hist: dict | None = None
+    layer_plot: dict | None = None
+    slide_plot: dict | None = None
+    slide_text: str = ""
+
+
+INPUT_PNGS: dict = {}     # checksum of a batch -> its picture: a layer control leaves the input unchanged
+
+
+def input_picture(x_u8: torch.Tensor) -> str:
+    """The input batch exactly as stored (uint8), enlarged pixel for pixel; reused while unchanged."""
+    key = (tuple(x_u8.shape), zlib.crc32(x_u8.contiguous().numpy().data))
+    path = INPUT_PNGS.get(key)
+    if path is None or not os.path.exists(path):
+        grid = image_grid(x_u8, columns=8)
+        path = save_png(for_display(grid), PNG_DIR)
+        if len(INPUT_PNGS) > 64:
+            INPUT_PNGS.clear()
+        INPUT_PNGS[key] = path
+    else:
+        os.utime(path)   # in use again: the pruning of old pictures (newest kept) must not take it
+    return path
+
+
+def sample(x: torch.Tensor, n: int = HIST_SAMPLE) -> torch.Tensor:
+    """An even sample of x's values (every k-th), so histograms of big outputs stay fast."""
+    flat = x.detach().flatten()
+    return flat[:: max(1, flat.numel() // n)]
+
+
+def fit_maps(maps: torch.Tensor, limit: int = 1024) -> torch.Tensor:
+    """Shrink big maps (an upload at its own size) so the grid of all channels stays about `limit` px wide."""
+    c, h, w = maps.shape
+    side = limit // max(1, math.ceil(math.sqrt(c)))
+    if max(h, w) <= side:
+        return maps
+    f = side / max(h, w)
+    size = (max(1, int(h * f)), max(1, int(w * f)))
+    return torch.nn.functional.interpolate(maps[None], size=size, mode="area")[0]
+
+
+def draw(view: ExplorerView, opts: ViewOptions) -> Drawn:
+    """Every picture, figure and text of one explorer update."""
+    out = Drawn(input_png=input_picture(view.x_u8), hist=figs.histogram_figure(sample(view.x), sample(view.output)))
+    note = draw_output(out, view, opts)
+    out.gallery = stage_gallery(view, opts) if view.stages else comparison_gallery(view, opts)
+    out.layer_plot = layer_plot(view, opts.channel)
+    out.slide_plot, out.slide_text = slide_picture(view.slide, opts.step, opts.channel)
+    out.status = status_text(view, note)
+    return out
+
+
+def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> str:
+    """The output batch and the chosen image's feature maps; the note says how the batch is drawn."""
+    y, i = view.output, view.image
+    if y.dim() == 2:
+        out.output_png = save_png(scores_grid(y, opts.colormap), PNG_DIR)
+        return view.flatten_note
+    shown, note = batch_view(y, opts.batch_view, opts.channel)
+    out.output_png = save_png(batch_grid(shown, opts.map_scale), PNG_DIR)
+    out.maps_png = save_png(feature_maps_grid(fit_maps(y[i]), opts.map_scale, opts.colormap), PNG_DIR)
+    return note
+
+
+def comparison_gallery(view: ExplorerView, opts: ViewOptions) -> list:
+    """Pooling: the chosen pooling's output beside the other kind's, the first 16 images each."""
+    if view.comparison is None:
+        return []
+    gallery = []
+    for name, t in ((view.kind, view.output), view.comparison):
+        shown, _ = batch_view(t, "reshape", 0)
+        gallery.append((save_png(batch_grid(shown[:16], opts.map_scale, 4), PNG_DIR), f"{name}: {tuple(t.shape)}"))
+    return gallery
+
+
+def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
+    """Sequential: every stage's output for the chosen image (maps) or the whole batch (numbers)."""
+    gallery = []
+    for stage in view.stages:
+        out = stage.output
+        if out.dim() == 4:
+            pic = feature_maps_grid(fit_maps(out[view.image], 512), opts.map_scale, opts.colormap)
+        else:
+            pic = scores_grid(out, opts.colormap)
+        gallery.append((save_png(pic, PNG_DIR), f"{stage.name}: {tuple(out.shape)}"))
+    return gallery
+
+
+def layer_plot(view: ExplorerView, channel: int):
+    """The layer's own figure: a Conv2d kernel, an activation's curve, the numbers or the probabilities."""
+    i, layer = view.image, view.layer
+    if view.prediction is not None:
+        p = view.prediction
+        title = (f"image {i}: softmax of the scores" if view.stages else
+                 f"image {i}: {p.label} says {p.classes[int(p.probs[i].argmax())]}")
+        return figs.probabilities_figure(p.classes, p.probs[i], title)
+    if isinstance(layer, torch.nn.Conv2d):
+        o = min(channel, view.output.shape[1] - 1)
+        bias = None if layer.bias is None else float(layer.bias[o].detach())
+        return figs.kernel_figure(layer.weight[o].detach(), bias, o)
+    if view.curve is not None:
+        return figs.activation_figure(view.kind, *view.curve, sample(view.x, 1500), sample(view.output, 1500))
+    if view.kind == "Linear":
+        return figs.values_figure(view.output[i], f"image {i}: its {view.output.shape[1]} output numbers")
+    return None
+
+
+def stats_table(rows: list[tuple[str, dict]]) -> str:
+    """Statistics as a Markdown table; % saturated appears for Sigmoid and Tanh."""
+    saturated = any("saturated" in s for _, s in rows)
+    head = "| | min | max | mean | std | % zero |" + (" % saturated |" if saturated else "")
+    lines = [head, "|---" * (6 + saturated) + "|"]
+    for name, s in rows:
+        cells = [f"{s[k]:.4g}" for k in ("min", "max", "mean", "std")] + [f"{s['zero']:.1%}"]
+        if saturated:
+            cells.append(f"{s['saturated']:.1%}" if "saturated" in s else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def shape_text(view: ExplorerView) -> str:
+    """The output-size formula as a code block, its verdict, and why a ceil_mode line subtracts 1."""
+    check = view.shape
+    if check is None:
+        return ""
+    h, w = check.real
+    verdict = f"{'✓' if check.ok else '✗'} the real tensor is {h}×{w}"
+    notes = "".join(f"\n\n{note}" for note in check.notes)
+    return "**Output size**\n\n```\n" + "\n".join(check.lines) + f"\n```\n{verdict}{notes}"
+
+
+def stage_table(view: ExplorerView) -> str:
+    """Sequential: one row per stage with its output shape, parameters and output-size formula."""
+    rows = ["| stage | layer | output shape | parameters | output size |", "|---|---|---|---|---|"]
+    rows += [f"| {s.name} | `{s.layer!r}` | {tuple(s.output.shape)} | "
+             f"{sum(p.numel() for p in s.layer.parameters()):,} | {s.size} |" for s in view.stages]
+    return "\n".join(rows)
+
+
+def prediction_table(view: ExplorerView) -> str:
+    """Linear with a trained model: the first images' predicted class and its probability."""
+    p = view.prediction
+    top = p.probs.argmax(dim=1)
+    rows = ["| image | prediction | probability |", "|---|---|---|"]
+    rows += [f"| {j} | {p.classes[top[j]]} | {p.probs[j, top[j]]:.1%} |" for j in range(min(len(top), 8))]
+    return "**Your trained network** (softmax of its class scores):\n\n" + "\n".join(rows)
+
+
+def status_text(view: ExplorerView, note: str) -> str:
+    """The status Markdown: the layer and shapes, how the output is drawn, formula, statistics, notes."""
+    head = (f"**{view.label}** · input {tuple(view.x.shape)} → output {tuple(view.output.shape)} · "
+            f"{view.parameters}")
+    if view.stages:
+        parts = [head, stage_table(view), note, stats_table(view.stats), CHAIN_GALLERY]
+    else:
+        parts = [head, note, shape_text(view), stats_table(view.stats), *[f"- {n}" for n in view.notes]]
+        if view.prediction is not None:
+            parts.append(prediction_table(view))
+    return "\n\n".join(p for p in parts if p)
+
+
+def input_text(source: str, labels: list[str]) -> str:
+    """What the input is: the batch's first labels, or the upload's name and size."""
+    if source == "cifar10":
+        return "Labels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
+    return "Input: " + labels[0]
+
+
+def slide_picture(state: SlideState | None, step: int, channel: int):
+    """The figure and the sentence for one step of the window; step wraps around."""
+    if state is None:
+        return None, "The sliding window belongs to Conv2d and pooling layers."
+    channel = min(max(channel, 0), state.output.shape[0] - 1)
+    step = step % state.steps
+    r, c = divmod(step, state.output.shape[2])
+    value, how = explain_value(state, channel, r, c)
+    real = float(state.output[channel, r, c])
+    ok = "✓" if abs(value - real) <= 1e-4 * max(1.0, abs(real)) else "✗"
+    shown = state.padded.mean(0) if state.kind == "Conv2d" else state.padded[channel % state.padded.shape[0]]
+    cells = window(state, r, c)
+    top, left = crop_origin(shown.shape, cells)
+    out_top, out_left = crop_origin(state.output.shape[1:], [(r, c)])
+    crop = shown[top:top + CROP, left:left + CROP]
+    cells = [(a - top, b - left) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
+    out_crop = state.output[channel, out_top:out_top + CROP, out_left:out_left + CROP]
+    what = ("mean of the input channels" if state.kind == "Conv2d"
+            else f"channel {channel % state.padded.shape[0]}")
+    title = (f"step {step + 1}/{state.steps}: output[{channel}, {r}, {c}] · padded input ({what}), "
+             f"dotted: the image, red: the {state.k}×{state.k} window")
+    pad = state.p if (top, left) == (0, 0) else 0
+    figure = figs.sliding_figure(crop, pad, cells, out_crop, (r - out_top, c - out_left), title)
+    text = (f"**Step {step + 1} of {state.steps}**, output row {r}, column {c} (channel {channel}): {how}. "
+            f"torch computed {real:.4f} {ok}")
+    return figure, text
+
+
+def crop_origin(shape, cells) -> tuple[int, int]:
+    """Top-left corner of a CROP x CROP view that keeps the cells in sight."""
+    h, w = shape[-2], shape[-1]
+    rows = [a for a, _ in cells]
+    cols = [b for _, b in cells]
+    top = 0 if h <= CROP else min(max(0, min(rows) - CROP // 3), h - CROP)
+    left = 0 if w <= CROP else min(max(0, min(cols) - CROP // 3), w - CROP)
+    return top, left

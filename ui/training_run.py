@@ -11,8 +11,9 @@ import torch
 from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
-from nets.train.engine import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
-                        cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
+from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, check_config
+from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_probs, seeded_model, train
+from nets.train.runs import log_event, new_run
 from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc

@@ -2,7 +2,7 @@
 import gradio as gr
 import torch
 
-from nets.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
+from nets.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from ui.i18n import t
 from ui.training_run import load_uploaded, overlay_runs, prediction_gallery, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure

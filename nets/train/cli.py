@@ -9,7 +9,8 @@ from pathlib import Path
 from nets.train.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from nets.data.cifar import DataError, load_cifar10
 from nets.train.device import DeviceError
-from nets.train.engine import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
+from nets.train.config import ConfigError, TrainConfig, check_config
+from nets.train.engine import TrainingError, cpu_model, seeded_model, train
 
 BAR = 30
 

@@ -28,19 +28,19 @@ CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
 GALLERY_DIR = str(Path(tempfile.gettempdir()) / "layerlab-predictions")   # pruned by save_png
 
 
-def config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
-                         device, train_images, test_images, max_steps) -> TrainConfig:
-    """The TrainConfig the controls (or an API call) describe, or a gr.Error naming the bad value."""
+def config_from_controls(controls: dict) -> TrainConfig:
+    """The TrainConfig the controls (or an API call) describe, by name, or a gr.Error naming the bad value."""
+    c = controls
     cfg = TrainConfig(
-        optimizer=as_choice(optimizer, "Optimizer", OPTIMIZERS),
-        lr=as_float(lr, "Learning rate", 1e-6, 10.0), momentum=as_float(momentum, "Momentum", 0.0, 0.999),
-        weight_decay=as_float(weight_decay, "Weight decay", 0.0, 1.0),
-        batch_size=as_int(batch_size, "Batch size", 1, 4096), epochs=as_int(epochs, "Epochs", 1, 200),
-        schedule=as_choice(schedule, "Schedule", SCHEDULES), augment=augment is True or augment == "true",
-        seed=as_int(seed, "Seed", 0, 2**31 - 1), device=as_choice(device, "Device", DEVICES),
-        train_images=as_int(train_images, "Training images", 0, 50_000),
-        test_images=as_int(test_images, "Test images", 0, 10_000), max_steps=as_int(max_steps, "Max steps", 0, 10**6),
-        threads=app_threads())
+        optimizer=as_choice(c["optimizer"], "Optimizer", OPTIMIZERS),
+        lr=as_float(c["lr"], "Learning rate", 1e-6, 10.0), momentum=as_float(c["momentum"], "Momentum", 0.0, 0.999),
+        weight_decay=as_float(c["weight_decay"], "Weight decay", 0.0, 1.0),
+        batch_size=as_int(c["batch_size"], "Batch size", 1, 4096), epochs=as_int(c["epochs"], "Epochs", 1, 200),
+        schedule=as_choice(c["schedule"], "Schedule", SCHEDULES), augment=c["augment"] is True or c["augment"] == "true",
+        seed=as_int(c["seed"], "Seed", 0, 2**31 - 1), device=as_choice(c["device"], "Device", DEVICES),
+        train_images=as_int(c["train_images"], "Training images", 0, 50_000),
+        test_images=as_int(c["test_images"], "Test images", 0, 10_000),
+        max_steps=as_int(c["max_steps"], "Max steps", 0, 10**6), threads=app_threads())
     data = dataset.require_data()
     try:
         return check_config(cfg, len(data.train_y))
@@ -75,17 +75,17 @@ def status_line(run: dict, state: str = "") -> str:
     return " · ".join(p for p in parts if p) + (f"\n\n{state}" if state else "")
 
 
-def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
-                   train_images, test_images, max_steps, from_current, trained, arch, runs,
-                   request: gr.Request, progress=gr.Progress()):
+def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progress(), **controls):
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
-    cfg = config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
-                               device, train_images, test_images, max_steps)
+    # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
+    # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
+    # takes from each control's initial value rather than from this signature.
+    cfg = config_from_controls(controls)
     epochs, cap_note = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
     cfg = replace(cfg, epochs=epochs)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
-    if from_current is True and trained is not None:
+    if controls["from_current"] is True and trained is not None:
         try:
             model.load_state_dict(trained.model.state_dict())
         except RuntimeError:

@@ -21,6 +21,14 @@ from visual.maps import save_png
 from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
+# Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
+# weights (430 MB for the largest network the Builder allows) held in the visitor's session, so a
+# long run keeps evenly spaced epochs and the newest rather than all of them.
+MAX_EPOCH_STATES = 8
+# Gradio cancels a run only when the handler yields, so it yields an unchanged update at least this
+# often even while chart redraws are further apart (they slow down when drawing is slow).
+HEARTBEAT_S = 0.5
+STOP_SCORE_IMAGES = 1000   # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
@@ -94,17 +102,19 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     run = new_run(cfg, run_label(runs, cfg))
     stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
     stop.clear()
-    epoch_states, note, next_draw = [], "", 0.0
-    # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back.
-    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model)
+    epoch_states, note, next_draw, next_beat = {}, "", 0.0, time.perf_counter() + HEARTBEAT_S   # epoch → its weights, thinned to MAX_EPOCH_STATES
+    # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
+    # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
+    # reads it after every step.
+    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model) if hosting.on_zerogpu() else \
+        train(cfg, data, model, stop=stop)
     try:
         for ev in events:
             log_event(run, ev)
             if ev["event"] == "epoch":
-                epoch_states.append(ev["state_dict"])
+                keep_epoch_state(epoch_states, ev["epoch"], ev["state_dict"])
             run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
             if stop.is_set():
-                note = "Stopped: the model keeps what it learned so far."
                 break
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
@@ -112,19 +122,46 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
                 line = status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
                 yield (line, *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
+                next_beat = time.perf_counter() + HEARTBEAT_S
+            elif time.perf_counter() >= next_beat:
+                yield tuple([gr.skip()] * 11)   # nothing new to draw: just a point where a cancel can land
+                next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)
         if epoch_states:
-            model.load_state_dict(epoch_states[-1])   # back to the last epoch whose loss was finite
+            model.load_state_dict(last_state(epoch_states))   # back to the last epoch whose loss was finite
             run["after_epoch"] = True
         else:
             raise bad(note) from None
     finally:
         events.close()
         STOPS.pop(request.session_hash if request else "", None)
+    if stop.is_set() and not note:
+        note = "Stopped: the model keeps what it learned so far."
     if hosting.on_zerogpu() and epoch_states:
-        model.load_state_dict(epoch_states[-1])   # the worker trained its own copy; take its last epoch
+        model.load_state_dict(last_state(epoch_states))   # the worker trained its own copy; take its last epoch
     yield finish(run, model, epoch_states, data, arch, runs, note, cap_note)
+
+
+def keep_epoch_state(states: dict, epoch: int, state: dict) -> None:
+    """Add epoch's weights to states, then thin them to at most MAX_EPOCH_STATES."""
+    states[epoch] = state
+    for e in set(states) - set(thinned_epochs(list(states), MAX_EPOCH_STATES)):
+        del states[e]
+
+
+def thinned_epochs(epochs: list[int], limit: int) -> list[int]:
+    """Epochs to keep: every stride-th from the first, for the smallest power-of-two stride that fits, and the newest."""
+    # The stride follows from the span alone and only ever doubles, so every epoch on its grid is still held.
+    first, newest = epochs[0], epochs[-1]
+    stride = 1
+    while -(-(newest - first) // stride) + 1 > limit:
+        stride *= 2
+    return [e for e in epochs[:-1] if (e - first) % stride == 0] + [newest]
+
+
+def last_state(states: dict) -> dict:
+    return states[max(states)]
 
 
 def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
@@ -137,17 +174,20 @@ def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
     net = cpu_model(model)
     if run.get("after_epoch"):
         metrics = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
-    else:   # stopped mid-epoch or restored: test the weights it ends with
-        keep = pick(len(data.test_y), run["config"]["test_images"], 0)
+    else:   # stopped mid-epoch: test the weights it ends with, on a few of the run's test images to be quick
+        n = min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
+        keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
         metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
-        epoch_states.append({k: v.clone() for k, v in net.state_dict().items()})
+        note += f" Its test accuracy is measured on {n:,} test images."
+        keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
     run["final"] = metrics
     run["label"] += f" → {100 * metrics['test_acc']:.1f}%"
     cfg = run["config"]
     epochs_done = len(run["epochs"])
     label = f"{'your network' if arch else 'tutorial CNN'}, {cfg['optimizer']}, {epochs_done} epochs, " \
             f"{100 * metrics['test_acc']:.1f}%"
-    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label, epoch_states=epoch_states,
+    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label,
+                           epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
                            metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
     path = save_run_checkpoint(trained, cfg, arch, epochs_done)
     runs = (runs + [run])[-MAX_RUNS:]

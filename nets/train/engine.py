@@ -1,6 +1,7 @@
 """Training on CIFAR-10 as a generator of plain metric dicts (the UI streams it, the CLI prints it), and evaluation."""
 import copy
 import math
+import threading
 import time
 
 import torch
@@ -13,6 +14,7 @@ from nets.train.device import autocast, cpu_cores, device_name, resolve_device, 
 from nets.train.steps import make_step
 
 EVAL_BATCH = 1000
+REPORT_EVERY_S = 0.5   # a step report at least this often: a consumer that stops iterating is never kept long
 
 
 class TrainingError(RuntimeError):
@@ -21,13 +23,16 @@ class TrainingError(RuntimeError):
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
-             bf16: bool = False) -> dict:
-    """Test loss, accuracy, per-class accuracy and confusion matrix of model on uint8 images x."""
+             bf16: bool = False, stop: threading.Event | None = None) -> dict | None:
+    """Test loss, accuracy, per-class accuracy and confusion matrix of model on uint8 images x (None if stopped)."""
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=x.device)
     confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=x.device)
     for i in range(0, len(x), EVAL_BATCH):
+        if stop is not None and stop.is_set():
+            model.train(was_training)
+            return None
         xb, yb = x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]
         with autocast(x.device, bf16):
             logits = model(prepare(xb)).float()
@@ -73,12 +78,14 @@ def pick(n: int, count: int, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:count]
 
 
-def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
-    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating."""
+def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, stop: threading.Event | None = None):
+    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating or set stop."""
     # The model is trained in place on the training device: after a stop it holds the weights of
     # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
     # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
-    # after each epoch with the test metrics and a CPU copy of the weights.
+    # after each epoch with the test metrics and a CPU copy of the weights. stop is read after every
+    # step and between test batches: once it is set, the current step is reported and the generator
+    # ends without testing, so a Stop lands within one step whatever cfg.log_every is.
     check_config(cfg, len(data.train_y))
     device = resolve_device(cfg.device)
     threads = torch.get_num_threads()
@@ -87,7 +94,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
         torch.set_num_threads(cfg.threads or cpu_cores())
     try:
         model = model if model is not None else seeded_model(cfg.seed)
-        yield from run_epochs(cfg, data, model, resume, device)
+        yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event())
     except torch.cuda.OutOfMemoryError:   # torch.OutOfMemoryError in recent torch, for every device
         raise TrainingError(f"The {device.type.upper()} ran out of memory with batch size {cfg.batch_size}: "
                             "choose a smaller batch size, or wait until other runs on this machine end.") from None
@@ -97,7 +104,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
             torch.cuda.empty_cache()   # the next visitor in the queue gets the memory back
 
 
-def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device):
+def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device, stop: threading.Event):
     """The training loop proper (see train)."""
     num_classes = len(data.classes)
     keep = pick(len(data.train_y), cfg.train_images, cfg.seed)
@@ -142,8 +149,9 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             step, seen = step + 1, seen + batch
             pending.append(loss)
             correct += (logits.argmax(1) == y).sum()
-            last = i == steps_per_epoch - 1 or step >= total
-            if step % cfg.log_every and not last:
+            last = i == steps_per_epoch - 1 or step >= total or stop.is_set()
+            due = step % cfg.log_every == 0 or time.perf_counter() - clock >= REPORT_EVERY_S
+            if not (due or last):
                 continue
             losses = torch.stack(pending).float()
             loss_sum += losses.sum()
@@ -160,10 +168,12 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
                    "images_per_s": rate, "elapsed_s": train_seconds + eval_seconds, "eta_s": left,
                    "total_steps": total}
             clock = time.perf_counter()
-            if step >= total:
+            if step >= total or stop.is_set():
                 break
         clock = time.perf_counter()
-        metrics = evaluate(model, test_x, test_y, num_classes, bf16)
+        metrics = evaluate(model, test_x, test_y, num_classes, bf16, stop)
+        if metrics is None:   # stopped
+            return
         eval_seconds += time.perf_counter() - clock
         yield {"event": "epoch", "epoch": epoch + 1, "step": step, "train_loss": loss_sum.item() / (seen // batch),
                "train_acc": correct.item() / seen, **metrics, "elapsed_s": train_seconds + eval_seconds,

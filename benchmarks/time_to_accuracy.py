@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nets.data.cifar import load_cifar10  # noqa: E402
-from nets.train.engine import TrainConfig, train  # noqa: E402
+from nets.train.config import TrainConfig  # noqa: E402
+from nets.train.engine import train  # noqa: E402
 
 # The tutorial's settings: SGD lr 0.01, batch 64, no schedule, no augmentation, no weight decay.
 TUTORIAL = dict(optimizer="sgd", lr=0.01, batch_size=64, schedule="constant", augment=False, weight_decay=0.0)

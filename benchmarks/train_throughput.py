@@ -24,7 +24,9 @@ from torchvision.transforms import ToTensor  # noqa: E402
 from nets.data.cifar import load_cifar10  # noqa: E402
 from nets.train.device import cpu_cores, resolve_device  # noqa: E402
 from nets.models import tutorial_cnn  # noqa: E402
-from nets.train.engine import TrainConfig, log_event, new_run, train  # noqa: E402
+from nets.train.config import TrainConfig  # noqa: E402
+from nets.train.engine import train  # noqa: E402
+from nets.train.runs import log_event, new_run  # noqa: E402
 
 WARMUP = 20   # tutorial steps not timed (allocator, kernel choice); the engine's warm-up is timed
 

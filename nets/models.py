@@ -71,5 +71,6 @@ class TrainedModel:
     model: nn.Sequential                 # on the CPU, eval mode, named layers; takes nets.data.normalize(x)
     classes: tuple[str, ...]             # class names in label order
     label: str                           # one line for the UI, e.g. "tutorial CNN, Adam, 5 epochs, 64.1%"
-    epoch_states: list[dict] = field(default_factory=list)  # state_dict (CPU) after each epoch, oldest first
+    epoch_states: list[dict] = field(default_factory=list)  # state_dict (CPU) after some epochs, oldest first
+    state_epochs: list[int] = field(default_factory=list)   # the epoch each of epoch_states is from (empty: 1, 2, ...)
     metrics: dict = field(default_factory=dict)              # the last epoch's metric dict

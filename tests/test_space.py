@@ -86,8 +86,9 @@ def test_zerogpu_trains_inside_spaces_gpu_and_brings_the_weights_back(cifar, mon
     monkeypatch.setenv("SPACE_ID", "someone/layerlab")
     monkeypatch.setattr(dataset.LOADER, "data", cifar)
     updates = list(training_run.start_training(
-        "adam", 0.002, 0.9, 0.0, 64, 200, "constant", False, 0, "cpu", 1000, 500, 40, False, None, None, [],
-        request=None, progress=lambda *a, **k: None))
+        None, None, [], request=None, progress=lambda *a, **k: None, optimizer="adam", lr=0.002, momentum=0.9,
+        weight_decay=0.0, batch_size=64, epochs=200, schedule="constant", augment=False, seed=0, device="cpu",
+        train_images=1000, test_images=500, max_steps=40, from_current=False))
     trained = updates[-1][-2]
     epochs = len(trained.epoch_states)
     capped, _ = hosting.max_epochs_that_fit(200, hosting.ZEROGPU_EPOCH_S)

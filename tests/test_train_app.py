@@ -6,11 +6,11 @@ import pytest
 from gradio_client.utils import Status
 
 from nets.train.checkpoint import load_checkpoint
+from nets.train.config import TrainConfig
 from ui import dataset
 from ui.training_run import config_from_controls, load_uploaded
 
-# optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
-# train_images, test_images, max_steps, from_current
+# The /train endpoint's parameters, in its order (positional callers rely on it).
 TINY = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=5e-4, batch_size=64, epochs=2,
             schedule="onecycle", augment=True, seed=0, device="cpu", train_images=1280, test_images=500,
             max_steps=0, from_current=False)
@@ -31,10 +31,15 @@ def loaded(cifar_archive, cache_dir, cifar):
 
 @pytest.mark.parametrize("change, words", BAD)
 def test_bad_settings_are_refused_by_the_handler(loaded, change, words):
-    values = {**TINY, **change}
-    values.pop("from_current")
     with pytest.raises(gr.Error, match=f"(?i){words}"):
-        config_from_controls(*values.values())
+        config_from_controls({**TINY, **change})
+
+
+def test_the_train_endpoint_keeps_its_parameter_names_order_and_defaults(client):
+    params = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/train"]["parameters"]
+    defaults = {**TrainConfig().to_dict(), "from_current": False}
+    assert [(p["parameter_name"], p["parameter_default"]) for p in params] == [(k, defaults[k]) for k in TINY]
+    assert all(p["parameter_has_default"] for p in params)
 
 
 @pytest.mark.parametrize("change, words", BAD)

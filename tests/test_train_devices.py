@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from nets.data.cifar import normalize
-from nets.train.engine import TrainConfig, cpu_model, pick, seeded_model, train
+from nets.train.config import TrainConfig
+from nets.train.engine import cpu_model, pick, seeded_model, train
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 TINY = dict(train_images=2048, test_images=1000, batch_size=128, epochs=2, log_every=4, seed=3)

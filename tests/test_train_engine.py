@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from nets.train.batches import prepare, random_crop, random_flip
 from nets.data.cifar import normalize
 from nets.train.device import DeviceError, resolve_device
-from nets.train.engine import (ConfigError, TrainConfig, TrainingError, check_config, cpu_model, evaluate, lr_factor, pick,
-                        seeded_model, train)
+from nets.train.config import ConfigError, TrainConfig, check_config, lr_factor
+from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 TORCH_THREADS = torch.get_num_threads()

@@ -55,7 +55,8 @@ def chosen_model(weights: str, epoch, trained, arch):
             k = as_int(epoch, "Epoch", 1, len(states))
             model = copy.deepcopy(trained.model).eval()
             model.load_state_dict(states[k - 1])
-            return model, f"trained ({trained.label}), weights after epoch {k} of {len(states)}"
+            epochs = saved_epochs(trained)
+            return model, f"trained ({trained.label}), weights after epoch {epochs[k - 1]} of {epochs[-1]}"
         return trained.model.eval(), f"trained ({trained.label})"
     note = " — no trained model yet: train one in the Training tab" if weights == "trained" else ""
     return random_model(arch), f"random (seed 0), before any training{note}"
@@ -108,10 +109,16 @@ def epoch_view(trained, weights, x, layer, classes):
     names = [n for n, _ in trained.model.named_children()]
     layer = layer if layer in names else names[0]
     img, probs = epoch_strip(trained.model, trained.epoch_states, x, layer)
+    epochs = saved_epochs(trained)
     answers = [f"epoch {k}: {classes[int(p.argmax())]} {float(p.max()):.0%}"
-               for k, p in enumerate(probs, 1) if len(p) == len(classes)]
-    text = f"Rows: `{layer}` after epoch 1 (top) to {len(probs)} (bottom). " + "; ".join(answers)
+               for k, p in zip(epochs, probs) if len(p) == len(classes)]
+    text = f"Rows: `{layer}` after epoch {epochs[0]} (top) to {epochs[-1]} (bottom). " + "; ".join(answers)
     return strip_html(img, layer), text
+
+
+def saved_epochs(trained) -> list[int]:
+    """The epoch each of trained.epoch_states is from (a long run keeps only some)."""
+    return trained.state_epochs or list(range(1, len(trained.epoch_states) + 1))
 
 
 def trained_controls(trained, layer):

@@ -11,8 +11,9 @@ import torch
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
-from nets.train.engine import (OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, TrainingError, check_config,
-                        cpu_model, evaluate, log_event, new_run, pick, predict_probs, seeded_model, train)
+from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, check_config
+from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_probs, seeded_model, train
+from nets.train.runs import log_event, new_run
 from nets.weights import WeightsError
 from ui import dataset, hosting
 from ui.validate import as_choice, as_float, as_int, bad
@@ -21,6 +22,14 @@ from visual.maps import save_png
 from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
+# Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
+# weights (430 MB for the largest network the Builder allows) held in the visitor's session, so a
+# long run keeps evenly spaced epochs and the newest rather than all of them.
+MAX_EPOCH_STATES = 8
+# Gradio cancels a run only when the handler yields, so it yields an unchanged update at least this
+# often even while chart redraws are further apart (they slow down when drawing is slow).
+HEARTBEAT_S = 0.5
+STOP_SCORE_IMAGES = 1000   # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
@@ -28,19 +37,19 @@ CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
 GALLERY_DIR = str(Path(tempfile.gettempdir()) / "layerlab-predictions")   # pruned by save_png
 
 
-def config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
-                         device, train_images, test_images, max_steps) -> TrainConfig:
-    """The TrainConfig the controls (or an API call) describe, or a gr.Error naming the bad value."""
+def config_from_controls(controls: dict) -> TrainConfig:
+    """The TrainConfig the controls (or an API call) describe, by name, or a gr.Error naming the bad value."""
+    c = controls
     cfg = TrainConfig(
-        optimizer=as_choice(optimizer, "Optimizer", OPTIMIZERS),
-        lr=as_float(lr, "Learning rate", 1e-6, 10.0), momentum=as_float(momentum, "Momentum", 0.0, 0.999),
-        weight_decay=as_float(weight_decay, "Weight decay", 0.0, 1.0),
-        batch_size=as_int(batch_size, "Batch size", 1, 4096), epochs=as_int(epochs, "Epochs", 1, 200),
-        schedule=as_choice(schedule, "Schedule", SCHEDULES), augment=augment is True or augment == "true",
-        seed=as_int(seed, "Seed", 0, 2**31 - 1), device=as_choice(device, "Device", DEVICES),
-        train_images=as_int(train_images, "Training images", 0, 50_000),
-        test_images=as_int(test_images, "Test images", 0, 10_000), max_steps=as_int(max_steps, "Max steps", 0, 10**6),
-        threads=app_threads())
+        optimizer=as_choice(c["optimizer"], "Optimizer", OPTIMIZERS),
+        lr=as_float(c["lr"], "Learning rate", 1e-6, 10.0), momentum=as_float(c["momentum"], "Momentum", 0.0, 0.999),
+        weight_decay=as_float(c["weight_decay"], "Weight decay", 0.0, 1.0),
+        batch_size=as_int(c["batch_size"], "Batch size", 1, 4096), epochs=as_int(c["epochs"], "Epochs", 1, 200),
+        schedule=as_choice(c["schedule"], "Schedule", SCHEDULES), augment=c["augment"] is True or c["augment"] == "true",
+        seed=as_int(c["seed"], "Seed", 0, 2**31 - 1), device=as_choice(c["device"], "Device", DEVICES),
+        train_images=as_int(c["train_images"], "Training images", 0, 50_000),
+        test_images=as_int(c["test_images"], "Test images", 0, 10_000),
+        max_steps=as_int(c["max_steps"], "Max steps", 0, 10**6), threads=app_threads())
     data = dataset.require_data()
     try:
         return check_config(cfg, len(data.train_y))
@@ -75,17 +84,17 @@ def status_line(run: dict, state: str = "") -> str:
     return " · ".join(p for p in parts if p) + (f"\n\n{state}" if state else "")
 
 
-def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
-                   train_images, test_images, max_steps, from_current, trained, arch, runs,
-                   request: gr.Request, progress=gr.Progress()):
+def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progress(), **controls):
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
-    cfg = config_from_controls(optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed,
-                               device, train_images, test_images, max_steps)
+    # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
+    # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
+    # takes from each control's initial value rather than from this signature.
+    cfg = config_from_controls(controls)
     epochs, cap_note = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
     cfg = replace(cfg, epochs=epochs)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
-    if from_current is True and trained is not None:
+    if controls["from_current"] is True and trained is not None:
         try:
             model.load_state_dict(trained.model.state_dict())
         except RuntimeError:
@@ -94,17 +103,19 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
     run = new_run(cfg, run_label(runs, cfg))
     stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
     stop.clear()
-    epoch_states, note, next_draw = [], "", 0.0
-    # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back.
-    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model)
+    epoch_states, note, next_draw, next_beat = {}, "", 0.0, time.perf_counter() + HEARTBEAT_S   # epoch → its weights, thinned to MAX_EPOCH_STATES
+    # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
+    # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
+    # reads it after every step.
+    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model) if hosting.on_zerogpu() else \
+        train(cfg, data, model, stop=stop)
     try:
         for ev in events:
             log_event(run, ev)
             if ev["event"] == "epoch":
-                epoch_states.append(ev["state_dict"])
+                keep_epoch_state(epoch_states, ev["epoch"], ev["state_dict"])
             run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
             if stop.is_set():
-                note = "Stopped: the model keeps what it learned so far."
                 break
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
@@ -112,19 +123,46 @@ def start_training(optimizer, lr, momentum, weight_decay, batch_size, epochs, sc
                 line = status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
                 yield (line, *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
+                next_beat = time.perf_counter() + HEARTBEAT_S
+            elif time.perf_counter() >= next_beat:
+                yield tuple([gr.skip()] * 11)   # nothing new to draw: just a point where a cancel can land
+                next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)
         if epoch_states:
-            model.load_state_dict(epoch_states[-1])   # back to the last epoch whose loss was finite
+            model.load_state_dict(last_state(epoch_states))   # back to the last epoch whose loss was finite
             run["after_epoch"] = True
         else:
             raise bad(note) from None
     finally:
         events.close()
         STOPS.pop(request.session_hash if request else "", None)
+    if stop.is_set() and not note:
+        note = "Stopped: the model keeps what it learned so far."
     if hosting.on_zerogpu() and epoch_states:
-        model.load_state_dict(epoch_states[-1])   # the worker trained its own copy; take its last epoch
+        model.load_state_dict(last_state(epoch_states))   # the worker trained its own copy; take its last epoch
     yield finish(run, model, epoch_states, data, arch, runs, note, cap_note)
+
+
+def keep_epoch_state(states: dict, epoch: int, state: dict) -> None:
+    """Add epoch's weights to states, then thin them to at most MAX_EPOCH_STATES."""
+    states[epoch] = state
+    for e in set(states) - set(thinned_epochs(list(states), MAX_EPOCH_STATES)):
+        del states[e]
+
+
+def thinned_epochs(epochs: list[int], limit: int) -> list[int]:
+    """Epochs to keep: every stride-th from the first, for the smallest power-of-two stride that fits, and the newest."""
+    # The stride follows from the span alone and only ever doubles, so every epoch on its grid is still held.
+    first, newest = epochs[0], epochs[-1]
+    stride = 1
+    while -(-(newest - first) // stride) + 1 > limit:
+        stride *= 2
+    return [e for e in epochs[:-1] if (e - first) % stride == 0] + [newest]
+
+
+def last_state(states: dict) -> dict:
+    return states[max(states)]
 
 
 def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
@@ -137,17 +175,20 @@ def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
     net = cpu_model(model)
     if run.get("after_epoch"):
         metrics = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
-    else:   # stopped mid-epoch or restored: test the weights it ends with
-        keep = pick(len(data.test_y), run["config"]["test_images"], 0)
+    else:   # stopped mid-epoch: test the weights it ends with, on a few of the run's test images to be quick
+        n = min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
+        keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
         metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
-        epoch_states.append({k: v.clone() for k, v in net.state_dict().items()})
+        note += f" Its test accuracy is measured on {n:,} test images."
+        keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
     run["final"] = metrics
     run["label"] += f" → {100 * metrics['test_acc']:.1f}%"
     cfg = run["config"]
     epochs_done = len(run["epochs"])
     label = f"{'your network' if arch else 'tutorial CNN'}, {cfg['optimizer']}, {epochs_done} epochs, " \
             f"{100 * metrics['test_acc']:.1f}%"
-    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label, epoch_states=epoch_states,
+    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label,
+                           epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
                            metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
     path = save_run_checkpoint(trained, cfg, arch, epochs_done)
     runs = (runs + [run])[-MAX_RUNS:]

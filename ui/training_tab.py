@@ -2,7 +2,7 @@
 import gradio as gr
 import torch
 
-from nets.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
+from nets.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from ui.i18n import t
 from ui.training_run import load_uploaded, overlay_runs, prediction_gallery, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
@@ -16,8 +16,8 @@ def available_devices() -> list[str]:
         (["mps"] if torch.backends.mps.is_available() else [])
 
 
-def config_controls(cfg: TrainConfig) -> list:
-    """One control per TrainConfig field the learner sets, in the order start_training takes them."""
+def config_controls(cfg: TrainConfig) -> dict:
+    """One control per TrainConfig field the learner sets, keyed by the API parameter it fills (in API order)."""
     with gr.Row():
         # allow_custom_value: a value sent straight to the API reaches our checks, whose messages name the control
         optimizer = gr.Dropdown([(t(f"train.opt_{o}"), o) for o in OPTIMIZERS], value=cfg.optimizer,
@@ -41,8 +41,9 @@ def config_controls(cfg: TrainConfig) -> list:
         train_images = gr.Slider(0, 50_000, value=cfg.train_images, step=1000, label=t("train.train_images"))
         test_images = gr.Slider(0, 10_000, value=cfg.test_images, step=500, label=t("train.test_images"))
         max_steps = gr.Number(cfg.max_steps, precision=0, minimum=0, label=t("train.max_steps"))
-    return [optimizer, lr, momentum, weight_decay, batch_size, epochs, schedule, augment, seed, device,
-            train_images, test_images, max_steps]
+    return dict(optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, batch_size=batch_size,
+                epochs=epochs, schedule=schedule, augment=augment, seed=seed, device=device,
+                train_images=train_images, test_images=test_images, max_steps=max_steps)
 
 
 def build(model_state, arch_state):
@@ -54,7 +55,7 @@ def build(model_state, arch_state):
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
                 controls = config_controls(TrainConfig())
-                from_current = gr.Checkbox(False, label=t("train.from_current"))
+                controls["from_current"] = gr.Checkbox(False, label=t("train.from_current"))
                 with gr.Row():
                     start_button = gr.Button(t("train.start"), variant="primary")
                     stop_button = gr.Button(t("train.stop"), variant="stop")
@@ -81,7 +82,7 @@ def build(model_state, arch_state):
     after = [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, checkpoint_file, model_state, runs_state]
     # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`.
     train_event = start_button.click(
-        start_training, [*controls, from_current, model_state, arch_state, runs_state], live + after,
+        start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
         show_progress_on=[status])
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")

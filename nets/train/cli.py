@@ -6,13 +6,19 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+from tqdm import tqdm
+
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.data.cifar import DataError, load_cifar10
+from nets.data.fetch import download_cifar10
 from nets.train.device import DeviceError
-from nets.train.engine import ConfigError, TrainConfig, TrainingError, check_config, cpu_model, seeded_model, train
+from nets.train.config import ConfigError, TrainConfig, check_config
+from nets.train.engine import TrainingError, cpu_model, seeded_model, train
 from nets.weights import WeightsError
 
-BAR = 30
+# TensorBoard tag → epoch metric; the epoch's mean train loss has its own tag beside the per-step train/loss
+EPOCH_SCALARS = {"test/loss": "test_loss", "test/acc": "test_acc", "train/epoch_loss": "train_loss",
+                 "train/epoch_acc": "train_acc"}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=getattr(defaults, f.name))
         else:
             p.add_argument(flag, type=type(getattr(defaults, f.name)), default=getattr(defaults, f.name))
-    p.add_argument("--data", default=os.environ.get("LAYERLAB_DATA") or os.environ.get("LAYERLAB_TEST_DATA"),
+    p.add_argument("--data", default=os.environ.get("LAYERLAB_DATA"),
                    help="CIFAR-10 folder or archive (default: $LAYERLAB_DATA, else download into ./data)")
     p.add_argument("--out", default=None, help="checkpoint to write (default: checkpoints/<time>.safetensors)")
     p.add_argument("--resume", default=None, help="checkpoint to continue from (its weights, optimizer and epoch)")
@@ -37,7 +43,6 @@ def load_data(path):
     """The dataset from --data, or torchvision's download into ./data."""
     if path:
         return load_cifar10(path)
-    from nets.data.fetch import download_cifar10
     return load_cifar10(download_cifar10(Path("./data")))
 
 
@@ -45,39 +50,43 @@ def open_writer(logdir):
     """A TensorBoard SummaryWriter, or None; a clear exit if tensorboard is not installed."""
     if not logdir:
         return None
-    try:
+    try:   # imported here: tensorboard takes seconds to import, and only --tensorboard runs need it
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         sys.exit("--tensorboard needs the tensorboard package: pip install tensorboard")
     return SummaryWriter(logdir)
 
 
-def log_to_tensorboard(writer, ev: dict, data, first_step: int) -> None:
+def log_to_tensorboard(writer, ev: dict, data) -> None:
     """Scalars per step and epoch, and (as in the tutorial) a batch of images with add_images."""
     if ev["event"] == "start":
-        writer.add_images("train images", data.train_x[:64], first_step)   # uint8 NCHW, dataformats default
+        writer.add_images("train images", data.train_x[:64], ev["step"])   # uint8 NCHW, dataformats default
     elif ev["event"] == "step":
         for i, loss in enumerate(ev["losses"]):
             writer.add_scalar("train/loss", loss, ev["step"] - len(ev["losses"]) + i + 1)
         writer.add_scalar("train/lr", ev["lr"], ev["step"])
         writer.add_scalar("train/images_per_s", ev["images_per_s"], ev["step"])
-    elif ev["event"] == "epoch":
-        for key in ("test_loss", "test_acc", "train_loss", "train_acc"):
-            writer.add_scalar(key.replace("_", "/", 1), ev[key], ev["epoch"])
+    elif ev["event"] == "epoch":   # at the global step, so every curve shares TensorBoard's step axis
+        for tag, key in EPOCH_SCALARS.items():
+            writer.add_scalar(tag, ev[key], ev["step"])
 
 
-def progress_bar(ev: dict) -> str:
-    done = ev["step"] / max(1, ev["total_steps"])
-    fill = int(BAR * done)
-    return (f"\r[{'#' * fill}{'.' * (BAR - fill)}] {100 * done:5.1f}% epoch {ev['epoch']} step {ev['step']}/"
-            f"{ev['total_steps']} loss {ev['loss']:.3f} {ev['images_per_s']:,.0f} img/s ETA {ev['eta_s']:.0f}s ")
+def progress_bar(start: dict) -> tqdm:
+    """A tqdm bar over the run's steps, starting where a resumed run left off."""
+    return tqdm(total=start["total_steps"], initial=start["step"], unit="step", dynamic_ncols=True)
+
+
+def show_step(bar: tqdm, ev: dict) -> None:
+    """Move the bar to ev's step; the loss and images/s beside it (tqdm times the steps itself)."""
+    bar.set_postfix(epoch=ev["epoch"], loss=f"{ev['loss']:.3f}", img_s=f"{ev['images_per_s']:,.0f}", refresh=False)
+    bar.update(ev["step"] - bar.n)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     writer = open_writer(args.tensorboard)
-    last = states = None
+    last = states = bar = None
     try:
         check_config(cfg, 50_000)   # a typo is refused before the dataset is loaded
         data = load_data(args.data)
@@ -90,19 +99,22 @@ def main(argv=None) -> None:
             if ev["event"] == "start":
                 print(f"Training on {ev['device']}{' with bf16' if ev['bf16'] else ''}: {ev['train_images']:,} "
                       f"images, {ev['steps_per_epoch']} steps per epoch, {cfg.optimizer} lr {cfg.lr:g}")
+                bar = progress_bar(ev)
             elif ev["event"] == "step":
-                print(progress_bar(ev), end="", flush=True)
+                show_step(bar, ev)
             elif ev["event"] == "epoch":
                 last, states = ev, ev["optimizer_state"]
-                print(f"\nepoch {ev['epoch']}: test accuracy {100 * ev['test_acc']:.1f}%, test loss "
-                      f"{ev['test_loss']:.3f}, train loss {ev['train_loss']:.3f} ({ev['elapsed_s']:.0f} s)")
+                bar.write(f"epoch {ev['epoch']}: test accuracy {100 * ev['test_acc']:.1f}%, test loss "
+                          f"{ev['test_loss']:.3f}, train loss {ev['train_loss']:.3f} ({ev['elapsed_s']:.0f} s)")
             if writer:
-                log_to_tensorboard(writer, ev, data, 0)
+                log_to_tensorboard(writer, ev, data)
     except (ConfigError, DeviceError, TrainingError, DataError, WeightsError) as e:
         sys.exit(f"\n{e}")
     except KeyboardInterrupt:
         print("\nStopped: saving the model as it is now.")
     finally:
+        if bar:
+            bar.close()
         if writer:
             writer.close()
     if last is None:

@@ -1,128 +1,38 @@
-"""Training on CIFAR-10 as a generator of plain metric dicts: the UI streams it, the CLI prints it."""
+"""Training on CIFAR-10 as a generator of plain metric dicts (the UI streams it, the CLI prints it), and evaluation."""
 import copy
 import math
+import threading
 import time
-from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
 
+from nets.models import seeded, tutorial_cnn
 from nets.train.batches import augment, prepare
+from nets.train.config import TrainConfig, check_config, lr_factor, make_optimizer
+from nets.train.device import autocast, cpu_cores, device_name, resolve_device, tune_allocator, use_bf16
 from nets.train.steps import make_step
-from nets.train.device import (DEVICES, DeviceError, autocast, cpu_cores, device_name, resolve_device, tune_allocator,
-                         use_bf16)
 
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
-SCHEDULES = ("constant", "linear", "onecycle")
-MAX_LR = 10.0              # above this every optimizer here diverges at once: refused as a typo
-MAX_BATCH = 4096
-MAX_EPOCHS = 200
 EVAL_BATCH = 1000
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run; the UI, the CLI and the tests all build this."""
-    optimizer: str = "adam"        # one of OPTIMIZERS; "momentum" is SGD with momentum
-    lr: float = 2e-3               # peak learning rate (the schedule scales it per step)
-    momentum: float = 0.9          # for "momentum" and "rmsprop"; ignored by the others
-    weight_decay: float = 5e-4     # L2 penalty on the weights, applied by the optimizer
-    batch_size: int = 128          # images per step
-    epochs: int = 10               # passes over the training images
-    schedule: str = "onecycle"     # "constant", "linear" decay to 0, or "onecycle" (warm up, then decay)
-    augment: bool = True           # random crop (padding 4) and horizontal flip of every training batch
-    seed: int = 0                  # same seed, same device: same initial weights, batches and losses
-    device: str = "auto"           # "auto" = CUDA, then MPS (Apple), then CPU
-    train_images: int = 0          # train on this many images only (0 = all): quick looks and tests
-    test_images: int = 0           # evaluate on this many test images only (0 = all 10,000)
-    max_steps: int = 0             # stop after this many steps (0 = run every epoch)
-    log_every: int = 10            # steps between step reports; a stop lands at the next report
-    threads: int = 0               # CPU threads for torch (0 = all cores); the app leaves one free
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        """A config from a dict, ignoring keys this version does not know (older checkpoints)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
-
-
-class ConfigError(ValueError):
-    """A setting that cannot work; the message says which and what would."""
+REPORT_EVERY_S = 0.5   # a step report at least this often: a consumer that stops iterating is never kept long
 
 
 class TrainingError(RuntimeError):
     """A run that had to stop (diverged, out of memory); the message says why and what to change."""
 
 
-def check_config(cfg: TrainConfig, n_train: int) -> TrainConfig:
-    """cfg unchanged if every setting can work with n_train images, else a ConfigError naming the setting."""
-    if cfg.optimizer not in OPTIMIZERS:
-        raise ConfigError(f"Unknown optimizer {cfg.optimizer!r}: use one of {', '.join(OPTIMIZERS)}.")
-    if cfg.schedule not in SCHEDULES:
-        raise ConfigError(f"Unknown schedule {cfg.schedule!r}: use one of {', '.join(SCHEDULES)}.")
-    if cfg.device not in DEVICES:
-        raise ConfigError(f"Unknown device {cfg.device!r}: use one of {', '.join(DEVICES)}.")
-    if not (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and 0 < cfg.lr <= MAX_LR):
-        raise ConfigError(f"The learning rate must be above 0 and at most {MAX_LR:g}, got {cfg.lr!r} "
-                          "(0 never changes the weights; huge values make the loss explode).")
-    if not 0 <= cfg.momentum < 1:
-        raise ConfigError(f"Momentum must be at least 0 and below 1, got {cfg.momentum!r}.")
-    if not 0 <= cfg.weight_decay <= 1:
-        raise ConfigError(f"Weight decay must be between 0 and 1, got {cfg.weight_decay!r}.")
-    images = min(cfg.train_images or n_train, n_train)
-    if not 1 <= cfg.batch_size <= min(images, MAX_BATCH):
-        raise ConfigError(f"The batch size must be between 1 and {min(images, MAX_BATCH)} "
-                          f"(the training images used), got {cfg.batch_size}.")
-    if not 1 <= cfg.epochs <= MAX_EPOCHS:
-        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS}, got {cfg.epochs}.")
-    for name in ("train_images", "test_images", "max_steps", "threads", "seed"):
-        if getattr(cfg, name) < 0:
-            raise ConfigError(f"{name} must be 0 or more, got {getattr(cfg, name)}.")
-    if cfg.log_every < 1:
-        raise ConfigError(f"log_every must be at least 1, got {cfg.log_every}.")
-    return cfg
-
-
-# ---- optimisation
-
-
-def make_optimizer(cfg: TrainConfig, params, device: torch.device) -> torch.optim.Optimizer:
-    """The torch optimizer cfg names, at cfg.lr (the schedule rescales it every step)."""
-    o, lr, wd = cfg.optimizer, cfg.lr, cfg.weight_decay
-    fused = True if device.type == "cuda" else None   # one kernel for the whole update on a GPU
-    if o == "sgd":
-        return torch.optim.SGD(params, lr=lr, weight_decay=wd)
-    if o == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=True, weight_decay=wd)
-    if o == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
-    if o == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
-    return torch.optim.Adam(params, lr=lr, weight_decay=wd, fused=fused)
-
-
-def lr_factor(schedule: str, step: int, total: int) -> float:
-    """How much of the peak learning rate step (0-based) of total gets."""
-    progress = step / max(1, total)
-    if schedule == "linear":
-        return 1 - progress
-    if schedule == "onecycle":   # linear warm-up over the first 20%, then linear decay to 0
-        return progress / 0.2 if progress < 0.2 else (1 - progress) / 0.8
-    return 1.0
-
-
 @torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
-             bf16: bool = False) -> dict:
-    """Test loss, accuracy, per-class accuracy and confusion matrix of model on uint8 images x."""
+             bf16: bool = False, stop: threading.Event | None = None) -> dict | None:
+    """Test loss, accuracy, per-class accuracy and confusion matrix of model on uint8 images x (None if stopped)."""
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=x.device)
     confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=x.device)
     for i in range(0, len(x), EVAL_BATCH):
+        if stop is not None and stop.is_set():
+            model.train(was_training)
+            return None
         xb, yb = x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]
         with autocast(x.device, bf16):
             logits = model(prepare(xb)).float()
@@ -156,7 +66,6 @@ def cpu_model(model: nn.Module) -> nn.Module:
 
 def seeded_model(seed: int, build=None) -> nn.Module:
     """A fresh model (default: the tutorial's CNN) whose initial weights depend only on seed."""
-    from nets.models import seeded, tutorial_cnn
     return seeded(seed, build or tutorial_cnn)
 
 
@@ -167,12 +76,14 @@ def pick(n: int, count: int, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:count]
 
 
-def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
-    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating."""
+def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, stop: threading.Event | None = None):
+    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating or set stop."""
     # The model is trained in place on the training device: after a stop it holds the weights of
     # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
     # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
-    # after each epoch with the test metrics and a CPU copy of the weights.
+    # after each epoch with the test metrics and a CPU copy of the weights. stop is read after every
+    # step and between test batches: once it is set, the current step is reported and the generator
+    # ends without testing, so a Stop lands within one step whatever cfg.log_every is.
     check_config(cfg, len(data.train_y))
     device = resolve_device(cfg.device)
     threads = torch.get_num_threads()
@@ -181,7 +92,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
         torch.set_num_threads(cfg.threads or cpu_cores())
     try:
         model = model if model is not None else seeded_model(cfg.seed)
-        yield from run_epochs(cfg, data, model, resume, device)
+        yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event())
     except torch.cuda.OutOfMemoryError:   # torch.OutOfMemoryError in recent torch, for every device
         raise TrainingError(f"The {device.type.upper()} ran out of memory with batch size {cfg.batch_size}: "
                             "choose a smaller batch size, or wait until other runs on this machine end.") from None
@@ -191,7 +102,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None):
             torch.cuda.empty_cache()   # the next visitor in the queue gets the memory back
 
 
-def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device):
+def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device, stop: threading.Event):
     """The training loop proper (see train)."""
     num_classes = len(data.classes)
     keep = pick(len(data.train_y), cfg.train_images, cfg.seed)
@@ -236,8 +147,9 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             step, seen = step + 1, seen + batch
             pending.append(loss)
             correct += (logits.argmax(1) == y).sum()
-            last = i == steps_per_epoch - 1 or step >= total
-            if step % cfg.log_every and not last:
+            last = i == steps_per_epoch - 1 or step >= total or stop.is_set()
+            due = step % cfg.log_every == 0 or time.perf_counter() - clock >= REPORT_EVERY_S
+            if not (due or last):
                 continue
             losses = torch.stack(pending).float()
             loss_sum += losses.sum()
@@ -254,10 +166,12 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
                    "images_per_s": rate, "elapsed_s": train_seconds + eval_seconds, "eta_s": left,
                    "total_steps": total}
             clock = time.perf_counter()
-            if step >= total:
+            if step >= total or stop.is_set():
                 break
         clock = time.perf_counter()
-        metrics = evaluate(model, test_x, test_y, num_classes, bf16)
+        metrics = evaluate(model, test_x, test_y, num_classes, bf16, stop)
+        if metrics is None:   # stopped
+            return
         eval_seconds += time.perf_counter() - clock
         yield {"event": "epoch", "epoch": epoch + 1, "step": step, "train_loss": loss_sum.item() / (seen // batch),
                "train_acc": correct.item() / seen, **metrics, "elapsed_s": train_seconds + eval_seconds,
@@ -275,25 +189,6 @@ def to_cpu(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj)(to_cpu(v) for v in obj)
     return obj
-
-
-def new_run(cfg: TrainConfig, label: str) -> dict:
-    """An empty run record: what the UI keeps per run and draws (plain data, no tensors)."""
-    return {"label": label, "config": cfg.to_dict(), "losses": [], "epochs": [], "steps_per_epoch": 0,
-            "device": "", "images_per_s": 0.0}
-
-
-def log_event(run: dict, ev: dict) -> dict:
-    """Fold one event from train() into a run record."""
-    if ev["event"] == "start":
-        run.update(device=ev["device"], steps_per_epoch=ev["steps_per_epoch"], total_steps=ev["total_steps"])
-    elif ev["event"] == "step":
-        run["losses"].extend(ev["losses"])
-        run.update(images_per_s=ev["images_per_s"], eta_s=ev["eta_s"], step=ev["step"], epoch=ev["epoch"],
-                   epoch_progress=ev["epoch_progress"], elapsed_s=ev["elapsed_s"])
-    elif ev["event"] == "epoch":
-        run["epochs"].append({k: v for k, v in ev.items() if k not in ("state_dict", "optimizer_state")})
-    return run
 
 
 def diverged_message(cfg: TrainConfig, step: int) -> str:

@@ -1,0 +1,65 @@
+"""Stop lands within a step and keeps the weights; a visitor's weight history stays bounded."""
+import threading
+
+import torch
+
+from nets.train.config import TrainConfig
+from nets.train.engine import seeded_model, train
+from ui import dataset, network_tab, training_run
+from ui.training_run import MAX_EPOCH_STATES, keep_epoch_state
+
+TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, threads=1, schedule="constant")
+
+
+def stop_at_step(model: torch.nn.Module, stop: threading.Event, step: int) -> None:
+    """Set stop during the step-th training forward pass, as a click lands while a step runs."""
+    calls = [0]
+
+    def hook(module, args, out):
+        calls[0] += module.training
+        if calls[0] == step:
+            stop.set()
+    model.register_forward_hook(hook)
+
+
+def test_a_stop_ends_the_run_after_the_current_step_and_keeps_its_weights(cifar):
+    cfg = TrainConfig(**TINY, epochs=3, log_every=100)   # reports only at epoch ends: the flag is read every step
+    model, stop = seeded_model(cfg.seed), threading.Event()
+    stop_at_step(model, stop, 13)                        # in the second epoch (10 steps each)
+    events = list(train(cfg, cifar, model, stop=stop))
+    kinds = [ev["event"] for ev in events]
+    assert kinds.count("epoch") == 1 and kinds[-1] == "step"    # the second epoch is not tested after the stop
+    assert events[-1]["step"] == 13
+    reference = seeded_model(cfg.seed)                   # the same run told to end at step 13
+    list(train(TrainConfig(**TINY, epochs=3, max_steps=13), cifar, reference))
+    for (name, w), ref in zip(model.state_dict().items(), reference.state_dict().values()):
+        torch.testing.assert_close(w.contiguous(), ref.contiguous(), msg=name)
+
+
+def test_epoch_states_stay_evenly_spaced_with_the_newest():
+    states = {}
+    for epoch in range(1, 201):
+        keep_epoch_state(states, epoch, {"w": torch.tensor(float(epoch))})
+        kept = sorted(states)
+        assert len(kept) <= MAX_EPOCH_STATES and kept[0] == 1 and kept[-1] == epoch
+        assert len({b - a for a, b in zip(kept, kept[1:-1])}) <= 1           # evenly spaced before the newest
+        assert all(states[e]["w"].item() == e for e in kept)                  # each epoch keeps its own weights
+
+
+def test_a_long_run_keeps_a_bounded_history_the_network_tab_can_show(cifar, monkeypatch):
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    settings = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=12,
+                    schedule="constant", augment=False, seed=0, device="cpu", train_images=128, test_images=100,
+                    max_steps=0, from_current=False)
+    final = list(training_run.start_training(None, None, [], None, lambda *a, **k: None, **settings))[-1]
+    trained = final[-2]
+    assert len(trained.epoch_states) <= MAX_EPOCH_STATES < 12
+    assert trained.state_epochs[0] == 1 and trained.state_epochs[-1] == 12
+    for name, w in trained.model.state_dict().items():                      # the newest is the model itself
+        assert torch.equal(w, trained.epoch_states[-1][name])
+    x = cifar.test_x[0]
+    strip, text = network_tab.epoch_view(trained, "trained", x, "conv1", cifar.classes)
+    assert strip and "after epoch 1 (top) to 12 (bottom)" in text
+    model, words = network_tab.chosen_model("trained", 2, trained, None)
+    assert f"after epoch {trained.state_epochs[1]} of 12" in words
+    assert torch.equal(model.state_dict()["conv1.weight"], trained.epoch_states[1]["conv1.weight"])

@@ -1,0 +1,1 @@
+"""Gradio: one module per tab (components, handlers, wiring), plus the shared checks and the dataset they read."""

@@ -1,0 +1,1 @@
+"""Tensors to pictures and figures: numpy images, inline PNGs and plotly JSON; no gradio."""

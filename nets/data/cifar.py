@@ -1,4 +1,4 @@
-"""CIFAR-10 from wherever the user has it, decoded once into uint8 tensors and cached."""
+"""CIFAR-10 in memory (uint8 tensors), and loading it from a torchvision root, an ImageFolder tree or an archive."""
 import tarfile
 import tempfile
 import time

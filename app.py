@@ -6,6 +6,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ui import builder_tab, data_tab, dataset, explorer_tab, network_tab, saving_tab, training_tab, zoo_tab
+from nets.weights import MAX_UPLOAD_BYTES
 from ui.i18n import I18N, t
 from ui.requests import JsonGuard
 
@@ -27,7 +28,8 @@ OPEN_LANGUAGE_SETTINGS = """() => {
 
 def build_demo() -> gr.Blocks:
     """The whole app: one tab per part of the tutorial."""
-    with gr.Blocks(title="LayerLab") as demo:
+    # Gradio's uploads and outputs older than an hour are deleted every half hour, and all of them at a restart.
+    with gr.Blocks(title="LayerLab", delete_cache=(1800, 3600)) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
             language_button = gr.Button("English / 中文", size="sm", elem_id="language-button")
@@ -70,7 +72,8 @@ def main(argv=None) -> None:
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"],
-        show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]})
+        show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
+        max_file_size=MAX_UPLOAD_BYTES)   # the largest weights file; Gradio refuses bigger uploads before storing them
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Request bodies are bounded before Gradio parses them: huge or deeply nested JSON gets a sentence."""
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -35,3 +36,24 @@ def test_deep_and_huge_json_is_refused_with_a_sentence_and_the_server_goes_on(cl
     assert status == 200 and "event_id" in answer                 # ordinary calls pass unchanged
     assert len(client.predict("test", "all", 2, 0, api_name="/browse_data")[0]) == 2
     assert "RecursionError" not in app_log.read_text()
+
+
+def test_uploads_over_the_weights_limit_are_refused_before_they_are_stored(cifar_archive, cache_dir, tmp_path):
+    from tests.conftest import start_app, stop_app
+    env = dict(os.environ, LAYERLAB_CACHE=str(cache_dir), LAYERLAB_TEST_LOG=str(tmp_path / "app.log"),
+               LAYERLAB_MAX_UPLOAD_MB="1", GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    proc, url = start_app(["--data", str(cifar_archive)], env)
+    try:
+        boundary = "layerlab"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.pth\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + b"\0" * (2 * 2**20) + \
+            f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(url + "gradio_api/upload", body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=60)
+        assert refused.value.code == 413
+        stored = [p for p in (tmp_path / "gradio").rglob("*") if p.is_file() and p.stat().st_size > 2**20]
+        assert stored == []
+    finally:
+        stop_app(proc)

@@ -61,7 +61,7 @@ def test_class_and_batch_size_pick_real_labelled_images(data):
           dilation=1), None),
     (dict(kind="Softmax"), "Layer must be one of"),
     (dict(bias="yes"), "bias must be true or false"),
-    (dict(negative_slope=float("nan")), "negative_slope must be between 0 and 1"),
+    (dict(negative_slope=float("nan")), "negative_slope must be a number, got nan"),
     (dict(weights="trained"), "no trained model yet"),
     (dict(weights="grid", grid="1 2 3\n4 5"), "must be square"),
     (dict(weights="grid", grid="a b\nc d"), "must be a number"),

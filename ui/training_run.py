@@ -29,7 +29,7 @@ MAX_EPOCH_STATES = 8
 # Gradio cancels a run only when the handler yields, so it yields an unchanged update at least this
 # often even while chart redraws are further apart (they slow down when drawing is slow).
 HEARTBEAT_S = 0.5
-STOP_SCORE_IMAGES = 1000   # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
+STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
@@ -171,7 +171,8 @@ def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
 
 
 def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
-    """The outputs after a run: charts, confusion, per-class, gallery, runs, checkpoint, the TrainedModel."""
+    """The outputs after a run: charts, confusion, per-class, runs, checkpoint, the TrainedModel (the gallery
+    is drawn by the event after it, once the training slot is free for the next visitor)."""
     net = cpu_model(model)
     if run.get("after_epoch"):
         metrics = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
@@ -195,7 +196,7 @@ def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
     state = (note or f"Done: {label}. The Layer explorer and Network tabs now use this model.") + \
         (f"\n\n{cap_note}" if cap_note else "")
     return (status_line(run, state), *live_figures(run), confusion_figure(metrics["confusion"], data.classes),
-            per_class_figure(metrics["per_class_acc"], data.classes), prediction_gallery(trained, False),
+            per_class_figure(metrics["per_class_acc"], data.classes), gr.update(),   # gallery: drawn after the run
             gr.update(choices=[r["label"] for r in runs], value=[r["label"] for r in runs[-5:]]),
             overlay_figure(runs[-5:]), str(path), trained, runs)
 

@@ -85,6 +85,9 @@ def build(model_state, arch_state):
         start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
         show_progress_on=[status])
+    # The predictions gallery is drawn after the run has given the training slot back.
+    train_event.then(prediction_gallery, [model_state, mistakes_first], gallery, api_visibility="private",
+                     show_progress="hidden")
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery")
     runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs")

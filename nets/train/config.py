@@ -18,7 +18,7 @@ class TrainConfig:
     """Everything that decides a training run; the UI, the CLI and the tests all build this."""
     optimizer: str = "adam"        # one of OPTIMIZERS; "momentum" is SGD with momentum
     lr: float = 2e-3               # peak learning rate (the schedule scales it per step)
-    momentum: float = 0.9          # for "momentum" and "rmsprop"; ignored by the others
+    momentum: float = 0.9          # for "momentum" (SGD with plain momentum); ignored by the others
     weight_decay: float = 5e-4     # L2 penalty on the weights, applied by the optimizer
     batch_size: int = 128          # images per step
     epochs: int = 10               # passes over the training images
@@ -82,11 +82,11 @@ def make_optimizer(cfg: TrainConfig, params, device: torch.device) -> torch.opti
     if o == "sgd":
         return torch.optim.SGD(params, lr=lr, weight_decay=wd)
     if o == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=True, weight_decay=wd)
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)   # plain, as the tutorial
     if o == "adagrad":
         return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
     if o == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd)   # torch's defaults: no momentum
     return torch.optim.Adam(params, lr=lr, weight_decay=wd, fused=fused)
 
 

@@ -1,47 +1,6 @@
-"""The app in real Chromium (Debian's /usr/bin/chromium) driven by Playwright, as a visitor uses it."""
-import os
-from pathlib import Path
+"""The app in real Chromium (Debian's /usr/bin/chromium) driven by Playwright, as a visitor uses it.
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
-                    ".ci/run does this.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def screenshots(tmp_path_factory) -> Path:
-    """Where tab screenshots go: $LAYERLAB_SCREENSHOTS, else a temporary folder."""
-    folder = Path(os.environ.get("LAYERLAB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def page(browser, client, app_url):
-    """A fresh page on the running app (client makes sure the dataset is loaded), recording errors."""
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.goto(app_url)
-    page.get_by_role("tab", name="Data").wait_for()
-    yield page
-    context.close()
+The fixtures `browser`, `page` and `screenshots` are in conftest.py, shared by every browser test module."""
 
 
 def open_tab(page, name: str) -> None:

@@ -218,8 +218,11 @@ def build(arch_state):
         status = gr.Markdown(status_text(start))
         fix_button = gr.Button(visible=False, variant="primary")
         with gr.Row(equal_height=False):
-            seq_code = gr.Code(sequential_code(tutorial_spec()), language="python", label=t("builder.code_seq"))
-            mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"))
+            # Wrapped: two boxes side by side are narrower than the comments, and no line may be cut off.
+            seq_code = gr.Code(sequential_code(tutorial_spec()), language="python", label=t("builder.code_seq"),
+                               wrap_lines=True)
+            mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"),
+                               wrap_lines=True)
         with gr.Accordion(t("builder.api"), open=False):
             layers_json = gr.Code(json.dumps(tutorial_spec()), language="json", label="JSON", interactive=True)
             json_button = gr.Button(t("builder.apply_json"))

@@ -140,13 +140,18 @@ def build(model_state, arch_state):
     """The Network tab's components and events."""
     with gr.Tab(t("network.tab"), id="network") as tab:
         gr.Markdown(t("network.intro"))
-        with gr.Row():
-            index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("network.index"))
-            random_button = gr.Button(t("network.random"))
-            upload = gr.Image(type="filepath", sources=["upload"], label=t("network.upload"), height=120)
-            weights = gr.Radio(list(WEIGHTS), value="random", label=t("network.weights"))
-            epoch = gr.Slider(1, 2, value=1, step=1, visible=False, label=t("network.epoch"))
-            show_button = gr.Button(t("network.show"), variant="primary")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                with gr.Row():
+                    index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("network.index"))
+                    random_button = gr.Button(t("network.random"))
+                with gr.Row():
+                    weights = gr.Radio(list(WEIGHTS), value="random", label=t("network.weights"))
+                    epoch = gr.Slider(1, 2, value=1, step=1, visible=False, label=t("network.epoch"))
+                show_button = gr.Button(t("network.show"), variant="primary")
+            # A column of its own, so the drop zone's label and prompt can be read in full.
+            with gr.Column(scale=2, min_width=320):
+                upload = gr.Image(type="filepath", sources=["upload"], label=t("network.upload"), height=200)
         status = gr.Markdown()
         flow = gr.HTML(label=t("network.layers"))
         probs_plot = gr.Label(num_top_classes=10, label=t("network.probs"))

@@ -60,9 +60,10 @@ def build():
             for version in VERSIONS:
                 with gr.Column():
                     gr.Markdown(t(TITLES[version]))
-                    code = gr.Code(language="python", label=t("zoo.code"), interactive=False)
+                    # Three boxes side by side are narrower than the code: wrap it, so no line is cut off.
+                    code = gr.Code(language="python", label=t("zoo.code"), interactive=False, wrap_lines=True)
                     stats = gr.Markdown()
-                    head = gr.Code(language=None, label=t("zoo.head"), interactive=False)
+                    head = gr.Code(language=None, label=t("zoo.head"), interactive=False, wrap_lines=True)
                     columns += [code, stats, head]
         with gr.Accordion(t("zoo.structure"), open=False):
             structure = gr.Code(language=None, label="print(model)", interactive=False)

@@ -179,6 +179,15 @@ def move_before_flatten(layers: list[dict], i: int) -> Fix | None:
     moved = [dict(d) for j, d in enumerate(layers) if j != i]
     moved.insert(flatten, dict(layers[i]))
     check = walk(moved, INPUT_SHAPE)[flatten]
+    shape = check.in_shape
+    if moved[flatten]["type"] == "Conv2d" and shape and len(shape) == 4:
+        # Keep the channel count there, so the layers after Flatten still fit and one click is enough.
+        changes = {k: shape[1] for k in ("in_channels", "out_channels") if moved[flatten][k] != shape[1]}
+        moved[flatten].update(changes)
+        check = walk(moved, INPUT_SHAPE)[flatten]
+        if changes and check.error is None:
+            return Fix(f"Move {name} before Flatten and set " +
+                       ", ".join(f"{name}.{k} = {v}" for k, v in changes.items()), moved)
     if check.error is None:
         return Fix(f"Move {name} before Flatten", moved)
     _, fix = explain_failure(moved, flatten, check.in_shape, str(check.error))

@@ -10,6 +10,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 SPEC_KEY = "layerlab_spec"          # safetensors metadata entry holding the builder's layer list as JSON
+STATE_FILE = "layerlab_model.pth"   # the name the Save & load tab downloads a state_dict under (its code loads it)
 
 
 def save_state_dict(model: nn.Module, path) -> Path:

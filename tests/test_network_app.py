@@ -8,7 +8,7 @@ import pytest
 import torch
 from gradio_client import handle_file
 
-from nets.builder.spec import tutorial_spec
+from nets.models import tutorial_spec
 from nets.data.cifar import normalize
 from tests.test_network_view import names, pictures
 from ui.network_tab import random_model

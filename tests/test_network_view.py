@@ -10,7 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from nets.builder.spec import build_model, tutorial_spec
+from nets.builder.spec import build_model
+from nets.models import tutorial_spec
 from nets.data.cifar import normalize
 from nets.data.images import decode_image
 from nets.models import TrainedModel, count_parameters, tutorial_cnn

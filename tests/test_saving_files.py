@@ -6,7 +6,8 @@ import gradio as gr
 import pytest
 import torch
 
-from nets.builder.spec import build_model, tutorial_spec
+from nets.builder.spec import build_model
+from nets.models import tutorial_spec
 from nets.models import tutorial_cnn
 from nets.saving import pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
 from nets.train.checkpoint import load_checkpoint, load_weights

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from nets.builder.spec import build_model, check_spec, spec_from_model, tutorial_spec
+from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.data.cifar import CIFAR10_CLASSES
 from nets.builder.layers import SpecError
-from nets.models import TrainedModel, seeded
-from nets.saving import pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
+from nets.models import TrainedModel, seeded, tutorial_spec
+from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError, message
 from ui import dataset
@@ -37,7 +37,7 @@ def download_weights(fmt, trained, arch):
     if fmt == "safetensors":
         path = save_safetensors(model, folder / "layerlab_model.safetensors", spec_from_model(model))
     else:
-        path = save_state_dict(model, folder / "layerlab_model.pth")
+        path = save_state_dict(model, folder / STATE_FILE)
     size = path.stat().st_size
     return str(path), f"Saved {what}: {len(model.state_dict())} tensors, {size / 1024:,.0f} KB."
 
@@ -75,11 +75,11 @@ def upload_weights(file, arch):
             continue
         classes = ckpt.classes or (dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES)
         loaded = TrainedModel(model.eval(), tuple(classes), f"uploaded {ckpt.name}", [model.state_dict()], ckpt.metrics)
-        return loaded, result.spec, f"Loaded {ckpt.name} into the network {describe(result.spec)}."
+        return loaded, result.spec, f"Loaded {ckpt.name} into the network {network_summary(result.spec)}."
     raise bad(message("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
-def describe(spec) -> str:
+def network_summary(spec) -> str:
     """'Conv2d → MaxPool2d → ...' for a status line."""
     return " → ".join(d["type"] for d in spec)
 

@@ -1,7 +1,7 @@
 """The learner's network as PyTorch code they can copy and run: a named Sequential, or the tutorial's template."""
 from nets.builder.layers import layer_code, layer_names
 from nets.builder.spec import INPUT_SHAPE, normalize_spec
-from nets.explorer.code import STATE_FILE
+from nets.saving import STATE_FILE
 
 HEADER = ["from collections import OrderedDict", "from pathlib import Path", "", "import torch", "from torch import nn", ""]
 

@@ -3,9 +3,8 @@ from torch import nn
 
 from nets.data.cifar import CIFAR_MEAN, CIFAR_STD
 from nets.explorer.layer import CONVS, POOLS, LayerConfig, build_conv, comparison_pool, conv_shape, trained_conv
+from nets.saving import STATE_FILE
 
-# The trained model's state_dict, as torch.save(model.state_dict(), STATE_FILE) writes it.
-STATE_FILE = "layerlab_model.pth"   # the name the Save & load tab downloads it under
 HEADER = ["import torch", "from torch import nn", ""]
 
 

@@ -41,13 +41,13 @@ class JsonGuard:
         while more and len(body) <= MAX_JSON_BYTES:
             message = await receive()
             if message["type"] != "http.request":
-                return await self.app(scope, replay(body, message), send)
+                return await self.app(scope, replay(body, receive, message), send)
             body += message.get("body", b"")
             more = message.get("more_body", False)
         reason = refusal(body)
         if reason:
             return await respond(send, 413 if len(body) > MAX_JSON_BYTES else 400, reason)
-        await self.app(scope, replay(body, None), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def is_json(scope) -> bool:
@@ -55,17 +55,18 @@ def is_json(scope) -> bool:
     return headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
 
 
-def replay(body: bytes, last):
-    """A receive() that gives the app the body already read, then whatever the client sends next."""
+def replay(body: bytes, receive, last=None):
+    """A receive() that gives the app the body already read, then the client's own messages (a streamed
+    response listens on it for the disconnect)."""
     sent = False
 
-    async def receive():
+    async def replayed():
         nonlocal sent
         if not sent:
             sent = True
             return last or {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-    return receive
+        return await receive()
+    return replayed
 
 
 async def respond(send, status: int, message: str) -> None:

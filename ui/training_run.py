@@ -125,7 +125,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
-                yield tuple([gr.skip()] * 11)   # nothing new to draw: just a point where a cancel can land
+                # Nothing new to draw: the status line again (API clients read it from every update) and a
+                # point where a cancel can land.
+                yield (status_line(run) + (f"\n\n{cap_note}" if cap_note else ""), *([gr.skip()] * 10))
                 next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)

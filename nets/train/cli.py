@@ -115,23 +115,23 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     last = states = bar = writer = None
-    main = True
+    rank0 = True
     try:
         setup(cfg.device)   # under torchrun: join the other processes (DDP); on its own: nothing
-        main = is_main()    # rank 0 alone prints, evaluates and writes files
+        rank0 = is_main()   # rank 0 alone prints, evaluates and writes files
         check_config(cfg, 50_000)   # a typo is refused before the dataset is loaded
         check_batch(cfg.batch_size)
-        writer = open_writer(args.tensorboard if main else None)
+        writer = open_writer(args.tensorboard if rank0 else None)
         with main_first():   # one download and one cache write per machine
             data = load_data(args.data)
         resume = load_checkpoint(args.resume) if args.resume else None
         model = seeded_model(cfg.seed)
         if resume is not None:
             load_weights(resume, model)
-            if main:
+            if rank0:
                 print(f"Resuming after epoch {resume.epoch} of {cfg.epochs}.")
         for ev in train(cfg, data, model, resume):
-            if not main:   # the other processes train in step with rank 0, silently
+            if not rank0:   # the other processes train in step with rank 0, silently
                 continue
             bar = report(ev, cfg, bar)
             if ev["event"] == "epoch":
@@ -141,7 +141,7 @@ def main(argv=None) -> None:
     except (ConfigError, DeviceError, TrainingError, DataError, CheckpointError) as e:
         sys.exit(f"\n{e}")
     except KeyboardInterrupt:
-        if main:
+        if rank0:
             print("\nStopped: saving the model as it is now.")
     finally:
         if bar:
@@ -149,7 +149,7 @@ def main(argv=None) -> None:
         if writer:
             writer.close()
         teardown()
-    if not main:
+    if not rank0:
         return
     if last is None:
         sys.exit("No epoch finished, so there is nothing worth saving.")

@@ -56,8 +56,8 @@ def reference(folder, tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_processes(folder, tmp_path_factory):
     """torchrun's output and checkpoint after 1 epoch (5 steps) in 2 processes."""
-    tmp_path = tmp_path_factory.mktemp("ddp")
-    return torchrun(folder, tmp_path, "--epochs=1", "--out", str(tmp_path / "ddp.safetensors")), tmp_path / "ddp.safetensors"
+    out = tmp_path_factory.mktemp("ddp") / "ddp.safetensors"
+    return torchrun(folder, out.parent, "--epochs=1", "--out", str(out)), out
 
 
 def torchrun(folder, tmp_path, *flags, check=True) -> subprocess.CompletedProcess:

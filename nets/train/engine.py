@@ -11,6 +11,8 @@ from nets.models import seeded, tutorial_cnn
 from nets.train.batches import augment, prepare
 from nets.train.config import TrainConfig, check_config, lr_factor, make_optimizer
 from nets.train.device import autocast, cpu_cores, device_name, resolve_device, tune_allocator, use_bf16
+from nets.train.distributed import (check_batch, is_main, local_processes, mean_across, my_share, sum_across,
+                                     world_size, wrap)
 from nets.train.steps import make_step
 
 EVAL_BATCH = 1000
@@ -87,11 +89,12 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
     # step and between test batches: once it is set, the current step is reported and the generator
     # ends without testing, so a Stop lands within one step whatever cfg.log_every is.
     check_config(cfg, len(data.train_y))
+    check_batch(cfg.batch_size)
     device = resolve_device(cfg.device)
     threads = torch.get_num_threads()
     if device.type == "cpu":
         tune_allocator()
-        torch.set_num_threads(cfg.threads or cpu_cores())
+        torch.set_num_threads(cfg.threads or max(1, cpu_cores() // local_processes()))
     try:
         model = model if model is not None else seeded_model(cfg.seed)
         yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event())
@@ -126,10 +129,10 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     first_epoch = resume.epoch if resume is not None else 0
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
-    forward_backward = make_step(model, device, bf16)
+    forward_backward = make_step(wrap(model), device, bf16)   # under torchrun: DDP averages the gradients
     yield {"event": "start", "device": device_name(device), "bf16": bf16, "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
-           "epochs": cfg.epochs, "first_epoch": first_epoch, "step": step}
+           "epochs": cfg.epochs, "first_epoch": first_epoch, "step": step, "processes": world_size()}
     train_seconds = eval_seconds = 0.0
     for epoch in range(first_epoch, cfg.epochs):
         if step >= total:
@@ -140,11 +143,11 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
         block_steps = max(1, AUGMENT_BLOCK // batch)
         pending, loss_sum, correct, seen = [], torch.zeros((), device=device), torch.zeros((), device=device), 0
         for i in range(steps_per_epoch):
-            if i % block_steps == 0:   # the next block of batches, gathered (and augmented) in one pass
+            if i % block_steps == 0:   # the next block of global batches, gathered (and augmented) in one pass
                 block = perm[i * batch:(i + block_steps) * batch]
                 block_x = augment(train_x[block], gen) if cfg.augment else train_x[block]
-            j = i % block_steps * batch
-            x, y = block_x[j:j + batch], train_y[perm[i * batch:(i + 1) * batch]]
+            j = i % block_steps * batch   # under torchrun: this process's slice of the global batch
+            x, y = my_share(block_x[j:j + batch]), train_y[my_share(perm[i * batch:(i + 1) * batch])]
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
             loss, logits = forward_backward(x, y)   # uint8 (B, 3, 32, 32) in, gradients set
@@ -156,7 +159,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             due = step % cfg.log_every == 0 or time.perf_counter() - clock >= REPORT_EVERY_S
             if not (due or last):
                 continue
-            losses = torch.stack(pending).float()
+            losses = mean_across(torch.stack(pending).float())   # the global batch's losses
             loss_sum += losses.sum()
             losses, pending = losses.tolist(), []   # .tolist() waits for the GPU: the clock below is honest
             if not all(map(math.isfinite, losses)):
@@ -174,9 +177,10 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             if step >= total or stop.is_set():
                 break
         clock = time.perf_counter()
-        metrics = evaluate(model, test_x, test_y, num_classes, bf16, stop)
+        metrics = evaluate(model, test_x, test_y, num_classes, bf16, stop) if is_main() else {}
         if metrics is None:   # stopped
             return
+        correct = sum_across(correct)
         eval_seconds += time.perf_counter() - clock
         yield {"event": "epoch", "epoch": epoch + 1, "step": step, "train_loss": loss_sum.item() / (seen // batch),
                "train_acc": correct.item() / seen, **metrics, "elapsed_s": train_seconds + eval_seconds,

@@ -1,6 +1,7 @@
 """One training step's forward and backward: plain PyTorch, or replayed as a CUDA graph on a GPU."""
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from nets.train.batches import prepare
 
@@ -64,5 +65,9 @@ def graphed_step(model: nn.Module, device: torch.device, bf16: bool):
 
 
 def make_step(model: nn.Module, device: torch.device, bf16: bool):
-    """The fastest step for the device."""
-    return graphed_step(model, device, bf16) if device.type == "cuda" else eager_step(model, device, bf16)
+    """The fastest step for the device: a CUDA graph on one GPU, eager under DistributedDataParallel."""
+    # DDP all-reduces gradient buckets from hooks during backward, overlapped with it on its own
+    # stream; a captured graph would freeze that communication. With several GPUs the step's time
+    # is also no longer mostly kernel launches, which is what the graph saves.
+    graphed = device.type == "cuda" and not isinstance(model, DistributedDataParallel)
+    return graphed_step(model, device, bf16) if graphed else eager_step(model, device, bf16)

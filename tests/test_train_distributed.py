@@ -1,0 +1,113 @@
+"""`python -m nets.train` under torchrun: 2 CPU processes on gloo train as one process on the same global batches."""
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from PIL import Image
+
+from nets.data.cifar import load_cifar10
+from nets.train.checkpoint import load_checkpoint, save_checkpoint
+from nets.train.config import TrainConfig
+from nets.train.engine import seeded_model, train
+from tests.conftest import ROOT
+
+# 5 steps of 16 images per epoch, augmentation on: most of a run's time is Python and torch starting
+# in torchrun's launcher and its two workers. A constant learning rate, so that a run of 1 epoch
+# and the first epoch of a run of 2 take the same steps (resume tests continue the former).
+TRAIN_PER_CLASS, TEST_PER_CLASS = 8, 10
+CFG = dict(optimizer="sgd", lr=0.05, schedule="constant", batch_size=16, device="cpu", threads=1, log_every=5)
+# Two processes each average the gradient of their 8 images and DDP averages those two means: the sum
+# one process takes over 16 images, added in another order (and convolved in batches of another size),
+# so float32 rounding differs, ~1e-7 relative per step; SGD passes that on linearly (measured: at most
+# 2e-8 on any weight after 10 steps). ATOL allows 50x that, while the weights move ~1e-2 in 10 steps:
+# a batch split wrongly fails by far. Why SGD at batch 16: Adam divides each gradient by its size, so
+# rounding noise in a near-zero gradient becomes a step of up to lr; and with more images per step a
+# max-pool sooner meets two inputs equal up to rounding, where the sum's order picks the one that gets
+# the gradient, and the runs drift apart by ~1e-5 from then on (the same drift as accumulating the
+# two halves' gradients in one process; in float64 the two agree to 1e-17).
+ATOL, RTOL = 1e-6, 1e-5
+# Resumed runs take 10 steps, time enough for such a max-pool flip (measured: 3e-6 on a few weights);
+# resuming wrongly (a fresh optimizer, another epoch's batch order) changes the weights ~1e-3.
+RESUME_ATOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def folder(cifar, tmp_path_factory):
+    """A small CIFAR-10 image folder (train/<class>/, test/<class>/) cut from the test data."""
+    root = tmp_path_factory.mktemp("tiny-cifar")
+    for split, x, y, count in (("train", cifar.train_x, cifar.train_y, TRAIN_PER_CLASS),
+                               ("test", cifar.test_x, cifar.test_y, TEST_PER_CLASS)):
+        for c, name in enumerate(cifar.classes):
+            (root / split / name).mkdir(parents=True)
+            for i in (y == c).nonzero()[:count, 0].tolist():
+                Image.fromarray(x[i].permute(1, 2, 0).numpy()).save(root / split / name / f"{i}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def reference(folder, tmp_path_factory):
+    """The epoch events of one process training for 2 epochs: the weights every other run must reach."""
+    data = load_cifar10(folder, tmp_path_factory.mktemp("cache"))
+    return data, [ev for ev in train(TrainConfig(**CFG, epochs=2), data) if ev["event"] == "epoch"]
+
+
+@pytest.fixture(scope="module")
+def two_processes(folder, tmp_path_factory):
+    """torchrun's output and checkpoint after 1 epoch (5 steps) in 2 processes."""
+    out = tmp_path_factory.mktemp("ddp") / "ddp.safetensors"
+    return torchrun(folder, out.parent, "--epochs=1", "--out", str(out)), out
+
+
+def torchrun(folder, tmp_path, *flags, check=True) -> subprocess.CompletedProcess:
+    """`torchrun --standalone --nproc_per_node=2 -m nets.train` on the small folder, 1 thread per process."""
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in CFG.items()]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "nets.train", *args, "--data", str(folder), *flags]
+    env = dict(os.environ, LAYERLAB_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0 or not check, done.stderr[-4000:]
+    return done
+
+
+def assert_same_weights(state: dict, expected: dict, atol: float = ATOL) -> None:
+    for k, v in expected.items():
+        torch.testing.assert_close(state[k], v, atol=atol, rtol=RTOL, msg=lambda m: f"{k}: {m}")
+
+
+def largest_change(state: dict, before: dict) -> float:
+    return max((state[k] - v).abs().max().item() for k, v in before.items())
+
+
+def test_two_processes_reach_the_weights_of_one_on_the_same_global_batches(two_processes, reference):
+    data, epochs = reference
+    done, out = two_processes
+    assert done.stdout.count("Final test accuracy") == 1 and "Training on 2 processes" in done.stdout
+    ckpt = load_checkpoint(out)
+    assert ckpt.epoch == 1 and ckpt.metrics["step"] == len(data.train_y) // CFG["batch_size"]
+    assert_same_weights(ckpt.state_dict, epochs[0]["state_dict"])
+    assert largest_change(epochs[0]["state_dict"], seeded_model(0).state_dict()) > 1000 * ATOL   # training moves more
+    for key in ("train_loss", "train_acc"):   # every image seen once, each by one process
+        assert ckpt.metrics[key] == pytest.approx(epochs[0][key], rel=1e-5)
+
+
+def test_a_checkpoint_resumes_with_another_number_of_processes(folder, two_processes, reference, tmp_path):
+    data, epochs = reference
+    two = load_checkpoint(two_processes[1])   # epoch 1 by 2 processes, then epoch 2 by 1
+    rest = list(train(TrainConfig(**CFG, epochs=2), data, seeded_model(0), two))
+    assert_same_weights(rest[-1]["state_dict"], epochs[1]["state_dict"], RESUME_ATOL)
+    assert largest_change(epochs[1]["state_dict"], epochs[0]["state_dict"]) > 10 * RESUME_ATOL
+    one = save_checkpoint(tmp_path / "one.safetensors", epochs[0]["state_dict"], config=CFG, epoch=1,
+                          optimizer_state=epochs[0]["optimizer_state"])   # epoch 1 by 1 process, then 2 by 2
+    out = tmp_path / "resumed.safetensors"
+    done = torchrun(folder, tmp_path, "--epochs=2", "--resume", str(one), "--out", str(out))
+    assert "Resuming after epoch 1 of 2." in done.stdout
+    assert load_checkpoint(out).epoch == 2
+    assert_same_weights(load_checkpoint(out).state_dict, epochs[1]["state_dict"], RESUME_ATOL)
+
+
+def test_a_batch_that_does_not_split_stops_every_process_with_a_message(folder, tmp_path):
+    done = torchrun(folder, tmp_path, "--epochs=1", "--batch-size=33", check=False)
+    assert done.returncode != 0
+    assert "33 does not divide by 2: use a multiple of 2 such as 32" in done.stderr

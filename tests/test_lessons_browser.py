@@ -42,7 +42,7 @@ def open_page(browser, url: str, locale: str):
 
 def check_explorer(page, table: dict, controls: dict) -> None:
     """The explorer shows the lesson's layer with the lesson's numbers."""
-    kind = page.locator(f'input[type=radio][value="{controls["kind"]}"]')
+    kind = page.get_by_role("radio", name=controls["kind"], exact=True)
     kind.wait_for()
     assert kind.is_checked()
     for name, value in controls.items():
@@ -72,7 +72,7 @@ def test_every_lesson_runs_and_opens_its_tab(browser, client, app_url, locale): 
             page.wait_for_timeout(1000)   # the open button sets the controls, then the explorer redraws
             check_explorer(page, table, controls)
         elif target == "zoo":
-            assert page.locator('input[type=radio][value="vgg16"]').is_checked()
+            assert page.get_by_role("radio", name="vgg16", exact=True).is_checked()
         page.get_by_role("tab", name=table["lessons.tab"], exact=True).click()
     page.reload()
     page.locator("#lesson-module").wait_for()

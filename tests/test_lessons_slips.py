@@ -230,3 +230,23 @@ def test_gpu_slip4():
     done = subprocess.run(["bash", "-c", s.wrong.removeprefix("!")], capture_output=True, text=True)
     assert done.returncode == 127 and "not found" in done.stderr
     assert s.fixed.removeprefix("!").split() == ["nvidia-smi"]
+
+
+def test_optim_slip4():
+    assert "sqrt(sum(g ** 2))" in slip("optim", 4).fixed
+    lr, eps = 0.1, 1e-10
+    for name in ("Adagrad", "RMSprop"):
+        p = nn.Parameter(torch.zeros(()))
+        optimizer = optim.Adagrad([p], lr=lr, eps=eps) if name == "Adagrad" else optim.RMSprop([p], lr=lr, alpha=0.9, eps=eps)
+        squares, expected = 0.0, 0.0
+        for g in (2.0, 1.0):
+            p.grad = torch.tensor(g)
+            optimizer.step()
+            squares = squares + g ** 2 if name == "Adagrad" else 0.9 * squares + 0.1 * g ** 2   # current g included
+            expected -= lr * g / (squares ** 0.5 + eps)
+            assert p.item() == pytest.approx(expected), name
+    p = nn.Parameter(torch.zeros(()))
+    p.grad = torch.tensor(2.0)
+    optim.Adagrad([p], lr=lr).step()
+    assert p.item() == pytest.approx(-lr)                      # lr * g / sqrt(g ** 2) = lr
+    assert p.item() != pytest.approx(-lr * 2.0 / 2.0 ** 2)     # without the root it would be lr / 2

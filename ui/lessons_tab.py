@@ -42,10 +42,10 @@ def lesson_text(lesson: str = FIRST, language: str = "en") -> str:
     """A lesson as Markdown in English ("en") or Simplified Chinese ("zh-CN"): text, code and slips."""
     lesson = as_choice(lesson, "lesson", tuple(LESSONS))
     table = TRANSLATIONS[as_choice(language, "language", ("en", "zh-CN", "zh"))]
-    parts = [f"## {table[f'lessons.{lesson}.title']}", table[f"lessons.{lesson}.text"],
-             f"```python\n{lesson_source(lesson)}```", table["lessons.slips"]]
-    parts += [f"{slip_lines(s)}  \n{table[f'lessons.{lesson}.slip{n}']}" for n, s in enumerate(LESSONS[lesson], 1)]
-    return "\n\n".join(parts if LESSONS[lesson] else parts[:-1] + [table["lessons.no_slips"]])
+    slips = [f"{slip_lines(s)}  \n{table[f'lessons.{lesson}.slip{n}']}" for n, s in enumerate(LESSONS[lesson], 1)]
+    return "\n\n".join([f"## {table[f'lessons.{lesson}.title']}", table[f"lessons.{lesson}.text"],
+                        f"```python\n{lesson_source(lesson)}```", table["lessons.slips"],
+                        *(slips or [table["lessons.no_slips"]])])
 
 
 def lesson_run(lesson: str = FIRST) -> str:

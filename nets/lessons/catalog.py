@@ -47,6 +47,7 @@ LESSONS: dict[str, tuple[Slip, ...]] = {
              "optimizer = optim.SGD(params=module.parameters(), lr=0.01, momentum=0.9)"),
         Slip("optim.zero_grad()", "optimizer.zero_grad()"),
         Slip("optim.step()", "optimizer.step()"),
+        Slip("Adagrad：学习率除以前t-1迭代的梯度平方和", "lr * g / (sqrt(sum(g ** 2)) + eps)"),
     ),
     "vgg16": (
         Slip("vgg16_true = torchvision.models.vgg16(pretrained = True)",

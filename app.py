@@ -4,8 +4,8 @@ import os
 
 import gradio as gr
 
-from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, training_tab,
-                zoo_tab)
+from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab,
+                training_tab, zoo_tab)
 from ui.i18n import I18N, t
 
 CSS = """

@@ -121,7 +121,8 @@ def test_a_lesson_runs_as_a_script(cifar_archive):
 def test_every_lesson_has_its_text_and_one_reason_per_slip_in_both_languages(lesson):
     keys = {"title", "text", *(f"slip{i}" for i in range(1, len(LESSONS[lesson]) + 1))}
     for locale in ("en", "zh-CN"):
-        have = {k.removeprefix(f"lessons.{lesson}.") for k in TRANSLATIONS[locale] if k.startswith(f"lessons.{lesson}.")}
+        prefix = f"lessons.{lesson}."
+        have = {k.removeprefix(prefix) for k in TRANSLATIONS[locale] if k.startswith(prefix)}
         assert have == keys, locale
 
 

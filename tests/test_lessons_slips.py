@@ -106,7 +106,7 @@ def test_loss_slip1():
     namespace = {}
     exec("import math\n" + slip("loss", 1).fixed, namespace)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(50000)), batch_size=64)
-    assert namespace["steps_per_epoch"] == len(loader) == 782 != 1
+    assert namespace["steps_per_epoch"] == len(loader) == 782
 
 
 def test_optim_slip1():
@@ -237,7 +237,8 @@ def test_optim_slip4():
     lr, eps = 0.1, 1e-10
     for name in ("Adagrad", "RMSprop"):
         p = nn.Parameter(torch.zeros(()))
-        optimizer = optim.Adagrad([p], lr=lr, eps=eps) if name == "Adagrad" else optim.RMSprop([p], lr=lr, alpha=0.9, eps=eps)
+        optimizer = (optim.Adagrad([p], lr=lr, eps=eps) if name == "Adagrad"
+                     else optim.RMSprop([p], lr=lr, alpha=0.9, eps=eps))
         squares, expected = 0.0, 0.0
         for g in (2.0, 1.0):
             p.grad = torch.tensor(g)

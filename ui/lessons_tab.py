@@ -1,4 +1,4 @@
-"""The Lessons tab: the tutorial notes section by section, each with LayerLab's runnable code and the slips corrected."""
+"""The Lessons tab: the notes section by section, with LayerLab's runnable code and the slips corrected."""
 import inspect
 from functools import partial
 
@@ -130,10 +130,10 @@ def build():
     lesson.change(show_lesson, [lesson, progress], shown, queue=False, show_progress="hidden",
                   api_visibility="private")
     # preprocess=False: an unknown lesson sent to the API gets lesson_run's sentence listing the lessons.
-    run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
-                     concurrency_id="lessons", preprocess=False).success(count_run, progress, [progress, opened, runs], queue=False,
-                                                       api_visibility="private")
-    return dict(lesson=lesson, open_button=open_button, progress=progress, shown=shown)
+    ran = run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
+                           concurrency_id="lessons", preprocess=False)
+    ran.success(count_run, progress, [progress, opened, runs], queue=False, api_visibility="private")
+    return {"lesson": lesson, "open_button": open_button, "progress": progress, "shown": shown}
 
 
 def lesson_column(lesson: str) -> gr.Column:
@@ -156,10 +156,11 @@ def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_inputs: list, exp
     """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API."""
     by_name = dict(zip(inspect.signature(explorer_tab.explore).parameters, explorer_inputs))
     controls = [by_name[name] for name in EXPLORER_CONTROLS]
-    parts["open_button"].click(open_linked_tab, parts["lesson"], [tabs, *controls], queue=False,
-                               api_visibility="private").then(
-        partial(redraw_explorer, len(explorer_outputs)), [parts["lesson"], *explorer_inputs], explorer_outputs, show_progress="hidden",
-        api_visibility="private", preprocess=False)
+    opened = parts["open_button"].click(open_linked_tab, parts["lesson"], [tabs, *controls], queue=False,
+                                        api_visibility="private")
+    # The controls set by a function fire no release event, so the explorer is redrawn here.
+    opened.then(partial(redraw_explorer, len(explorer_outputs)), [parts["lesson"], *explorer_inputs],
+                explorer_outputs, show_progress="hidden", api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     demo.load(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]], show_progress="hidden",
               api_visibility="private")

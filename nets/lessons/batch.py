@@ -5,7 +5,6 @@ import torch
 
 from nets.data.cifar import Cifar10, load_cifar10, to_unit
 
-
 SEED = 0   # the same images on every run, so printed numbers can be compared
 
 

@@ -26,7 +26,8 @@ def main(imgs, targets):
         model.eval()
         with torch.no_grad():
             correct = (model(test_imgs).argmax(1) == test_targets).sum().item()
-        print(f"epoch {epoch + 1}: {step + 1} steps, loss {loss.item():.3f}, test {correct}/{len(test_targets)}")
+        print(f"epoch {epoch + 1}: {step + 1} steps, loss {loss.item():.3f}, "
+              f"test {correct}/{len(test_targets)}")
     print(device)
     print(next(model.parameters()).device.type == device.type)  # True
 

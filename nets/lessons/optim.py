@@ -19,7 +19,8 @@ def main(imgs, targets):
         result_loss.backward()
         optimizer.step()
         print(f"step {step + 1}: loss {result_loss.item():.4f}")
-    print(type(optimizer).__name__, optimizer.param_groups[0]["lr"], optimizer.param_groups[0]["momentum"])  # SGD 0.01 0.9
+    group = optimizer.param_groups[0]
+    print(type(optimizer).__name__, group["lr"], group["momentum"])  # SGD 0.01 0.9
 
 
 if __name__ == "__main__":

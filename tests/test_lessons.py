@@ -103,6 +103,11 @@ def test_runner_reports_a_failing_script(cifar, monkeypatch):
         runner.run_lesson("module", cifar)
 
 
+def test_a_server_that_uses_cuda_runs_lessons_in_a_fresh_interpreter(cifar, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)   # a fork could not use CUDA then
+    assert "torch.Size([8, 3, 17, 17])" in runner.run_lesson("maxpool", cifar, time_limit=240)
+
+
 def test_unknown_lessons_are_refused(cifar):
     for bad in ("nope", "../app", "batch", "catalog"):
         with pytest.raises(KeyError, match="no lesson"):

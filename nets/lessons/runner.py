@@ -2,6 +2,7 @@
 
 The script runs in a forked child: it starts at once (torch is already imported), uses one thread, and is
 killed at TIME_LIMIT. Only LayerLab's own scripts run; nothing a visitor types is executed.
+A forked child cannot use CUDA once the server has, so then the child is a fresh interpreter (slower to start).
 """
 import contextlib
 import io
@@ -38,7 +39,7 @@ def run_lesson(lesson: str, data: Cifar10, time_limit: float = TIME_LIMIT) -> st
     """What the lesson's script prints when run on its small CIFAR-10 batch."""
     module = lesson_module(lesson)
     imgs, targets = pick_images(data, *module.BATCH)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn" if torch.cuda.is_initialized() else "fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(module.main, imgs, targets, sender), daemon=True)
     child.start()

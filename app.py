@@ -5,8 +5,9 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from ui import builder_tab, data_tab, dataset, explorer_tab, network_tab, saving_tab, training_tab, zoo_tab
 from nets.weights import MAX_UPLOAD_BYTES
+from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab,
+                training_tab, zoo_tab)
 from ui.i18n import I18N, t
 from ui.requests import JsonGuard
 
@@ -37,14 +38,16 @@ def build_demo() -> gr.Blocks:
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
         arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
+            lessons = lessons_tab.build()
             data_inputs, data_outputs = data_tab.build()
-            explorer_tab.build(model_state, arch_state)
+            explorer_inputs, explorer_outputs = explorer_tab.build(model_state, arch_state)
             training_tab.build(model_state, arch_state)
             network_tab.build(model_state, arch_state)
             builder_tab.build(arch_state)
             zoo_tab.build()
             saving_tab.build(model_state, arch_state)
+        lessons_tab.link(demo, tabs, lessons, explorer_inputs, explorer_outputs)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
                   api_visibility="private")

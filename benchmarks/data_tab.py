@@ -84,6 +84,7 @@ def main() -> None:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
                 page.goto(url)
+                page.get_by_role("tab", name="Data", exact=True).click()   # the page opens on Lessons
                 page.get_by_text("CIFAR-10 ready").wait_for(timeout=120_000)
                 box = page.get_by_label("number input for Number of images")
                 box.fill("64")

@@ -9,6 +9,7 @@ def open_tab(page, name: str) -> None:
 
 
 def test_data_tab_shows_labelled_cifar_images(page, screenshots):
+    open_tab(page, "Data")   # the page opens on the Lessons tab
     page.get_by_text("CIFAR-10 ready").wait_for(timeout=30_000)
     thumbnails = page.locator("#data-gallery img")   # one HTML grid of inline PNGs
     thumbnails.first.wait_for(timeout=30_000)

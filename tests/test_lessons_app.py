@@ -1,0 +1,70 @@
+"""The Lessons tab through the real server (gradio_client) and its handlers called directly."""
+import types
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from nets.lessons.catalog import FIRST, LESSONS, lesson_source
+from nets.lessons.runner import run_lesson
+from ui import lessons_tab
+from ui.i18n import TRANSLATIONS
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_api_gives_every_lesson_in_both_languages(client, language):
+    table = TRANSLATIONS[language]
+    for lesson, slips in LESSONS.items():
+        text = client.predict(lesson, language, api_name="/lesson")
+        assert table[f"lessons.{lesson}.title"] in text and table[f"lessons.{lesson}.text"] in text
+        assert lesson_source(lesson) in text
+        for n, slip in enumerate(slips, 1):
+            assert slip.wrong in text and slip.fixed in text and table[f"lessons.{lesson}.slip{n}"] in text
+        assert (table["lessons.no_slips"] in text) is (not slips)
+
+
+def test_api_runs_a_lesson_as_the_runner_does(client, cifar):
+    printed = client.predict("maxpool", api_name="/lesson_run")
+    assert "torch.Size([8, 3, 17, 17])" in printed
+    assert printed.strip() == run_lesson("maxpool", cifar).strip()
+
+
+@pytest.mark.parametrize("endpoint, args", [("/lesson", ("nope", "en")), ("/lesson", ("maxpool", "fr")),
+                                            ("/lesson_run", ("../app",))])
+def test_api_refuses_unknown_lessons_and_languages(client, endpoint, args):
+    with pytest.raises(AppError, match="must be one of"):
+        client.predict(*args, api_name=endpoint)
+
+
+def test_opening_a_lesson_records_it_once_and_shows_only_it():
+    progress = {"opened": ["maxpool"], "runs": 2}
+    out = lessons_tab.show_lesson("linear", progress)
+    visible = [u["visible"] for u in out[:len(LESSONS)]]
+    assert visible == [k == "linear" for k in LESSONS]
+    assert out[-3:] == ({"opened": ["maxpool", "linear"], "runs": 2}, ["maxpool", "linear"], 2)
+    assert lessons_tab.show_lesson("linear", out[-3])[-3] == out[-3]
+
+
+@pytest.mark.parametrize("stored", [None, "x", {"opened": ["../x", "gpu"], "runs": -1}, {"runs": True}])
+def test_odd_stored_progress_is_cleaned(stored):
+    progress = lessons_tab.clean_progress(stored)
+    assert set(progress["opened"]) <= set(LESSONS) and progress["runs"] == 0
+
+
+def test_a_lesson_link_selects_that_lesson():
+    def request(query):
+        return types.SimpleNamespace(query_params=query)
+    tab, lesson, *_ = lessons_tab.start_page(None, request({"lesson": "vgg16"}))
+    assert lesson == "vgg16" and tab.selected == "lessons"
+    _, lesson, *_ = lessons_tab.start_page(None, request({"lesson": "nope"}))
+    assert lesson == FIRST
+
+
+def test_every_lesson_opens_a_tab_that_exists_with_explorer_settings_it_has():
+    import inspect
+
+    from ui import explorer_tab
+    params = inspect.signature(explorer_tab.explore).parameters
+    for tab, controls in lessons_tab.LINKS.values():
+        assert tab in {"explorer", "training", "builder", "zoo", "saving"}
+        assert set(controls) <= set(params) and (tab == "explorer") == bool(controls)
+    assert set(lessons_tab.LINKS) == set(LESSONS)

@@ -1,0 +1,253 @@
+"""Every slip a lesson shows is real: its line fails or computes something else, and the fix does not."""
+import pickle
+import shutil
+import subprocess
+import warnings
+
+import pytest
+import torch
+import torchvision
+from torch import nn, optim
+
+from nets.lessons.catalog import LESSONS
+from nets.lessons.sequential import Module
+
+
+def slip(lesson: str, n: int):
+    return LESSONS[lesson][n - 1]
+
+
+def code(line: str) -> str:
+    """The line without its trailing comment."""
+    return line.split("  #")[0]
+
+
+def test_every_slip_has_a_test_here():
+    tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    for lesson, slips in LESSONS.items():
+        for n in range(1, len(slips) + 1):
+            assert f"{lesson}_slip{n}" in tested
+
+
+def test_conv2d_slip1(tmp_path, monkeypatch):
+    s = slip("conv2d", 1)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(NameError, match="SummaryWriter"):
+        exec(s.wrong, {})
+    namespace = {}
+    exec(s.fixed + "\n" + s.wrong, namespace)
+    namespace["writer"].close()
+    assert (tmp_path / "CIFAR10").is_dir()
+
+
+def test_conv2d_slip2():
+    s = slip("conv2d", 2)
+    with pytest.raises(NameError, match="step"):
+        exec(s.wrong, {})
+    namespace = {"dataloader": ["batch a", "batch b", "batch c"], "seen": []}
+    exec(s.fixed + "\n    seen.append(step)", namespace)
+    assert namespace["seen"] == [0, 1, 2]
+
+
+def test_conv2d_slip3():
+    x = torch.rand(1, 3, 32, 32)
+    for padding in (0, 1, 2):
+        out = nn.Conv2d(3, 6, kernel_size=3, padding=padding)(x)
+        size = eval(slip("conv2d", 3).fixed.split("=", 1)[1], dict(H_in=32, padding=padding, kernel_size=3, stride=1))
+        assert x.shape[-1] == 32 and out.shape[-1] == size == 30 + 2 * padding
+
+
+def test_maxpool_slip1():
+    s = slip("maxpool", 1)
+    x = torch.rand(1, 3, 32, 32)
+    assert eval(code(s.wrong), vars(nn))(x).shape == (1, 3, 17, 17)
+    assert eval(code(s.fixed), vars(nn))(x).shape == (1, 3, 16, 16)
+
+
+def test_maxpool_slip2():
+    assert slip("maxpool", 2).fixed.endswith("2×2")
+    x = torch.rand(1, 1, 4, 4)
+    out = nn.MaxPool2d(kernel_size=2, stride=1)(x)
+    assert out.shape == (1, 1, 3, 3)   # a 3x3 window would leave 2x2
+    windows = x.unfold(2, 2, 1).unfold(3, 2, 1)   # (1, 1, 3, 3, 2, 2): every 2x2 window
+    assert torch.equal(out, windows.amax(dim=(-1, -2)))
+
+
+def test_linear_slip1():
+    s = slip("linear", 1)
+    namespace = {"Linear": nn.Linear, "self": type("Self", (), {})()}
+    exec(s.wrong, namespace)
+    batch = torch.rand(64, 3, 32, 32)
+    assert namespace["self"].Linear(torch.flatten(batch)).shape == (10,)   # one answer for 64 images
+    with pytest.raises(RuntimeError):
+        namespace["self"].Linear(torch.flatten(batch[:16]))                 # a last, smaller batch
+    exec(s.fixed, namespace)
+    assert namespace["self"].linear(torch.flatten(batch, start_dim=1)).shape == (64, 10)
+    assert namespace["self"].linear(torch.flatten(batch[:16], start_dim=1)).shape == (16, 10)
+
+
+def test_linear_slip2():
+    s = slip("linear", 2)
+    namespace = {"torch": torch, "imgs": torch.rand(64, 3, 32, 32)}
+    exec(s.wrong, namespace)
+    assert namespace["output"].shape == (196608,)
+    exec(s.fixed, namespace)
+    assert namespace["output"].shape == (64, 3072)
+
+
+def test_linear_slip3():
+    s = slip("linear", 3)
+    with pytest.raises(NameError, match="writer"):
+        exec(s.wrong, {})
+    assert s.fixed == ""
+
+
+def test_loss_slip1():
+    namespace = {}
+    exec("import math\n" + slip("loss", 1).fixed, namespace)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(50000)), batch_size=64)
+    assert namespace["steps_per_epoch"] == len(loader) == 782
+
+
+def test_optim_slip1():
+    s = slip("optim", 1)
+    torch.manual_seed(0)
+    module, model = Module(), Module()
+    with pytest.raises(NameError, match="model"):
+        exec(s.wrong, {"optim": optim, "module": module})
+    before = module.model1[0].weight.detach().clone()
+    for line, changed in ((s.wrong, False), (s.fixed, True)):
+        namespace = {"optim": optim, "module": module, "model": model}
+        exec(line, namespace)
+        nn.CrossEntropyLoss()(module(torch.rand(4, 3, 32, 32)), torch.tensor([0, 1, 2, 3])).backward()
+        namespace["optimizer"].step()
+        assert (not torch.equal(module.model1[0].weight, before)) is changed
+
+
+def check_optimizer_call(n: int):
+    """zero_grad/step called on the torch.optim package fails; on the optimizer object it works."""
+    s = slip("optim", n)
+    with pytest.raises(AttributeError, match="torch.optim"):
+        exec(s.wrong, {"optim": optim})
+    layer = nn.Linear(2, 1)
+    layer(torch.ones(1, 2)).sum().backward()
+    namespace = {"optimizer": optim.SGD(layer.parameters(), lr=0.1)}
+    exec(s.fixed, namespace)
+
+
+def test_optim_slip2():
+    check_optimizer_call(2)
+
+
+def test_optim_slip3():
+    check_optimizer_call(3)
+
+
+class Fetched(Exception):
+    """Raised instead of downloading: the weights the line asked for."""
+
+
+def test_vgg16_slip1(monkeypatch):
+    s = slip("vgg16", 1)
+
+    def no_download(weights, *args, **kwargs):
+        raise Fetched(weights)
+    monkeypatch.setattr(torchvision.models._api.WeightsEnum, "get_state_dict", no_download)
+    asked = []
+    for line in (s.wrong, s.fixed):
+        with warnings.catch_warnings(record=True) as caught, torch.device("meta"):
+            warnings.simplefilter("always")
+            with pytest.raises(Fetched) as fetched:
+                exec(line, {"torchvision": torchvision})
+        asked.append((fetched.value.args[0], any("deprecated" in str(w.message) for w in caught)))
+    weights = torchvision.models.VGG16_Weights.IMAGENET1K_V1
+    assert asked == [(weights, True), (weights, False)]   # same ImageNet weights; only pretrained= is deprecated
+
+
+def test_saving_slip1(tmp_path, monkeypatch):
+    s = slip("saving", 1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {"torch": torch, "vgg16_true": Module()}
+    exec(s.wrong, namespace)
+    assert callable(namespace["vgg16_true"].state_dict) and not isinstance(namespace["vgg16_true"].state_dict, dict)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load("vgg16_method2.pth")
+    method = torch.load("vgg16_method2.pth", weights_only=False)
+    with pytest.raises(TypeError, match="dict"):
+        Module().load_state_dict(method)
+    exec(s.fixed, namespace)
+    Module().load_state_dict(torch.load("vgg16_method2.pth"))
+
+
+def test_saving_slip2(tmp_path, monkeypatch):
+    s = slip("saving", 2)
+    monkeypatch.chdir(tmp_path)
+    torch.save(Module(), "vgg16_method1.pth")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only"):
+        exec(s.wrong, {"torch": torch})
+    namespace = {"torch": torch}
+    exec(s.fixed, namespace)
+    assert isinstance(namespace["model"], Module)
+
+
+def test_gpu_slip1():
+    s = slip("gpu", 1)
+    assert bool(torch.cuda.is_available) is True   # a function object: always true
+    branch = "\n    x = torch.zeros(1).cuda()"
+    if not torch.cuda.is_available():
+        with pytest.raises((AssertionError, RuntimeError)):
+            exec(s.wrong + branch, {"torch": torch})
+        exec(s.fixed + branch, {"torch": torch})   # the branch is skipped
+
+
+def check_todevice(n: int):
+    """.todevice() exists on neither modules nor tensors; .to(device) does."""
+    s = slip("gpu", n)
+    namespace = {"model": nn.Linear(2, 2), "imgs": torch.zeros(2, 3), "device": torch.device("cpu")}
+    with pytest.raises(AttributeError, match="todevice"):
+        exec(s.wrong, namespace)
+    exec(s.fixed, namespace)
+
+
+def test_gpu_slip2():
+    check_todevice(2)
+
+
+def test_gpu_slip3():
+    check_todevice(3)
+    imgs = torch.zeros(2, 3)
+    imgs.to(torch.float64)                     # .to() on a tensor returns a new one
+    assert imgs.dtype == torch.float32
+    imgs = imgs.to(torch.float64)
+    assert imgs.dtype == torch.float64
+
+
+def test_gpu_slip4():
+    s = slip("gpu", 4)
+    with pytest.raises(SyntaxError):
+        compile(s.wrong, "<notes>", "exec")   # "!" is Jupyter's, not Python's
+    assert shutil.which("nvidia") is None
+    done = subprocess.run(["bash", "-c", s.wrong.removeprefix("!")], capture_output=True, text=True)
+    assert done.returncode == 127 and "not found" in done.stderr
+    assert s.fixed.removeprefix("!").split() == ["nvidia-smi"]
+
+
+def test_optim_slip4():
+    assert "sqrt(sum(g ** 2))" in slip("optim", 4).fixed
+    lr, eps = 0.1, 1e-10
+    for name in ("Adagrad", "RMSprop"):
+        p = nn.Parameter(torch.zeros(()))
+        optimizer = (optim.Adagrad([p], lr=lr, eps=eps) if name == "Adagrad"
+                     else optim.RMSprop([p], lr=lr, alpha=0.9, eps=eps))
+        squares, expected = 0.0, 0.0
+        for g in (2.0, 1.0):
+            p.grad = torch.tensor(g)
+            optimizer.step()
+            squares = squares + g ** 2 if name == "Adagrad" else 0.9 * squares + 0.1 * g ** 2   # current g included
+            expected -= lr * g / (squares ** 0.5 + eps)
+            assert p.item() == pytest.approx(expected), name
+    p = nn.Parameter(torch.zeros(()))
+    p.grad = torch.tensor(2.0)
+    optim.Adagrad([p], lr=lr).step()
+    assert p.item() == pytest.approx(-lr)                      # lr * g / sqrt(g ** 2) = lr
+    assert p.item() != pytest.approx(-lr * 2.0 / 2.0 ** 2)     # without the root it would be lr / 2

@@ -1,0 +1,166 @@
+"""The Lessons tab: the notes section by section, with LayerLab's runnable code and the slips corrected."""
+import inspect
+from functools import partial
+
+import gradio as gr
+
+from nets.explorer.chain import CHAIN_PRESETS
+from nets.lessons.catalog import FIRST, LESSONS, lesson_source
+from nets.lessons.runner import LessonError, run_lesson
+from ui import dataset, explorer_tab
+from ui.i18n import TRANSLATIONS, t
+from ui.validate import as_choice, bad
+
+# The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
+LINKS = {
+    "module": ("builder", {}),
+    "conv2d": ("explorer", dict(source="cifar10", kind="Conv2d", out_channels=6, kernel_size=3, stride=1,
+                                padding=1, dilation=1)),
+    "maxpool": ("explorer", dict(source="cifar10", kind="MaxPool2d", pool_kernel=2, pool_stride=2,
+                                 pool_padding=1, pool_dilation=1, ceil_mode=False)),
+    "activation": ("explorer", dict(source="cifar10", kind="Sigmoid")),
+    "linear": ("explorer", dict(source="cifar10", kind="Linear", out_features=10)),
+    "sequential": ("explorer", dict(source="cifar10", kind="Sequential", chain=CHAIN_PRESETS["tutorial network"])),
+    "loss": ("training", {}),
+    "optim": ("training", {}),
+    "vgg16": ("zoo", {}),
+    "saving": ("saving", {}),
+    "gpu": ("training", {}),
+}
+EXPLORER_CONTROLS = sorted({name for _, controls in LINKS.values() for name in controls})
+NO_PROGRESS = {"opened": [], "runs": 0}
+# A fixed secret so the progress survives a server restart; it guards nothing private (opened lessons, a count).
+PROGRESS_SECRET = "layerlab-lessons-progress"
+
+
+def slip_lines(slip) -> str:
+    """The wrong line and its fix, as code (the same in every language)."""
+    return f"✗ `{slip.wrong}`  \n✓ " + (f"`{slip.fixed}`" if slip.fixed else "—")
+
+
+def lesson_text(lesson: str = FIRST, language: str = "en") -> str:
+    """A lesson as Markdown in English ("en") or Simplified Chinese ("zh-CN"): text, code and slips."""
+    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
+    table = TRANSLATIONS[as_choice(language, "language", ("en", "zh-CN", "zh"))]
+    slips = [f"{slip_lines(s)}  \n{table[f'lessons.{lesson}.slip{n}']}" for n, s in enumerate(LESSONS[lesson], 1)]
+    return "\n\n".join([f"## {table[f'lessons.{lesson}.title']}", table[f"lessons.{lesson}.text"],
+                        f"```python\n{lesson_source(lesson)}```", table["lessons.slips"],
+                        *(slips or [table["lessons.no_slips"]])])
+
+
+def lesson_run(lesson: str = FIRST) -> str:
+    """What the lesson's code prints when run on its small CIFAR-10 batch in the server."""
+    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
+    try:
+        return run_lesson(lesson, dataset.require_data())
+    except LessonError as e:
+        raise bad(str(e)) from None
+
+
+def clean_progress(progress) -> dict:
+    """The visitor's stored progress, with anything unknown (an old or edited browser store) dropped."""
+    progress = progress if isinstance(progress, dict) else {}
+    opened = progress.get("opened") if isinstance(progress.get("opened"), list) else []
+    runs = progress.get("runs")
+    return {"opened": [k for k in LESSONS if k in opened],
+            "runs": runs if isinstance(runs, int) and not isinstance(runs, bool) and runs >= 0 else 0}
+
+
+def progress_view(progress: dict) -> tuple:
+    """The stored progress, and its two displays (lessons opened, runs done)."""
+    return progress, progress["opened"], progress["runs"]
+
+
+def show_lesson(lesson, progress):
+    """Show one lesson (the others hidden), its open button, an empty output; remember it was opened."""
+    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
+    progress = clean_progress(progress)
+    progress["opened"] = [k for k in LESSONS if k in {*progress["opened"], lesson}]
+    columns = [gr.update(visible=k == lesson) for k in LESSONS]
+    return (*columns, gr.update(value=t(f"lessons.open_{LINKS[lesson][0]}")), "", *progress_view(progress))
+
+
+def count_run(progress):
+    """One more run done."""
+    progress = clean_progress(progress)
+    progress["runs"] += 1
+    return progress_view(progress)
+
+
+def start_page(progress, request: gr.Request):
+    """On page load: the lesson a ?lesson= link names (else the first), and the stored progress."""
+    asked = request.query_params.get("lesson") if request else None
+    lesson = asked if asked in LESSONS else FIRST
+    tab = gr.Tabs(selected="lessons") if asked in LESSONS else gr.skip()
+    return (tab, lesson, *show_lesson(lesson, progress))
+
+
+def open_linked_tab(lesson):
+    """The lesson's tab selected, with the explorer's controls set as the lesson says (others left alone)."""
+    target, controls = LINKS[as_choice(lesson, "lesson", tuple(LESSONS))]
+    return gr.Tabs(selected=target), *(controls.get(name, gr.skip()) for name in EXPLORER_CONTROLS)
+
+
+def redraw_explorer(n_outputs: int, lesson, *values):
+    """The explorer's view for the controls just set, when the lesson opened the explorer."""
+    if LINKS[lesson][0] != "explorer":
+        return tuple(gr.skip() for _ in range(n_outputs))
+    return explorer_tab.explore(*values)
+
+
+def build():
+    """The Lessons tab's components and its own events; link() wires the ones that reach other tabs."""
+    with gr.Tab(t("lessons.tab"), id="lessons"):
+        gr.Markdown(t("lessons.intro"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=240):
+                lesson = gr.Radio([(t(f"lessons.{k}.title"), k) for k in LESSONS], value=FIRST,
+                                  label=t("lessons.pick"), elem_id="lesson-pick")
+                opened = gr.CheckboxGroup([(t(f"lessons.{k}.title"), k) for k in LESSONS], value=[],
+                                          interactive=False, label=t("lessons.opened"), elem_id="lessons-opened")
+                runs = gr.Number(0, precision=0, interactive=False, label=t("lessons.runs"), elem_id="lessons-runs")
+            with gr.Column(scale=3):
+                columns = [lesson_column(k) for k in LESSONS]
+                with gr.Row():
+                    run_button = gr.Button(t("lessons.run"), variant="primary", elem_id="lesson-run")
+                    open_button = gr.Button(t(f"lessons.open_{LINKS[FIRST][0]}"), elem_id="lesson-open")
+                output = gr.Code(language=None, label=t("lessons.output"), interactive=False, elem_id="lesson-output")
+        progress = gr.BrowserState(NO_PROGRESS, storage_key="layerlab-lessons", secret=PROGRESS_SECRET)
+    shown = [*columns, open_button, output, progress, opened, runs]
+    lesson.change(show_lesson, [lesson, progress], shown, queue=False, show_progress="hidden",
+                  api_visibility="private")
+    # preprocess=False: an unknown lesson sent to the API gets lesson_run's sentence listing the lessons.
+    ran = run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
+                           concurrency_id="lessons", preprocess=False)
+    ran.success(count_run, progress, [progress, opened, runs], queue=False, api_visibility="private")
+    return {"lesson": lesson, "open_button": open_button, "progress": progress, "shown": shown}
+
+
+def lesson_column(lesson: str) -> gr.Column:
+    """One lesson: its explanation, its code, and beside the code each slip with its one-line reason."""
+    with gr.Column(visible=lesson == FIRST, elem_id=f"lesson-{lesson}") as column:
+        gr.Markdown(t(f"lessons.{lesson}.text"))
+        with gr.Row():
+            gr.Code(lesson_source(lesson), language="python", label=t("lessons.code"), interactive=False, scale=3)
+            with gr.Column(scale=2):
+                gr.Markdown(t("lessons.slips"))
+                for n, slip in enumerate(LESSONS[lesson], 1):
+                    gr.Markdown(slip_lines(slip), elem_classes="lesson-slip")
+                    gr.Markdown(t(f"lessons.{lesson}.slip{n}"))
+                if not LESSONS[lesson]:
+                    gr.Markdown(t("lessons.no_slips"))
+    return column
+
+
+def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_inputs: list, explorer_outputs: list) -> None:
+    """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API."""
+    by_name = dict(zip(inspect.signature(explorer_tab.explore).parameters, explorer_inputs))
+    controls = [by_name[name] for name in EXPLORER_CONTROLS]
+    opened = parts["open_button"].click(open_linked_tab, parts["lesson"], [tabs, *controls], queue=False,
+                                        api_visibility="private")
+    # The controls set by a function fire no release event, so the explorer is redrawn here.
+    opened.then(partial(redraw_explorer, len(explorer_outputs)), [parts["lesson"], *explorer_inputs],
+                explorer_outputs, show_progress="hidden", api_visibility="private", preprocess=False)
+    gr.api(lesson_text, api_name="lesson")
+    demo.load(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]], show_progress="hidden",
+              api_visibility="private")

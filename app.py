@@ -41,13 +41,13 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs() as tabs:
             lessons = lessons_tab.build()
             data_inputs, data_outputs = data_tab.build()
-            explorer_inputs, explorer_outputs = explorer_tab.build(model_state, arch_state)
+            explorer_controls, explorer_outputs = explorer_tab.build(model_state, arch_state)
             training_tab.build(model_state, arch_state)
             network_tab.build(model_state, arch_state)
             builder_tab.build(arch_state)
             zoo_tab.build()
             saving_tab.build(model_state, arch_state)
-        lessons_tab.link(demo, tabs, lessons, explorer_inputs, explorer_outputs)
+        lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
                   api_visibility="private")

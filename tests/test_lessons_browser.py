@@ -4,7 +4,6 @@ import re
 import pytest
 
 from nets.lessons.catalog import LESSONS, lesson_source
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 from ui.i18n import TRANSLATIONS
 from ui.lessons_tab import LINKS
 

@@ -1,5 +1,4 @@
 """The Lessons tab: the notes section by section, with LayerLab's runnable code and the slips corrected."""
-import inspect
 from functools import partial
 
 import gradio as gr
@@ -101,11 +100,11 @@ def open_linked_tab(lesson):
     return gr.Tabs(selected=target), *(controls.get(name, gr.skip()) for name in EXPLORER_CONTROLS)
 
 
-def redraw_explorer(n_outputs: int, lesson, *values):
+def redraw_explorer(n_outputs: int, lesson, **controls):
     """The explorer's view for the controls just set, when the lesson opened the explorer."""
     if LINKS[lesson][0] != "explorer":
         return tuple(gr.skip() for _ in range(n_outputs))
-    return explorer_tab.explore(*values)
+    return explorer_tab.explore(**controls)
 
 
 def build():
@@ -152,15 +151,15 @@ def lesson_column(lesson: str) -> gr.Column:
     return column
 
 
-def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_inputs: list, explorer_outputs: list) -> None:
-    """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API."""
-    by_name = dict(zip(inspect.signature(explorer_tab.explore).parameters, explorer_inputs))
-    controls = [by_name[name] for name in EXPLORER_CONTROLS]
+def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer_outputs: list) -> None:
+    """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API.
+    explorer_controls: the explorer's components by the name explore() takes them under."""
+    controls = [explorer_controls[name] for name in EXPLORER_CONTROLS]
     opened = parts["open_button"].click(open_linked_tab, parts["lesson"], [tabs, *controls], queue=False,
                                         api_visibility="private")
     # The controls set by a function fire no release event, so the explorer is redrawn here.
-    opened.then(partial(redraw_explorer, len(explorer_outputs)), [parts["lesson"], *explorer_inputs],
-                explorer_outputs, show_progress="hidden", api_visibility="private", preprocess=False)
+    opened.then(partial(redraw_explorer, len(explorer_outputs)), parts["lesson"], explorer_outputs,
+                inputs_kwargs=explorer_controls, show_progress="hidden", api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     demo.load(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]], show_progress="hidden",
               api_visibility="private")

@@ -1,6 +1,5 @@
 """The Training tab's handlers: a run streamed to the charts, the views after it, checkpoints."""
 import math
-import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -17,7 +16,7 @@ from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, c
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_probs, seeded_model, train
 from nets.train.runs import log_event, new_run
 from nets.weights import WeightsError
-from ui import dataset, hosting
+from ui import dataset, hosting, tempfiles
 from ui.training_queue import SLOT
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
@@ -40,8 +39,7 @@ UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this 
 # the largest network the Builder allows (2e9 per image) gets 100 images, the tutorial's every one asked for.
 SCORE_MACS = 200_000_000_000
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
-CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
-GALLERY_DIR = str(Path(tempfile.gettempdir()) / "layerlab-predictions")   # pruned by save_png
+GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -221,10 +219,8 @@ def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
 
 
 def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int) -> Path:
-    """The run's checkpoint as a safetensors file the visitor can download."""
-    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="layerlab-", suffix=".safetensors", dir=CHECKPOINTS)
-    Path(name).unlink()
+    """The run's checkpoint as a safetensors file the visitor can download (older ones pruned by size)."""
+    name = tempfiles.new_file("checkpoints", f"layerlab-{time.strftime('%Y%m%d-%H%M%S')}.safetensors")
     metrics = {k: v for k, v in trained.metrics.items() if k != "confusion"}
     return save_checkpoint(name, trained.model.state_dict(), config=cfg, metrics=metrics, classes=trained.classes,
                            arch=arch, epoch=epochs_done)

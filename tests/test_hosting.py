@@ -1,14 +1,21 @@
 """A shared host stays fair: every run ends within its time budget, and a waiting visitor is told when theirs starts."""
+import datetime
 import os
+import re
 import subprocess
 import sys
 import time
 from types import SimpleNamespace
 
+import gradio as gr
 import torch
+from gradio.state_holder import StateHolder
 
+import app
 from nets.train.checkpoint import load_checkpoint
+from tests.conftest import ROOT
 from ui import dataset, hosting, training_run
+from ui.sessions import CLOSED_SESSION_S, session_closed
 from ui.training_queue import TrainingSlot, queue_place
 
 SETTINGS = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=200,
@@ -78,3 +85,34 @@ def test_the_page_shows_the_estimate_while_a_run_trains(monkeypatch):
     slot.free()
     slot.leave("early")
     assert queue_place(SimpleNamespace(session_hash="late")) == "Starting your run…"
+
+
+def test_a_closed_tabs_model_is_dropped_within_minutes_not_an_hour():
+    with gr.Blocks() as demo:
+        model_state = gr.State(None)
+    holder = StateHolder()
+    holder.set_blocks(demo)
+    session = holder["visitor"]
+    session[model_state._id] = "their trained model"
+    session._state_ttl[model_state._id] = (float("inf"), datetime.datetime.now() -
+                                            datetime.timedelta(seconds=CLOSED_SESSION_S + 1))
+    session.is_closed = True                  # what Gradio does when the tab's heartbeat ends
+    holder.delete_all_expired_state()
+    assert session.state_data                 # Gradio alone keeps it for an hour
+    session_closed(SimpleNamespace(session_hash="visitor",
+                                   request=SimpleNamespace(app=SimpleNamespace(state_holder=holder))))
+    holder.delete_all_expired_state()
+    assert not session.state_data
+
+
+def test_the_app_runs_the_handler_when_a_tab_closes():
+    targets = [(fn.fn, t[1]) for fn in app.demo.fns.values() for t in fn.targets]
+    assert (session_closed, "unload") in targets
+
+
+def test_every_limit_the_host_can_set_is_in_the_readme():
+    code = "".join(p.read_text() for p in ROOT.glob("*/**/*.py") if "tests" not in p.relative_to(ROOT).parts)
+    names = set(re.findall(r'limit_from_env\("(LAYERLAB_\w+)"', code))
+    assert {"LAYERLAB_MAX_RUN_MINUTES", "LAYERLAB_MAX_TEMP_MB", "LAYERLAB_CLOSED_SESSION_SECONDS"} <= names
+    table = (ROOT / "README.md").read_text().split("## Limits for a shared server", 1)[1].split("\n## ", 1)[0]
+    assert {n for n in names if f"| `{n}` |" not in table} == set()

@@ -81,7 +81,8 @@ def status_line(run: dict, state: str = "") -> str:
         parts.append(f"{run['images_per_s']:,.0f} images/s")
         left = run.get("deadline", math.inf) - time.monotonic()
         if not state and run["eta_s"] > left:   # the budget ends the run before its epochs do
-            parts.append(f"stops at the {hosting.budget_text()} limit in {left:.0f} s (all epochs: {run['eta_s']:.0f} s)")
+            parts.append(f"stops at the {hosting.budget_text()} limit in {left:.0f} s "
+                         f"(all epochs: {run['eta_s']:.0f} s)")
         elif not state:
             parts.append(f"ETA {run['eta_s']:.0f} s")
         if run["losses"]:

@@ -6,8 +6,8 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from nets.weights import MAX_UPLOAD_BYTES
-from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab,
-                training_tab, zoo_tab)
+from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
+                tempfiles, training_tab, zoo_tab)
 from ui.i18n import I18N, t
 from ui.requests import JsonGuard
 
@@ -48,6 +48,7 @@ def build_demo() -> gr.Blocks:
             zoo_tab.build()
             saving_tab.build(model_state, arch_state)
         lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
+        demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
         demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
                   api_visibility="private")
@@ -70,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").

@@ -48,12 +48,12 @@ def test_off_spaces_gpu_task_is_the_function_itself(monkeypatch):
     assert hosting.max_epochs_that_fit(50, 2.0) == (50, "")
 
 
-def test_cpu_space_caps_epochs_and_says_why(monkeypatch):
+def test_a_cpu_space_limits_run_time_not_epochs(monkeypatch):
+    # One mechanism everywhere but ZeroGPU: the run-time budget ends a run (tests/test_hosting.py).
     monkeypatch.setenv("SPACE_ID", "someone/layerlab")
     monkeypatch.delenv("SPACES_ZERO_GPU", raising=False)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    epochs, why = hosting.max_epochs_that_fit(20, 30.0)
-    assert epochs == hosting.CPU_SPACE_MAX_EPOCHS and "no GPU" in why
+    assert hosting.max_epochs_that_fit(20, 30.0) == (20, "")
 
 
 def test_zerogpu_duration_is_capped_at_the_quota():

@@ -5,10 +5,13 @@ import gradio as gr
 import pytest
 from gradio_client.utils import Status
 
-from nets.train.checkpoint import load_checkpoint
+from nets.builder.spec import build_model, check_spec
+from nets.models import tutorial_cnn
+from nets.train.checkpoint import load_checkpoint, save_checkpoint
 from nets.train.config import TrainConfig
 from ui import dataset
-from ui.training_run import config_from_controls, load_uploaded
+from ui.training_run import SCORE_MACS, UPLOAD_SCORE_IMAGES, config_from_controls, \
+    images_within_budget, load_uploaded
 
 # The /train endpoint's parameters, in its order (positional callers rely on it).
 TINY = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=5e-4, batch_size=64, epochs=2,
@@ -95,3 +98,31 @@ def test_uploading_a_pickle_is_refused(loaded, tmp_path):
     path.write_bytes(b"\x80\x04\x95" + bytes(20))
     with pytest.raises(gr.Error, match="(?i)refused|not a readable"):
         load_uploaded(str(path), None)
+
+
+def conv_stack(depth: int) -> list[dict]:
+    """depth Conv2d(64, 64, 3) at full resolution: the issue's 51-layer checkpoint, at any depth."""
+    convs = [{"type": "Conv2d", "in_channels": 64, "out_channels": 64, "kernel_size": 3, "padding": 1}] * depth
+    return [{"type": "Conv2d", "in_channels": 3, "out_channels": 64, "kernel_size": 3, "padding": 1}, *convs,
+            {"type": "AvgPool2d", "kernel_size": 32}, {"type": "Flatten"},
+            {"type": "Linear", "in_features": 64, "out_features": 10}]
+
+
+def test_scoring_a_network_costs_at_most_the_request_budget():
+    assert images_within_budget(tutorial_cnn(), UPLOAD_SCORE_IMAGES) == UPLOAD_SCORE_IMAGES
+    mid = conv_stack(8)
+    assert images_within_budget(build_model(mid), UPLOAD_SCORE_IMAGES) == SCORE_MACS // check_spec(mid).macs
+    issue = conv_stack(51)   # 300 s on all 10,000 test images in the issue; 100 of them now
+    n = images_within_budget(build_model(issue), UPLOAD_SCORE_IMAGES)
+    assert n >= 100 and n * check_spec(issue).macs <= SCORE_MACS
+
+
+def test_an_uploaded_checkpoint_is_scored_on_a_bounded_subset(loaded, tmp_path):
+    path = save_checkpoint(tmp_path / "tutorial.safetensors", tutorial_cnn().state_dict(), classes=loaded.classes)
+    text = load_uploaded(str(path), None)[0]
+    assert f"on {UPLOAD_SCORE_IMAGES:,} test images" in text
+    big = conv_stack(8)   # the network stored in the checkpoint itself: 20x the tutorial's work per image
+    path = save_checkpoint(tmp_path / "deep.safetensors", build_model(big).state_dict(), arch=big,
+                           classes=loaded.classes)
+    text = load_uploaded(str(path), None)[0]
+    assert f"on {SCORE_MACS // check_spec(big).macs:,} test images" in text

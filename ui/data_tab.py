@@ -1,12 +1,10 @@
 """The Data tab: browse CIFAR-10 by split and class, and see where the dataset came from."""
-import os
-import tempfile
 
 import gradio as gr
 import torch
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
-from ui import dataset
+from ui import dataset, tempfiles
 from ui.i18n import t
 from ui.validate import as_choice, as_int
 from visual.charts import class_counts_figure
@@ -15,7 +13,7 @@ from visual.maps import save_png
 
 ALL = "all"
 # For API callers each image is its own lossless 32x32 PNG file, written once at low compression.
-GALLERY_DIR = os.path.join(tempfile.gettempdir(), "layerlab-data-gallery")
+GALLERY_DIR = str(tempfiles.folder("data-gallery"))
 
 
 def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, str]]:

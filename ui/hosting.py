@@ -1,10 +1,14 @@
-"""Where the app runs: a ZeroGPU Space, a CPU Space, or anywhere else, and what that allows."""
+"""Where the app runs (a ZeroGPU Space, a Space, anywhere else) and how long one training run may take there."""
 import importlib.util
 import os
 
+from nets.weights import limit_from_env
+
+# Every run on every host stops once it has trained this long, keeping its weights as after a Stop: runs
+# go one at a time, so on a shared server or Space a visitor waits at most (runs ahead) x this.
+MAX_RUN_S = 60 * limit_from_env("LAYERLAB_MAX_RUN_MINUTES", 15)
 ZEROGPU_MAX_S = 110          # ZeroGPU's default per-call quota is 120 s of GPU; keep a margin
 ZEROGPU_START_S = 10         # moving the data and model onto the GPU before the first step
-CPU_SPACE_MAX_EPOCHS = 3     # a free CPU Space (2 vCPU) trains ~3 epochs in a few minutes
 # One epoch (50,000 images, batch 128, with the test pass) took 0.25 s on a whole H200; a ZeroGPU slice
 # is shared and smaller, so plan with four times that.
 ZEROGPU_EPOCH_S = 1.0
@@ -21,12 +25,6 @@ def on_zerogpu() -> bool:
         importlib.util.find_spec("spaces") is not None
 
 
-def on_cpu_space() -> bool:
-    """A Space without any GPU, where training must be kept short."""
-    import torch
-    return on_space() and not on_zerogpu() and not torch.cuda.is_available()
-
-
 def zerogpu_seconds(epochs: int, seconds_per_epoch: float) -> int:
     """The GPU time to ask ZeroGPU for: the run's estimate, capped at the quota."""
     return int(min(ZEROGPU_MAX_S, ZEROGPU_START_S + epochs * seconds_per_epoch * 1.5))
@@ -34,15 +32,24 @@ def zerogpu_seconds(epochs: int, seconds_per_epoch: float) -> int:
 
 def max_epochs_that_fit(requested: int, seconds_per_epoch: float) -> tuple[int, str]:
     """Epochs allowed here, and a sentence explaining a cap (empty when there is none)."""
+    # Only ZeroGPU caps epochs up front: its worker cannot be stopped from here, so the run must end by itself
+    # within the quota. Everywhere else the run-time budget (out_of_time) ends a run, whatever its epochs.
     if on_zerogpu():
-        fit = max(1, int((ZEROGPU_MAX_S - ZEROGPU_START_S) / (seconds_per_epoch * 1.5)))
+        fit = max(1, int((min(ZEROGPU_MAX_S, MAX_RUN_S) - ZEROGPU_START_S) / (seconds_per_epoch * 1.5)))
         if requested > fit:
             return fit, (f"On this ZeroGPU Space one run may use about {ZEROGPU_MAX_S} s of GPU time, "
                          f"so training stops after {fit} epochs (asked: {requested}).")
-    elif on_cpu_space() and requested > CPU_SPACE_MAX_EPOCHS:
-        return CPU_SPACE_MAX_EPOCHS, (f"This Space has no GPU, so runs are capped at {CPU_SPACE_MAX_EPOCHS} "
-                                      f"epochs (asked: {requested}); run LayerLab locally for longer training.")
     return requested, ""
+
+
+def budget_text() -> str:
+    """The run-time budget in words, for the status line."""
+    return f"{MAX_RUN_S / 60:g} minutes"
+
+
+def out_of_time_note() -> str:
+    return (f"Time is up: a run on this server may take at most {budget_text()}, so everyone waiting gets "
+            f"their turn. The model keeps what it learned so far; start again from it to train on.")
 
 
 def gpu_task(fn, duration):

@@ -1,7 +1,4 @@
 """Save & load: the tutorial's two methods, downloads as state_dict or safetensors, uploads without unpickling."""
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
 from nets.builder.spec import build_model, check_spec, spec_from_model
@@ -11,7 +8,7 @@ from nets.models import TrainedModel, seeded, tutorial_spec
 from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError, message
-from ui import dataset
+from ui import dataset, tempfiles
 from ui.i18n import t
 from ui.validate import as_choice, bad
 
@@ -33,11 +30,11 @@ def download_weights(fmt, trained, arch):
     """The weights as a file to download: a state_dict, never the pickled model."""
     fmt = as_choice(fmt, "Format", FORMATS)
     model, what = current_model(trained, arch)
-    folder = Path(tempfile.mkdtemp(prefix="layerlab-save-"))
     if fmt == "safetensors":
-        path = save_safetensors(model, folder / "layerlab_model.safetensors", spec_from_model(model))
+        path = save_safetensors(model, tempfiles.new_file("downloads", "layerlab_model.safetensors"),
+                                spec_from_model(model))
     else:
-        path = save_state_dict(model, folder / STATE_FILE)
+        path = save_state_dict(model, tempfiles.new_file("downloads", STATE_FILE))
     size = path.stat().st_size
     return str(path), f"Saved {what}: {len(model.state_dict())} tensors, {size / 1024:,.0f} KB."
 

@@ -1,5 +1,5 @@
 """The Training tab's handlers: a run streamed to the charts, the views after it, checkpoints."""
-import tempfile
+import math
 import threading
 import time
 from dataclasses import replace
@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
+from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
@@ -15,7 +16,8 @@ from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, c
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_probs, seeded_model, train
 from nets.train.runs import log_event, new_run
 from nets.weights import WeightsError
-from ui import dataset, hosting
+from ui import dataset, hosting, tempfiles
+from ui.training_queue import SLOT
 from ui.validate import as_choice, as_float, as_int, bad
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
@@ -32,9 +34,12 @@ HEARTBEAT_S = 0.5
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
+UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this many test images
+# Multiply-adds one request may spend pushing test images through a network (about 3 s of a 2-core CPU):
+# the largest network the Builder allows (2e9 per image) gets 100 images, the tutorial's every one asked for.
+SCORE_MACS = 200_000_000_000
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
-CHECKPOINTS = Path(tempfile.gettempdir()) / "layerlab-checkpoints"
-GALLERY_DIR = str(Path(tempfile.gettempdir()) / "layerlab-predictions")   # pruned by save_png
+GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -61,7 +66,6 @@ def build_network(arch):
     """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
     if arch is None:
         return tutorial_cnn
-    from nets.builder.spec import build_model   # only when a visitor has built a network
     return lambda: build_model(arch)
 
 
@@ -75,7 +79,11 @@ def status_line(run: dict, state: str = "") -> str:
     if "step" in run:
         parts.append(f"epoch {run['epoch']}/{run['config']['epochs']} · step {run['step']}/{run.get('total_steps', 0)}")
         parts.append(f"{run['images_per_s']:,.0f} images/s")
-        if not state:
+        left = run.get("deadline", math.inf) - time.monotonic()
+        if not state and run["eta_s"] > left:   # the budget ends the run before its epochs do
+            parts.append(f"stops at the {hosting.budget_text()} limit in {left:.0f} s "
+                         f"(all epochs: {run['eta_s']:.0f} s)")
+        elif not state:
             parts.append(f"ETA {run['eta_s']:.0f} s")
         if run["losses"]:
             parts.append(f"loss {run['losses'][-1]:.3f}")
@@ -101,8 +109,14 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
             raise bad("The current model does not fit this network: untick 'start from the current model'.") from None
     runs = list(runs or [])
     run = new_run(cfg, run_label(runs, cfg))
-    stop = STOPS.setdefault(request.session_hash if request else "", threading.Event())
+    session = request.session_hash if request else ""
+    stop = STOPS.setdefault(session, threading.Event())
     stop.clear()
+    # The run-time budget ends the run as a Stop would, read by the engine after every step.
+    run["deadline"] = time.monotonic() + hosting.MAX_RUN_S
+    out_of_time = threading.Timer(hosting.MAX_RUN_S, stop.set)
+    out_of_time.start()
+    SLOT.start(session, hosting.MAX_RUN_S)
     epoch_states, note, next_draw, next_beat = {}, "", 0.0, time.perf_counter() + HEARTBEAT_S   # epoch → its weights, thinned to MAX_EPOCH_STATES
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
     # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
@@ -120,6 +134,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
+                SLOT.report(run.get("eta_s", hosting.MAX_RUN_S))
                 line = status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
                 yield (line, *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
@@ -137,10 +152,13 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
         else:
             raise bad(note) from None
     finally:
+        out_of_time.cancel()
         events.close()
-        STOPS.pop(request.session_hash if request else "", None)
+        STOPS.pop(session, None)
+        SLOT.free()
     if stop.is_set() and not note:
-        note = "Stopped: the model keeps what it learned so far."
+        note = hosting.out_of_time_note() if time.monotonic() >= run["deadline"] else \
+            "Stopped: the model keeps what it learned so far."
     if hosting.on_zerogpu() and epoch_states:
         model.load_state_dict(last_state(epoch_states))   # the worker trained its own copy; take its last epoch
     yield finish(run, model, epoch_states, data, arch, runs, note, cap_note)
@@ -204,10 +222,8 @@ def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
 
 
 def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int) -> Path:
-    """The run's checkpoint as a safetensors file the visitor can download."""
-    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="layerlab-", suffix=".safetensors", dir=CHECKPOINTS)
-    Path(name).unlink()
+    """The run's checkpoint as a safetensors file the visitor can download (older ones pruned by size)."""
+    name = tempfiles.new_file("checkpoints", f"layerlab-{time.strftime('%Y%m%d-%H%M%S')}.safetensors")
     metrics = {k: v for k, v in trained.metrics.items() if k != "confusion"}
     return save_checkpoint(name, trained.model.state_dict(), config=cfg, metrics=metrics, classes=trained.classes,
                            arch=arch, epoch=epochs_done)
@@ -225,7 +241,7 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     if trained is None:
         return []
     data = dataset.require_data()
-    idx = pick(len(data.test_y), GALLERY_POOL, 1)
+    idx = pick(len(data.test_y), images_within_budget(trained.model, GALLERY_POOL), 1)
     probs = predict_probs(trained.model, data.test_x[idx])         # (P, classes)
     conf, pred = probs.max(1)
     true = data.test_y[idx]
@@ -240,6 +256,13 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
         mark = "✓" if p == t else "✗"
         items.append((path, f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · {trained.classes[t]}"))
     return items
+
+
+def images_within_budget(model, wanted: int) -> int:
+    """How many test images one request may push through model: wanted, or fewer for a big network."""
+    spec = spec_from_model(model)
+    macs = check_spec(spec).macs if spec is not None else 0   # 0: not a layer list, the tutorial's size
+    return min(wanted, SCORE_MACS // max(macs, 1))
 
 
 def overlay_runs(selected, runs):
@@ -262,8 +285,11 @@ def load_uploaded(file, arch):
         raise bad(f"This checkpoint's network cannot be built here: {str(e)[:200]}") from None
     data = dataset.require_data()
     classes = tuple(ckpt.classes) or tuple(data.classes)
-    metrics = evaluate(model, data.test_x, data.test_y, len(classes)) if len(classes) == len(data.classes) else {}
-    acc = f", {100 * metrics['test_acc']:.1f}% on the test images" if metrics else ""
+    n = images_within_budget(model, UPLOAD_SCORE_IMAGES)
+    keep = pick(len(data.test_y), n, 0)   # the first n of the test images every run is tested on
+    metrics = evaluate(model, data.test_x[keep], data.test_y[keep], len(classes)) \
+        if len(classes) == len(data.classes) else {}
+    acc = f", {100 * metrics['test_acc']:.1f}% on {len(keep):,} test images" if metrics else ""
     label = f"uploaded {ckpt.name}{acc}"
     trained = TrainedModel(model=model.eval(), classes=classes, label=label,
                            epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],

@@ -4,6 +4,7 @@ import torch
 
 from nets.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from ui.i18n import t
+from ui.training_queue import queue_place
 from ui.training_run import load_uploaded, overlay_runs, prediction_gallery, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
@@ -80,7 +81,9 @@ def build(model_state, arch_state):
 
     live = [status, loss_plot, epoch_plot]
     after = [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, checkpoint_file, model_state, runs_state]
-    # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`.
+    # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`,
+    # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
+    start_button.click(queue_place, None, status, queue=False, show_progress="hidden", api_visibility="private")
     train_event = start_button.click(
         start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",

@@ -13,7 +13,7 @@ from visual import layer_figures as figs
 from visual.images import image_grid
 from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, save_png, scores_grid
 
-PNG_DIR = os.path.join(tempfile.gettempdir(), f"layerlab-explorer-{os.getpid()}")
+PNG_DIR = os.path.join(tempfile.gettempdir(), "layerlab", str(os.getpid()), "explorer")   # ui.tempfiles' layout
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
 CROP = 40                # larger inputs (an upload at its own size) are shown around the window, not whole
 CHAIN_GALLERY = "Each stage's feature maps for the chosen image are in the gallery; the window shows the first stage."

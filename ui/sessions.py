@@ -1,0 +1,36 @@
+"""What a visitor's closed tab gives back: their place in the training queue, and soon their per-visitor state."""
+import ctypes
+import ctypes.util
+import gc
+import threading
+
+import gradio as gr
+
+from nets.weights import limit_from_env
+from ui.training_queue import SLOT
+
+# Gradio keeps a closed session's gr.State (the visitor's model: up to 9 copies of the largest network's
+# weights) for an hour, in case the tab reconnects; LayerLab drops it after this. A reload is a new session
+# anyway. (gr.State(time_to_live=...) counts from the last update whether the tab is open or not, so it
+# would take the model from a visitor still reading the page.)
+CLOSED_SESSION_S = limit_from_env("LAYERLAB_CLOSED_SESSION_SECONDS", 30)
+
+
+def session_closed(request: gr.Request) -> None:
+    """demo.unload's handler: the visitor's tab has closed."""
+    SLOT.leave(request.session_hash)
+    session = request.request.app.state_holder.session_data.get(request.session_hash)
+    if session is not None:
+        session.STATE_TTL_WHEN_CLOSED = CLOSED_SESSION_S   # Gradio's own sweep (every second) then drops it
+        threading.Timer(CLOSED_SESSION_S + 2, give_memory_back).start()
+
+
+def give_memory_back() -> None:
+    """Once a closed session's state is gone, hand the freed memory back to the system.
+
+    glibc keeps freed blocks in each thread's arena for reuse; a dropped model's hundreds of MB would stay
+    counted against the server otherwise."""
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        ctypes.CDLL(libc).malloc_trim(0)

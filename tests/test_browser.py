@@ -27,7 +27,7 @@ def test_language_switch_shows_chinese(page):
     language.click()
     page.get_by_role("option", name="简体中文").click()
     page.keyboard.press("Escape")
-    page.get_by_role("tab", name="数据集").wait_for(timeout=10_000)
+    page.get_by_role("tab", name="课程").wait_for(timeout=10_000)   # the tab on screen: Lessons
     assert page.get_by_text("看懂卷积神经网络").count() >= 1
     assert page.errors == []
 

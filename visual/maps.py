@@ -81,8 +81,8 @@ def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tens
             return y, f"{plural(b, 'image')}, 3 channels shown as red, green, blue"
         shown = y.reshape(-1, 3, *y.shape[2:])   # the tutorial's torch.reshape(output, (-1, 3, 32, 32))
         return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {plural(b, 'image')} x {c} channels "
-                       f"become {plural(b * c // 3, 'picture')}; their colours are the {c} channels regrouped in threes, "
-                       "not real colours")
+                       f"become {plural(b * c // 3, 'picture')}; their colours are the {c} channels regrouped "
+                       "in threes, not real colours")
     channel = min(channel, c - 1)
     note = f"channel {channel} of {c} for " + ("the image" if b == 1 else f"each of the {b} images")
     if view == "reshape":

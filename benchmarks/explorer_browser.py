@@ -64,7 +64,7 @@ def time_slider(page, runs: int) -> list[float]:
         page.mouse.up()
         page.wait_for_function(DRAWN, arg=old, timeout=30_000, polling="raf")
         times.append((time.perf_counter() - start) * 1000)
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(500)
     return times
 
 
@@ -78,7 +78,8 @@ def time_round_trip(page, runs: int) -> list[float]:
         page.get_by_role("button", name="Shuffle").locator("visible=true").first.click()
         page.wait_for_function("([el, v]) => el.value !== v", arg=[seed.element_handle(), before], polling="raf")
         times.append((time.perf_counter() - start) * 1000)
-        page.wait_for_function(DRAWN, arg=old, timeout=30_000)   # let the explorer's redraw finish
+        page.wait_for_function(DRAWN, arg=old, timeout=30_000)   # let the explorer's redraw finish,
+        page.wait_for_timeout(500)                                # figures included: a quiet page each time
     return times
 
 

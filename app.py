@@ -18,6 +18,12 @@ CSS = """
 .ll-thumb img { width: 64px; height: 64px; transition: transform .1s; }
 .ll-thumb:focus img { transform: scale(3); position: relative; z-index: 10; box-shadow: 0 0 8px #0006; }
 #language-button { max-width: 12em; margin-left: auto; }
+.ll-picture img, .ll-stages img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
+.ll-stages { display: flex; flex-wrap: wrap; gap: 12px; }
+.ll-stages figure { margin: 0; max-width: 48%; font-size: 12px; text-align: center; }
+.ll-picture img, .ll-stages img { cursor: zoom-in; }
+.ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto; }
+.ll-download { font-size: 12px; }
 """
 # Gradio's own language switch lives in its Settings panel; this header button opens it.
 OPEN_LANGUAGE_SETTINGS = """() => {

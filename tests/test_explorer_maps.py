@@ -73,7 +73,7 @@ def test_figures_are_valid_plotly_without_nan(y):
     pad[1:10, 1:8] = y[0, 0]
     for fig in (figs.kernel_figure(y[0, :3, :3, :3], 0.5, 0),
                 figs.activation_figure("ReLU", xs, torch.relu(xs), (xs > 0).float(), y.flatten(), torch.relu(y.flatten())),
-                figs.sliding_figure(pad, 1, [(0, 0), (0, 1)], y[0, 0], (0, 0), "t"),
+                figs.sliding_figure(pad, (-1, -1), (9, 7), [(-1, -1), (-1, 0)], y[0, 0], (0, 0), (0, 0), "t"),
                 figs.probabilities_figure("ab", torch.tensor([0.25, 0.75]), "p"),
                 figs.values_figure(y[0, 0, 0], "v")):
         go.Figure(fig)

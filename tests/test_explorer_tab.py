@@ -189,3 +189,60 @@ def test_activations_show_curve_derivative_and_what_they_cut():
     zero_share = float(row.strip("|").split("|")[5].strip().rstrip("%"))
     assert zero_share > 10      # normalised CIFAR-10 has many negative values for ReLU to cut
     assert "% saturated" in run(kind="Sigmoid")["status"]
+
+
+def page_update(sent=None, **changes):
+    """The page's update (pictures, then what show_later draws) as named parts, and what it remembers as sent."""
+    *pictures, step, slide, grid, sent, later = explorer_tab.explore_page(sent, **{**DEFAULTS, **changes})
+    names = [*explorer_tab.PICTURE_PARTS, *explorer_tab.LATER_PARTS, "slide_box", "slide_plot", "slide_text"]
+    return dict(zip(names, [*pictures, *explorer_tab.show_later(later)])), sent
+
+
+def is_skipped(part) -> bool:
+    return part == gr.skip()
+
+
+def test_the_page_gets_pictures_inline_and_only_what_changed():
+    first, sent = page_update()
+    assert first["output"]["value"].count('src="data:image/png;base64,') == 1
+    again, sent = page_update(sent, colormap="cividis")   # a drawing option: same input, numbers, code
+    assert all(is_skipped(again[name]) for name in ("input", "hist", "code", "output"))
+    assert not is_skipped(again["maps"])
+    emptied = explorer_tab.explore_page(sent, **{**DEFAULTS, "stride": None})   # a box cleared while typing
+    assert is_skipped(emptied)
+
+
+def test_linear_and_activations_hide_what_they_do_not_have():
+    linear, _ = page_update(kind="Linear")
+    assert not linear["maps"]["visible"] and not linear["slide_box"]["visible"]
+    relu, _ = page_update(kind="ReLU")
+    assert relu["maps"]["visible"] and not relu["slide_box"]["visible"]
+    pool, _ = page_update(kind="MaxPool2d")
+    assert not pool["layer_plot"]["visible"] and pool["slide_box"]["visible"]
+
+
+def test_one_image_is_not_images():
+    status = run(batch_size=1)["status"]
+    assert "1 image x 6 channels become 2 pictures" in status and "1 images" not in status
+
+
+def test_the_window_is_drawn_in_image_coordinates_with_its_padding():
+    out = run(kernel_size=3, padding=2, stride=1)
+    figure, _ = step_window(out["slide"], 0, 0)
+    heatmap = figure["data"][0]
+    assert heatmap["x"][0] == -2 and heatmap["y"][0] == -2 and figure["layout"]["xaxis"]["tickformat"] == "d"
+    padding = [s for s in figure["layout"]["shapes"] if s.get("fillcolor") and s["line"]["width"] == 0]
+    assert len(padding) == 4   # the strips above, below, left and right of the image
+    outline = figure["layout"]["shapes"][-2]   # the thick frame around the 3x3 window at the corner
+    assert (outline["x0"], outline["x1"], outline["line"]["width"]) == (-2.5, 0.5, 4)
+
+
+def test_the_animation_passes_over_the_whole_map_in_a_few_seconds():
+    state = run()["slide"]
+    step, frames = 0, 0
+    while True:
+        frames, after = frames + 1, explorer_tab.advance(state, step, 0)[0]
+        if after < step:
+            break
+        step = after
+    assert state.steps == 1024 and frames <= explorer_tab.FRAMES_PER_PASS   # 40 frames of 0.2 s: 8 s

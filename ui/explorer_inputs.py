@@ -8,7 +8,7 @@ from nets.data.cifar import SPLITS
 from nets.data.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.code import data_code
-from nets.explorer.kernels import PRESETS, parse_grid, resize_grid
+from nets.explorer.kernels import PRESETS, parse_grid, preset_kernel, resize_grid
 from nets.explorer.layer import INPUT_SCALES, KINDS, PADDING_MODES, WEIGHT_SOURCES, LayerConfig
 from nets.explorer.view import pick_batch
 from ui import dataset
@@ -191,3 +191,19 @@ def view_options(c: Controls) -> ViewOptions:
                        colormap=as_choice(c.colormap, "Colour map", COLORMAPS),
                        batch_view=as_choice(c.batch_view, "Output batch view", VIEWS),
                        channel=as_int(c.channel, "Channel", 0, 1023), step=as_int(c.step, "Step", 0, 1 << 20))
+
+
+def load_preset_grid(preset, kernel_size):
+    """The chosen preset as numbers in the grid, and switch the weights to the grid."""
+    preset = as_choice(preset, "Preset", PRESETS)
+    k = as_int(kernel_size, "kernel_size", *LIMITS["kernel_size"])
+    try:
+        kernel = preset_kernel(preset, k)
+    except ValueError as e:
+        raise bad(str(e)) from None
+    return grid_text(kernel.tolist()), "grid"
+
+
+def next_seed(seed):
+    """Shuffle: the next seed, so every batch can be found again."""
+    return as_int(seed, "Seed", 0, 2**31 - 2) + 1

@@ -4,29 +4,36 @@ import gradio as gr
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.data.images import ImageError
 from nets.explorer.chain import CHAIN_PRESETS, chain_lines
-from nets.explorer.kernels import PRESETS, preset_kernel
+from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS, LayerError, one_thread
 from nets.explorer.view import compute_chain, compute_layer
 from nets.builder.spec import normalize_spec
 from ui.explorer_inputs import (ALL, APPROXIMATE, DEFAULTS, LIMITS, Controls, as_bool, grid_text, layer_config,
-                                load_input, receive_upload, view_options)
+                                load_input, load_preset_grid, next_seed, receive_upload, view_options)
 from ui.i18n import t
 from ui.validate import as_choice, as_int, bad
-from visual.explorer import draw, input_text, slide_picture
+from visual.explorer import draw, gallery_html, input_text, picture_files, picture_html, slide_picture
 
 BUILDER_CHAIN = "your network (Builder tab)"
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
 # The upload is per-visitor state that /explorer_upload fills, so the API's /explore has no upload parameter.
 API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
+# What the page's update sends only when it changed: pictures at once, figures and code just after.
+PICTURE_PARTS = ("status", "input", "output", "maps", "gallery")
+LATER_PARTS = ("hist", "layer_plot", "code")
+# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it.
+PICTURE_JS = """element.addEventListener('click', (e) => {
+  const link = e.target.closest('a.ll-download');
+  if (link) link.href = link.parentElement.querySelector('img').src;
+  else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
+});"""
+FRAMES_PER_PASS = 40   # the animation's frames for a whole pass of the window, whatever the map's size
 
 
-def explore(model=None, **controls):
-    """One explorer update: the chosen layer on the chosen images, every picture, number and the code.
-
-    Gradio passes each control by its name (inputs_kwargs in build): /explore keeps the controls' names
-    and order, and Gradio takes the API's defaults from the components' starting values (DEFAULTS), so
-    **controls loses nothing and no signature needs deriving from Controls (test_explorer_api checks)."""
+def update(model, controls: dict):
+    """One explorer update computed and drawn, as both the API and the page show it:
+    (view, drawn, status, the step slider's update, code, the grid's update)."""
     c = Controls(**controls)
     x, labels, loading_code = load_input(c)
     cfg = layer_config(c)
@@ -44,12 +51,47 @@ def explore(model=None, **controls):
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
         raise bad(f"PyTorch cannot run this layer: {str(e).strip().splitlines()[0][:200]}") from None
     steps = view.slide.steps if view.slide is not None else 1
-    grid_out = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
-    gallery = gr.update(value=drawn.gallery, visible=bool(drawn.gallery))
-    return (drawn.status + "\n\n" + input_text(c.source, labels), drawn.input_png, drawn.output_png,
-            drawn.maps_png, gallery, drawn.hist, drawn.layer_plot, drawn.slide_plot, drawn.slide_text,
-            gr.update(maximum=max(1, steps - 1), value=opts.step % steps), loading_code + "\n" + view.code,
-            view.slide, grid_out)
+    step = gr.update(maximum=max(1, steps - 1), value=opts.step % steps)
+    grid = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
+    status = drawn.status + "\n\n" + input_text(c.source, labels)
+    return view, drawn, status, step, loading_code + "\n" + view.code, grid
+
+
+def explore(model=None, **controls):
+    """API: one explorer update, the pictures as PNG files; every number, figure and the code.
+
+    Gradio passes each control by its name (inputs_kwargs in build): /explore keeps the controls' names
+    and order, and Gradio takes the API's defaults from the components' starting values (DEFAULTS), so
+    **controls loses nothing and no signature needs deriving from Controls (test_explorer_api checks)."""
+    view, drawn, status, step, code, grid = update(model, controls)
+    input_png, output_png, maps_png, gallery = picture_files(drawn)
+    return (status, input_png, output_png, maps_png, gr.update(value=gallery, visible=bool(gallery)), drawn.hist,
+            drawn.layer_plot, drawn.slide_plot, drawn.slide_text, step, code, view.slide, grid)
+
+
+def explore_page(sent, model=None, **controls):
+    """The page's update, pictures first: they come inline in the update's one message (no file to fetch
+    after it); the figures and the code follow in `later` (show_later), so drawing them never holds up the
+    pictures. Only what changed since the visitor's last update (`sent`) is sent and redrawn."""
+    if any(value is None for name, value in controls.items() if name != "upload"):
+        return gr.skip()   # a number box emptied while the learner types: keep the view
+    view, drawn, status, step, code, grid = update(model, controls)
+    parts = dict(status=status, input=picture_html(drawn.input_png, "input batch", "explorer-input"),
+                 output=picture_html(drawn.output_png, "output batch", "explorer-output"),
+                 maps=picture_html(drawn.maps_png, "feature maps", "explorer-maps"),
+                 gallery=gallery_html(drawn.gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
+    sent = dict(sent or {})
+    changed = {name: gr.skip() if name in sent and sent[name] == value else gr.update(value=value, visible=bool(value))
+               for name, value in parts.items()}
+    sent.update(parts)
+    later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
+             drawn.slide_plot, drawn.slide_text]                         # the activations have no window
+    return [*(changed[name] for name in PICTURE_PARTS), step, view.slide, grid, sent, later]
+
+
+def show_later(later):
+    """The figures and the code of the update whose pictures were just drawn."""
+    return later if later is not None else gr.skip()
 
 
 def upload_image(path):
@@ -64,21 +106,10 @@ def step_window(state, step, channel):
 
 
 def advance(state, step, channel):
-    """One animation frame: the next step, wrapping around at the end."""
-    step = as_int(step, "Step", 0, 1 << 20) + 1
+    """One animation frame: FRAMES_PER_PASS frames (a few seconds) take the window over the whole map."""
     steps = state.steps if state is not None else 1
-    return (step % steps, *step_window(state, step % steps, channel))
-
-
-def load_preset_grid(preset, kernel_size):
-    """The chosen preset as numbers in the grid, and switch the weights to the grid."""
-    preset = as_choice(preset, "Preset", PRESETS)
-    k = as_int(kernel_size, "kernel_size", *LIMITS["kernel_size"])
-    try:
-        kernel = preset_kernel(preset, k)
-    except ValueError as e:
-        raise bad(str(e)) from None
-    return grid_text(kernel.tolist()), "grid"
+    step = (as_int(step, "Step", 0, 1 << 20) + -(-steps // FRAMES_PER_PASS)) % steps
+    return (step, *step_window(state, step, channel))
 
 
 def chain_text(choice, arch):
@@ -92,14 +123,15 @@ def chain_text(choice, arch):
     return CHAIN_PRESETS[as_choice(choice, "Start from", tuple(CHAIN_PRESETS))]
 
 
-def next_seed(seed):
-    """Shuffle: the next seed, so every batch can be found again."""
-    return as_int(seed, "Seed", 0, 2**31 - 2) + 1
-
-
 def show_groups(kind):
     """Only the chosen layer's controls are visible; the others keep their values."""
     return [gr.update(visible=kind in kinds) for kinds in KIND_GROUPS.values()]
+
+
+def show_weights(weights):
+    """The init seed, the preset (with its copy button) or the grid: only the chosen weights' control."""
+    return (gr.update(visible=weights == "default"), gr.update(visible=weights == "preset"),
+            gr.update(visible=weights == "grid"))
 
 
 def show_source(source):
@@ -109,6 +141,11 @@ def show_source(source):
 def bounded(name: str, label: str) -> gr.Slider:
     """A whole-number slider over the control's LIMITS, starting at its default."""
     return gr.Slider(*LIMITS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
+
+
+def picture_panel(label: str, visible: bool = True) -> gr.HTML:
+    """A labelled panel for inline pictures (see explore_page)."""
+    return gr.HTML(label=t(label), show_label=True, container=True, visible=visible, js_on_load=PICTURE_JS)
 
 
 def build(model_state, arch_state):
@@ -155,12 +192,12 @@ def build(model_state, arch_state):
                                         (t("explorer.weights_grid"), "grid"),
                                         (t("explorer.weights_trained"), "trained")], value=D["weights"],
                                        label=t("explorer.weights"))
-                    with gr.Row():
+                    init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
+                    # Only the chosen weights' own control shows, so a preset and the grid never disagree.
+                    with gr.Row(visible=False) as preset_row:
                         preset = gr.Dropdown(list(PRESETS), value=D["preset"], label=t("explorer.preset"))
-                        init_seed = gr.Number(D["init_seed"], precision=0, minimum=0,
-                                              label=t("explorer.init_seed"))
-                    grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"))
-                    load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
+                        load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
+                    grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"), visible=False)
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
                     pool_kernel = bounded("pool_kernel", "kernel_size")
@@ -189,10 +226,8 @@ def build(model_state, arch_state):
             with gr.Column(scale=2):
                 status = gr.Markdown(t("explorer.status_idle"))
                 with gr.Row():
-                    input_image = gr.Image(label=t("explorer.input_image"), type="filepath", format="png",
-                                           interactive=False, buttons=["download", "fullscreen"])
-                    output_image = gr.Image(label=t("explorer.output_image"), type="filepath", format="png",
-                                            interactive=False, buttons=["download", "fullscreen"])
+                    input_html = picture_panel("explorer.input_image")
+                    output_html = picture_panel("explorer.output_image")
                 with gr.Row():
                     image = gr.Slider(0, 63, value=D["image"], step=1, label=t("explorer.image"))
                     channel = gr.Slider(0, 63, value=D["channel"], step=1, label=t("explorer.channel"))
@@ -206,24 +241,29 @@ def build(model_state, arch_state):
                     batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"),
                                            (t("explorer.view_channel"), "channel")],
                                           value=D["batch_view"], label=t("explorer.batch_view"))
-                maps_image = gr.Image(label=t("explorer.maps"), type="filepath", format="png",
-                                      interactive=False,
-                                      buttons=["download", "fullscreen"])
-                gallery = gr.Gallery(label=t("explorer.gallery"), columns=4, height="auto", format="png",
-                                     object_fit="contain", visible=False)
+                maps_html = picture_panel("explorer.maps")
+                gallery_box = picture_panel("explorer.gallery", visible=False)
                 with gr.Row():
                     hist_plot = gr.Plot(label=t("explorer.hist"))
                     layer_plot = gr.Plot(label=t("explorer.layer_plot"))
-                slide_plot = gr.Plot(label=t("explorer.slide"))
-                with gr.Row():
-                    step = gr.Slider(0, 1023, value=D["step"], step=1, label=t("explorer.step"), scale=3)
-                    play_button = gr.Button(t("explorer.play"), scale=1)
-                    pause_button = gr.Button(t("explorer.pause"), scale=1)
-                slide_text = gr.Markdown()
+                with gr.Column() as slide_box:
+                    slide_plot = gr.Plot(label=t("explorer.slide"))
+                    with gr.Row():
+                        step = gr.Slider(0, 1023, value=D["step"], step=1, label=t("explorer.step"), scale=3)
+                        play_button = gr.Button(t("explorer.play"), scale=1)
+                        pause_button = gr.Button(t("explorer.pause"), scale=1)
+                    slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12)
+                # /explore for programs: the same pictures as files. Hidden: the page shows them inline.
+                with gr.Group(visible=False):
+                    input_image = gr.Image(type="filepath", format="png", interactive=False)
+                    output_image = gr.Image(type="filepath", format="png", interactive=False)
+                    maps_image = gr.Image(type="filepath", format="png", interactive=False)
+                    gallery = gr.Gallery(format="png", visible=False)
+                    api_button = gr.Button()
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
-        timer = gr.Timer(0.6, active=False)
+        timer = gr.Timer(0.2, active=False)   # FRAMES_PER_PASS frames: a whole pass in about 8 s
 
     # Each control reaches explore() by its name, in DEFAULTS' order: the API's parameter order and names.
     values = dict(source=source, split=split, class_name=class_name, batch_size=batch_size, seed=seed,
@@ -237,33 +277,42 @@ def build(model_state, arch_state):
                   step=step)
     outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot,
                slide_text, step, code, slide_state, grid]
+    sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
+    later_state = gr.State(None)   # the figures and code that follow the pictures
+    page_outputs = [status, input_html, output_html, maps_html, gallery_box, step, slide_state, grid, sent_state,
+                    later_state]
     groups = [conv_group, pool_group, act_group, linear_group, seq_group]
     kind.change(show_groups, kind, groups, queue=False, show_progress="hidden", api_visibility="private")
     source.change(show_source, source, [cifar_group, upload_group], queue=False, show_progress="hidden",
                   api_visibility="private")
-    released = [batch_size, out_channels, kernel_size, stride, padding, dilation, pool_kernel, pool_stride,
-                pool_padding, pool_dilation, negative_slope, out_features, image, channel]
-    changed = [source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset,
-               ceil_mode,
+    weights.change(show_weights, weights, [init_seed, preset_row, grid], queue=False, show_progress="hidden",
+                   api_visibility="private")
+    # .change: a slider's value however it moved (dragged, typed, arrow keys, reset, set by another tab).
+    changed = [batch_size, seed, out_channels, kernel_size, stride, padding, dilation, init_seed, pool_kernel,
+               pool_stride, pool_padding, pool_dilation, negative_slope, out_features, image, channel,
+               source, split, class_name, resolution, scale, kind, padding_mode, bias, weights, preset, ceil_mode,
                approximate, chain_trained, map_scale, colormap, batch_view]
-    triggers = ([c.release for c in released] + [c.change for c in changed] +
-                [seed.submit, init_seed.submit, grid.blur, grid.submit, chain_button.click, tab.select])
+    triggers = [c.change for c in changed] + [grid.blur, grid.submit, chain_button.click, tab.select]
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    gr.on(triggers, explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
-          show_progress="hidden", trigger_mode="always_last", preprocess=False)
-    again = dict(fn=explore, inputs=model_state, inputs_kwargs=values, outputs=outputs, show_progress="hidden",
-                 api_visibility="private", preprocess=False)
-    shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private").then(**again)
+    page = dict(fn=explore_page, inputs=[sent_state, model_state], inputs_kwargs=values, outputs=page_outputs,
+                show_progress="hidden", api_visibility="private", preprocess=False)
+    later = dict(fn=show_later, inputs=later_state, queue=False, show_progress="hidden", api_visibility="private",
+                 outputs=[hist_plot, layer_plot, code, slide_box, slide_plot, slide_text])
+    gr.on(triggers, **page, trigger_mode="always_last").then(**later)
+    api_button.click(explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
+                     show_progress="hidden", preprocess=False)
+    shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private")   # seed.change redraws
     upload.upload(upload_image, upload, [upload_state, source], api_name="explorer_upload",
-                  show_progress="hidden", preprocess=False).then(**again)
+                  show_progress="hidden", preprocess=False).then(**page).then(**later)
     load_grid_button.click(load_preset_grid, [preset, kernel_size], [grid, weights],
                            api_name="explorer_preset_grid", preprocess=False)
     chain_preset.change(chain_text, [chain_preset, arch_state], chain, api_name="explorer_chain_preset",
-                        preprocess=False).then(**again)
-    step.release(step_window, [slide_state, step, channel], [slide_plot, slide_text],
-                 api_name="explorer_step", show_progress="hidden", preprocess=False)
+                        preprocess=False).then(**page).then(**later)
+    # Scrubbing: every value the step slider passes through while dragged, typed or stepped by arrow keys.
+    gr.on([step.input, step.release], step_window, [slide_state, step, channel], [slide_plot, slide_text],
+          api_name="explorer_step", show_progress="hidden", trigger_mode="always_last", preprocess=False)
     timer.tick(advance, [slide_state, step, channel], [step, slide_plot, slide_text], show_progress="hidden",
                api_visibility="private", preprocess=False)
     play_button.click(lambda: gr.Timer(active=True), None, timer, queue=False, api_visibility="private")

@@ -1,4 +1,5 @@
 """An ExplorerView drawn: the batch and output pictures, feature maps, figures, sliding window and status text."""
+import html
 import math
 import os
 import tempfile
@@ -11,7 +12,8 @@ from nets.explorer.slide import SlideState, explain_value, window
 from nets.explorer.view import ExplorerView
 from visual import layer_figures as figs
 from visual.images import image_grid
-from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, save_png, scores_grid
+from visual.maps import (batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid,
+                         write_png)
 
 PNG_DIR = os.path.join(tempfile.gettempdir(), "layerlab", str(os.getpid()), "explorer")   # ui.tempfiles' layout
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
@@ -31,34 +33,32 @@ class ViewOptions:
 
 @dataclass
 class Drawn:
-    """One drawn explorer view; paths are PNG files, figures plotly dicts."""
+    """One drawn explorer view; pictures are PNG bytes (files for the API, inline for the page), figures
+    plotly dicts."""
     status: str = ""
-    input_png: str = ""
-    output_png: str = ""
-    maps_png: str | None = None
-    gallery: list = field(default_factory=list)   # (PNG path, caption)
+    input_png: bytes = b""
+    output_png: bytes = b""
+    maps_png: bytes | None = None
+    gallery: list = field(default_factory=list)   # (PNG bytes, caption)
     hist: dict | None = None
     layer_plot: dict | None = None
     slide_plot: dict | None = None
     slide_text: str = ""
 
 
-INPUT_PNGS: dict = {}     # checksum of a batch -> its picture: a layer control leaves the input unchanged
+INPUT_PNGS: dict = {}     # checksum of a batch -> its PNG: a layer control leaves the input unchanged
 
 
-def input_picture(x_u8: torch.Tensor) -> str:
-    """The input batch exactly as stored (uint8), enlarged pixel for pixel; reused while unchanged."""
+def input_picture(x_u8: torch.Tensor) -> bytes:
+    """The input batch exactly as stored (uint8), enlarged pixel for pixel; encoded once while unchanged."""
     key = (tuple(x_u8.shape), zlib.crc32(x_u8.contiguous().numpy().data))
-    path = INPUT_PNGS.get(key)
-    if path is None or not os.path.exists(path):
-        grid = image_grid(x_u8, columns=8)
-        path = save_png(for_display(grid), PNG_DIR)
+    png = INPUT_PNGS.get(key)
+    if png is None:
+        png = png_bytes(for_display(image_grid(x_u8, columns=8)))
         if len(INPUT_PNGS) > 64:
             INPUT_PNGS.clear()
-        INPUT_PNGS[key] = path
-    else:
-        os.utime(path)   # in use again: the pruning of old pictures (newest kept) must not take it
-    return path
+        INPUT_PNGS[key] = png
+    return png
 
 
 def sample(x: torch.Tensor, n: int = HIST_SAMPLE) -> torch.Tensor:
@@ -93,11 +93,11 @@ def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> str:
     """The output batch and the chosen image's feature maps; the note says how the batch is drawn."""
     y, i = view.output, view.image
     if y.dim() == 2:
-        out.output_png = save_png(scores_grid(y, opts.colormap), PNG_DIR)
+        out.output_png = png_bytes(scores_grid(y, opts.colormap))
         return view.flatten_note
     shown, note = batch_view(y, opts.batch_view, opts.channel)
-    out.output_png = save_png(batch_grid(shown, opts.map_scale), PNG_DIR)
-    out.maps_png = save_png(feature_maps_grid(fit_maps(y[i]), opts.map_scale, opts.colormap), PNG_DIR)
+    out.output_png = png_bytes(batch_grid(shown, opts.map_scale))
+    out.maps_png = png_bytes(feature_maps_grid(fit_maps(y[i]), opts.map_scale, opts.colormap))
     return note
 
 
@@ -108,7 +108,7 @@ def comparison_gallery(view: ExplorerView, opts: ViewOptions) -> list:
     gallery = []
     for name, t in ((view.kind, view.output), view.comparison):
         shown, _ = batch_view(t, "reshape", 0)
-        gallery.append((save_png(batch_grid(shown[:16], opts.map_scale, 4), PNG_DIR), f"{name}: {tuple(t.shape)}"))
+        gallery.append((png_bytes(batch_grid(shown[:16], opts.map_scale, 4)), f"{name}: {tuple(t.shape)}"))
     return gallery
 
 
@@ -121,8 +121,34 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
             pic = feature_maps_grid(fit_maps(out[view.image], 512), opts.map_scale, opts.colormap)
         else:
             pic = scores_grid(out, opts.colormap)
-        gallery.append((save_png(pic, PNG_DIR), f"{stage.name}: {tuple(out.shape)}"))
+        gallery.append((png_bytes(pic), f"{stage.name}: {tuple(out.shape)}"))
     return gallery
+
+
+def picture_files(drawn: Drawn) -> tuple:
+    """The API's pictures as PNG files: input, output, feature maps (or None) and the gallery's (path, caption)."""
+    maps = write_png(drawn.maps_png, PNG_DIR) if drawn.maps_png else None
+    gallery = [(write_png(png, PNG_DIR), caption) for png, caption in drawn.gallery]
+    return write_png(drawn.input_png, PNG_DIR), write_png(drawn.output_png, PNG_DIR), maps, gallery
+
+
+def picture_html(png: bytes | None, alt: str, elem_id: str) -> str:
+    """One picture inline, shown pixel for pixel, with a download link (the page's script points it at the
+    picture when clicked, so the PNG is sent once); "" without one (its panel is then hidden)."""
+    if not png:
+        return ""
+    return (f'<div id="{elem_id}" class="ll-picture"><img src="{data_uri(png)}" alt="{html.escape(alt)}" '
+            f'title="click: full screen"><a class="ll-download" href="#" download="{elem_id}.png">'
+            "download PNG</a></div>")
+
+
+def gallery_html(gallery: list) -> str:
+    """Stages or comparisons as captioned inline pictures; "" when there are none."""
+    if not gallery:
+        return ""
+    figures = "".join(f'<figure><img src="{data_uri(png)}" alt="{html.escape(caption)}">'
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>" for png, caption in gallery)
+    return f'<div class="ll-stages">{figures}</div>'
 
 
 def layer_plot(view: ExplorerView, channel: int):
@@ -215,22 +241,28 @@ def slide_picture(state: SlideState | None, step: int, channel: int):
     value, how = explain_value(state, channel, r, c)
     real = float(state.output[channel, r, c])
     ok = "✓" if abs(value - real) <= 1e-4 * max(1.0, abs(real)) else "✗"
+    text = (f"**Step {step + 1} of {state.steps}**, output row {r}, column {c} (channel {channel}): {how}. "
+            f"torch computed {real:.4f} {ok}")
+    return slide_figure(state, step, channel, r, c), text
+
+
+def slide_figure(state: SlideState, step: int, channel: int, r: int, c: int):
+    """The padded input around the window (at most CROP x CROP) beside the output around (r, c)."""
     shown = state.padded.mean(0) if state.kind == "Conv2d" else state.padded[channel % state.padded.shape[0]]
     cells = window(state, r, c)
     top, left = crop_origin(shown.shape, cells)
     out_top, out_left = crop_origin(state.output.shape[1:], [(r, c)])
     crop = shown[top:top + CROP, left:left + CROP]
-    cells = [(a - top, b - left) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
+    p = state.p   # image coordinates: the padding sits at -p..-1 and past the last row and column
+    cells = [(a - p, b - p) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
     out_crop = state.output[channel, out_top:out_top + CROP, out_left:out_left + CROP]
     what = ("mean of the input channels" if state.kind == "Conv2d"
             else f"channel {channel % state.padded.shape[0]}")
     title = (f"step {step + 1}/{state.steps}: output[{channel}, {r}, {c}] · padded input ({what}), "
-             f"dotted: the image, red: the {state.k}×{state.k} window")
-    pad = state.p if (top, left) == (0, 0) else 0
-    figure = figs.sliding_figure(crop, pad, cells, out_crop, (r - out_top, c - out_left), title)
-    text = (f"**Step {step + 1} of {state.steps}**, output row {r}, column {c} (channel {channel}): {how}. "
-            f"torch computed {real:.4f} {ok}")
-    return figure, text
+             f"red: the {state.k}×{state.k} window")
+    size = (shown.shape[0] - 2 * p, shown.shape[1] - 2 * p)
+    return figs.sliding_figure(crop, (top - p, left - p), size, cells, out_crop, (out_top, out_left), (r, c),
+                               title)
 
 
 def crop_origin(shape, cells) -> tuple[int, int]:

@@ -46,7 +46,8 @@ def histogram_figure(before: torch.Tensor, after: torch.Tensor, bins: int = 60) 
         data.append(dict(type="bar", x=numbers((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), name=name,
                          marker=dict(color=colour), xaxis=f"x{axis}", yaxis=f"y{axis}",
                          width=float(edges[1] - edges[0]) if len(edges) > 1 else None))
-    layout = dict(height=260, margin=MARGIN, showlegend=True, legend=dict(orientation="h", y=1.15),
+    # No legend (it covered the panel's label): each panel's axis title says input or output.
+    layout = dict(height=260, margin=MARGIN, showlegend=False,
                   xaxis=dict(domain=[0, 0.47], title=dict(text="input value")),
                   xaxis2=dict(domain=[0.53, 1], title=dict(text="output value")),
                   yaxis=dict(title=dict(text="count")), yaxis2=dict(anchor="x2"), bargap=0)
@@ -64,7 +65,8 @@ def activation_figure(name: str, xs, ys, dys, sample_in, sample_out) -> Figure:
                  name="the batch's values", marker=dict(color=GREEN, size=4, opacity=0.5))]
     shape = dict(type="rect", xref="x", yref="paper", x0=lo, x1=hi, y0=0, y1=1, fillcolor=GREEN, opacity=0.08,
                  line=dict(width=0))
-    layout = dict(height=300, margin=MARGIN, shapes=[shape], legend=dict(orientation="h", y=1.15),
+    layout = dict(height=330, margin=dict(MARGIN, b=85), shapes=[shape],
+                  legend=dict(orientation="h", y=-0.3, yanchor="top"),   # below: clear of the panel's label
                   xaxis=dict(title=dict(text="input value x (shaded: the range of this batch)"),
                              zeroline=True),
                   yaxis=dict(title=dict(text="output"), zeroline=True))
@@ -98,31 +100,62 @@ def kernel_figure(weight: torch.Tensor, bias: float | None, out_channel: int) ->
     return Figure(data=data, layout=layout)
 
 
-def sliding_figure(padded: torch.Tensor, pad: int, cells: list[tuple[int, int]], out_map: torch.Tensor,
+def padding_strips(x0: int, y0: int, w: int, h: int, size: tuple[int, int]) -> list[dict]:
+    """Shaded rectangles over the padding of a crop whose top-left cell is (y0, x0) in image coordinates."""
+    ih, iw = size
+    inside = dict(x0=max(x0, 0) - 0.5, x1=min(x0 + w, iw) - 0.5, y0=max(y0, 0) - 0.5, y1=min(y0 + h, ih) - 0.5)
+    left, right, top, bottom = x0 - 0.5, x0 + w - 0.5, y0 - 0.5, y0 + h - 0.5
+    strips = [(left, right, top, inside["y0"]), (left, right, inside["y1"], bottom),
+              (left, inside["x0"], inside["y0"], inside["y1"]), (inside["x1"], right, inside["y0"], inside["y1"])]
+    style = dict(type="rect", line=dict(width=0), fillcolor=ORANGE, opacity=0.3, layer="above")
+    shapes = [dict(style, x0=a, x1=b, y0=c, y1=d) for a, b, c, d in strips if b > a and d > c]
+    edge = dict(type="rect", line=dict(color=BLUE, width=2, dash="dot"), **inside)   # the image's border
+    return shapes + [edge] if inside["x1"] > inside["x0"] and inside["y1"] > inside["y0"] else shapes
+
+
+def window_shapes(cells: list[tuple[int, int]]) -> list[dict]:
+    """The window: every tap filled, and one thick outline around all of them."""
+    taps = [dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color=RED, width=1),
+                 fillcolor=RED, opacity=0.45) for r, c in cells]
+    if not cells:
+        return taps
+    rows, cols = [r for r, _ in cells], [c for _, c in cells]
+    return taps + [dict(type="rect", x0=min(cols) - 0.5, x1=max(cols) + 0.5, y0=min(rows) - 0.5,
+                        y1=max(rows) + 0.5, line=dict(color=RED, width=4))]
+
+
+def axis(title: str, **more) -> dict:
+    """A heatmap axis with whole-number ticks (rows and columns) and its title."""
+    return dict(tickformat="d", title=dict(text=title, font=dict(size=11)), **more)
+
+
+def sliding_figure(crop: torch.Tensor, origin: tuple[int, int], image_size: tuple[int, int],
+                   cells: list[tuple[int, int]], out_map: torch.Tensor, out_origin: tuple[int, int],
                    at: tuple[int, int], title: str) -> Figure:
-    """The kernel's taps on the padded input (left) and the output value they make (right)."""
-    hp, wp = padded.shape
+    """The kernel's taps on the padded input (left) and the output value they make (right).
+
+    Coordinates are the image's rows and columns: padding sits at -1, -2, ... and past the last row."""
+    (y0, x0), (oy, ox) = origin, out_origin
+    hp, wp = crop.shape
     ho, wo = out_map.shape
-    total = wp + wo + 2
+    total = wp + wo + 4
     split = wp / total
-    data = [dict(type="heatmap", z=numbers(padded, 3), colorscale="Greys", reversescale=True,
-                 showscale=False, hovertemplate="padded row %{y}, col %{x}: %{z}<extra>input</extra>"),
-            dict(type="heatmap", z=numbers(out_map, 3), colorscale="Viridis", showscale=False,
-                 xaxis="x2", yaxis="y2", hovertemplate="row %{y}, col %{x}: %{z}<extra>output</extra>")]
-    shapes = [dict(type="rect", x0=pad - 0.5, x1=wp - pad - 0.5, y0=pad - 0.5, y1=hp - pad - 0.5,
-                   line=dict(color=BLUE, width=2, dash="dot"))]
-    shapes += [dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                    line=dict(color=RED, width=2),
-                    fillcolor=RED, opacity=0.35) for r, c in cells]
+    data = [dict(type="heatmap", z=numbers(crop, 3), x=list(range(x0, x0 + wp)), y=list(range(y0, y0 + hp)),
+                 colorscale="Greys", reversescale=True, showscale=False,
+                 hovertemplate="row %{y}, col %{x}: %{z}<extra>input</extra>"),
+            dict(type="heatmap", z=numbers(out_map, 3), x=list(range(ox, ox + wo)), y=list(range(oy, oy + ho)),
+                 colorscale="Viridis", showscale=False, xaxis="x2", yaxis="y2",
+                 hovertemplate="row %{y}, col %{x}: %{z}<extra>output</extra>")]
+    shapes = padding_strips(x0, y0, wp, hp, image_size) + window_shapes(cells)
     r, c = at
     shapes.append(dict(type="rect", xref="x2", yref="y2", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                       line=dict(color=RED, width=3)))
-    layout = dict(height=360, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
+                       line=dict(color=RED, width=4)))
+    layout = dict(height=400, margin=dict(l=45, r=10, t=40, b=45), shapes=shapes,
                   title=dict(text=title, font=dict(size=13)),
-                  xaxis=dict(domain=[0, split], showticklabels=False, constrain="domain"),
-                  yaxis=dict(autorange="reversed", showticklabels=False, scaleanchor="x"),
-                  xaxis2=dict(domain=[split + 2 / total, 1], showticklabels=False, constrain="domain"),
-                  yaxis2=dict(autorange="reversed", showticklabels=False, scaleanchor="x2", anchor="x2"))
+                  xaxis=axis("input column (orange: padding)", domain=[0, split], constrain="domain"),
+                  yaxis=axis("input row", autorange="reversed", scaleanchor="x"),
+                  xaxis2=axis("output column", domain=[split + 4 / total, 1], constrain="domain"),
+                  yaxis2=axis("output row", autorange="reversed", scaleanchor="x2", anchor="x2"))
     return Figure(data=data, layout=layout)
 
 

@@ -1,4 +1,6 @@
 """Layer outputs as pictures: batch grids the tutorial's add_images way, and colour-mapped feature maps."""
+import base64
+import io
 import math
 import os
 import uuid
@@ -66,18 +68,23 @@ def for_display(grid: np.ndarray) -> np.ndarray:
     return enlarge(grid, display_scale(grid.shape[1], grid.shape[0]))
 
 
+def plural(n: int, word: str) -> str:
+    """'1 image', '2 images'."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tensor, str]:
     """The batch as images for a grid, and a note: (B, 3, H, W) as colour, or channel c in grey."""
     b, c = y.shape[:2]
     if view == "reshape" and c % 3 == 0:
         if c == 3:
-            return y, f"{b} images, 3 channels shown as red, green, blue"
+            return y, f"{plural(b, 'image')}, 3 channels shown as red, green, blue"
         shown = y.reshape(-1, 3, *y.shape[2:])   # the tutorial's torch.reshape(output, (-1, 3, 32, 32))
-        return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {b} images x {c} channels become "
-                       f"{b * c // 3} pictures; their colours are the {c} channels regrouped in threes, "
-                       "not real colours")
+        return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {plural(b, 'image')} x {c} channels "
+                       f"become {plural(b * c // 3, 'picture')}; their colours are the {c} channels regrouped "
+                       "in threes, not real colours")
     channel = min(channel, c - 1)
-    note = f"channel {channel} of {c} for each of the {b} images"
+    note = f"channel {channel} of {c} for " + ("the image" if b == 1 else f"each of the {b} images")
     if view == "reshape":
         note += f" (reshape(-1, 3, ...) needs a channel count divisible by 3; this output has {c})"
     return y[:, channel:channel + 1], note
@@ -121,17 +128,35 @@ def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray
     return enlarge(img, min(factor, max(1, 384 // max(img.shape[0], 1)))), palette(cmap)
 
 
-def save_png(img, folder: str, keep: int = 512) -> str:
-    """Write img (an array, or (indices, palette)) as a fast lossless PNG; its path. Prunes old files."""
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{uuid.uuid4().hex}.png")
+def png_bytes(img) -> bytes:
+    """img (an array, or (indices, palette)) as a lossless PNG at low compression: fast to encode."""
     pal = None
     if isinstance(img, tuple):
         img, pal = img
     pic = Image.fromarray(np.ascontiguousarray(img))
     if pal is not None:
         pic.putpalette(pal.tobytes())
-    pic.save(path, compress_level=1)
+    buffer = io.BytesIO()
+    pic.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    """PNG bytes as an inline picture: the page gets it in the update's message, with no file to fetch."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def save_png(img, folder: str, keep: int = 512) -> str:
+    """Write img (an array, or (indices, palette)) as a fast lossless PNG; its path. Prunes old files."""
+    return write_png(png_bytes(img), folder, keep)
+
+
+def write_png(png: bytes, folder: str, keep: int = 512) -> str:
+    """Write PNG bytes to a new file in folder; its path. Prunes old files."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{uuid.uuid4().hex}.png")
+    with open(path, "wb") as f:
+        f.write(png)
     prune(folder, keep)
     return path
 

@@ -1,0 +1,165 @@
+"""Issue 12 figures: the Layer explorer in real Chromium, from releasing the kernel_size slider to the new
+output picture drawn, beside Gradio's do-nothing round trip in the same page (the explorer's Shuffle: a
+handler that only adds one to the seed), and 8 gradio_client users on /explore at once (updates/s in all).
+
+    python benchmarks/explorer_browser.py [ARCHIVE] [--runs N] [--users 8] [--seconds 20]
+    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
+
+Goals from the issue: median < 150 ms, p95 < 250 ms on two idle cores; 8 users >= 12 updates/s. On a shared
+machine the ratio to the round trip is the comparable figure. Finds the output picture both as the old
+gr.Image (labelled "Output batch") and as the inline #explorer-output, so one script gives before and after.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import start_app, stop_app  # noqa: E402
+try:
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+except ImportError:   # before the browser fixtures moved to conftest: lets this script time older versions
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from ui.explorer_tab import API_DEFAULTS  # noqa: E402
+
+OUTPUT_IMG = """() => document.querySelector('#explorer-output img') ||
+  [...document.querySelectorAll('.block')].find(b => [...b.querySelectorAll('label, span')]
+    .some(l => l.textContent.trim() === 'Output batch'))?.querySelector('img')"""
+# Resolves once the output picture is a new one, loaded and decoded.
+DRAWN = f"""(old) => {{ const img = ({OUTPUT_IMG})();
+  return img && img.src !== old && img.complete && img.naturalWidth > 0; }}"""
+
+
+def summary(label: str, ms: list[float]) -> tuple[str, float]:
+    ms = sorted(ms)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    median = statistics.median(ms)
+    return f"{label}: median {median:.0f} ms, p95 {p95:.0f} ms over {len(ms)}", median
+
+
+def output_src(page) -> str:
+    return page.evaluate(f"() => ({OUTPUT_IMG})()?.src || ''")
+
+
+def time_slider(page, runs: int) -> list[float]:
+    """Click the kernel_size track at alternating places (press + release, as a short drag ends): 4, 6, 8,
+    each a new kernel, so every output picture is a new one (a new out_channels may leave it as it was)."""
+    slider = page.get_by_label("range slider for kernel_size").first   # Conv2d's (pooling's is hidden)
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    times = []
+    for i in range(runs):
+        old = output_src(page)
+        x = box["x"] + box["width"] * (0.3 + 0.2 * (i % 3))   # away from the start (3 of 11): not on the thumb
+        page.mouse.move(x, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        start = time.perf_counter()
+        page.mouse.up()
+        page.wait_for_function(DRAWN, arg=old, timeout=30_000, polling="raf")
+        times.append((time.perf_counter() - start) * 1000)
+        page.wait_for_timeout(500)
+    return times
+
+
+def time_round_trip(page, runs: int) -> list[float]:
+    """Gradio's own cost: Shuffle's first step adds one to the seed (queue=False), nothing else."""
+    seed = page.get_by_label("Seed", exact=True).locator("visible=true").first
+    times = []
+    for _ in range(runs):
+        before, old = seed.input_value(), output_src(page)
+        start = time.perf_counter()
+        page.get_by_role("button", name="Shuffle").locator("visible=true").first.click()
+        page.wait_for_function("([el, v]) => el.value !== v", arg=[seed.element_handle(), before], polling="raf")
+        times.append((time.perf_counter() - start) * 1000)
+        page.wait_for_function(DRAWN, arg=old, timeout=30_000)   # let the explorer's redraw finish,
+        page.wait_for_timeout(500)                                # figures included: a quiet page each time
+    return times
+
+
+def api_user(url: str, until: float, seed: int, done: list, errors: list) -> None:
+    """One program moving the explorer's layer controls as fast as the answers come."""
+    from gradio_client import Client
+    client, rng = Client(url, verbose=False), random.Random(seed)
+    while time.perf_counter() < until:
+        change = dict(out_channels=rng.randint(1, 16), kernel_size=rng.choice([3, 5]), init_seed=rng.randint(0, 99))
+        try:
+            client.predict(**{**API_DEFAULTS, **change}, api_name="/explore")
+            done.append(time.perf_counter())
+        except Exception as e:
+            errors.append(str(e)[:200])
+
+
+def api_rate(url: str, users: int, seconds: float) -> str:
+    done, errors = [], []
+    start = time.perf_counter()
+    threads = [threading.Thread(target=api_user, args=(url, start + seconds, i, done, errors)) for i in range(users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return (f"{users} gradio_client users on /explore: {len(done) / seconds:.1f} updates/s in all "
+            f"(goal >= 12), errors {len(errors)}" + "".join(f"\n  error: {e}" for e in sorted(set(errors))[:3]))
+
+
+def browser_figures(url: str, runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.get_by_role("tab", name="Layer explorer", exact=True).click()
+        page.wait_for_function(DRAWN, arg="", timeout=120_000)
+        time_slider(page, 3)   # warm-up
+        base, base_ms = summary("baseline: Gradio round trip in the page (Shuffle: seed + 1, no pictures)",
+                                time_round_trip(page, runs))
+        slide, slide_ms = summary("explorer in Chromium: kernel_size slider released -> new output picture "
+                                  "drawn (goal median < 150 ms, p95 < 250 ms)", time_slider(page, runs))
+        print(base)
+        print(slide)
+        print(f"ratio slider -> picture / round trip (medians): {slide_ms / base_ms:.1f}")
+        browser.close()
+
+
+def wait_for_data(url: str, timeout: float = 300) -> None:
+    """Return once the app has decoded CIFAR-10 (the first start decodes the archive)."""
+    from gradio_client import Client
+    client, deadline = Client(url, verbose=False), time.monotonic() + timeout
+    while True:
+        try:
+            client.predict("test", "all", 1, 0, api_name="/browse_data")
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("archive", nargs="?", default=os.environ.get(
+        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--users", type=int, default=8)
+    p.add_argument("--seconds", type=float, default=20)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, LAYERLAB_TEST_LOG=str(Path(tmp) / "app.log"))
+        env.setdefault("LAYERLAB_CACHE", tmp)   # set it to keep the decoded dataset between runs
+        proc, url = start_app(["--data", args.archive], env)
+        try:
+            wait_for_data(url)
+            browser_figures(url, args.runs)
+            print(api_rate(url, args.users, args.seconds))
+        finally:
+            stop_app(proc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The Layer explorer in real Chromium, driven as a learner drives it: drag, type + Enter, arrow keys.
+
+The fixtures `browser`, `page` and `screenshots` are in conftest.py."""
+from tests.test_browser import open_tab
+
+OUTPUT_SRC = "() => document.querySelector('#explorer-output img')?.src || ''"
+
+
+def open_explorer(page):
+    open_tab(page, "Layer explorer")
+    page.get_by_text("output (64, 6, 32, 32)").first.wait_for(timeout=60_000)   # Conv2d(3, 6, 3) at start
+    page.wait_for_function(OUTPUT_SRC, timeout=30_000)
+
+
+def wait_for_output(page, shape: str, old_src: str) -> None:
+    """The status names the new output shape and the output picture is a new one."""
+    page.get_by_text(f"output {shape}").first.wait_for(timeout=30_000)
+    page.wait_for_function(f"old => ({OUTPUT_SRC})() !== old", arg=old_src, timeout=30_000)
+
+
+def test_typed_value_and_enter_redraws_the_view(page):
+    open_explorer(page)
+    old = page.evaluate(OUTPUT_SRC)
+    box = page.get_by_label("number input for stride").first
+    box.fill("2")
+    box.press("Enter")   # no blur: the learner stays in the box
+    wait_for_output(page, "(64, 6, 16, 16)", old)
+    assert "stride=(2, 2)" in page.locator("body").inner_text()
+    assert page.errors == []
+
+
+def test_arrow_keys_in_a_number_box_redraw_the_view(page):
+    open_explorer(page)
+    box = page.get_by_label("number input for padding").first
+    box.focus()
+    old = page.evaluate(OUTPUT_SRC)
+    box.press("ArrowDown")   # padding 1 -> 0: 32x32 becomes 30x30
+    wait_for_output(page, "(64, 6, 30, 30)", old)
+    old = page.evaluate(OUTPUT_SRC)
+    box.press("ArrowUp")
+    box.press("ArrowUp")     # padding 2: 34x34
+    wait_for_output(page, "(64, 6, 34, 34)", old)
+    assert box.input_value() == "2"
+    assert page.errors == []
+
+
+def test_dragging_a_slider_shows_the_value_it_stops_at(page):
+    open_explorer(page)
+    old = page.evaluate(OUTPUT_SRC)
+    slider = page.get_by_label("range slider for out_channels").first
+    slider.scroll_into_view_if_needed()
+    track = slider.bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 2, y)
+    page.mouse.down()
+    for f in (0.2, 0.4, 0.6):
+        page.mouse.move(track["x"] + track["width"] * f, y, steps=3)
+    page.mouse.up()
+    value = int(page.get_by_label("number input for out_channels").first.input_value())
+    assert value > 6
+    wait_for_output(page, f"(64, {value}, 32, 32)", old)
+    page.wait_for_timeout(1000)   # nothing stale arrives after the last value
+    assert f"output (64, {value}, 32, 32)" in page.locator("body").inner_text()
+    assert page.errors == []
+
+
+def test_the_sliding_window_jumps_to_a_typed_step_and_scrubs_with_the_arrows(page, screenshots):
+    open_explorer(page)
+    box = page.get_by_label("number input for Step").first
+    box.fill("500")
+    box.press("Enter")
+    page.get_by_text("Step 501 of 1024").wait_for(timeout=30_000)
+    assert page.get_by_text("output row 15, column 20").count() >= 1
+    box.press("ArrowUp")
+    page.get_by_text("Step 502 of 1024").wait_for(timeout=30_000)
+    assert box.input_value() == "501"   # the box and the picture agree (steps count from 0, the text from 1)
+    page.get_by_text("torch computed").first.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "explorer-sliding-window.png", full_page=True)
+    assert page.errors == []
+
+
+def test_layers_without_a_window_or_maps_hide_those_panels(page):
+    open_explorer(page)
+    page.get_by_label("Linear", exact=True).check()
+    page.get_by_text("output (64, 10)").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert not page.locator("#explorer-maps").is_visible()
+    assert not page.get_by_label("number input for Step").first.is_visible()
+    assert page.get_by_text("1 images").count() == 0
+    page.get_by_label("ReLU", exact=True).check()
+    page.get_by_text("ReLU() · input").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.locator("#explorer-maps").is_visible()
+    assert not page.get_by_label("number input for Step").first.is_visible()
+    assert page.errors == []

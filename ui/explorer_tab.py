@@ -264,6 +264,9 @@ def build(model_state, arch_state):
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.2, active=False)   # FRAMES_PER_PASS frames: a whole pass in about 8 s
+        # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
+        sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
+        later_state = gr.State(None)   # the figures and code that follow the pictures
 
     # Each control reaches explore() by its name, in DEFAULTS' order: the API's parameter order and names.
     values = dict(source=source, split=split, class_name=class_name, batch_size=batch_size, seed=seed,
@@ -277,8 +280,6 @@ def build(model_state, arch_state):
                   step=step)
     outputs = [status, input_image, output_image, maps_image, gallery, hist_plot, layer_plot, slide_plot,
                slide_text, step, code, slide_state, grid]
-    sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
-    later_state = gr.State(None)   # the figures and code that follow the pictures
     page_outputs = [status, input_html, output_html, maps_html, gallery_box, step, slide_state, grid, sent_state,
                     later_state]
     groups = [conv_group, pool_group, act_group, linear_group, seq_group]

@@ -17,7 +17,9 @@ from PIL import Image
 
 # What Gradio answers when a handler raised something other than gr.Error: not a message for a learner.
 GENERIC_ERROR = "has not enabled verbose error reporting"
-OUR_CODE = re.compile(r'File "[^"]*/(ui|nets|visual)/[^"]+\.py"')
+# LayerLab's frames in a traceback, except the request guard (ui/requests.py), which wraps every request and so
+# stands in every server traceback, a client's own disconnect included.
+OUR_CODE = re.compile(r'File "[^"]*/(ui|nets|visual)/(?!requests\.py")[^"]+\.py"')
 FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio", "Model3D"}
 CALL_TIMEOUT_S = 30
 

@@ -52,7 +52,7 @@ def test_every_model_zoo_code_box_shows_all_its_lines(page, screenshots):
 def test_builder_code_boxes_show_and_number_every_line(page, screenshots):
     open_tab(page, "Builder")
     page.get_by_text("The network runs:").wait_for(timeout=WAIT)
-    for box in page.locator(".cm-editor").all():
+    for box in page.locator(".cm-editor:visible").all():   # other tabs hold hidden code boxes too
         box.scroll_into_view_if_needed()   # as the learner scrolls to it
         page.wait_for_timeout(300)
     page.screenshot(path=screenshots / "builder-code.png")

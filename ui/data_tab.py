@@ -40,10 +40,11 @@ def browse_data(split: str, class_name: str, count: float, seed: float):
     return [(save_png(to_hwc(x), GALLERY_DIR), caption) for x, caption in images], counts_figure()
 
 
-def browse_page(split: str, class_name: str, count: float, seed: float):
-    """The page: the same images inline in one HTML grid (one message, no file fetch per picture)."""
+def browse_page(split: str, class_name: str, count: float, seed: float) -> str:
+    """The page: the same images inline in one HTML grid (one message, no file fetch per picture); the
+    counts chart never changes, so the page draws it once, when the data is ready."""
     images = chosen_images(split, class_name, count, seed)
-    return labelled_grid_html([(to_hwc(x), caption) for x, caption in images]), counts_figure()
+    return labelled_grid_html([(to_hwc(x), caption) for x, caption in images])
 
 
 def data_status(split="test", class_name=ALL, count=32, seed=0):
@@ -56,9 +57,9 @@ def data_status(split="test", class_name=ALL, count=32, seed=0):
         lines = [f"**CIFAR-10 ready.** {status.message}"] + [f"- {n}" for n in data.notes]
         if class_name not in data.classes:
             class_name = ALL
-        gallery, counts = browse_page(split, class_name, count, seed)
         return ("\n".join(lines), gr.update(choices=[ALL, *data.classes], value=class_name),
-                gr.Timer(active=False), gr.update(visible=False), gallery, counts)
+                gr.Timer(active=False), gr.update(visible=False), browse_page(split, class_name, count, seed),
+                counts_figure())
     if status.state == "failed":
         return (f"**CIFAR-10 could not be loaded.** {status.message}", gr.update(),
                 gr.Timer(active=False), gr.update(visible=True), gr.update(), gr.update())
@@ -97,8 +98,8 @@ def build():
     poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
     retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
-          browse_inputs, [gallery, counts_plot], api_visibility="private", show_progress="hidden")
+          browse_inputs, gallery, api_visibility="private", show_progress="hidden")
     shuffle_button.click(lambda s: int(s or 0) + 1, seed, seed, queue=False, api_visibility="private").then(
-        browse_page, browse_inputs, [gallery, counts_plot], api_visibility="private", show_progress="hidden")
+        browse_page, browse_inputs, gallery, api_visibility="private", show_progress="hidden")
     api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data")
     return browse_inputs, status_outputs

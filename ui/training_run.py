@@ -73,6 +73,11 @@ def run_label(runs: list, cfg: TrainConfig) -> str:
     return f"#{len(runs) + 1} {cfg.optimizer} lr {cfg.lr:g}, batch {cfg.batch_size}, seed {cfg.seed}"
 
 
+def progress_text(run: dict, cap_note: str) -> str:
+    """The status line during a run, with the note on what the host capped, if anything."""
+    return status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
+
+
 def status_line(run: dict, state: str = "") -> str:
     """Device, progress, speed and ETA as one Markdown line."""
     parts = [f"**{run['device']}**" if run.get("device") else ""]
@@ -135,14 +140,13 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
                 SLOT.report(run.get("eta_s", hosting.MAX_RUN_S))
-                line = status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
-                yield (line, *live_figures(run), *([gr.skip()] * 8))
+                yield (progress_text(run, cap_note), *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
                 # Nothing new to draw: the status line again (API clients read it from every update) and a
                 # point where a cancel can land.
-                yield (status_line(run) + (f"\n\n{cap_note}" if cap_note else ""), *([gr.skip()] * 10))
+                yield (progress_text(run, cap_note), *([gr.skip()] * 10))
                 next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
         note = str(e)

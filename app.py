@@ -8,7 +8,7 @@ from starlette.middleware import Middleware
 from nets.weights import MAX_UPLOAD_BYTES
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
-from ui.i18n import I18N, t
+from ui.i18n import Page, language_picker, t
 from ui.requests import JsonGuard
 
 CSS = """
@@ -17,7 +17,7 @@ CSS = """
 .ll-thumb { margin: 0; text-align: center; font-size: 12px; }
 .ll-thumb img { width: 64px; height: 64px; transition: transform .1s; }
 .ll-thumb:focus img { transform: scale(3); position: relative; z-index: 10; box-shadow: 0 0 8px #0006; }
-#language-button { max-width: 12em; margin-left: auto; }
+#language { max-width: 12em; margin-left: auto; }
 .ll-picture img, .ll-stages img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
 .ll-stages { display: flex; flex-wrap: wrap; gap: 12px; }
 .ll-stages figure { margin: 0; max-width: 48%; font-size: 12px; text-align: center; }
@@ -25,12 +25,6 @@ CSS = """
 .ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto; }
 .ll-download { font-size: 12px; }
 """
-# Gradio's own language switch lives in its Settings panel; this header button opens it.
-OPEN_LANGUAGE_SETTINGS = """() => {
-  const links = [...document.querySelectorAll("footer button, footer a")];
-  const settings = links.find(e => /Settings|设置|設定/.test(e.textContent));
-  if (settings) settings.click();
-}"""
 
 
 def build_demo() -> gr.Blocks:
@@ -39,7 +33,7 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="LayerLab", delete_cache=(1800, 3600)) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
-            language_button = gr.Button("English / 中文", size="sm", elem_id="language-button")
+            picker = language_picker()
         gr.Markdown(t("app.intro"))
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
@@ -55,9 +49,10 @@ def build_demo() -> gr.Blocks:
             saving_tab.build(model_state, arch_state)
         lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
-        language_button.click(None, js=OPEN_LANGUAGE_SETTINGS)
-        demo.load(data_tab.data_status, data_inputs, data_outputs, show_progress="hidden",
-                  api_visibility="private")
+        page = Page()
+        page.localize(demo)
+        page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
+        page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
     return demo
 
 
@@ -82,7 +77,7 @@ def main(argv=None) -> None:
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, i18n=I18N, css=CSS, footer_links=["api", "settings"],
+        server_name=args.host, server_port=args.port, css=CSS, footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
         max_file_size=MAX_UPLOAD_BYTES)   # the largest weights file; Gradio refuses bigger uploads before storing them
 

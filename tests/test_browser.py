@@ -21,25 +21,6 @@ def test_data_tab_shows_labelled_cifar_images(page, screenshots):
     assert page.errors == []
 
 
-def test_language_switch_shows_chinese(page):
-    page.locator("#language-button").click()
-    language = page.get_by_label("Language", exact=True)
-    language.click()
-    page.get_by_role("option", name="简体中文").click()
-    page.keyboard.press("Escape")
-    page.get_by_role("tab", name="课程").wait_for(timeout=10_000)   # the tab on screen: Lessons
-    assert page.get_by_text("看懂卷积神经网络").count() >= 1
-    assert page.errors == []
-
-
-def test_chinese_browser_gets_chinese_at_once(browser, client, app_url):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.goto(app_url)
-    page.get_by_role("tab", name="数据集").wait_for(timeout=20_000)
-    context.close()
-
-
 def test_every_tab_opens_and_the_tab_bar_keeps_its_labels(page, screenshots):
     labels = page.get_by_role("tab").all_inner_texts()
     assert len(labels) >= 7 and len(set(labels)) == len(labels)

@@ -2,7 +2,7 @@
 import re
 
 from tests.conftest import ROOT
-from ui.i18n import TRANSLATIONS
+from nets.text import TRANSLATIONS
 
 
 def test_every_english_text_has_a_chinese_one():

@@ -14,7 +14,7 @@ from nets.lessons.batch import pick_images
 from nets.lessons.catalog import LESSONS, lesson_module, lesson_source
 from nets.models import count_parameters, tutorial_cnn
 from tests.conftest import ROOT
-from ui.i18n import TRANSLATIONS
+from nets.text import TRANSLATIONS
 
 EXPECTED = re.compile(r"^\s*print\(.*\)  # (.+)$")
 

@@ -7,7 +7,7 @@ from gradio_client.exceptions import AppError
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import run_lesson
 from ui import lessons_tab
-from ui.i18n import TRANSLATIONS
+from nets.text import TRANSLATIONS
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from nets.lessons.catalog import LESSONS, lesson_source
-from ui.i18n import TRANSLATIONS
+from nets.text import TRANSLATIONS
 from ui.lessons_tab import LINKS
 
 TAB_KEYS = {"explorer": "explorer.tab", "training": "train.tab", "builder": "builder.tab", "zoo": "zoo.tab",

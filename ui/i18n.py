@@ -1,30 +1,130 @@
-"""Every string a learner reads, looked up through Gradio's i18n: one table per tab in assets/i18n/."""
+"""The page's language: text marked while the page is built, the language of each request, the header switch.
+
+The server writes every word in the visitor's language (nets/text.py holds the tables), so one switch changes
+the whole page at once, tabs not yet opened included, and API callers get their messages in the language of
+their Accept-Language header. Gradio's own browser-side i18n is not used: it follows the browser, not the
+visitor's choice, and it translated only the tabs already opened.
+"""
 import json
-from pathlib import Path
+import re
 
 import gradio as gr
+from gradio.context import LocalContext
+from gradio.i18n import I18nData
 
-TABLES = Path(__file__).resolve().parent.parent / "assets" / "i18n"
-LOCALES = ("en", "zh-CN")
+from nets.text import DEFAULT, LOCALES, TRANSLATIONS, locale_of, preferred_locale, text
+
+__all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page", "forget_session"]
+
+MARKER = re.compile(r'__i18n__(\{"__type__": "translation_metadata", "key": "[^"]+"\})')
+CHOSEN: dict[str, str] = {}    # session hash -> the locale its visitor chose (dropped when the tab closes)
+NAMES = (("English", "en"), ("中文", "zh-CN"))   # each language named in itself
+
+# Runs in the browser when the page opens: a ?lang= link, else the visitor's last choice, else the browser's.
+INITIAL_LANGUAGE = """() => {
+  const tags = [new URLSearchParams(location.search).get("lang"), localStorage.getItem("layerlab-lang"),
+                ...(navigator.languages || [navigator.language])];
+  for (const tag of tags.filter(Boolean).map(t => t.toLowerCase())) {
+    if (tag === "zh" || tag.startsWith("zh-")) return ["zh-CN"];
+    if (tag === "en" || tag.startsWith("en-")) return ["en"];
+  }
+  return ["en"];
+}"""
+# Runs in the browser when the visitor picks a language: remembered, and the address bar links to it.
+REMEMBER_LANGUAGE = """(locale) => {
+  localStorage.setItem("layerlab-lang", locale);
+  const url = new URL(location.href);
+  url.searchParams.set("lang", locale === "zh-CN" ? "zh" : "en");
+  history.replaceState(null, "", url);
+  document.documentElement.lang = locale;
+  return [locale];
+}"""
 
 
-def load_tables() -> dict[str, dict[str, str]]:
-    """Merge assets/i18n/*.json ({"en": {...}, "zh-CN": {...}}) into one dict per locale."""
-    merged = {locale: {} for locale in LOCALES}
-    for path in sorted(TABLES.glob("*.json")):
-        for locale, table in json.loads(path.read_text(encoding="utf-8")).items():
-            merged.setdefault(locale, {}).update(table)
-    return merged
-
-
-TRANSLATIONS = load_tables()
-TRANSLATIONS["zh"] = TRANSLATIONS["zh-CN"]   # browsers that only say "zh" get Simplified Chinese too
-I18N = gr.I18n(**TRANSLATIONS)
-
-
-def t(key: str):
-    """The translatable text for key (translated in the browser; English is the fallback)."""
-    if key not in TRANSLATIONS["en"]:
+def t(key: str) -> I18nData:
+    """Text for a component built now; Page.localize writes it in English, Page.updates in any language."""
+    if key not in TRANSLATIONS[DEFAULT]:
         raise KeyError(f"no English text for i18n key {key!r}: add it to assets/i18n/")
-    return I18N(key)
+    return I18nData(key)
 
+
+def current_locale(request: gr.Request | None = None) -> str:
+    """The language of the request being handled: the visitor's choice, else its Accept-Language header."""
+    request = request or LocalContext.request.get(None)
+    if request is None:
+        return DEFAULT
+    chosen = CHOSEN.get(request.session_hash or "")
+    return chosen or preferred_locale((request.headers or {}).get("accept-language"))
+
+
+def say(key: str, /, **params) -> str:
+    """The sentence for key in the language of the request being handled."""
+    return text(key, current_locale(), **params)
+
+
+def forget_session(session_hash: str) -> None:
+    """A closed tab's language choice is dropped with the rest of its state."""
+    CHOSEN.pop(session_hash, None)
+
+
+def resolve(value, locale: str):
+    """value with every t() marker in it (alone, inside a string, in a list of choices) written in locale."""
+    if isinstance(value, I18nData):
+        return text(value.key, locale)
+    if isinstance(value, str):
+        return MARKER.sub(lambda m: text(json.loads(m.group(1))["key"], locale), value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve(v, locale) for v in value)
+    return value
+
+
+def has_marker(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(has_marker(v) for v in value)
+    return isinstance(value, I18nData) or (isinstance(value, str) and MARKER.search(value) is not None)
+
+
+class Page:
+    """Every component built with t() text, and what the page redraws in the new language after a switch."""
+
+    def __init__(self):
+        self.marked: dict[gr.blocks.Block, dict[str, object]] = {}   # component -> {property: marked value}
+        self.redraws: list[tuple] = []    # (fn, inputs, outputs) run after each switch
+
+    def localize(self, demo: gr.Blocks) -> None:
+        """Find every marked property of every component, and write it in English for the first page."""
+        for block in demo.blocks.values():
+            props = {k: v for k, v in vars(block).items() if not k.startswith("_") and has_marker(v)}
+            if props:
+                self.marked[block] = props
+                for name, value in props.items():
+                    setattr(block, name, resolve(value, DEFAULT))
+
+    def redraw_on_switch(self, fn, inputs, outputs) -> None:
+        """After a switch, fn redraws what the server wrote on screen (a status, a chart) in the new language."""
+        self.redraws.append((fn, inputs, outputs))
+
+    def updates(self, locale: str) -> dict:
+        """Every marked property in locale, as one update per component."""
+        return {block: gr.update(**{name: resolve(value, locale) for name, value in props.items()})
+                for block, props in self.marked.items()}
+
+    def switch(self, demo: gr.Blocks, picker: gr.Radio) -> None:
+        """Wire the header's language picker: set on page load, changed by the visitor; then the redraws."""
+        outputs = [picker, *self.marked]
+
+        def choose(tag, request: gr.Request):
+            locale = locale_of(tag) or DEFAULT
+            CHOSEN[request.session_hash] = locale
+            return {picker: locale, **self.updates(locale)}
+
+        for event, js in ((demo.load, INITIAL_LANGUAGE), (picker.input, REMEMBER_LANGUAGE)):
+            chain = event(choose, picker, outputs, js=js, show_progress="hidden", api_visibility="private")
+            for fn, inputs, redraw_outputs in self.redraws:
+                chain = chain.then(fn, inputs, redraw_outputs, show_progress="hidden", api_visibility="private")
+
+
+def language_picker() -> gr.Radio:
+    """The header's switch: each language named in itself."""
+    return gr.Radio(list(NAMES), value=DEFAULT, label="Language · 语言", show_label=False, container=False,
+                    elem_id="language")

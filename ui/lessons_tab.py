@@ -7,7 +7,8 @@ from nets.explorer.chain import CHAIN_PRESETS
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
 from ui import dataset, explorer_tab
-from ui.i18n import TRANSLATIONS, t
+from nets.text import TRANSLATIONS
+from ui.i18n import say, t
 from ui.validate import as_choice, bad
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
@@ -76,7 +77,7 @@ def show_lesson(lesson, progress):
     progress = clean_progress(progress)
     progress["opened"] = [k for k in LESSONS if k in {*progress["opened"], lesson}]
     columns = [gr.update(visible=k == lesson) for k in LESSONS]
-    return (*columns, gr.update(value=t(f"lessons.open_{LINKS[lesson][0]}")), "", *progress_view(progress))
+    return (*columns, gr.update(value=say(f"lessons.open_{LINKS[lesson][0]}")), "", *progress_view(progress))
 
 
 def count_run(progress):

@@ -7,6 +7,7 @@ import threading
 import gradio as gr
 
 from nets.weights import limit_from_env
+from ui.i18n import forget_session
 from ui.training_queue import SLOT
 
 # Gradio keeps a closed session's gr.State (the visitor's model: up to 9 copies of the largest network's
@@ -19,6 +20,7 @@ CLOSED_SESSION_S = limit_from_env("LAYERLAB_CLOSED_SESSION_SECONDS", 30)
 def session_closed(request: gr.Request) -> None:
     """demo.unload's handler: the visitor's tab has closed."""
     SLOT.leave(request.session_hash)
+    forget_session(request.session_hash)
     session = request.request.app.state_holder.session_data.get(request.session_hash)
     if session is not None:
         session.STATE_TTL_WHEN_CLOSED = CLOSED_SESSION_S   # Gradio's own sweep (every second) then drops it

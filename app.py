@@ -8,7 +8,7 @@ from starlette.middleware import Middleware
 from nets.weights import MAX_UPLOAD_BYTES
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
-from ui.i18n import Page, language_picker, t
+from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
 from ui.requests import JsonGuard
 
 CSS = """
@@ -77,7 +77,7 @@ def main(argv=None) -> None:
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, css=CSS, footer_links=["api"],
+        server_name=args.host, server_port=args.port, css=CSS, head=LANGUAGE_HEAD, footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
         max_file_size=MAX_UPLOAD_BYTES)   # the largest weights file; Gradio refuses bigger uploads before storing them
 

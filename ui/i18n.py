@@ -20,16 +20,22 @@ MARKER = re.compile(r'__i18n__(\{"__type__": "translation_metadata", "key": "[^"
 CHOSEN: dict[str, str] = {}    # session hash -> the locale its visitor chose (dropped when the tab closes)
 NAMES = (("English", "en"), ("中文", "zh-CN"))   # each language named in itself
 
-# Runs in the browser when the page opens: a ?lang= link, else the visitor's last choice, else the browser's.
-INITIAL_LANGUAGE = """() => {
+# In the page's <head>: the visitor's language is a ?lang= link, else their last choice, else the browser's.
+# (Gradio adds the head after it has chosen the language of its own widget words, "Drop File Here": those
+# follow the browser.)
+LANGUAGE_HEAD = """<script>
+window.layerlabLanguage = () => {
   const tags = [new URLSearchParams(location.search).get("lang"), localStorage.getItem("layerlab-lang"),
                 ...(navigator.languages || [navigator.language])];
   for (const tag of tags.filter(Boolean).map(t => t.toLowerCase())) {
-    if (tag === "zh" || tag.startsWith("zh-")) return ["zh-CN"];
-    if (tag === "en" || tag.startsWith("en-")) return ["en"];
+    if (tag === "zh" || tag.startsWith("zh-")) return "zh-CN";
+    if (tag === "en" || tag.startsWith("en-")) return "en";
   }
-  return ["en"];
-}"""
+  return "en";
+};
+document.documentElement.lang = window.layerlabLanguage();
+</script>"""
+INITIAL_LANGUAGE = "() => [window.layerlabLanguage()]"
 # Runs in the browser when the visitor picks a language: remembered, and the address bar links to it.
 REMEMBER_LANGUAGE = """(locale) => {
   localStorage.setItem("layerlab-lang", locale);

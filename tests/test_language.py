@@ -50,17 +50,17 @@ def test_chinese_browser_starts_in_chinese_and_one_switch_changes_every_tab(brow
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.goto(app_url)
-    page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=20_000)
+    page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=30_000)
     assert tab_labels(page) == TABS_ZH               # tabs never opened included
     page.get_by_role("tab", name=TABS_ZH[3]).click()
     page.get_by_text(TRANSLATIONS["zh-CN"]["train.start"]).first.wait_for()
     page.locator("#language").get_by_text("English", exact=True).click()
-    page.get_by_role("tab", name="Builder").wait_for(timeout=10_000)
+    page.get_by_role("tab", name="Builder").wait_for(timeout=30_000)
     assert tab_labels(page) == TABS_EN
     page.get_by_text(TRANSLATIONS["en"]["train.start"]).first.wait_for()   # the tab on screen changed too
     assert "lang=en" in page.url                     # the address links to the choice
     page.goto(app_url)                               # the choice outlives a reload in this browser
-    page.get_by_role("tab", name="Builder").wait_for(timeout=20_000)
+    page.get_by_role("tab", name="Builder").wait_for(timeout=30_000)
     assert tab_labels(page) == TABS_EN
     context.close()
 
@@ -69,6 +69,6 @@ def test_a_lang_link_opens_in_that_language(browser, client, app_url):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     page.goto(app_url + "?lang=zh")
-    page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=20_000)
+    page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=30_000)
     assert tab_labels(page) == TABS_ZH
     context.close()

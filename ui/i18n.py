@@ -18,6 +18,7 @@ __all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page", "for
 
 MARKER = re.compile(r'__i18n__(\{"__type__": "translation_metadata", "key": "[^"]+"\})')
 CHOSEN: dict[str, str] = {}    # session hash -> the locale its visitor chose (dropped when the tab closes)
+MAX_CHOSEN = 100_000           # sessions remembered at most (a few MB): tabs that never said goodbye go first
 NAMES = (("English", "en"), ("中文", "zh-CN"))   # each language named in itself
 
 # In the page's <head>: the visitor's language is a ?lang= link, else their last choice, else the browser's.
@@ -66,6 +67,14 @@ def current_locale(request: gr.Request | None = None) -> str:
 def say(key: str, /, **params) -> str:
     """The sentence for key in the language of the request being handled."""
     return text(key, current_locale(), **params)
+
+
+def remember(session_hash: str, locale: str) -> None:
+    """The visitor's choice, for every later request of their session."""
+    CHOSEN.pop(session_hash, None)           # re-inserted last: the oldest sessions are dropped first
+    CHOSEN[session_hash] = locale
+    while len(CHOSEN) > MAX_CHOSEN:
+        CHOSEN.pop(next(iter(CHOSEN)))
 
 
 def forget_session(session_hash: str) -> None:
@@ -121,11 +130,17 @@ class Page:
 
         def choose(tag, request: gr.Request):
             locale = locale_of(tag) or DEFAULT
-            CHOSEN[request.session_hash] = locale
+            remember(request.session_hash, locale)
             return {picker: locale, **self.updates(locale)}
 
-        for event, js in ((demo.load, INITIAL_LANGUAGE), (picker.input, REMEMBER_LANGUAGE)):
-            chain = event(choose, picker, outputs, js=js, show_progress="hidden", api_visibility="private")
+        def open_page(tag, request: gr.Request):
+            if (locale_of(tag) or DEFAULT) == DEFAULT:
+                remember(request.session_hash, DEFAULT)
+                return {picker: DEFAULT}         # the page was built in English: nothing to rewrite
+            return choose(tag, request)
+
+        for event, js, fn in ((demo.load, INITIAL_LANGUAGE, open_page), (picker.input, REMEMBER_LANGUAGE, choose)):
+            chain = event(fn, picker, outputs, js=js, show_progress="hidden", api_visibility="private")
             for fn, inputs, redraw_outputs in self.redraws:
                 chain = chain.then(fn, inputs, redraw_outputs, show_progress="hidden", api_visibility="private")
 

@@ -5,7 +5,7 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from nets.weights import MAX_UPLOAD_BYTES
+from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
 from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
@@ -59,7 +59,8 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
+    """app.py's command line: where the data is, where to listen, and every limit for a shared server."""
     p = argparse.ArgumentParser(description="LayerLab: a dashboard for seeing what a CNN does.")
     p.add_argument("--data", default=os.environ.get("LAYERLAB_DATA"),
                    help="CIFAR-10 folder or archive (torchvision root, ImageFolder train/ test/, "
@@ -67,11 +68,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--root", default="./data", help="where CIFAR-10 is downloaded when --data is not given")
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
-    return p.parse_args(argv)
+    limits.add_flags(p)
+    return p
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    return parser().parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    limits.settle(args)   # the flags win over the environment, read when the modules were imported
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
@@ -79,7 +86,7 @@ def main(argv=None) -> None:
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, css=CSS, head=LANGUAGE_HEAD, footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
-        max_file_size=MAX_UPLOAD_BYTES)   # the largest weights file; Gradio refuses bigger uploads before storing them
+        max_file_size=limits.MAX_UPLOAD_BYTES)   # Gradio refuses bigger uploads before storing them
 
 
 if __name__ == "__main__":

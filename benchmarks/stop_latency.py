@@ -16,6 +16,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
+# Issue 11's measurements before Stop was read every step (one stop each, 2-core host): through the API.
+BASELINE_S = {128: 5.4, 1024: 21.2}
+GOAL_S = 1.0
 sys.path.insert(0, str(ROOT))
 
 from nets.train.config import TrainConfig  # noqa: E402
@@ -63,8 +66,12 @@ def main() -> None:
     for batch_size in args.batch_sizes:
         times = sorted(one_stop(batch_size, args.after) for _ in range(args.stops))
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        before = f"{BASELINE_S[batch_size]:.1f} s" if batch_size in BASELINE_S else "not measured"
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"batch {batch_size:5d}: Stop → last update p50 {statistics.median(times):.2f} s, "
-              f"p95 {p95:.2f} s, max {times[-1]:.2f} s over {len(times)} stops", flush=True)
+              f"p95 {p95:.2f} s, max {times[-1]:.2f} s over {len(times)} stops (goal p95 < {GOAL_S:g} s; "
+              f"issue 11 baseline, one stop: {before}); load average {load} on {os.cpu_count()} CPUs",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 """The one loader for weights files: every check, in order and at bounded cost, before a tensor is used."""
-import os
 import pickle
 import re
 import warnings
@@ -11,27 +10,10 @@ import torch
 from safetensors import SafetensorError, safe_open
 from torch import nn
 
+from nets import limits
+from nets.limits import MB
 from nets.saving import pickle_globals
 
-MB = 2**20
-
-
-def limit_from_env(variable: str, default: int) -> int:
-    """A limit the host may set in the environment (a whole number above 0), else its default."""
-    value = os.environ.get(variable, str(default)).strip()
-    if not value.isdigit() or int(value) == 0:
-        raise ValueError(f"{variable} must be a whole number above 0, not {value[:20]!r}.")
-    return int(value)
-
-
-# The largest network the Builder allows (100M float32 values, 400 MB) fits, with room for a checkpoint's extras.
-MAX_UPLOAD_BYTES = limit_from_env("LAYERLAB_MAX_UPLOAD_MB", 450) * MB
-# torch.save stores tensors uncompressed, so an honest .pth unpacks to about its own size; a zip bomb does not.
-MAX_UNPACKED_BYTES = limit_from_env("LAYERLAB_MAX_UNPACKED_MB", 450) * MB
-# Zip entries (one per tensor, plus a few) or safetensors tensors in one file; ResNet-152 has about 1,000.
-MAX_ENTRIES = limit_from_env("LAYERLAB_MAX_ENTRIES", 10_000)
-# The pickle part (names and shapes, about 200 bytes a tensor): unpickling even plain lists can take 30x its size.
-MAX_PICKLE_BYTES = limit_from_env("LAYERLAB_MAX_PICKLE_MB", 16) * MB
 SAFETENSORS_MAX_HEADER = 100 * MB    # the safetensors format's own limit on its JSON header
 PICKLE_SCAN_BYTES = MB               # enough of a refused pickle to name what it imports
 WRAPPER_PREFIXES = ("model1.", "module.", "model.")   # TutorialNet's attribute, DataParallel's, LayerLab checkpoints'
@@ -124,8 +106,8 @@ def file_kind(path: Path, name: str) -> str:
         kind = sniff(path, size)
     except OSError as e:
         raise WeightsError("unreadable", name=name, reason=e.strerror or "no such file") from None
-    if size > MAX_UPLOAD_BYTES:
-        raise WeightsError("too_big", name=name, size_mb=size / MB, limit_mb=MAX_UPLOAD_BYTES / MB)
+    if size > limits.MAX_UPLOAD_BYTES:
+        raise WeightsError("too_big", name=name, size_mb=size / MB, limit_mb=limits.MAX_UPLOAD_BYTES / MB)
     if path.suffix.lower() == ".safetensors" and kind != "safetensors":
         raise WeightsError("not_safetensors", name=name, content=CONTENTS[kind])
     if kind is None:
@@ -160,20 +142,22 @@ def check_zip(path: Path, name: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise WeightsError("not_weights", name=name) from None
     biggest = max(entries, key=lambda e: e.file_size, default=None)
-    if biggest is not None and biggest.file_size > MAX_UNPACKED_BYTES:
+    if biggest is not None and biggest.file_size > limits.MAX_UNPACKED_BYTES:
         raise WeightsError("entry_too_big", name=name, entry=biggest.filename[-60:], size_mb=biggest.file_size / MB,
-                           limit_mb=MAX_UNPACKED_BYTES / MB)
+                           limit_mb=limits.MAX_UNPACKED_BYTES / MB)
     for entry in entries:
         if entry.filename.endswith(".pkl"):   # torch's data.pkl: the part torch.load unpickles
             check_pickle_size(entry.file_size, name)
     total = sum(e.file_size for e in entries)
-    if total > MAX_UNPACKED_BYTES:
-        raise WeightsError("unpacks_too_big", name=name, size_mb=total / MB, limit_mb=MAX_UNPACKED_BYTES / MB)
+    if total > limits.MAX_UNPACKED_BYTES:
+        raise WeightsError("unpacks_too_big", name=name, size_mb=total / MB,
+                           limit_mb=limits.MAX_UNPACKED_BYTES / MB)
 
 
 def check_pickle_size(size: int, name: str) -> None:
-    if size > MAX_PICKLE_BYTES:
-        raise WeightsError("pickle_too_big", name=name, size_mb=size / MB, limit_mb=MAX_PICKLE_BYTES / MB)
+    if size > limits.MAX_PICKLE_BYTES:
+        raise WeightsError("pickle_too_big", name=name, size_mb=size / MB,
+                           limit_mb=limits.MAX_PICKLE_BYTES / MB)
 
 
 def read_safetensors(path: Path, name: str) -> tuple[dict, dict]:
@@ -188,8 +172,8 @@ def read_safetensors(path: Path, name: str) -> tuple[dict, dict]:
 
 
 def count_entries(count: int, name: str) -> None:
-    if count > MAX_ENTRIES:
-        raise WeightsError("too_many_entries", name=name, count=count, limit=MAX_ENTRIES)
+    if count > limits.MAX_ENTRIES:
+        raise WeightsError("too_many_entries", name=name, count=count, limit=limits.MAX_ENTRIES)
 
 
 def torch_load(path: Path, name: str, raw_pickle: bool):

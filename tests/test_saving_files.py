@@ -103,7 +103,7 @@ def test_tensors_that_hold_no_state_dict_are_refused(tmp_path):
 
 
 def test_too_large_uploads_are_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr("nets.weights.MAX_UPLOAD_BYTES", 100_000)
+    monkeypatch.setattr("nets.limits.MAX_UPLOAD_BYTES", 100_000)
     save_state_dict(tutorial_cnn(), tmp_path / "m.pth")
     with pytest.raises(WeightsError, match=r"m.pth is 0.\d MB; weights files up to 0.1 MB are allowed"):
         read_weights(tmp_path / "m.pth")

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+from nets import limits
 from nets.models import tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, load_weights
 from ui import saving_tab, tempfiles, training_run
@@ -39,7 +40,7 @@ def test_folders_of_ended_processes_are_removed(tmp_path):
 
 
 def test_downloads_reuse_one_capped_folder(monkeypatch):
-    monkeypatch.setattr(tempfiles, "MAX_AREA_BYTES", 1)   # keep only the newest download
+    monkeypatch.setattr(limits, "MAX_TEMP_BYTES", 1)   # keep only the newest download
     paths = [saving_tab.download_weights("state_dict (.pth)", None, None)[0] for _ in range(3)]
     area = tempfiles.folder("downloads")
     assert {os.path.dirname(os.path.dirname(p)) for p in paths} == {str(area)}
@@ -48,7 +49,7 @@ def test_downloads_reuse_one_capped_folder(monkeypatch):
 
 
 def test_checkpoints_are_capped_by_size(monkeypatch):
-    monkeypatch.setattr(tempfiles, "MAX_AREA_BYTES", 1)
+    monkeypatch.setattr(limits, "MAX_TEMP_BYTES", 1)
     trained = training_run.TrainedModel(model=tutorial_cnn(), classes=("a",) * 10, label="t", epoch_states=[],
                                         metrics={})
     paths = [training_run.save_run_checkpoint(trained, {}, None, 1) for _ in range(3)]

@@ -12,7 +12,7 @@ from safetensors.torch import save_file
 
 from nets.models import TutorialNet, tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, load_weights
-from nets.weights import WeightsError, limit_from_env, read_weights
+from nets.weights import WeightsError, read_weights
 from ui import dataset, saving_tab
 from ui.training_run import load_uploaded
 
@@ -73,7 +73,7 @@ def loaded(cifar, monkeypatch):
 
 
 def test_a_zip_bomb_is_refused_from_its_directory_without_unpacking(bomb, monkeypatch):
-    monkeypatch.setattr("nets.weights.MAX_UNPACKED_BYTES", 100 * MB)
+    monkeypatch.setattr("nets.limits.MAX_UNPACKED_BYTES", 100 * MB)
 
     def never(*args, **kwargs):
         raise AssertionError("torch.load was called on a zip bomb")
@@ -87,10 +87,10 @@ def test_a_zip_bomb_is_refused_from_its_directory_without_unpacking(bomb, monkey
 def test_zip_entries_are_limited_in_total_and_in_number(tmp_path, monkeypatch):
     path = tmp_path / "many.pth"
     torch.save({f"w{i}": torch.zeros(MB // 16) for i in range(4)}, path)   # four entries of 256 KB
-    monkeypatch.setattr("nets.weights.MAX_UNPACKED_BYTES", MB // 2)
+    monkeypatch.setattr("nets.limits.MAX_UNPACKED_BYTES", MB // 2)
     with pytest.raises(WeightsError, match=r"many.pth was refused: its zip entries would unpack to 1.0 MB in all"):
         read_weights(path)
-    monkeypatch.setattr("nets.weights.MAX_ENTRIES", 5)
+    monkeypatch.setattr("nets.limits.MAX_ENTRIES", 5)
     with pytest.raises(WeightsError, match=r"many.pth holds \d+ entries; weights files with up to 5 are allowed"):
         read_weights(path)
 
@@ -99,7 +99,7 @@ def test_the_pickle_part_is_limited_before_it_is_unpickled(tmp_path, monkeypatch
     torch.save(tutorial_cnn().state_dict(), tmp_path / "zip.pth")
     torch.save(tutorial_cnn().state_dict(), tmp_path / "old.pth", _use_new_zipfile_serialization=False)
     monkeypatch.setattr(torch, "load", None)   # refused before torch.load is reached
-    monkeypatch.setattr("nets.weights.MAX_PICKLE_BYTES", 100)
+    monkeypatch.setattr("nets.limits.MAX_PICKLE_BYTES", 100)
     for name in ("zip.pth", "old.pth"):
         with pytest.raises(WeightsError, match=rf"{name} was refused: its pickle part is \d+.\d MB; up to 0.0 MB"):
             read_weights(tmp_path / name)
@@ -168,13 +168,3 @@ def test_only_the_dtypes_a_state_dict_holds_are_loaded(tmp_path, dtype):
     torch.save(state, tmp_path / "odd.pth")
     with pytest.raises(WeightsError, match=f"odd.pth: extra holds {str(dtype)[6:]} values; weights must be float16"):
         read_weights(tmp_path / "odd.pth")
-
-
-def test_limits_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("LAYERLAB_MAX_UPLOAD_MB", "20")
-    assert limit_from_env("LAYERLAB_MAX_UPLOAD_MB", 450) == 20
-    monkeypatch.delenv("LAYERLAB_MAX_UPLOAD_MB")
-    assert limit_from_env("LAYERLAB_MAX_UPLOAD_MB", 450) == 450
-    monkeypatch.setenv("LAYERLAB_MAX_UPLOAD_MB", "lots")
-    with pytest.raises(ValueError, match="LAYERLAB_MAX_UPLOAD_MB must be a whole number above 0, not 'lots'"):
-        limit_from_env("LAYERLAB_MAX_UPLOAD_MB", 450)

@@ -2,11 +2,8 @@
 import importlib.util
 import os
 
-from nets.weights import limit_from_env
+from nets import limits
 
-# Every run on every host stops once it has trained this long, keeping its weights as after a Stop: runs
-# go one at a time, so on a shared server or Space a visitor waits at most (runs ahead) x this.
-MAX_RUN_S = 60 * limit_from_env("LAYERLAB_MAX_RUN_MINUTES", 15)
 ZEROGPU_MAX_S = 110          # ZeroGPU's default per-call quota is 120 s of GPU; keep a margin
 ZEROGPU_START_S = 10         # moving the data and model onto the GPU before the first step
 # One epoch (50,000 images, batch 128, with the test pass) took 0.25 s on a whole H200; a ZeroGPU slice
@@ -35,7 +32,8 @@ def max_epochs_that_fit(requested: int, seconds_per_epoch: float) -> tuple[int, 
     # Only ZeroGPU caps epochs up front: its worker cannot be stopped from here, so the run must end by itself
     # within the quota. Everywhere else the run-time budget (out_of_time) ends a run, whatever its epochs.
     if on_zerogpu():
-        fit = max(1, int((min(ZEROGPU_MAX_S, MAX_RUN_S) - ZEROGPU_START_S) / (seconds_per_epoch * 1.5)))
+        gpu_s = min(ZEROGPU_MAX_S, limits.MAX_RUN_S) - ZEROGPU_START_S
+        fit = max(1, int(gpu_s / (seconds_per_epoch * 1.5)))
         if requested > fit:
             return fit, (f"On this ZeroGPU Space one run may use about {ZEROGPU_MAX_S} s of GPU time, "
                          f"so training stops after {fit} epochs (asked: {requested}).")
@@ -44,7 +42,7 @@ def max_epochs_that_fit(requested: int, seconds_per_epoch: float) -> tuple[int, 
 
 def budget_text() -> str:
     """The run-time budget in words, for the status line."""
-    return f"{MAX_RUN_S / 60:g} minutes"
+    return f"{limits.MAX_RUN_S / 60:g} minutes"
 
 
 def out_of_time_note() -> str:

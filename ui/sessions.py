@@ -6,15 +6,9 @@ import threading
 
 import gradio as gr
 
-from nets.weights import limit_from_env
+from nets import limits
 from ui.i18n import forget_session
 from ui.training_queue import SLOT
-
-# Gradio keeps a closed session's gr.State (the visitor's model: up to 9 copies of the largest network's
-# weights) for an hour, in case the tab reconnects; LayerLab drops it after this. A reload is a new session
-# anyway. (gr.State(time_to_live=...) counts from the last update whether the tab is open or not, so it
-# would take the model from a visitor still reading the page.)
-CLOSED_SESSION_S = limit_from_env("LAYERLAB_CLOSED_SESSION_SECONDS", 30)
 
 
 def session_closed(request: gr.Request) -> None:
@@ -23,8 +17,12 @@ def session_closed(request: gr.Request) -> None:
     forget_session(request.session_hash)
     session = request.request.app.state_holder.session_data.get(request.session_hash)
     if session is not None:
-        session.STATE_TTL_WHEN_CLOSED = CLOSED_SESSION_S   # Gradio's own sweep (every second) then drops it
-        threading.Timer(CLOSED_SESSION_S + 2, give_memory_back).start()
+        # Gradio keeps a closed session's gr.State (the visitor's model: up to 9 copies of the largest
+        # network's weights) for an hour; its own sweep (every second) drops it after this instead.
+        # (gr.State(time_to_live=...) counts from the last update whether the tab is open or not, so it
+        # would take the model from a visitor still reading the page.)
+        session.STATE_TTL_WHEN_CLOSED = limits.CLOSED_SESSION_S
+        threading.Timer(limits.CLOSED_SESSION_S + 2, give_memory_back).start()
 
 
 def give_memory_back() -> None:

@@ -5,13 +5,11 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from nets.weights import MB, limit_from_env
+from nets import limits
+from nets.tempfolders import keep_newest_bytes
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())
-# Checkpoints and downloads only need to outlive one response (Gradio copies an output file into its own
-# cache), so each area keeps the newest files up to this size: the largest network's weights fit.
-MAX_AREA_BYTES = limit_from_env("LAYERLAB_MAX_TEMP_MB", 1024) * MB
 
 
 def folder(area: str) -> Path:
@@ -23,29 +21,10 @@ def new_file(area: str, name: str, cap_bytes: int | None = None) -> Path:
     """A path for a new file called name (in a fresh subfolder, so names never clash); the area pruned first."""
     base = folder(area)
     base.mkdir(parents=True, exist_ok=True)
-    prune(base, MAX_AREA_BYTES if cap_bytes is None else cap_bytes)
+    keep_newest_bytes(base, limits.MAX_TEMP_BYTES if cap_bytes is None else cap_bytes)
     path = base / uuid.uuid4().hex[:16] / name
     path.parent.mkdir()
     return path
-
-
-def prune(base: Path, cap_bytes: int) -> None:
-    """Delete base's oldest entries until the rest take at most cap_bytes."""
-    entries = sorted(base.iterdir(), key=lambda e: e.stat().st_mtime)
-    sizes = [size(e) for e in entries]
-    total = sum(sizes)
-    for entry, n in zip(entries, sizes):
-        if total <= cap_bytes:
-            return
-        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
-        total -= n
-
-
-def size(entry: Path) -> int:
-    """Bytes in a file, or in every file under a folder."""
-    if entry.is_file():
-        return entry.stat().st_size
-    return sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
 
 
 def remove_stale(root: Path = ROOT) -> list[Path]:

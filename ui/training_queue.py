@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 import gradio as gr
 
+from nets import limits
 from ui import hosting
 
 
@@ -46,7 +47,7 @@ class TrainingSlot:
             ahead = order.index(session) if session in order else len(order)
             now = time.monotonic()
             left = 0.0 if self.ends_by is None else max(0.0, min(self.ends_by, self.eta_at or self.ends_by) - now)
-            return ahead, left, left + ahead * hosting.MAX_RUN_S
+            return ahead, left, left + ahead * limits.MAX_RUN_S
 
 
 SLOT = TrainingSlot()

@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
+from nets import limits
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
@@ -118,10 +119,10 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     stop = STOPS.setdefault(session, threading.Event())
     stop.clear()
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
-    run["deadline"] = time.monotonic() + hosting.MAX_RUN_S
-    out_of_time = threading.Timer(hosting.MAX_RUN_S, stop.set)
+    run["deadline"] = time.monotonic() + limits.MAX_RUN_S
+    out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
     out_of_time.start()
-    SLOT.start(session, hosting.MAX_RUN_S)
+    SLOT.start(session, limits.MAX_RUN_S)
     epoch_states, note, next_draw, next_beat = {}, "", 0.0, time.perf_counter() + HEARTBEAT_S   # epoch → its weights, thinned to MAX_EPOCH_STATES
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
     # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
@@ -139,7 +140,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
-                SLOT.report(run.get("eta_s", hosting.MAX_RUN_S))
+                SLOT.report(run.get("eta_s", limits.MAX_RUN_S))
                 yield (progress_text(run, cap_note), *live_figures(run), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
                 next_beat = time.perf_counter() + HEARTBEAT_S

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 
+from nets.tempfolders import keep_newest_files
 from visual.images import enlarge, image_grid
 
 MAP_SCALES = ("shared", "per_map", "clip")  # one range for all maps, one per map, or TensorBoard's clip to 0..1
@@ -152,23 +153,10 @@ def save_png(img, folder: str, keep: int = 512) -> str:
 
 
 def write_png(png: bytes, folder: str, keep: int = 512) -> str:
-    """Write PNG bytes to a new file in folder; its path. Prunes old files."""
+    """Write PNG bytes to a new file in folder; its path. Old pictures go, keeping about the newest `keep`."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{uuid.uuid4().hex}.png")
     with open(path, "wb") as f:
         f.write(png)
-    prune(folder, keep)
+    keep_newest_files(folder, keep)
     return path
-
-
-def prune(folder: str, keep: int) -> None:
-    """Delete all but the newest `keep` PNGs (Gradio has copied them into its cache by then)."""
-    names = [n for n in os.listdir(folder) if n.endswith(".png")]
-    if len(names) <= keep:
-        return
-    paths = sorted((os.path.join(folder, n) for n in names), key=lambda p: os.stat(p).st_mtime)
-    for p in paths[:len(paths) - keep // 2]:   # prune in bulk, not on every save
-        try:
-            os.remove(p)
-        except OSError:
-            pass

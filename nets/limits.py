@@ -1,0 +1,93 @@
+"""Every budget a host may set, in one place: its default and why; from app.py's flag, else LAYERLAB_<NAME>.
+
+Code reads the values as nets.limits.<constant> when it needs them (not copied at import), so the flags
+that app.py applies after every module is imported reach every check."""
+import argparse
+import os
+from dataclasses import dataclass
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One budget: a whole number of `unit` named by an environment variable and the matching flag."""
+    variable: str    # LAYERLAB_MAX_UPLOAD_MB; the flag is --max-upload-mb
+    default: int
+    unit: str        # what the number counts, for --help
+    constant: str    # what code reads: the number times `scale` (bytes, seconds)
+    scale: int
+    why: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.variable.removeprefix("LAYERLAB_").lower().replace("_", "-")
+
+    @property
+    def dest(self) -> str:
+        return self.flag[2:].replace("-", "_")
+
+
+LIMITS = (
+    Limit("LAYERLAB_MAX_UPLOAD_MB", 450, "MB", "MAX_UPLOAD_BYTES", MB,
+          "Any uploaded file; Gradio refuses larger ones before storing them. The largest network the "
+          "Builder allows (100M float32 values, 400 MB) fits, with room for a checkpoint's extras."),
+    Limit("LAYERLAB_MAX_UNPACKED_MB", 450, "MB", "MAX_UNPACKED_BYTES", MB,
+          "What a .pth zip unpacks to, per entry and in total, read from its directory before torch.load: "
+          "torch.save never compresses, so an honest file unpacks to about its own size; a zip bomb "
+          "does not."),
+    Limit("LAYERLAB_MAX_ENTRIES", 10_000, "entries", "MAX_ENTRIES", 1,
+          "Entries in a .pth zip (one per tensor, plus a few) or tensors in a .safetensors file; "
+          "ResNet-152 has about 1,000."),
+    Limit("LAYERLAB_MAX_PICKLE_MB", 16, "MB", "MAX_PICKLE_BYTES", MB,
+          "The pickled part torch.load reads (names and shapes, about 200 bytes a tensor; a whole pre-1.6 "
+          ".pth): unpickling even plain lists can take 30 times its size."),
+    Limit("LAYERLAB_MAX_RUN_MINUTES", 15, "minutes", "MAX_RUN_S", 60,
+          "One training run's wall time: at the limit it stops as after a Stop, keeping its weights. Runs go "
+          "one at a time, so a waiting visitor starts within (runs ahead) x this."),
+    Limit("LAYERLAB_MAX_TEMP_MB", 1024, "MB", "MAX_TEMP_BYTES", MB,
+          "Each of LayerLab's folders of run checkpoints and of downloads, oldest files deleted first: "
+          "they only need to outlive one response, and the largest network's weights fit."),
+    Limit("LAYERLAB_CLOSED_SESSION_SECONDS", 30, "seconds", "CLOSED_SESSION_S", 1,
+          "How long a closed tab's per-visitor state (the trained model, the runs) is kept; Gradio alone "
+          "keeps it an hour in case the tab reconnects, and a reload is a new session anyway."),
+)
+
+
+def whole_number(text: str, name: str) -> int:
+    """text as a whole number above 0, or a ValueError that names the setting."""
+    value = str(text).strip()
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(f"{name} must be a whole number above 0, not {value[:20]!r}.")
+    return int(value)
+
+
+def settle(flags: argparse.Namespace | None = None) -> None:
+    """Set each limit's constant here: from its flag if given, else its environment variable, else default."""
+    for limit in LIMITS:
+        given = getattr(flags, limit.dest, None)
+        number = given if given is not None else \
+            whole_number(os.environ.get(limit.variable, str(limit.default)), limit.variable)
+        globals()[limit.constant] = number * limit.scale
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per limit on parser; each wins over its environment variable."""
+    group = parser.add_argument_group("limits for a shared server (a flag wins over its variable)")
+    for limit in LIMITS:
+        group.add_argument(limit.flag, type=flag_number(limit), metavar=limit.unit.upper(),
+                           help=f"{limit.why} Default {limit.default:,} {limit.unit}; "
+                                f"also ${limit.variable}.")
+
+
+def flag_number(limit: Limit):
+    """argparse's type for a limit's flag: a refusal argparse prints as a usage error."""
+    def parse(text: str) -> int:
+        try:
+            return whole_number(text, limit.flag)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
+settle()   # the environment's values on import; `python app.py` settles again with its flags

@@ -82,11 +82,11 @@ def test_a_switch_rewrites_what_the_server_already_wrote(browser, client, app_ur
     page.set_default_timeout(60_000)   # the machine's cores are shared
     page.goto(app_url)
     page.get_by_role("tab", name="Data", exact=True).click()
-    page.locator("#data-gallery img").first.wait_for(timeout=30_000)   # the status says the data is ready
+    page.locator("#data-gallery img").first.wait_for()   # the status says the data is ready
     status = page.locator(".tabitem:visible p").filter(has_text="CIFAR-10").first   # the Data tab's status line
     english = status.inner_text()
     page.locator("#language").get_by_text("中文", exact=True).click()
-    page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=10_000)
+    page.get_by_role("tab", name=TABS_ZH[1]).wait_for()
     expect(status).not_to_have_text(english, timeout=60_000)           # page.redraw_on_switch rewrote it
     assert re.search(r"[\u4e00-\u9fff]", status.inner_text())
     page.locator("#language").get_by_text("English", exact=True).click()

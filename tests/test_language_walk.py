@@ -110,11 +110,11 @@ def run_lesson(page) -> None:
 
 
 def pick_class(page) -> None:
+    """The ninth class (ship), chosen by its place: a class may be named in either language."""
     page.get_by_label(ZH["data.class"]).click()
-    page.get_by_role("option", name="ship", exact=True).click()
+    page.get_by_role("option").nth(9).click()   # after "all"
     page.wait_for_function("""() => { const c = [...document.querySelectorAll('#data-gallery figcaption')];
-                                      return c.length && c.every(e => e.innerText.endsWith('ship')); }""",
-                           timeout=WAIT)
+        return c.length && new Set(c.map(e => e.innerText.replace(/^#\\d+\\s*/, ''))).size === 1; }""")
 
 
 def change_layer(page) -> None:

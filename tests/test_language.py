@@ -1,7 +1,9 @@
 """The page's language: one switch in the header changes every text at once, remembered and linkable."""
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from nets.text import TRANSLATIONS, LearnerError, Phrase, locale_of, preferred_locale, text
 
@@ -71,4 +73,22 @@ def test_a_lang_link_opens_in_that_language(browser, client, app_url):
     page.goto(app_url + "?lang=zh")
     page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=30_000)
     assert tab_labels(page) == TABS_ZH
+    context.close()
+
+
+def test_a_switch_rewrites_what_the_server_already_wrote(browser, client, app_url):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)   # the machine's cores are shared
+    page.goto(app_url)
+    page.get_by_role("tab", name="Data", exact=True).click()
+    page.locator("#data-gallery img").first.wait_for()   # the status says the data is ready
+    status = page.locator(".tabitem:visible p").filter(has_text="CIFAR-10").first   # the Data tab's status line
+    english = status.inner_text()
+    page.locator("#language").get_by_text("中文", exact=True).click()
+    page.get_by_role("tab", name=TABS_ZH[1]).wait_for()
+    expect(status).not_to_have_text(english, timeout=60_000)           # page.redraw_on_switch rewrote it
+    assert re.search(r"[\u4e00-\u9fff]", status.inner_text())
+    page.locator("#language").get_by_text("English", exact=True).click()
+    expect(status).to_have_text(english, timeout=60_000)
     context.close()

@@ -61,7 +61,8 @@ def test_every_layer_is_pictured_as_torch_computes_it(data):
 def test_summary_table_matches_the_model(data):
     _, _, summary, _, _, _ = render(arch=SPEC)
     model = build_model(SPEC)
-    rows, total = summary[:-1], summary[-1]
+    assert summary["headers"] == ["layer", "type", "output shape", "parameters", "multiply-adds"]
+    rows, total = summary["data"][:-1], summary["data"][-1]
     assert [r[0] for r in rows] == [n for n, _ in model.named_children()]
     assert [r[3] for r in rows] == [sum(p.numel() for p in m.parameters()) for m in model.children()]
     assert total[3] == count_parameters(model)

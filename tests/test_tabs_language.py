@@ -7,6 +7,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 from gradio.context import LocalContext
+from gradio_client import Client, handle_file
+from PIL import Image
 
 from nets.models import tutorial_spec
 from nets.text import TRANSLATIONS
@@ -63,7 +65,10 @@ def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
     from ui import dataset
     monkeypatch.setattr(dataset, "require_data", lambda: cifar)
     args = (3, None, "random", 1, None, None, None)
-    assert all(isinstance(v, type(gr.skip())) for v in network_tab.redraw_network("", *args))
+    with visitor("zh-CN"):
+        nothing_shown = network_tab.redraw_network("", *args)
+    assert nothing_shown[2] == {"headers": [ZH[f"network.col_{c}"] for c in network_tab.SUMMARY_COLUMNS], "data": []}
+    assert all(isinstance(v, type(gr.skip())) for i, v in enumerate(nothing_shown) if i != 2)
     with visitor("zh-CN"):
         flow, _, summary, status, _, _ = network_tab.redraw_network("**test image #3**", *args)
     assert status.startswith(f"**测试集图像 #3（{cifar.classes[cifar.test_y[3]]}）**，权重：随机（种子 0），尚未训练。")
@@ -74,7 +79,6 @@ def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
 @pytest.fixture(scope="module")
 def zh_client(client, app_url):
     """A second API caller whose Accept-Language asks for Chinese (client: the app is up, the data loaded)."""
-    from gradio_client import Client
     return Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN"})
 
 
@@ -95,16 +99,21 @@ def test_builder_api_answers_in_the_callers_language(client, zh_client):
     assert "not valid JSON" in refusal(client, "[", api_name="/builder_set_layers")
 
 
-def test_data_and_network_api_answer_in_the_callers_language(client, zh_client):
+def test_data_and_network_api_answer_in_the_callers_language(client, zh_client, tmp_path):
     _, counts = zh_client.predict("test", "all", 1, 0, api_name="/browse_data")
     assert ZH["data.counts"] in counts["plot"] and ZH["data.split_train"] in counts["plot"]
-    assert "类别" in refusal(zh_client, "test", "dragon", 1, 0, api_name="/browse_data")
+    assert ZH["data.seed"] in refusal(zh_client, "test", "all", 1, 2**40, api_name="/browse_data")
     _, counts = client.predict("test", "all", 1, 0, api_name="/browse_data")
     assert "Images per class" in counts["plot"]
     client.predict(api_name="/builder_reset")
     zh_client.predict(api_name="/builder_reset")
     _, _, summary, status, _, _ = zh_client.predict(5, None, "random", 1, None, api_name="/network_view")
     assert status.startswith("**测试集图像 #5") and summary["data"][-1][0] == "合计"
-    assert "权重" in refusal(zh_client, 0, None, "sideways", 1, None, api_name="/network_view")
+    broken = tmp_path / "broken.png"             # a PNG header Gradio accepts, its pixels cut off
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(broken)
+    broken.write_bytes(broken.read_bytes()[:80])
+    upload = handle_file(str(broken))
+    assert "无法解码" in refusal(zh_client, 0, upload, "random", 1, None, api_name="/network_view")
+    assert "could not be decoded" in refusal(client, 0, upload, "random", 1, None, api_name="/network_view")
     _, _, summary, status, _, _ = client.predict(5, None, "random", 1, None, api_name="/network_view")
     assert status.startswith("**test image #5") and summary["data"][-1][0] == "total"

@@ -218,7 +218,8 @@ def build(arch_state):
     with gr.Tab(t("builder.tab"), id="builder"):
         gr.Markdown(t("builder.intro"))
         limits = gr.Markdown(say("builder.limits_list", limits=LIMITS))
-        layers = gr.Dataframe(start_rows, headers=[t(f"builder.col_{c}") for c in COLUMNS],
+        # Headers in English here (a marked header would stay in the table's value): the redraw words them.
+        layers = gr.Dataframe(start_rows, headers=layer_table([])["headers"],
                               datatype=["number"] + ["str"] * 6, interactive=True,
                               static_columns=[i for i in range(len(COLUMNS)) if i not in EDITABLE],
                              column_widths=["4%", "10%", "12%", "30%", "14%", "10%", "20%"], wrap=True,

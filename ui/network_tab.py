@@ -95,15 +95,20 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     status = say("network.status", which=which, how=how, answer=answer)
     strip, strip_text = epoch_view(trained, weights, x, layer, classes)
     locale = current_locale()
-    summary = {"headers": [say(f"network.col_{c}") for c in SUMMARY_COLUMNS], "data": summary_rows(model, locale)}
-    return flow_html(views, locale), figure, summary, status, strip, strip_text
+    return flow_html(views, locale), figure, summary_table(summary_rows(model, locale)), status, strip, strip_text
+
+
+def summary_table(rows: list[list]) -> dict:
+    """The torchinfo summary with its headers in the visitor's language."""
+    return {"headers": [say(f"network.col_{c}") for c in SUMMARY_COLUMNS], "data": rows}
 
 
 def redraw_network(status, index, upload, weights, epoch, layer, trained, arch):
-    """After a language switch: the view on screen drawn again in the new language (nothing shown: nothing)."""
-    skip = tuple(gr.skip() for _ in range(6))
+    """After a language switch: the view on screen drawn again in the new language (nothing shown yet: only the
+    summary's headers)."""
+    skip = (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
     if not status:
-        return skip
+        return skip[:2] + (summary_table([]),) + skip[3:]
     try:
         return render_network(index, upload, weights, epoch, layer, trained, arch)
     except gr.Error:    # what was shown can no longer be drawn (an upload gone): leave it as it is
@@ -169,8 +174,7 @@ def build(model_state, arch_state):
         status = gr.Markdown()
         flow = gr.HTML(label=t("network.layers"))
         probs_plot = gr.Label(num_top_classes=10, label=t("network.probs"))
-        summary = gr.Dataframe(headers=[t(f"network.col_{c}") for c in SUMMARY_COLUMNS], label=t("network.summary"),
-                               interactive=False)
+        summary = gr.Dataframe(summary_table([]), label=t("network.summary"), interactive=False)
         with gr.Accordion(t("network.epochs"), open=True):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))
             strip = gr.HTML(label=t("network.epoch_strip"))

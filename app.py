@@ -43,8 +43,8 @@ def build_demo() -> gr.Blocks:
             data_inputs, data_outputs = data_tab.build()
             explorer_controls, explorer_outputs = explorer_tab.build(model_state, arch_state)
             training_tab.build(model_state, arch_state)
-            network_tab.build(model_state, arch_state)
-            builder_tab.build(arch_state)
+            network_redraw = network_tab.build(model_state, arch_state)
+            builder_redraw = builder_tab.build(arch_state)
             zoo_tab.build()
             saving_tab.build(model_state, arch_state)
         lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
@@ -52,6 +52,8 @@ def build_demo() -> gr.Blocks:
         page = Page()
         page.localize(demo)
         page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
+        page.redraw_on_switch(network_tab.redraw_network, *network_redraw)
+        page.redraw_on_switch(builder_tab.redraw_builder, *builder_redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
     return demo
 

@@ -96,3 +96,26 @@ def test_a_conv2d_after_flatten_gets_a_one_click_fix_that_makes_the_network_run(
     assert all(r[6] == "✓" for r in rows)
     assert not fix.is_visible()
     assert page.errors == []
+
+
+def test_a_chinese_visitor_reads_the_builder_and_data_tabs_in_chinese_and_one_switch_redraws_them(
+        browser, client, app_url):
+    from nets.text import TRANSLATIONS
+    zh = TRANSLATIONS["zh-CN"]
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.goto(app_url)
+    open_tab(page, zh["data.tab"])
+    page.get_by_text("CIFAR-10 已就绪。").wait_for(timeout=WAIT)    # the server's status, worded for the visitor
+    open_tab(page, zh["builder.tab"])
+    page.get_by_text("网络能跑通：").wait_for(timeout=WAIT)
+    page.get_by_text("限制（保证每个网络都能在 CPU 上训练）").wait_for(timeout=WAIT)
+    assert page.get_by_text(zh["builder.not_checked"]).count() == 0
+    type_in_cell(page, 7, 3, "512, 64")
+    page.get_by_text(zh["builder.not_checked"]).first.wait_for(timeout=WAIT)
+    page.locator("#language").get_by_text("English", exact=True).click()
+    page.get_by_text(NOT_CHECKED).first.wait_for(timeout=WAIT)        # the text already on screen, redrawn
+    page.get_by_text("Limits, so every network stays trainable on a CPU").wait_for(timeout=WAIT)
+    page.get_by_role("button", name="Fix: Set fc1.in_features = 1024").wait_for(timeout=WAIT)
+    open_tab(page, "Data")
+    page.get_by_text("CIFAR-10 ready.").wait_for(timeout=WAIT)
+    page.context.close()

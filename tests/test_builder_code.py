@@ -1,12 +1,17 @@
 """The code shown for a network runs, builds the same model as the builder, and loads LayerLab's downloads."""
+import re
+
 import pytest
 import torch
 
 from nets.builder.code import module_code, sequential_code
-from nets.builder.spec import build_model
+from nets.builder.shapes import walk
+from nets.builder.spec import build_model, check_spec, normalize_spec
 from nets.explorer.code import STATE_FILE
 from nets.models import TutorialNet, tutorial_spec
 from nets.saving import save_state_dict
+from tests.test_tabs_language import visitor
+from ui import builder_tab
 
 SPECS = {
     "tutorial": tutorial_spec(),
@@ -69,3 +74,33 @@ def test_the_code_shown_loads_the_save_and_load_tabs_download(name, form, tmp_pa
     generated = run_script(form(SPECS[name]))["model"].eval()
     x = torch.randn(5, 3, 32, 32)
     assert torch.equal(generated(x), original(x))
+
+
+# What the page shows: both code forms as the Builder tab words them (comments in the visitor's language), for
+# the tutorial's network, a network changed by the learner, and every layer type.
+SHOWN = {**SPECS, "changed": tutorial_spec()[:2] + [
+    {"type": "Conv2d", "in_channels": 32, "out_channels": 16, "kernel_size": 3, "padding": 1},
+    {"type": "BatchNorm2d", "num_features": 16}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel_size": 2},
+    {"type": "Flatten"}, {"type": "Dropout", "p": 0.2}, {"type": "Linear", "in_features": 1024, "out_features": 10}]}
+
+
+def printed_shape(code: str, capsys) -> tuple:
+    """Run a displayed script as the learner would and read the shape it prints: torch.Size([1, 10])."""
+    capsys.readouterr()
+    run_script(code)
+    return tuple(int(n) for n in re.fullmatch(r"torch\.Size\(\[(.*)\]\)\n", capsys.readouterr().out)[1].split(","))
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+@pytest.mark.parametrize("name", list(SHOWN))
+def test_every_displayed_snippet_runs_and_prints_the_shapes_the_page_shows(name, locale, capsys):
+    with visitor(locale):
+        table, _, status, _, _, seq_code, mod_code, _ = builder_tab.show_spec(SHOWN[name], None)
+    shown = table["data"][-1][4]                                   # the table's last output shape: "(1, 10)"
+    assert f"→ {shown}" in status and shown == str(check_spec(SHOWN[name]).layers[-1].out_shape)
+    assert str(printed_shape(seq_code, capsys)) == shown           # the Sequential form: one image
+    batch = walk(normalize_spec(SHOWN[name]), (64, 3, 32, 32))[-1].out_shape
+    assert printed_shape(mod_code, capsys) == batch == (64, 10)    # the Module form: the tutorial's batch of 64
+    has_chinese = [bool(re.search(r"[\u4e00-\u9fff]", line)) for line in (seq_code + mod_code).splitlines()
+                   if "#" in line]
+    assert all(has_chinese) if locale == "zh-CN" else not any(has_chinese)

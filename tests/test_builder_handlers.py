@@ -17,7 +17,7 @@ def test_table_round_trips_and_names_stay_automatic():
     rows, _ = bt.spec_rows(tutorial_spec())
     assert bt.table_to_spec(rows) == normalize_spec(tutorial_spec())
     rows[0][1] = "stem"                        # the learner renames conv1
-    spec = bt.table_to_spec({"data": rows, "headers": bt.HEADERS})
+    spec = bt.table_to_spec(bt.layer_table(rows))
     assert spec[0]["name"] == "stem" and "name" not in spec[2]
     assert [n for n, _ in build_model(spec).named_children()][:3] == ["stem", "pool1", "conv1"]
 
@@ -26,7 +26,8 @@ def test_editing_arguments_rechecks_and_updates_arch_state():
     rows, _ = bt.spec_rows(tutorial_spec())
     rows[0][3] = "3, 16, kernel_size=3, padding=1"
     table, spec, status, fix_button, fix_spec, seq_code, mod_code, arch = bt.edit_table(rows, PREVIOUS)
-    assert "✗" in table[2][6] and "to have 32 channels, but got 16" in table[2][6]
+    assert table["headers"] == ["#", "name", "layer", "arguments", "output shape", "parameters", "check"]
+    assert "✗" in table["data"][2][6] and "to have 32 channels, but got 16" in table["data"][2][6]
     assert arch == PREVIOUS and fix_button["visible"] and "conv2.in_channels = 16" in fix_button["value"]
     table, spec, status, fix_button, _, seq_code, _, arch = bt.apply_fix(fix_spec, PREVIOUS)
     assert arch == spec and "✓ The network runs" in status and fix_button["visible"] is False
@@ -87,13 +88,14 @@ def test_builder_follows_a_network_loaded_in_another_tab():
     spec = normalize_spec(PREVIOUS)
     assert all(isinstance(v, type(gr.skip())) for v in bt.follow_arch(spec, spec))
     rows, shown, *_, arch = bt.follow_arch(spec, normalize_spec(tutorial_spec()))
-    assert shown == spec and arch == spec and [r[2] for r in rows] == ["Flatten", "Linear"]
+    assert shown == spec and arch == spec and [r[2] for r in rows["data"]] == ["Flatten", "Linear"]
 
 
 def test_every_layer_stays_in_the_table_when_one_fails_and_repairing_it_keeps_the_rest():
     rows, _ = bt.spec_rows(tutorial_spec())
     rows[7][3] = "512, 64"                      # fc1 no longer fits the 1024 flattened values
     table, spec, status, *_, arch = bt.edit_table(rows, PREVIOUS)
+    table = table["data"]
     assert [r[1] for r in table] == [r[1] for r in rows] and arch == PREVIOUS
     assert table[7][6].startswith("✗") and table[8][6] == "not checked: an earlier layer fails"
     assert table[8][3] == "64, 10" and table[8][4] == "—"
@@ -107,6 +109,7 @@ def test_a_cell_that_cannot_be_read_stays_as_typed_and_the_buttons_wait():
     rows[2][3] = "32, 32, kernel_size=banana"
     rows[4][2] = "Conv3d"
     table, state, status, fix_button, _, seq_code, _, arch = bt.edit_table(rows, PREVIOUS)
+    table = table["data"]
     assert [r[2:4] for r in table] == [r[2:4] for r in rows] and arch == PREVIOUS
     assert "cannot read the arguments" in table[2][6] and "cannot read the arguments" in status
     assert isinstance(seq_code, type(gr.skip())) and fix_button["visible"] is False
@@ -114,6 +117,7 @@ def test_a_cell_that_cannot_be_read_stays_as_typed_and_the_buttons_wait():
         bt.add_layer(state, "ReLU", 0, arch)
     table[2][3] = "32, 32, kernel_size=5, padding=2"
     table, state, status, *_ = bt.edit_table(table, PREVIOUS)
+    table = table["data"]
     assert "unknown layer type 'Conv3d'" in table[4][6] and table[4][2:4] == rows[4][2:4]
     table[4][2] = "Conv2d"
     table, state, status, *_ = bt.edit_table(table, PREVIOUS)
@@ -130,7 +134,7 @@ def test_remove_right_after_add_removes_the_layer_just_added():
 def test_a_conv2d_after_flatten_keeps_every_layer_and_gets_a_one_click_fix():
     spec = normalize_spec(tutorial_spec())
     *out, selected = bt.add_layer(spec, "Conv2d", 6, None)   # after flatten
-    table, status, fix_button, fix_spec = out[0], out[2], out[3], out[4]
+    table, status, fix_button, fix_spec = out[0]["data"], out[2], out[3], out[4]
     assert [r[1] for r in table] == [*[n for n, _ in build_model(None).named_children()][:7], "conv4", "fc1", "fc2"]
     assert "already flattened" in status and fix_button["value"].startswith("Fix: Move conv4 before Flatten")
     out = bt.apply_fix(fix_spec, None)          # one click: it keeps the 64 channels, so fc1 still fits

@@ -1,5 +1,6 @@
 """Loading CIFAR-10: the real archive, the cache, and every bad input the foundation issue lists."""
 import io
+import re
 import shutil
 import tarfile
 import zipfile
@@ -69,7 +70,9 @@ def test_odd_images_are_converted_and_reported(small_tree, tmp_path):
     (small_tree / "train" / "dog" / "notes.txt").write_text("not an image")
     data = load_cifar10(small_tree, tmp_path / "c")
     assert data.converted == 2 and data.train_x.shape == (32, 3, 32, 32)
-    assert any("converted" in n for n in data.notes) and any("notes.txt" in n for n in data.notes)
+    assert [n.key for n in data.notes] == ["data.note.converted", "data.note.skipped"]
+    assert "converted" in str(data.notes[0]) and "notes.txt" in str(data.notes[1])
+    assert "已转换" in data.notes[0].words("zh-CN") and "notes.txt" in data.notes[1].words("zh-CN")
 
 
 def test_archives_of_the_tree_load_the_same(small_tree, tmp_path):
@@ -101,7 +104,7 @@ def test_corrupted_cache_is_detected_and_rebuilt(small_tree, tmp_path):
     raw[raw.find(first.train_x[0].numpy().tobytes()) + 5] ^= 0xFF  # one pixel of the first image
     cache_file.write_bytes(bytes(raw))
     data = load_cifar10(small_tree, tmp_path / "c")
-    assert not data.from_cache and any("damaged" in n for n in data.notes)
+    assert not data.from_cache and any("damaged" in str(n) for n in data.notes)
     assert torch.equal(data.train_x, first.train_x)
 
 
@@ -112,7 +115,7 @@ def test_cache_of_another_version_is_rebuilt(small_tree, tmp_path):
     blob["format"] = 999
     torch.save(blob, cache_file)
     data = load_cifar10(small_tree, tmp_path / "c")
-    assert not data.from_cache and any("another LayerLab version" in n for n in data.notes)
+    assert not data.from_cache and any("another LayerLab version" in str(n) for n in data.notes)
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -153,6 +156,8 @@ def test_bad_sources_get_one_clear_sentence(small_tree, tmp_path, damage, messag
     with pytest.raises(DataError, match=message) as info:
         load_cifar10(path, tmp_path / "c")
     assert str(info.value).count(".") >= 1 and "Traceback" not in str(info.value)
+    chinese = info.value.phrase.words("zh-CN")   # the page words the same refusal for a Chinese visitor
+    assert chinese != str(info.value) and re.search(r"[\u4e00-\u9fff]", chinese)
 
 
 def test_fast_tar_reader_gives_exactly_what_tarfile_gives(cifar_archive, small_tree, tmp_path):

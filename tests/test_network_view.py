@@ -1,5 +1,6 @@
 """The Network view's handler against torch itself: every layer's picture, the probabilities, epochs, bad input."""
 import base64
+import html
 import io
 import re
 from itertools import accumulate
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch import nn
 
 from nets.builder.spec import build_model
 from nets.models import tutorial_spec
@@ -58,10 +60,27 @@ def test_every_layer_is_pictured_as_torch_computes_it(data):
     assert f"test image #7 ({data.classes[y]})" in status and data.classes[int(probs.argmax())] in status
 
 
+@torch.no_grad()
+def test_the_code_beside_each_layer_rebuilds_it_and_gives_the_shape_shown(data):
+    flow, *_ = render(index=7, arch=SPEC)
+    steps = re.findall(r"<b>(\w+)</b> = <code>(.*?)</code>.*?output <code>(.*?)</code>", flow, re.DOTALL)
+    x = data.test_x[7]
+    h = eval(html.unescape(steps[0][1]), {"normalize": normalize, "image": x[None]})  # the code the page shows
+    assert steps[0][0] == "input" and str(tuple(h.shape)) == steps[0][2]
+    model = network_tab.random_model(SPEC)
+    for (name, call, shape), (real_name, layer) in zip(steps[1:], model.named_children(), strict=True):
+        rebuilt = eval("nn." + html.unescape(call), {"nn": nn}).eval()
+        rebuilt.load_state_dict(layer.state_dict())
+        h = rebuilt(h)
+        assert name == real_name and str(tuple(h.shape)) == shape
+    assert torch.equal(h, model(normalize(x[None])))
+
+
 def test_summary_table_matches_the_model(data):
     _, _, summary, _, _, _ = render(arch=SPEC)
     model = build_model(SPEC)
-    rows, total = summary[:-1], summary[-1]
+    assert summary["headers"] == ["layer", "type", "output shape", "parameters", "multiply-adds"]
+    rows, total = summary["data"][:-1], summary["data"][-1]
     assert [r[0] for r in rows] == [n for n, _ in model.named_children()]
     assert [r[3] for r in rows] == [sum(p.numel() for p in m.parameters()) for m in model.children()]
     assert total[3] == count_parameters(model)

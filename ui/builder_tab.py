@@ -5,13 +5,14 @@ import gradio as gr
 
 from nets.builder.code import module_code, sequential_code
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, parse_args
-from nets.builder.shapes import LIMITS_TEXT, MAX_LAYERS
+from nets.builder.shapes import LIMITS, MAX_LAYERS
 from nets.builder.spec import check_spec, default_layer, normalize_spec
 from nets.models import tutorial_spec
-from ui.i18n import t
-from ui.validate import as_choice, as_int, bad
+from nets.text import Phrase
+from ui.i18n import current_locale, say, t
+from ui.validate import as_choice, as_int, refuse, refused
 
-HEADERS = ["#", "name", "layer", "arguments", "output shape", "parameters", "check"]
+COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
 MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
 
@@ -19,18 +20,18 @@ MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
 def _spec(spec) -> list[dict]:
     """A layer list checked for types, arguments and limits, or a gr.Error naming the layer."""
     if isinstance(spec, dict):   # the table holds a cell that cannot be read (see show_unread)
-        raise bad(f"{spec['error']} Fix that cell first: the buttons wait, so nothing you typed is lost.")
+        raise refuse("builder.err.fix_cell_first", error=spec["error"])
     try:
         return normalize_spec(spec)
     except SpecError as e:
-        raise bad(str(e)) from None
+        raise refused(e) from None
 
 
 def table_to_spec(rows) -> list[dict]:
     """The edited table as a layer list (SpecError: a cell it cannot read); automatic names are not stored."""
     rows = _rows(rows)
     if len(rows) > MAX_LAYERS:
-        raise bad(f"The network has {len(rows)} layers; the limit is {MAX_LAYERS}.")
+        raise refuse("builder.err.too_many_layers", count=len(rows), limit=MAX_LAYERS)
     spec = []
     for i, row in enumerate(rows):
         kind, args, name = str(row[2]).strip(), str(row[3] or ""), str(row[1] or "").strip()
@@ -46,7 +47,7 @@ def _rows(rows) -> list[list]:
     elif isinstance(rows, dict):
         rows = rows.get("data", [])
     if not isinstance(rows, list) or not all(isinstance(r, (list, tuple)) and len(r) >= 4 for r in rows):
-        raise bad("The layer table must be rows of: #, name, layer, arguments.")
+        raise refuse("builder.err.table_rows")
     return [list(r) for r in rows if any(str(c).strip() for c in r[1:4])]
 
 
@@ -55,28 +56,33 @@ def spec_rows(spec: list[dict]) -> tuple[list[list], object]:
     result = check_spec(spec)
     rows = []
     for c in result.layers:   # every layer, also those after a failing one, so none is lost from the table
-        mark = "✗ " + (result.torch_error or "see below") if c.index == result.error_index else \
-            "✓" if c.reached else "not checked: an earlier layer fails"
+        mark = say("builder.mark_failed", reason=result.torch_error or Phrase("builder.see_below")) \
+            if c.index == result.error_index else "✓" if c.reached else say("builder.not_checked")
         shape = str(c.out_shape) if c.out_shape else "—"
         rows.append([c.index + 1, c.name, c.type, c.args, shape, f"{c.params:,}", mark])
     return rows, result
 
 
+def layer_table(rows: list[list]) -> dict:
+    """The layer table with its headers in the visitor's language."""
+    return {"headers": [say(f"builder.col_{c}") for c in COLUMNS], "data": rows}
+
+
 def status_text(result) -> str:
-    """What the check found, in one short block of Markdown."""
+    """What the check found, in one short block of Markdown, in the visitor's language."""
     if result.ok:
-        head = (f"**✓ The network runs:** (1, 3, 32, 32) → {result.layers[-1].out_shape}, "
-                f"{result.params:,} parameters, {result.macs:,} multiply-adds per image. "
-                f"The Network view and the Training tab use this network.")
+        head = say("builder.status_ok", shape=str(result.layers[-1].out_shape), params=result.params,
+                   macs=result.macs)
     else:
-        where = f"layer {result.error_index + 1}: " if result.error_index is not None else ""
-        head = f"**✗ {where}{result.error}**"
+        at = result.error_index
+        parts = [say("builder.status_error", error=result.error) if at is None else
+                 say("builder.status_error_at", n=at + 1, error=result.error)]
         if result.torch_error:
-            head += f"\n\nPyTorch says: `{result.torch_error}`"
+            parts.append(say("builder.status_torch", error=result.torch_error))
         if result.fix:
-            head += f"\n\nSuggested fix: **{result.fix.label}** (button below)."
-        head += "\n\nThe Network view and the Training tab keep using the last network that ran."
-    return "\n\n".join([head, *[f"⚠ {w}" for w in result.warnings]])
+            parts.append(say("builder.status_fix", fix=result.fix.label))
+        head = "\n\n".join([*parts, say("builder.status_kept")])
+    return "\n\n".join([head, *[f"⚠ {w.words(current_locale())}" for w in result.warnings]])
 
 
 def show_spec(spec, arch):
@@ -84,20 +90,30 @@ def show_spec(spec, arch):
     spec = _spec(spec)
     rows, result = spec_rows(spec)
     fix = result.fix
-    fix_button = gr.update(value=f"Fix: {fix.label}", visible=True) if fix else gr.update(visible=False)
-    codes = (sequential_code(spec), module_code(spec))
-    return (rows, spec, status_text(result), fix_button, fix.spec if fix else None, *codes,
+    fix_button = gr.update(value=say("builder.fix_button", fix=fix.label), visible=True) if fix else \
+        gr.update(visible=False)
+    codes = (sequential_code(spec, current_locale()), module_code(spec, locale=current_locale()))
+    return (layer_table(rows), spec, status_text(result), fix_button, fix.spec if fix else None, *codes,
             spec if result.ok else arch)
 
 
-def show_unread(rows: list[list], error: SpecError, arch):
+def show_unread(rows: list[list], error: Phrase, at: int | None, arch):
     """A table with a cell that cannot be read: every row kept as typed, that one marked, the last network kept."""
-    marks = [f"✗ {error}" if i == error.index else "not checked: a cell cannot be read" for i in range(len(rows))]
+    failed = say("builder.mark_failed", reason=error)
+    marks = [failed if i == at else say("builder.not_checked_cell") for i in range(len(rows))]
     shown = [[i + 1, r[1] or "", r[2], r[3], "—", "—", mark] for i, (r, mark) in enumerate(zip(rows, marks))]
-    status = (f"**✗ {error}**\n\nFix that cell; until then the buttons wait, and the Network view and the "
-              f"Training tab keep using the last network that ran.")
-    return shown, {"unread": shown, "error": str(error)}, status, gr.update(visible=False), None, \
-        gr.skip(), gr.skip(), arch
+    return layer_table(shown), {"unread": shown, "error": error, "at": at}, say("builder.status_unread", error=error), \
+        gr.update(visible=False), None, gr.skip(), gr.skip(), arch
+
+
+def redraw_builder(spec, arch):
+    """After a language switch: the limits, table, status, fix button and code drawn again in the new language."""
+    if isinstance(spec, dict):   # a cell that cannot be read: the code boxes still show the last network that ran
+        table_value, _, status, fix_button, *_ = show_unread(spec["unread"], spec["error"], spec["at"], arch)
+        codes = (gr.skip(), gr.skip())
+    else:
+        table_value, _, status, fix_button, _, *codes, _ = show_spec(spec, arch)
+    return (say("builder.limits_list", limits=LIMITS), table_value, status, fix_button, *codes)
 
 
 def edit_table(rows, arch):
@@ -106,32 +122,32 @@ def edit_table(rows, arch):
     try:
         spec = table_to_spec(rows)
     except SpecError as e:
-        return show_unread(rows, e, arch)
+        return show_unread(rows, e.phrase, e.index, arch)
     return show_spec(spec, arch)
 
 
 def set_layers(layers_json, arch):
     """API: replace the layer list with a JSON list of layer dicts (refused, state kept, if it cannot run)."""
     if not isinstance(layers_json, str) or len(layers_json) > MAX_JSON:
-        raise bad(f"Send the layers as a JSON list of at most {MAX_JSON:,} characters.")
+        raise refuse("builder.err.json_size", limit=MAX_JSON)
     try:
         spec = json.loads(layers_json)
     except ValueError as e:
-        raise bad(f"The layers are not valid JSON: {e}.") from None
+        raise refuse("builder.err.json", reason=str(e)) from None
     result = check_spec(spec)
     if not result.ok:
-        fix = f" Suggested fix: {result.fix.label}." if result.fix else ""
-        torch_says = f" (PyTorch: {result.torch_error})" if result.torch_error else ""
-        raise bad(f"{result.error}{torch_says}{fix}")
+        torch_says = Phrase("builder.err.refused_torch", error=result.torch_error) if result.torch_error else ""
+        fix = Phrase("builder.err.refused_fix", fix=result.fix.label) if result.fix else ""
+        raise refuse("builder.err.refused", error=result.error, torch=torch_says, fix=fix)
     return show_spec(result.spec, arch)
 
 
 def add_layer(spec, kind, selected, arch):
     """Insert a layer of this kind after the selected one (at the end if none), sized to fit its input; select it."""
     spec = _spec(spec)
-    kind = as_choice(kind, "Layer type", tuple(LAYER_TYPES))
+    kind = as_choice(kind, say("builder.layer_type"), tuple(LAYER_TYPES))
     if len(spec) >= MAX_LAYERS:
-        raise bad(f"The network already has {MAX_LAYERS} layers, the limit.")
+        raise refuse("builder.err.full", limit=MAX_LAYERS)
     at = _index(selected, len(spec), default=len(spec) - 1)
     checked = check_spec(spec).layers
     shape = checked[at].out_shape if at < len(checked) else None
@@ -167,15 +183,15 @@ def move_down(spec, selected, arch):
 def _index(selected, n: int, default=None) -> int:
     if selected is None:
         if default is None:
-            raise bad("Select a layer first: click its row in the table.")
+            raise refuse("builder.err.select")
         return default
-    return as_int(selected, "Selected layer", 0, n - 1)
+    return as_int(selected, say("builder.name_selected"), 0, n - 1)
 
 
 def apply_fix(fixed, arch):
     """The one-click fix: use the repaired layer list."""
     if fixed is None:
-        raise bad("There is nothing to fix.")
+        raise refuse("builder.err.nothing_to_fix")
     return show_spec(fixed, arch)
 
 
@@ -201,11 +217,11 @@ def build(arch_state):
     start_rows, start = spec_rows(tutorial_spec())
     with gr.Tab(t("builder.tab"), id="builder"):
         gr.Markdown(t("builder.intro"))
-        with gr.Row():
-            gr.Markdown(t("builder.limits"))
-            gr.Markdown(f"{LIMITS_TEXT}.")
-        table = gr.Dataframe(start_rows, headers=HEADERS, datatype=["number"] + ["str"] * 6, interactive=True,
-                             static_columns=[i for i in range(len(HEADERS)) if i not in EDITABLE],
+        limits = gr.Markdown(say("builder.limits_list", limits=LIMITS))
+        # Headers in English here (a marked header would stay in the table's value): the redraw words them.
+        layers = gr.Dataframe(start_rows, headers=layer_table([])["headers"],
+                              datatype=["number"] + ["str"] * 6, interactive=True,
+                              static_columns=[i for i in range(len(COLUMNS)) if i not in EDITABLE],
                              column_widths=["4%", "10%", "12%", "30%", "14%", "10%", "20%"], wrap=True,
                              label=t("builder.table"))
         with gr.Row():
@@ -230,9 +246,9 @@ def build(arch_state):
         fix_state = gr.State(None)
         selected = gr.State(None)
 
-    outputs = [table, spec_state, status, fix_button, fix_state, seq_code, mod_code, arch_state]
-    table.input(edit_table, [table, arch_state], outputs, api_name="builder_edit_table")
-    table.select(pick_row, None, selected, queue=False, api_visibility="private")
+    outputs = [layers, spec_state, status, fix_button, fix_state, seq_code, mod_code, arch_state]
+    layers.input(edit_table, [layers, arch_state], outputs, api_name="builder_edit_table")
+    layers.select(pick_row, None, selected, queue=False, api_visibility="private")
     json_button.click(set_layers, [layers_json, arch_state], outputs, api_name="builder_set_layers")
     add_button.click(add_layer, [spec_state, kind, selected, arch_state], outputs + [selected],
                      api_name="builder_add_layer")
@@ -243,4 +259,4 @@ def build(arch_state):
     fix_button.click(apply_fix, [fix_state, arch_state], outputs, api_name="builder_apply_fix")
     reset_button.click(reset, arch_state, outputs, api_name="builder_reset")
     arch_state.change(follow_arch, [arch_state, spec_state], outputs, api_visibility="private")
-    return outputs
+    return [spec_state, arch_state], [limits, layers, status, fix_button, seq_code, mod_code]

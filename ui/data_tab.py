@@ -5,7 +5,7 @@ import torch
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from ui import dataset, tempfiles
-from ui.i18n import t
+from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int
 from visual.charts import class_counts_figure
 from visual.images import labelled_grid_html, to_hwc
@@ -19,10 +19,10 @@ GALLERY_DIR = str(tempfiles.folder("data-gallery"))
 def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, str]]:
     """The requested real images, each with its "#index label" caption."""
     data = dataset.require_data()
-    split = as_choice(split, "Split", SPLITS)
-    class_name = as_choice(class_name, "Class", (ALL, *data.classes))
-    count = as_int(count, "Number of images", 1, 64)
-    seed = as_int(seed, "Seed", 0, 2**31 - 1)
+    split = as_choice(split, say("data.split"), SPLITS)
+    class_name = as_choice(class_name, say("data.class"), (ALL, *data.classes))
+    count = as_int(count, say("data.count"), 1, 64)
+    seed = as_int(seed, say("data.seed"), 0, 2**31 - 1)
     x, y = data.split(split)
     pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
     pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:count]]
@@ -30,8 +30,14 @@ def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, st
 
 
 def counts_figure():
+    """Images per class of both splits, worded in the visitor's language."""
     data = dataset.require_data()
-    return class_counts_figure(data.classes, {s: data.class_counts(s) for s in SPLITS})
+    return class_counts_figure(data.classes, {s: data.class_counts(s) for s in SPLITS}, current_locale())
+
+
+def class_choices(classes) -> list[tuple[str, str]]:
+    """The class dropdown's choices: "all" worded for the visitor, then the dataset's own class names."""
+    return [(say("data.all"), ALL), *((c, c) for c in classes)]
 
 
 def browse_data(split: str, class_name: str, count: float, seed: float):
@@ -49,30 +55,31 @@ def browse_page(split: str, class_name: str, count: float, seed: float) -> str:
 
 def data_status(split="test", class_name=ALL, count=32, seed=0):
     """The loader's state as text, the class list once known, whether to keep polling, and the
-    first gallery as soon as the data is there."""
+    first gallery as soon as the data is there; in the visitor's language (also the redraw after a switch)."""
     loader = dataset.LOADER
     status = loader.status
     if loader.data is not None:
         data = loader.data
-        lines = [f"**CIFAR-10 ready.** {status.message}"] + [f"- {n}" for n in data.notes]
+        notes = [f"- {note.words(current_locale())}" for note in data.notes]
+        lines = [say("data.status_ready", message=status.message), *notes]
         if class_name not in data.classes:
             class_name = ALL
-        return ("\n".join(lines), gr.update(choices=[ALL, *data.classes], value=class_name),
+        return ("\n".join(lines), gr.update(choices=class_choices(data.classes), value=class_name),
                 gr.Timer(active=False), gr.update(visible=False), browse_page(split, class_name, count, seed),
                 counts_figure())
     if status.state == "failed":
-        return (f"**CIFAR-10 could not be loaded.** {status.message}", gr.update(),
+        return (say("data.status_failed", message=status.message), gr.update(),
                 gr.Timer(active=False), gr.update(visible=True), gr.update(), gr.update())
-    percent = f" ({status.fraction:.0%})" if status.fraction else ""
-    return (f"**Loading CIFAR-10{percent}…** {status.message}", gr.update(), gr.Timer(active=True),
-            gr.update(visible=False), gr.update(), gr.update())
+    loading = say("data.status_loading_percent", fraction=status.fraction, message=status.message) \
+        if status.fraction else say("data.status_loading", message=status.message)
+    return (loading, gr.update(), gr.Timer(active=True), gr.update(visible=False), gr.update(), gr.update())
 
 
 def retry_load():
     """Start loading again after a failure; the status timer takes it from there."""
     dataset.LOADER.start()
     status = dataset.LOADER.status
-    return f"**Retrying…** {status.message}", gr.Timer(active=True), gr.update(visible=False)
+    return say("data.status_retrying", message=status.message), gr.Timer(active=True), gr.update(visible=False)
 
 
 def build():
@@ -81,8 +88,8 @@ def build():
         status = gr.Markdown(t("data.status_starting"))
         retry_button = gr.Button(t("data.retry"), visible=False, variant="primary")
         with gr.Row():
-            split = gr.Radio(list(SPLITS), value="test", label=t("data.split"))
-            class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=ALL, label=t("data.class"))
+            split = gr.Radio([(t(f"data.split_{s}"), s) for s in SPLITS], value="test", label=t("data.split"))
+            class_name = gr.Dropdown([(t("data.all"), ALL), *CIFAR10_CLASSES], value=ALL, label=t("data.class"))
             count = gr.Slider(1, 64, value=32, step=1, label=t("data.count"))
             seed = gr.Number(0, precision=0, minimum=0, label=t("data.seed"))
             shuffle_button = gr.Button(t("data.shuffle"))

@@ -1,8 +1,7 @@
 """The one dataset all visitors read (read-only), and the check every tab makes before using it."""
-import gradio as gr
-
 from nets.data.cifar import Cifar10
 from nets.data.fetch import DatasetLoader
+from ui.validate import refuse
 
 LOADER = DatasetLoader()
 
@@ -22,6 +21,5 @@ def require_data() -> Cifar10:
         return LOADER.data
     status = LOADER.status
     if status.state == "failed":
-        raise gr.Error(f"CIFAR-10 is not available: {status.message}", print_exception=False)
-    raise gr.Error(f"CIFAR-10 is still loading ({status.message}). Try again in a few seconds.",
-                   print_exception=False)
+        raise refuse("data.not_available", reason=status.message)
+    raise refuse("data.still_loading", reason=status.message)

@@ -14,12 +14,12 @@ from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
 from nets.models import seeded
 from ui import dataset
-from ui.i18n import t
-from ui.validate import as_choice, as_int, bad
+from ui.i18n import current_locale, say, t
+from ui.validate import as_choice, as_int, refuse, refused
 from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
 
 WEIGHTS = ("random", "trained")
-SUMMARY_HEADERS = ["layer", "type", "output shape", "parameters", "multiply-adds"]
+SUMMARY_COLUMNS = ("layer", "type", "shape", "params", "macs")   # network.col_* keys: the table's headers
 MAX_UPLOAD_BYTES = 20 * 2**20
 # Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
 CACHE_MODELS = 8
@@ -38,7 +38,7 @@ def random_model(arch):
     try:
         model = seeded(0, lambda: build_model(arch)).eval()
     except SpecError as e:
-        raise bad(f"The network cannot be built: {e}") from None
+        raise refuse("network.err.cannot_build", reason=e.phrase) from None
     if sum(p.numel() for p in model.parameters()) <= CACHE_MAX_PARAMS:
         with _CACHE_LOCK:
             _RANDOM_MODELS[key] = model
@@ -52,14 +52,14 @@ def chosen_model(weights: str, epoch, trained, arch):
     if weights == "trained" and trained is not None:
         states = trained.epoch_states
         if len(states) >= 2:
-            k = as_int(epoch, "Epoch", 1, len(states))
+            k = as_int(epoch, say("network.name_epoch"), 1, len(states))
             model = copy.deepcopy(trained.model).eval()
             model.load_state_dict(states[k - 1])
             epochs = saved_epochs(trained)
-            return model, f"trained ({trained.label}), weights after epoch {epochs[k - 1]} of {epochs[-1]}"
-        return trained.model.eval(), f"trained ({trained.label})"
-    note = " — no trained model yet: train one in the Training tab" if weights == "trained" else ""
-    return random_model(arch), f"random (seed 0), before any training{note}"
+            return model, say("network.how_trained_epoch", label=trained.label, epoch=epochs[k - 1], last=epochs[-1])
+        return trained.model.eval(), say("network.how_trained", label=trained.label)
+    untrained = "network.how_random_untrained" if weights == "trained" else "network.how_random"
+    return random_model(arch), say(untrained)
 
 
 def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
@@ -67,35 +67,52 @@ def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
     if upload:
         path = Path(upload)
         if not path.is_file() or path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise bad(f"The uploaded image must be a file under {MAX_UPLOAD_BYTES // 2**20} MB.")
+            raise refuse("network.err.upload", mb=MAX_UPLOAD_BYTES // 2**20)
         try:
             x, converted = decode_image(path.read_bytes(), path.name)
         except ImageError as e:
-            raise bad(str(e)) from None
-        return x, None, "your image" + (", resized to 32x32" if converted else "")
+            raise refused(e) from None
+        return x, None, say("network.image_resized" if converted else "network.image_upload")
     data = dataset.require_data()
     x, y = data.split("test")
-    i = as_int(index, "Test image", 0, len(y) - 1)
-    return x[i], int(y[i]), f"test image #{i} ({data.classes[y[i]]})"
+    i = as_int(index, say("network.name_index"), 0, len(y) - 1)
+    return x[i], int(y[i]), say("network.image_test", index=i, cls=data.classes[y[i]])
 
 
 def render_network(index, upload, weights, epoch, layer, trained, arch):
     """Gallery of every layer's output, probabilities, torchinfo summary, status, and the epoch strip."""
-    weights = as_choice(weights, "Weights", WEIGHTS)
+    weights = as_choice(weights, say("network.weights"), WEIGHTS)
     x, label, which = chosen_image(index, upload)
     model, how = chosen_model(weights, epoch, trained, arch)
     classes = trained.classes if weights == "trained" and trained is not None else dataset_classes()
     views, probs = network_views(model, x)
     if len(probs) == len(classes):
-        figure = probabilities(classes, probs)
-        top = int(probs.argmax())
-        truth = "" if label is None else f" The true class is **{classes[label]}**."
-        answer = f" The network answers **{classes[top]}** ({probs[top]:.0%}).{truth}"
+        figure, top = probabilities(classes, probs), int(probs.argmax())
+        answer = say("network.answer", top=classes[top], p=float(probs[top])) if label is None else \
+            say("network.answer_truth", top=classes[top], p=float(probs[top]), truth=classes[label])
     else:
-        figure, answer = None, f" The output has shape {views[-1].shape}, not one score per class."
-    status = f"**{which}**, weights {how}.{answer}"
+        figure, answer = None, say("network.not_scores", shape=str(views[-1].shape))
+    status = say("network.status", which=which, how=how, answer=answer)
     strip, strip_text = epoch_view(trained, weights, x, layer, classes)
-    return flow_html(views), figure, summary_rows(model), status, strip, strip_text
+    locale = current_locale()
+    return flow_html(views, locale), figure, summary_table(summary_rows(model, locale)), status, strip, strip_text
+
+
+def summary_table(rows: list[list]) -> dict:
+    """The torchinfo summary with its headers in the visitor's language."""
+    return {"headers": [say(f"network.col_{c}") for c in SUMMARY_COLUMNS], "data": rows}
+
+
+def redraw_network(status, index, upload, weights, epoch, layer, trained, arch):
+    """After a language switch: the view on screen drawn again in the new language (nothing shown yet: only the
+    summary's headers)."""
+    skip = (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    if not status:
+        return skip[:2] + (summary_table([]),) + skip[3:]
+    try:
+        return render_network(index, upload, weights, epoch, layer, trained, arch)
+    except gr.Error:    # what was shown can no longer be drawn (an upload gone): leave it as it is
+        return skip
 
 
 def dataset_classes() -> tuple[str, ...]:
@@ -110,10 +127,11 @@ def epoch_view(trained, weights, x, layer, classes):
     layer = layer if layer in names else names[0]
     img, probs = epoch_strip(trained.model, trained.epoch_states, x, layer)
     epochs = saved_epochs(trained)
-    answers = [f"epoch {k}: {classes[int(p.argmax())]} {float(p.max()):.0%}"
+    answers = [say("network.epoch_answer", epoch=k, cls=classes[int(p.argmax())], p=float(p.max()))
                for k, p in zip(epochs, probs) if len(p) == len(classes)]
-    text = f"Rows: `{layer}` after epoch {epochs[0]} (top) to {epochs[-1]} (bottom). " + "; ".join(answers)
-    return strip_html(img, layer), text
+    text = say("network.epoch_rows", layer=layer, first=epochs[0], last=epochs[-1],
+               answers=say("network.list_separator").join(answers))
+    return strip_html(img, layer, current_locale()), text
 
 
 def saved_epochs(trained) -> list[int]:
@@ -146,7 +164,8 @@ def build(model_state, arch_state):
                     index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("network.index"))
                     random_button = gr.Button(t("network.random"))
                 with gr.Row():
-                    weights = gr.Radio(list(WEIGHTS), value="random", label=t("network.weights"))
+                    weights = gr.Radio([(t(f"network.weights_{w}"), w) for w in WEIGHTS], value="random",
+                                       label=t("network.weights"))
                     epoch = gr.Slider(1, 2, value=1, step=1, visible=False, label=t("network.epoch"))
                 show_button = gr.Button(t("network.show"), variant="primary")
             # A column of its own, so the drop zone's label and prompt can be read in full.
@@ -155,7 +174,7 @@ def build(model_state, arch_state):
         status = gr.Markdown()
         flow = gr.HTML(label=t("network.layers"))
         probs_plot = gr.Label(num_top_classes=10, label=t("network.probs"))
-        summary = gr.Dataframe(headers=SUMMARY_HEADERS, label=t("network.summary"), interactive=False)
+        summary = gr.Dataframe(summary_table([]), label=t("network.summary"), interactive=False)
         with gr.Accordion(t("network.epochs"), open=True):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))
             strip = gr.HTML(label=t("network.epoch_strip"))
@@ -169,4 +188,4 @@ def build(model_state, arch_state):
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
         render_network, inputs, outputs, api_visibility="private")
     model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")
-    return outputs
+    return [status, *inputs], outputs

@@ -12,6 +12,7 @@ from torchinfo import summary
 from nets.data.cifar import normalize
 from nets.builder.spec import spec_from_model
 from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
+from nets.text import text
 from visual.images import png_data_uri, to_hwc
 
 MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels kept square by the browser
@@ -30,9 +31,9 @@ class LayerView:
     image: np.ndarray        # (H, W, 3) uint8 picture of the output, one pixel per value
     scale: int = 1           # how many CSS pixels each of its pixels is drawn as
 
-    @property
-    def caption(self) -> str:
-        return f"{self.name} = {self.call} → {self.shape}, {self.params:,} parameters"
+    def caption(self, locale: str = "en") -> str:
+        return text("network.caption", locale, name=self.name, call=self.call, shape=str(self.shape),
+                    params=self.params)
 
 
 def layer_call(layer: nn.Module) -> str:
@@ -115,8 +116,8 @@ def probabilities(classes, probs: torch.Tensor) -> dict[str, float]:
     return {c: float(p) for c, p in zip(classes, probs.tolist())}
 
 
-def summary_rows(model: nn.Module) -> list[list]:
-    """torchinfo's table for one 32x32 image: layer, type, output shape, parameters, multiply-adds."""
+def summary_rows(model: nn.Module, locale: str = "en") -> list[list]:
+    """torchinfo's table for one 32x32 image: layer, type, output shape, parameters, multiply-adds; then the total."""
     twin, device = meta_twin(model), "meta"
     if twin is None:
         twin, device = model, "cpu"
@@ -124,7 +125,7 @@ def summary_rows(model: nn.Module) -> list[list]:
                     col_names=("output_size", "num_params", "mult_adds"))
     rows = [[i.var_name, i.class_name, str(tuple(i.output_size)), i.num_params, i.macs]
             for i in stats.summary_list if i.depth == 1]
-    return rows + [["total", "", "", stats.total_params, stats.total_mult_adds]]
+    return rows + [[text("network.total", locale), "", "", stats.total_params, stats.total_mult_adds]]
 
 
 def meta_twin(model: nn.Module) -> nn.Sequential | None:
@@ -162,18 +163,19 @@ def _figure(img: np.ndarray, alt: str, scale: int) -> str:
             f'style="width:{width}px;max-width:100%;image-rendering:pixelated;display:block">')
 
 
-def flow_html(views: list[LayerView]) -> str:
+def flow_html(views: list[LayerView], locale: str = "en") -> str:
     """The network top to bottom: each layer's code, output shape, parameters and picture, joined by arrows."""
     blocks = []
     for v in views:
         head = f"<b>{html.escape(v.name)}</b> = <code>{html.escape(v.call)}</code>"
-        meta = f"output <code>{v.shape}</code> · {v.params:,} parameters"
+        meta = text("network.flow_meta", locale, shape=f"<code>{v.shape}</code>", params=v.params)
+        picture = _figure(v.image, v.caption(locale), v.scale)
         blocks.append(f'<div class="ll-layer" style="margin:4px 0"><div>{head}</div>'
-                      f'<div style="opacity:.75;font-size:90%">{meta}</div>{_figure(v.image, v.caption, v.scale)}</div>')
+                      f'<div style="opacity:.75;font-size:90%">{meta}</div>{picture}</div>')
     arrow = '<div style="font-size:22px;line-height:22px;opacity:.6">↓</div>'
     return f'<div class="ll-flow">{arrow.join(blocks)}</div>'
 
 
-def strip_html(img: np.ndarray, layer: str) -> str:
+def strip_html(img: np.ndarray, layer: str, locale: str = "en") -> str:
     """The epoch-by-epoch picture of one layer."""
-    return _figure(img, f"{layer} after each epoch", 4)
+    return _figure(img, text("network.strip_alt", locale, layer=layer), 4)

@@ -1,7 +1,10 @@
-"""The learner's network as PyTorch code they can copy and run: a named Sequential, or the tutorial's template."""
+"""The learner's network as PyTorch code they can copy and run: a named Sequential, or the tutorial's template.
+
+Code stays code; its comments are worded from the i18n tables in the learner's language."""
 from nets.builder.layers import layer_code, layer_names
 from nets.builder.spec import INPUT_SHAPE, normalize_spec
 from nets.saving import STATE_FILE
+from nets.text import text
 
 HEADER = ["from collections import OrderedDict", "from pathlib import Path", "", "import torch", "from torch import nn", ""]
 
@@ -11,32 +14,32 @@ def named_layers(layers: list[dict], indent: str) -> list[str]:
     return [f'{indent}("{n}", {layer_code(d)}),' for n, d in zip(layer_names(layers), layers)]
 
 
-def load_lines(target: str, what: str) -> list[str]:
+def load_lines(target: str, what: str, locale: str) -> list[str]:
     """Load the Save & load tab's download (a state_dict keyed conv1.weight, ...) into target, when it is here."""
     return [f"# {what}",
             f'if Path("{STATE_FILE}").exists():',
             f'    {target}.load_state_dict(torch.load("{STATE_FILE}", weights_only=True))',
-            "    model.eval()  # predict with it: Dropout off, BatchNorm uses the statistics it learned"]
+            f"    model.eval()  # {text('builder.code.eval', locale)}"]
 
 
-def sequential_code(spec) -> str:
+def sequential_code(spec, locale: str = "en") -> str:
     """A runnable script building the network as nn.Sequential with the same layer names LayerLab uses."""
     return "\n".join([
         *HEADER,
-        "# Named layers: the state_dict keys (conv1.weight, ...) match LayerLab's downloads.",
+        f"# {text('builder.code.named_layers', locale)}",
         "model = nn.Sequential(OrderedDict([",
         *named_layers(normalize_spec(spec), "    "),
         "]))",
         "",
-        *load_lines("model", f"The Save & load tab's download ({STATE_FILE}) loads straight in:"),
+        *load_lines("model", text("builder.code.load_sequential", locale, file=STATE_FILE), locale),
         "",
-        f"x = torch.ones({INPUT_SHAPE!r})  # one image: (batch, channels, height, width)",
+        f"x = torch.ones({INPUT_SHAPE!r})  # {text('builder.code.one_image', locale)}",
         "print(model(x).shape)",
         "",
     ])
 
 
-def module_code(spec, class_name: str = "Model") -> str:
+def module_code(spec, class_name: str = "Model", locale: str = "en") -> str:
     """A runnable script in the tutorial's form: an nn.Module whose __init__ holds self.model1 = Sequential(...)."""
     return "\n".join([
         *HEADER,
@@ -44,7 +47,7 @@ def module_code(spec, class_name: str = "Model") -> str:
         f"class {class_name}(nn.Module):",
         "    def __init__(self):",
         "        super().__init__()",
-        "        self.model1 = nn.Sequential(OrderedDict([   # named layers: conv1, pool1, ...",
+        f"        self.model1 = nn.Sequential(OrderedDict([   # {text('builder.code.names_inline', locale)}",
         *named_layers(normalize_spec(spec), "            "),
         "        ]))",
         "",
@@ -54,9 +57,9 @@ def module_code(spec, class_name: str = "Model") -> str:
         "",
         "",
         f"model = {class_name}()",
-        *load_lines("model.model1", f"The Save & load tab's download ({STATE_FILE}) holds model1's weights, keyed conv1.weight, ...:"),
+        *load_lines("model.model1", text("builder.code.load_module", locale, file=STATE_FILE), locale),
         "",
-        "x = torch.ones((64, 3, 32, 32))  # a batch of 64 images, as in the tutorial",
+        f"x = torch.ones((64, 3, 32, 32))  # {text('builder.code.batch', locale)}",
         "print(model(x).shape)",
         "",
     ])

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from nets.text import LearnerError, Phrase
+
 REQUIRED = object()      # marks a parameter without a default
 MAX_CHANNELS = 1024      # Conv2d in/out channels, BatchNorm2d features
 MAX_FEATURES = 1 << 20   # Linear in/out features: 1024 channels x 32 x 32 flattened
@@ -15,11 +17,11 @@ MAX_PADDING = 16
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
-class SpecError(ValueError):
+class SpecError(LearnerError):
     """A layer list that cannot be built; index says which layer (None: the list as a whole)."""
 
-    def __init__(self, message: str, index: int | None = None):
-        super().__init__(message)
+    def __init__(self, key: str, /, index: int | None = None, **params):
+        super().__init__(key, **params)
         self.index = index
 
 
@@ -70,8 +72,8 @@ LAYER_TYPES = {
 }
 
 
-def _where(index, name) -> str:
-    return f"Layer {index + 1}" + (f" ({name})" if name else "")
+def _where(index, name) -> Phrase:
+    return Phrase("builder.where_named", n=index + 1, name=name) if name else Phrase("builder.where", n=index + 1)
 
 
 def _value(p: Param, value, where: str, index: int):
@@ -79,39 +81,37 @@ def _value(p: Param, value, where: str, index: int):
     if p.kind == "bool":
         if isinstance(value, bool):
             return value
-        raise SpecError(f"{where}: {p.name} must be True or False, got {value!r}.", index)
+        raise SpecError("builder.err.bool", index, where=where, param=p.name, value=repr(value))
     if p.kind == "int?" and value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(f"{where}: {p.name} must be a number, got {value!r}.", index)
+        raise SpecError("builder.err.number", index, where=where, param=p.name, value=repr(value))
     if value != value or value in (float("inf"), float("-inf")):
-        raise SpecError(f"{where}: {p.name} must be a finite number, got {value!r}.", index)
+        raise SpecError("builder.err.finite", index, where=where, param=p.name, value=repr(value))
     if p.kind in ("int", "int?"):
         if value != int(value):
-            raise SpecError(f"{where}: {p.name} must be a whole number, got {value!r}.", index)
+            raise SpecError("builder.err.whole", index, where=where, param=p.name, value=repr(value))
         value = int(value)
     if not p.low <= value <= p.high:
-        raise SpecError(f"{where}: {p.name} must be between {p.low:,} and {p.high:,}, got {value:,}.", index)
+        raise SpecError("builder.err.range", index, where=where, param=p.name, low=p.low, high=p.high, value=value)
     return value
 
 
 def normalize_layer(layer, index: int = 0) -> dict:
     """One layer dict checked and completed: {"type", every parameter, and "name" if one was given}."""
     if not isinstance(layer, dict):
-        raise SpecError(f"Layer {index + 1} must be a dict like {{'type': 'ReLU'}}, got {type(layer).__name__}.",
-                        index)
+        raise SpecError("builder.err.not_dict", index, n=index + 1, kind=type(layer).__name__)
     name = layer.get("name")
     where = _where(index, name if isinstance(name, str) else None)
     kind = layer.get("type")
     if kind not in LAYER_TYPES:
-        raise SpecError(f"{where}: unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.",
-                        index)
+        raise SpecError("builder.err.unknown_type", index, where=where, kind=repr(kind), offers=", ".join(LAYER_TYPES))
     spec = LAYER_TYPES[kind]
     known = {p.name for p in spec.params}
     extra = sorted(set(layer) - known - {"type", "name"})
     if extra:
-        takes = ", ".join(p.name for p in spec.params) or "no arguments"
-        raise SpecError(f"{where}: {kind} has no argument {extra[0]!r}; it takes {takes}.", index)
+        takes = ", ".join(p.name for p in spec.params) or Phrase("builder.no_arguments")
+        raise SpecError("builder.err.no_argument", index, where=where, kind=kind, name=repr(extra[0]), takes=takes)
     out = {"type": kind}
     if name is not None:
         out["name"] = check_name(name, where, index)
@@ -119,19 +119,18 @@ def normalize_layer(layer, index: int = 0) -> dict:
         if p.name in layer:
             out[p.name] = _value(p, layer[p.name], where, index)
         elif p.default is REQUIRED:
-            raise SpecError(f"{where}: {kind} needs {p.name}.", index)
+            raise SpecError("builder.err.needs", index, where=where, kind=kind, param=p.name)
         else:
             out[p.name] = p.default
     return out
 
 
-def check_name(name, where: str, index: int) -> str:
+def check_name(name, where: Phrase, index: int) -> str:
     """A layer name usable as a Python attribute and a state_dict key."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or keyword.iskeyword(name):
-        raise SpecError(f"{where}: a name must be a Python identifier of at most 32 characters "
-                        f"(letters, digits, _), got {name!r}.", index)
+        raise SpecError("builder.err.name", index, where=where, name=repr(name))
     if hasattr(nn.Sequential(), name):
-        raise SpecError(f"{where}: {name!r} is already an attribute of nn.Module; choose another name.", index)
+        raise SpecError("builder.err.attribute", index, where=where, name=repr(name))
     return name
 
 
@@ -217,11 +216,10 @@ def parse_args(kind: str, text: str, index: int = 0) -> dict:
     """'3, 32, kernel_size=5' for kind as a layer dict; only literal numbers and True/False are read."""
     where = _where(index, None)
     if kind not in LAYER_TYPES:
-        raise SpecError(f"{where}: unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.",
-                        index)
+        raise SpecError("builder.err.unknown_type", index, where=where, kind=repr(kind), offers=", ".join(LAYER_TYPES))
     text = (text or "").strip()
     if len(text) > 200:
-        raise SpecError(f"{where}: the arguments are too long ({len(text)} characters).", index)
+        raise SpecError("builder.err.args_too_long", index, where=where, count=len(text))
     try:
         call = ast.parse(f"f({text})", mode="eval").body
         values = [ast.literal_eval(a) for a in call.args]
@@ -229,14 +227,14 @@ def parse_args(kind: str, text: str, index: int = 0) -> dict:
         if len(named) != len(call.keywords):
             raise ValueError
     except (SyntaxError, ValueError, TypeError):
-        raise SpecError(f"{where}: cannot read the arguments {text!r}; write them as in PyTorch, "
-                        f"e.g. '3, 32, kernel_size=5, padding=2'.", index) from None
+        raise SpecError("builder.err.args_unreadable", index, where=where, text=repr(text)) from None
     params = LAYER_TYPES[kind].params
     if len(values) > len(params):
-        raise SpecError(f"{where}: {kind} takes at most {len(params)} arguments, got {len(values)}.", index)
+        raise SpecError("builder.err.too_many_args", index, where=where, kind=kind, most=len(params),
+                        count=len(values))
     layer = {"type": kind, **{p.name: v for p, v in zip(params, values)}}
     for key, value in named.items():
         if key in layer:
-            raise SpecError(f"{where}: {key} is given twice.", index)
+            raise SpecError("builder.err.twice", index, where=where, param=key)
         layer[key] = value
     return normalize_layer(layer, index)

@@ -3,7 +3,8 @@ from dataclasses import dataclass
 
 import torch
 
-from nets.builder.layers import format_args, layer_names, make_layer
+from nets.builder.layers import MAX_CHANNELS, MAX_KERNEL, MAX_PADDING, format_args, layer_names, make_layer
+from nets.text import Phrase
 
 MAX_LAYERS = 64
 MAX_LINEAR_PARAMS = 50_000_000
@@ -17,9 +18,9 @@ MAX_MACS = 2_000_000_000         # multiply-adds of one forward pass, so it runs
 CHAIN_MAX_VALUES = 4 * MAX_ACTIVATION
 CHAIN_MAX_MACS = 4 * MAX_MACS
 CHAIN_MAX_PARAMS = MAX_PARAMS // 20
-LIMITS_TEXT = (f"at most {MAX_LAYERS} layers; channels ≤ 1,024; kernel_size and stride ≤ 32, padding ≤ 16; "
-               f"a Linear ≤ {MAX_LINEAR_PARAMS:,} parameters; the network ≤ {MAX_PARAMS:,} parameters "
-               f"and ≤ {MAX_MACS:,} multiply-adds per image; a layer's output ≤ {MAX_ACTIVATION:,} values")
+LIMITS = Phrase("builder.limits_values", layers=MAX_LAYERS, channels=MAX_CHANNELS, kernel=MAX_KERNEL,
+                padding=MAX_PADDING, linear=MAX_LINEAR_PARAMS, params=MAX_PARAMS, macs=MAX_MACS,
+                values=MAX_ACTIVATION)
 
 
 def numel(shape) -> int:

@@ -26,6 +26,7 @@ from nets.builder.shapes import (
     walk,
 )
 from nets.models import tutorial_spec
+from nets.text import Phrase
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10
@@ -36,29 +37,29 @@ def normalize_spec(spec) -> list[dict]:
     if spec is None:
         spec = tutorial_spec()
     if not isinstance(spec, (list, tuple)):
-        raise SpecError(f"The network must be a list of layers, got {type(spec).__name__}.")
+        raise SpecError("builder.err.not_list", kind=type(spec).__name__)
     if not spec:
-        raise SpecError("The network is empty: add at least one layer (start from the tutorial's network).")
+        raise SpecError("builder.err.empty")
     if len(spec) > MAX_LAYERS:
-        raise SpecError(f"The network has {len(spec)} layers; the limit is {MAX_LAYERS}.")
+        raise SpecError("builder.err.too_many_layers", count=len(spec), limit=MAX_LAYERS)
     layers = [normalize_layer(d, i) for i, d in enumerate(spec)]
     names = [d["name"] for d in layers if "name" in d]
     for i, d in enumerate(layers):
         if "name" in d and names.count(d["name"]) > 1:
-            raise SpecError(f"Layer {i + 1}: the name {d['name']!r} is used twice; names must be unique.", i)
+            raise SpecError("builder.err.name_twice", i, n=i + 1, name=repr(d["name"]))
         if d["type"] == "Linear" and layer_params(d) > MAX_LINEAR_PARAMS:
-            raise SpecError(f"Layer {i + 1}: Linear({format_args(d)}) would have {layer_params(d):,} parameters; "
-                            f"the limit for one Linear is {MAX_LINEAR_PARAMS:,}.", i)
+            raise SpecError("builder.err.linear_too_big", i, n=i + 1, args=format_args(d), params=layer_params(d),
+                            limit=MAX_LINEAR_PARAMS)
     total = sum(layer_params(d) for d in layers)
     if total > MAX_PARAMS:
-        raise SpecError(f"The network would have {total:,} parameters; the limit is {MAX_PARAMS:,}.")
+        raise SpecError("builder.err.too_many_params", params=total, limit=MAX_PARAMS)
     return layers
 
 
 @dataclass
 class Fix:
     """A one-click repair: what it does, in words, and the repaired layer list."""
-    label: str
+    label: Phrase
     spec: list[dict]
 
 
@@ -66,11 +67,11 @@ class Fix:
 class CheckResult:
     """The outcome of running one image through the layer list, layer by layer."""
     layers: list[LayerCheck] = field(default_factory=list)   # one per layer, reached or not
-    error: str | None = None         # the learner-facing sentence
+    error: Phrase | None = None      # the learner-facing sentence
     error_index: int | None = None   # the offending layer (None: the list as a whole)
     torch_error: str | None = None   # torch's own message, where torch raised one
     fix: Fix | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Phrase] = field(default_factory=list)
     spec: list[dict] = field(default_factory=list)   # the normalised layer list
 
     @property
@@ -101,11 +102,10 @@ def check_spec(spec) -> CheckResult:
     try:
         layers = normalize_spec(spec)
     except SpecError as e:
-        result.error, result.error_index = str(e), e.index
+        result.error, result.error_index = e.phrase, e.index
         return result
     result.spec, result.layers = layers, walk(layers, INPUT_SHAPE)
-    result.warnings = [f"{c.name}: Linear acts only on the last dimension of {c.in_shape}; "
-                       f"add Flatten before it to use every value of the image."
+    result.warnings = [Phrase("builder.warn.flatten", name=c.name, shape=str(c.in_shape))
                        for c in result.layers if c.type == "Linear" and c.reached and len(c.in_shape) > 2]
     first = next((c for c in result.layers if c.error or numel(c.out_shape or ()) > MAX_ACTIVATION), None)
     if first and first.error:
@@ -114,11 +114,10 @@ def check_spec(spec) -> CheckResult:
         result.error, result.fix = explain_failure(layers, first.index, first.in_shape, result.torch_error)
     elif first:
         result.error_index = first.index
-        result.error = (f"{first.name} outputs {first.out_shape} = {numel(first.out_shape):,} values per image; "
-                        f"the limit is {MAX_ACTIVATION:,}. Use fewer channels or pool earlier.")
+        result.error = Phrase("builder.err.activation", name=first.name, shape=str(first.out_shape),
+                              values=numel(first.out_shape), limit=MAX_ACTIVATION)
     elif result.macs > MAX_MACS:
-        result.error = (f"The network needs {result.macs:,} multiply-adds per image; the limit is {MAX_MACS:,}. "
-                        f"Use fewer channels or pool earlier.")
+        result.error = Phrase("builder.err.macs", macs=result.macs, limit=MAX_MACS)
     elif result.layers[-1].out_shape != (1, NUM_CLASSES):
         result.error, result.fix = explain_ending(layers, result.layers[-1].out_shape)
         result.error_index = len(layers) - 1
@@ -129,45 +128,62 @@ def _with(layers: list[dict], i: int, **changes) -> list[dict]:
     return [dict(d, **changes) if j == i else dict(d) for j, d in enumerate(layers)]
 
 
-def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) -> tuple[str, Fix | None]:
+def set_fix(layers: list[dict], i: int, **changes) -> Fix:
+    """The fix that sets these arguments of layer i, labelled with the code it changes: "Set fc1.in_features = 3072"."""
+    name = layer_names(layers)[i]
+    return Fix(Phrase("builder.fix.set", changes=set_code(name, changes)), _with(layers, i, **changes))
+
+
+def set_code(name: str, changes: dict) -> str:
+    return ", ".join(f"{name}.{k} = {v}" for k, v in changes.items())
+
+
+def reasons_phrase(reasons: list[Phrase]) -> Phrase:
+    """One or two reasons as one sentence ("...; ...."), worded in whichever language shows it."""
+    return Phrase("builder.why.one", first=reasons[0]) if len(reasons) == 1 else \
+        Phrase("builder.why.two", first=reasons[0], second=reasons[1])
+
+
+def explain_failure(layers: list[dict], i: int, shape: tuple, torch_error: str) -> tuple[Phrase, Fix | None]:
     """Why layer i cannot take an input of this shape, and the change that would make it fit."""
     d, name = layers[i], layer_names(layers)[i]
-    kind, call = d["type"], f"{d['type']}({format_args(d)})"
-    head = f"{name} = {call} cannot take an input of shape {shape}"
+    kind = d["type"]
+
+    def cannot(reason) -> Phrase:
+        return Phrase("builder.err.cannot_take", name=name, call=f"{kind}({format_args(d)})", shape=str(shape),
+                      reason=reason)
+
     if kind == "Linear" and len(shape) == 2:
         n = shape[1]
-        return (f"{head}: in_features is {d['in_features']} but each image arrives as {n} numbers.",
-                Fix(f"Set {name}.in_features = {n}", _with(layers, i, in_features=n)))
+        return cannot(Phrase("builder.why.in_features", have=d["in_features"], n=n)), set_fix(layers, i, in_features=n)
     if kind == "Linear":
         n = numel(shape[1:])
         fixed = _with(layers, i, in_features=n)
         fixed.insert(i, {"type": "Flatten"})
-        return (f"{head}: a Linear layer multiplies the last dimension ({shape[-1]}) by its weights; "
-                f"flatten the {shape[1:]} maps into {n} numbers first.",
-                Fix(f"Insert Flatten before {name} and set in_features = {n}", fixed))
+        return (cannot(Phrase("builder.why.flatten", last=shape[-1], maps=str(shape[1:]), n=n)),
+                Fix(Phrase("builder.fix.flatten", name=name, n=n), fixed))
     if kind in ("Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d") and len(shape) != 4:
-        return (f"{head}: {kind} needs images of shape (batch, channels, height, width), but the maps were "
-                f"already flattened. Move it before Flatten.", move_before_flatten(layers, i))
+        return cannot(Phrase("builder.why.flattened", kind=kind)), move_before_flatten(layers, i)
     reasons, changes = [], {}
     field_name = {"Conv2d": "in_channels", "BatchNorm2d": "num_features"}.get(kind)
     if field_name and d[field_name] != shape[1]:
-        reasons.append(f"{field_name} is {d[field_name]} but the input has {shape[1]} channels")
+        reasons.append(Phrase("builder.why.channels", field=field_name, have=d[field_name], channels=shape[1]))
         changes[field_name] = shape[1]
     if kind in ("MaxPool2d", "AvgPool2d") and 2 * d["padding"] > d["kernel_size"]:
-        reasons.append("a pool's padding may be at most half its kernel_size")
+        reasons.append(Phrase("builder.why.pool_padding"))
         changes["padding"] = d["kernel_size"] // 2
     if "kernel_size" in d:
         room = min(shape[2], shape[3]) + 2 * changes.get("padding", d["padding"])
         if d["kernel_size"] > room:
-            reasons.append(f"the {shape[2]}x{shape[3]} maps (padded by {d['padding']}) are smaller than the kernel")
+            reasons.append(Phrase("builder.why.small_maps", h=shape[2], w=shape[3], padding=d["padding"]))
             if room < 2:
                 rest = [dict(x) for j, x in enumerate(layers) if j != i]
-                return f"{head}: {'; '.join(reasons)}.", Fix(f"Remove {name}", rest) if rest else None
+                return cannot(reasons_phrase(reasons)), Fix(Phrase("builder.fix.remove", name=name), rest) \
+                    if rest else None
             changes["kernel_size"] = room
     if changes:
-        label = "Set " + ", ".join(f"{name}.{k} = {v}" for k, v in changes.items())
-        return f"{head}: {'; '.join(reasons)}.", Fix(label, _with(layers, i, **changes))
-    return f"{head}: {torch_error}", None
+        return cannot(reasons_phrase(reasons)), set_fix(layers, i, **changes)
+    return cannot(torch_error), None
 
 
 def move_before_flatten(layers: list[dict], i: int) -> Fix | None:
@@ -186,36 +202,35 @@ def move_before_flatten(layers: list[dict], i: int) -> Fix | None:
         moved[flatten].update(changes)
         check = walk(moved, INPUT_SHAPE)[flatten]
         if changes and check.error is None:
-            return Fix(f"Move {name} before Flatten and set " +
-                       ", ".join(f"{name}.{k} = {v}" for k, v in changes.items()), moved)
+            return Fix(Phrase("builder.fix.move_set", name=name, changes=set_code(name, changes)), moved)
     if check.error is None:
-        return Fix(f"Move {name} before Flatten", moved)
+        return Fix(Phrase("builder.fix.move", name=name), moved)
     _, fix = explain_failure(moved, flatten, check.in_shape, str(check.error))
-    if fix is None or fix.label.startswith("Remove"):
+    if fix is None or fix.label.key == "builder.fix.remove":
         return fix
-    return Fix(f"Move {name} before Flatten and {fix.label[0].lower()}{fix.label[1:]}", fix.spec)
+    if fix.label.key == "builder.fix.set":
+        return Fix(Phrase("builder.fix.move_set", name=name, changes=fix.label.params["changes"]), fix.spec)
+    return Fix(Phrase("builder.fix.move_then", name=name, then=fix.label), fix.spec)
 
 
-def explain_ending(layers: list[dict], shape: tuple) -> tuple[str, Fix]:
+def explain_ending(layers: list[dict], shape: tuple) -> tuple[Phrase, Fix]:
     """The last layer must give one score per class: (1, 10) for CIFAR-10."""
     last = len(layers) - 1
-    message = (f"The network ends with shape {shape}; CrossEntropyLoss needs ({shape[0]}, {NUM_CLASSES}), "
-               f"one score per CIFAR-10 class.")
+    message = Phrase("builder.err.ending", shape=str(shape), batch=shape[0], classes=NUM_CLASSES)
     if len(shape) == 2 and layers[last]["type"] == "Linear":
-        return message, Fix(f"Set {layer_names(layers)[last]}.out_features = {NUM_CLASSES}",
-                            _with(layers, last, out_features=NUM_CLASSES))
+        return message, set_fix(layers, last, out_features=NUM_CLASSES)
     n = numel(shape[1:])
     tail = ([] if len(shape) == 2 else [{"type": "Flatten"}]) + [
         {"type": "Linear", "in_features": n, "out_features": NUM_CLASSES}]
-    what = "Linear" if len(shape) == 2 else "Flatten and Linear"
-    return message, Fix(f"Append {what}({n}, {NUM_CLASSES})", [dict(d) for d in layers] + tail)
+    what = "builder.fix.append_linear" if len(shape) == 2 else "builder.fix.append_flatten_linear"
+    return message, Fix(Phrase(what, n=n, classes=NUM_CLASSES), [dict(d) for d in layers] + tail)
 
 
 def build_model(spec=None) -> nn.Sequential:
     """The layer list as an nn.Sequential with named layers; None builds the tutorial's network."""
     result = check_spec(spec)
     if not result.ok:
-        raise SpecError(result.error, result.error_index)
+        raise SpecError(result.error.key, result.error_index, **result.error.params)
     return make_sequential(result.spec)
 
 
@@ -233,7 +248,7 @@ def spec_from_model(model: nn.Module) -> list[dict] | None:
 def default_layer(kind: str, shape: tuple | None) -> dict:
     """A new layer of this kind whose arguments fit an input of this shape (None: not known)."""
     if kind not in LAYER_TYPES:
-        raise SpecError(f"Unknown layer type {kind!r}; the builder offers {', '.join(LAYER_TYPES)}.")
+        raise SpecError("builder.err.unknown_kind", kind=repr(kind), offers=", ".join(LAYER_TYPES))
     channels = shape[1] if shape and len(shape) == 4 else 32
     features = numel(shape[1:]) if shape else 64
     return {

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from nets.text import Phrase
+
 CACHE_FORMAT = 1          # bump when the cache file's layout changes
 
 
@@ -34,7 +36,7 @@ def tensors_digest(tensors: list[torch.Tensor]) -> str:
     return f"{crc:08x}"
 
 
-def read_cache(cache_file: Path, notes: list[str]) -> dict | None:
+def read_cache(cache_file: Path, notes: list[Phrase]) -> dict | None:
     """The cached tensors, classes and conversion count, or None (with a note saying why) when the cache
     is missing, stale or damaged."""
     if not cache_file.exists():
@@ -42,19 +44,20 @@ def read_cache(cache_file: Path, notes: list[str]) -> dict | None:
     try:
         blob = torch.load(cache_file, weights_only=True)
         if blob.get("format") != CACHE_FORMAT:
-            notes.append(f"The cache {cache_file.name} was written by another LayerLab version "
-                         f"(format {blob.get('format')}, this one reads {CACHE_FORMAT}); it was rebuilt.")
+            notes.append(Phrase("data.note.cache_version", name=cache_file.name, found=blob.get("format"),
+                                wanted=CACHE_FORMAT))
             return None
         tensors = [blob[k] for k in ("train_x", "train_y", "test_x", "test_y")]
         if tensors_digest(tensors) != blob["digest"]:
             raise ValueError("checksum mismatch")
     except Exception as e:
-        notes.append(f"The cache {cache_file.name} was damaged ({str(e)[:80]}); it was rebuilt from the source.")
+        notes.append(Phrase("data.note.cache_damaged", name=cache_file.name, reason=str(e)[:80]))
         return None
     return dict(tensors=tensors, classes=blob["classes"], converted=blob["converted"])
 
 
-def write_cache(cache_file: Path, tensors: list[torch.Tensor], classes, converted: int, notes: list[str]) -> None:
+def write_cache(cache_file: Path, tensors: list[torch.Tensor], classes, converted: int,
+                notes: list[Phrase]) -> None:
     """Save the decoded tensors atomically; a read-only cache folder only costs speed."""
     blob = dict(zip(("train_x", "train_y", "test_x", "test_y"), tensors),
                 classes=list(classes), converted=converted,
@@ -65,5 +68,4 @@ def write_cache(cache_file: Path, tensors: list[torch.Tensor], classes, converte
         torch.save(blob, tmp)
         os.replace(tmp, cache_file)
     except OSError as e:
-        notes.append(f"Could not write the cache to {cache_file.parent} ({e.strerror}); "
-                     "set LAYERLAB_CACHE to a writable folder to make later starts fast.")
+        notes.append(Phrase("data.note.cache_unwritable", folder=str(cache_file.parent), reason=e.strerror))

@@ -14,6 +14,7 @@ from torchvision.io import decode_image as decode_torch_image
 from nets.data.cache import default_cache_dir, read_cache, source_fingerprint, write_cache
 from nets.data.archives import folder_entries, read_plain_tar, tar_entries, zip_entries
 from nets.data.images import IMAGE_SUFFIXES, ImageError, decode_image
+from nets.text import LearnerError, Phrase
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
@@ -28,7 +29,7 @@ SPLITS = ("train", "test")
 DECODE_BATCH = 2048        # images per decoding job
 
 
-class DataError(Exception):
+class DataError(LearnerError):
     """A dataset problem the user can fix: the message names the problem and the fix."""
 
 
@@ -44,12 +45,12 @@ class Cifar10:
     from_cache: bool = False         # read from LayerLab's decoded cache instead of the source
     converted: int = 0               # images that were not 32x32 RGB and were converted
     seconds: float = 0.0             # time this load took
-    notes: list[str] = field(default_factory=list)  # things the user should know about the load
+    notes: list[Phrase] = field(default_factory=list)  # things the user should know about the load
 
     def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Images and labels of 'train' or 'test'."""
         if name not in SPLITS:
-            raise DataError(f"Unknown split {name!r}: use 'train' or 'test'.")
+            raise DataError("data.err.split", name=repr(name))
         return (self.train_x, self.train_y) if name == "train" else (self.test_x, self.test_y)
 
     def class_counts(self, name: str) -> list[int]:
@@ -79,8 +80,7 @@ def load_cifar10(path, cache_dir=None) -> Cifar10:
     start = time.perf_counter()
     path = Path(path).expanduser()
     if not path.exists():
-        raise DataError(f"{path} does not exist: give --data a CIFAR-10 folder or archive "
-                        "(or leave --data out to download CIFAR-10).")
+        raise DataError("data.err.missing", path=str(path))
     cache_file = Path(cache_dir or default_cache_dir()) / f"cifar10-{source_fingerprint(path)}.pt"
     notes = []
     cached = read_cache(cache_file, notes)
@@ -112,8 +112,7 @@ def decode_source(path: Path) -> Cifar10:
     inner = [p for p in path.iterdir() if p.is_dir() and (p / "train").is_dir()]
     if len(inner) == 1:
         return decode_image_folder(folder_entries(inner[0]), str(inner[0]))
-    raise DataError(f"{path} holds no CIFAR-10: expected cifar-10-batches-py/, {CIFAR10_ARCHIVE}, "
-                    "or train/<class>/ and test/<class>/ image folders.")
+    raise DataError("data.err.no_cifar", path=str(path), archive=CIFAR10_ARCHIVE)
 
 
 def decode_torchvision_root(root: Path) -> Cifar10:
@@ -124,8 +123,8 @@ def decode_torchvision_root(root: Path) -> Cifar10:
         try:
             ds = CIFAR10(str(root), train=train, download=False)
         except RuntimeError:
-            raise DataError(f"{root / 'cifar-10-batches-py'} is incomplete or altered (its MD5 sums do not "
-                            f"match CIFAR-10's): delete it and put the original {CIFAR10_ARCHIVE} there.") from None
+            raise DataError("data.err.batches_altered", folder=str(root / "cifar-10-batches-py"),
+                            archive=CIFAR10_ARCHIVE) from None
         x = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()  # (N, 3, 32, 32)
         splits += [x, torch.tensor(ds.targets, dtype=torch.int64)]
     return Cifar10(*splits, classes=CIFAR10_CLASSES, source=str(root))
@@ -134,8 +133,7 @@ def decode_torchvision_root(root: Path) -> Cifar10:
 def decode_archive(path: Path) -> Cifar10:
     """A .tar.gz/.tgz/.tar/.zip holding either the official batches or an ImageFolder tree."""
     if not path.name.lower().endswith(ARCHIVE_SUFFIXES):
-        raise DataError(f"{path} is a file but not an archive: give --data a folder, or a "
-                        f".tar.gz, .tgz or .zip of one.")
+        raise DataError("data.err.not_archive", path=str(path))
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
@@ -148,7 +146,7 @@ def decode_archive(path: Path) -> Cifar10:
         with tarfile.open(path, "r|*") as tf:
             return decode_image_folder(tar_entries(tf), str(path))
     except (tarfile.TarError, EOFError, zipfile.BadZipFile, zlib.error, OSError) as e:
-        raise DataError(f"{path} is truncated or not a valid archive ({e}): download or pack it again.") from None
+        raise DataError("data.err.bad_archive", path=str(path), reason=str(e)) from None
 
 
 def is_official_archive(path: Path) -> bool:
@@ -162,8 +160,7 @@ def decode_official_archive(path: Path) -> Cifar10:
     """Unpack the official tarball (MD5-checked by torchvision) into a temporary folder and read it."""
     from torchvision.datasets.utils import check_integrity, extract_archive
     if path.name == CIFAR10_ARCHIVE and not check_integrity(str(path), CIFAR10_MD5):
-        raise DataError(f"{path} does not match CIFAR-10's MD5 sum (a partial or altered download): "
-                        "delete it and download it again.")
+        raise DataError("data.err.md5", path=str(path))
     with tempfile.TemporaryDirectory() as tmp:
         extract_archive(str(path), tmp)
         return decode_torchvision_root(Path(tmp))
@@ -211,7 +208,7 @@ def decode_batch(batch: list[tuple]) -> list[tuple]:
             try:
                 x, converted = decode_image(data, f"{split}/{cls}/{name}")
             except ImageError as e:
-                raise DataError(f"{e} Remove or replace that file, then load again.") from None
+                raise DataError("data.err.bad_image", reason=e.phrase) from None
         out.append((split, cls, name, x, converted))
     return out
 
@@ -229,14 +226,13 @@ def assemble(found: dict, source: str, converted: int, skipped: list[str]) -> Ci
     """Check the folder tree is complete and consistent, then stack it in class order."""
     for split in SPLITS:
         if not found[split]:
-            raise DataError(f"{source} has no {split}/<class>/ images: an ImageFolder copy needs both "
-                            "train/ and test/, each with one folder per class.")
+            raise DataError("data.err.no_split", source=source, split=split)
         for cls, images in found[split].items():
             if not images:
-                raise DataError(f"{split}/{cls} in {source} holds no images: add images or remove the folder.")
+                raise DataError("data.err.empty_class", source=source, split=split, cls=cls)
     if set(found["train"]) != set(found["test"]):
-        raise DataError(f"train/ and test/ in {source} have different class folders "
-                        f"({sorted(set(found['train']) ^ set(found['test']))}): give both the same classes.")
+        raise DataError("data.err.class_mismatch", source=source,
+                        classes=str(sorted(set(found["train"]) ^ set(found["test"]))))
     names = set(found["train"])
     classes = CIFAR10_CLASSES if names == set(CIFAR10_CLASSES) else tuple(sorted(names))
     tensors = []
@@ -249,7 +245,7 @@ def assemble(found: dict, source: str, converted: int, skipped: list[str]) -> Ci
         tensors += [torch.stack(xs), torch.tensor(ys, dtype=torch.int64)]
     data = Cifar10(*tensors, classes=classes, source=source, converted=converted)
     if converted:
-        data.notes.append(f"{converted} images were not 32x32 RGB and were converted (resized, made RGB).")
+        data.notes.append(Phrase("data.note.converted", count=converted))
     if skipped:
-        data.notes.append(f"{len(skipped)} non-image files were ignored, e.g. {skipped[0]}.")
+        data.notes.append(Phrase("data.note.skipped", count=len(skipped), example=skipped[0]))
     return data

@@ -3,10 +3,11 @@ import os
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nets.data.cifar import CIFAR10_ARCHIVE, CIFAR10_MD5, CIFAR10_URL, Cifar10, DataError, load_cifar10
+from nets.text import Phrase
 
 DOWNLOAD_TIMEOUT_S = 20   # seconds without a byte before a download counts as failed
 CHUNK = 1 << 16
@@ -16,7 +17,7 @@ CHUNK = 1 << 16
 class LoadStatus:
     """What the loader is doing, for the UI: state is 'idle', 'downloading', 'decoding', 'ready' or 'failed'."""
     state: str = "idle"
-    message: str = ""
+    message: Phrase = field(default_factory=lambda: Phrase("data.status_starting"))
     fraction: float = 0.0   # progress of the current step, 0..1
 
 
@@ -40,13 +41,11 @@ def download_cifar10(root: Path, on_progress=lambda done, total: None) -> Path:
     except OSError as e:
         partial.unlink(missing_ok=True)
         reason = getattr(e, "reason", None) or e
-        raise DataError(f"Could not download CIFAR-10 from {url} ({reason}). Start LayerLab with "
-                        f"--data PATH pointing at a copy, or put {CIFAR10_ARCHIVE} into {root.resolve()}, "
-                        "then press Retry.") from None
+        raise DataError("data.err.download", url=url, reason=str(reason), archive=CIFAR10_ARCHIVE,
+                        folder=str(root.resolve())) from None
     if not check_integrity(str(partial), CIFAR10_MD5):
         partial.unlink(missing_ok=True)
-        raise DataError(f"The download from {url} is incomplete or altered (wrong MD5 sum). "
-                        "Press Retry, or start LayerLab with --data PATH pointing at a copy.")
+        raise DataError("data.err.download_md5", url=url)
     os.replace(partial, target)
     return target
 
@@ -66,7 +65,7 @@ class DatasetLoader:
         with self._lock:
             if self.data is not None or (self._thread and self._thread.is_alive()):
                 return
-            self.status = LoadStatus("decoding" if self.path else "downloading", "Starting…")
+            self.status = LoadStatus("decoding" if self.path else "downloading")
             self._thread = threading.Thread(target=self._run, name="cifar10-loader", daemon=True)
             self._thread.start()
 
@@ -79,14 +78,14 @@ class DatasetLoader:
     def _run(self) -> None:
         try:
             path = self.path or self._download()
-            self.status = LoadStatus("decoding", f"Decoding {path} (first time only; later starts use the cache)…")
+            self.status = LoadStatus("decoding", Phrase("data.load.decoding", path=str(path)))
             data = load_cifar10(path, self.cache_dir)
             self.data = data
             self.status = LoadStatus("ready", describe_data(data), 1.0)
         except DataError as e:
-            self.status = LoadStatus("failed", str(e))
+            self.status = LoadStatus("failed", e.phrase)
         except Exception as e:  # the app must outlive any loader bug; say what happened
-            self.status = LoadStatus("failed", f"Loading CIFAR-10 failed unexpectedly: {type(e).__name__}: {e}")
+            self.status = LoadStatus("failed", Phrase("data.load.unexpected", kind=type(e).__name__, error=str(e)))
         print(f"[layerlab] data: {self.status.state}: {self.status.message}", flush=True)
 
     def _download(self) -> Path:
@@ -95,17 +94,17 @@ class DatasetLoader:
         def on_progress(done, total):
             mb = done / 1e6
             rate = mb / max(time.perf_counter() - started, 1e-6)
-            of = f" of {total / 1e6:.0f} MB" if total else " MB"
-            self.status = LoadStatus("downloading", f"Downloading CIFAR-10 with torchvision's URL: "
-                                     f"{mb:.1f}{of} ({rate:.1f} MB/s)", done / total if total else 0.0)
+            message = Phrase("data.load.downloading", mb=mb, total_mb=total / 1e6, rate=rate) if total else \
+                Phrase("data.load.downloading_size_unknown", mb=mb, rate=rate)
+            self.status = LoadStatus("downloading", message, done / total if total else 0.0)
 
-        self.status = LoadStatus("downloading", f"Connecting to download CIFAR-10 into {self.root}…")
+        self.status = LoadStatus("downloading", Phrase("data.load.connecting", folder=str(self.root)))
         download_cifar10(self.root, on_progress)
         return self.root
 
 
-def describe_data(data: Cifar10) -> str:
+def describe_data(data: Cifar10) -> Phrase:
     """One line on where the data came from, for the status panel and console."""
-    origin = "from LayerLab's cache" if data.from_cache else "decoded from the source"
-    return (f"{len(data.train_y):,} train + {len(data.test_y):,} test images, {len(data.classes)} classes, "
-            f"read from {data.source} ({origin}, {data.seconds:.2f} s).")
+    origin = Phrase("data.origin.cache" if data.from_cache else "data.origin.source")
+    return Phrase("data.load.ready", train=len(data.train_y), test=len(data.test_y), classes=len(data.classes),
+                  source=data.source, origin=origin, seconds=data.seconds)

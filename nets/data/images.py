@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from nets.text import LearnerError
+
 # Bigger images are refused before decoding: a 10000x10000 upload would take 300 MB as RGB.
 MAX_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -19,7 +21,7 @@ REDUCE_ABOVE = 4   # block-average first above 4x the target size; the antialias
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 
-class ImageError(ValueError):
+class ImageError(LearnerError):
     """An image that cannot be used; the message says which and why."""
 
 
@@ -30,18 +32,17 @@ def open_image(data: bytes, name: str = "image") -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             if img.width * img.height > MAX_PIXELS:
-                raise ImageError(f"{name} is {img.width}x{img.height} pixels: images above "
-                                 f"{MAX_PIXELS // 1_000_000} megapixels are refused; use a smaller copy.")
+                raise ImageError("data.err.image_pixels", name=name, width=img.width, height=img.height,
+                                 limit=MAX_PIXELS // 1_000_000)
             img.load()
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{name} is too large to decode (over {MAX_PIXELS // 1_000_000} megapixels): "
-                         "use a smaller copy.") from None
+        raise ImageError("data.err.image_bomb", name=name, limit=MAX_PIXELS // 1_000_000) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image PIL can read (PNG, JPEG, WebP, BMP, GIF, TIFF).") from None
+        raise ImageError("data.err.image_unreadable", name=name) from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"{name} could not be decoded ({e}); it is probably truncated or corrupt.") from None
+        raise ImageError("data.err.image_corrupt", name=name, reason=str(e)) from None
     return img
 
 

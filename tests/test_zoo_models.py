@@ -33,15 +33,6 @@ def test_vgg16_versions_match_torchvisions_numbers_and_the_tutorials_shapes():
 
 
 @pytest.mark.parametrize("version", zoo.VERSIONS)
-def test_shown_vgg16_code_builds_what_the_view_describes(version):
-    model, printed = run_version_code("vgg16", version, "meta")
-    view = zoo.describe_version("vgg16", version)
-    assert sum(p.numel() for p in model.parameters()) == view.params
-    assert tuple(model(torch.empty(1, 3, 224, 224, device="meta")).shape) == view.imagenet_output
-    assert printed.strip() == view.structure and "pretrained" not in view.code
-
-
-@pytest.mark.parametrize("version", zoo.VERSIONS)
 def test_resnet18_versions_run_for_real_on_a_cifar_image(version):
     model, _ = run_version_code("resnet18", version, "cpu")
     view = zoo.describe_version("resnet18", version)

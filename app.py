@@ -45,8 +45,8 @@ def build_demo() -> gr.Blocks:
             training_tab.build(model_state, arch_state)
             network_redraw = network_tab.build(model_state, arch_state)
             builder_redraw = builder_tab.build(arch_state)
-            zoo_tab.build()
-            saving_tab.build(model_state, arch_state)
+            zoo_inputs, zoo_outputs = zoo_tab.build()
+            saving_inputs, saving_outputs = saving_tab.build(model_state, arch_state)
         lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         page = Page()
@@ -54,6 +54,9 @@ def build_demo() -> gr.Blocks:
         page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
         page.redraw_on_switch(network_tab.redraw_network, *network_redraw)
         page.redraw_on_switch(builder_tab.redraw_builder, *builder_redraw)
+        page.redraw_on_switch(lessons_tab.open_label, lessons["lesson"], lessons["open_button"])
+        page.redraw_on_switch(zoo_tab.redraw, zoo_inputs, zoo_outputs)
+        page.redraw_on_switch(saving_tab.redraw, saving_inputs, saving_outputs)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
     return demo
 

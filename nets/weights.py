@@ -13,6 +13,7 @@ from torch import nn
 from nets import limits
 from nets.limits import MB
 from nets.saving import pickle_globals
+from nets.text import LearnerError, Phrase
 
 SAFETENSORS_MAX_HEADER = 100 * MB    # the safetensors format's own limit on its JSON header
 PICKLE_SCAN_BYTES = MB               # enough of a refused pickle to name what it imports
@@ -20,56 +21,20 @@ WRAPPER_PREFIXES = ("model1.", "module.", "model.")   # TutorialNet's attribute,
 STATE_KEYS = ("state_dict", "model_state_dict", "model")   # where .pth checkpoints commonly keep the weights
 DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int64)   # int64: BatchNorm's counter
 
-MESSAGES = {
-    "unreadable": "{name} could not be read ({reason}).",
-    "too_big": "{name} is {size_mb:,.1f} MB; weights files up to {limit_mb:,.1f} MB are allowed.",
-    "too_many_entries": "{name} holds {count:,} entries; weights files with up to {limit:,} are allowed.",
-    "entry_too_big": "{name} was refused: its zip entry {entry} would unpack to {size_mb:,.1f} MB; entries up to "
-                     "{limit_mb:,.1f} MB are allowed (torch.save never compresses, so this is not a saved model).",
-    "pickle_too_big": "{name} was refused: its pickle part is {size_mb:,.1f} MB; up to {limit_mb:,.1f} MB is allowed "
-                      "(a state_dict's needs well under 1 MB; an old-style .pth holds its tensors in it too: save "
-                      "it again with torch.save, PyTorch 1.6 or later, or with safetensors).",
-    "unpacks_too_big": "{name} was refused: its zip entries would unpack to {size_mb:,.1f} MB in all; up to "
-                       "{limit_mb:,.1f} MB is allowed.",
-    "not_safetensors": "{name} is not a safetensors file: its content is {content}. Upload the file that "
-                       "safetensors (or LayerLab) wrote, or a .pth/.pt state_dict under its own name.",
-    "bad_safetensors": "{name} is not a valid safetensors file ({detail}): it may be cut short or damaged.",
-    "not_weights": "{name} is not a readable weights file: LayerLab loads a state_dict saved with torch.save "
-                   "(.pth/.pt) or with safetensors (.safetensors).",
-    "code": "{name} is a pickled Python object, not a state_dict (it asks to import {imports}): loading it would "
-            "run code from the file, so LayerLab refuses it. Save the weights instead, with "
-            "torch.save(model.state_dict(), 'model.pth') or safetensors.",
-    "no_state_dict": "{name} holds no state_dict (a dict of parameter names to tensors): save one with "
-                     "torch.save(model.state_dict(), 'model.pth').",
-    "dtype": "{name}: {key} holds {dtype} values; weights must be float16, bfloat16, float32 or float64 "
-             "(or int64, such as BatchNorm's num_batches_tracked).",
-    "not_finite": "{name}: {key} holds NaN or infinite values; only finite weights load (the run that saved it "
-                  "had diverged).",
-    "other_network": "{name} is for a different network: it lacks {missing} and has {extra} that this network "
-                     "does not. Load it with the network it was trained on.",
-    "shape": "{name}: {key} has shape {got} in the file but {want} in this network: it was trained on a "
-             "different architecture.",
-    "kind": "{name}: {key} holds {got} values where this network needs {want}.",
-    "bad_metadata": "{name} has damaged LayerLab metadata ({detail}).",
-    "fits_no_network": "{name} holds weights, but they fit neither the Builder's network nor the tutorial's: {reason}",
-    "loaded_by_position": "Layer names differed but every shape matched in order; loaded by position.",
-    "weights_only": "{name} holds only weights: no training config or metrics.",
-}
-CONTENTS = {"zip": "a zip archive (the .pth format of torch.save)", "pickle": "a Python pickle (a .pth file)",
-            None: "something else (it does not start with a safetensors header)"}
+# What a file's first bytes say it is, for a .safetensors file that is something else.
+CONTENTS = {"zip": "weights.content_zip", "pickle": "weights.content_pickle", None: "weights.content_other"}
 
 
-class WeightsError(ValueError):
-    """A weights file LayerLab will not load; the message names the file and what is allowed."""
+class WeightsError(LearnerError):
+    """A weights file LayerLab will not load; its message (assets/i18n/weights.json) names the file and limit."""
 
-    def __init__(self, key: str, /, **params):
-        self.key, self.params = key, params   # for a translated message later: MESSAGES[key] in another language
-        super().__init__(MESSAGES[key].format(**params))
+    def __init__(self, name: str, /, **params):
+        super().__init__(f"weights.{name}", **params)
 
 
-def message(key: str, /, **params) -> str:
-    """A note for the learner from MESSAGES, such as what was adapted while loading."""
-    return MESSAGES[key].format(**params)
+def message(name: str, /, **params) -> Phrase:
+    """A note for the learner from assets/i18n/weights.json, such as what was adapted while loading."""
+    return Phrase(f"weights.{name}", **params)
 
 
 @dataclass
@@ -105,11 +70,11 @@ def file_kind(path: Path, name: str) -> str:
         size = path.stat().st_size
         kind = sniff(path, size)
     except OSError as e:
-        raise WeightsError("unreadable", name=name, reason=e.strerror or "no such file") from None
+        raise WeightsError("unreadable", name=name, reason=e.strerror or Phrase("weights.no_such_file")) from None
     if size > limits.MAX_UPLOAD_BYTES:
         raise WeightsError("too_big", name=name, size_mb=size / MB, limit_mb=limits.MAX_UPLOAD_BYTES / MB)
     if path.suffix.lower() == ".safetensors" and kind != "safetensors":
-        raise WeightsError("not_safetensors", name=name, content=CONTENTS[kind])
+        raise WeightsError("not_safetensors", name=name, content=Phrase(CONTENTS[kind]))
     if kind is None:
         raise WeightsError("not_weights", name=name)
     return kind
@@ -228,8 +193,9 @@ def fit_weights(state: dict, model: nn.Module, name: str) -> tuple[dict[str, tor
     if set(state) != set(expected):
         if [v.shape for v in state.values()] != [v.shape for v in expected.values()]:
             missing, extra = [k for k in expected if k not in state], [k for k in state if k not in expected]
-            raise WeightsError("other_network", name=name, missing=", ".join(missing[:4]) or "nothing",
-                               extra=", ".join(extra[:4])[:200] or "nothing")
+            nothing = Phrase("weights.nothing")
+            raise WeightsError("other_network", name=name, missing=", ".join(missing[:4]) or nothing,
+                               extra=", ".join(extra[:4])[:200] or nothing)
         # The same tensors in the same order under other names (e.g. an unnamed nn.Sequential: 0, 2, 4, ...).
         state = dict(zip(expected, state.values()))
         notes.append(message("loaded_by_position"))

@@ -7,6 +7,7 @@ from torch import nn
 from torchvision import models
 
 from nets.models import count_parameters
+from nets.text import DEFAULT, LearnerError, Phrase, text
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ def zoo_model(name: str, version: str = "original", device: str = "meta") -> nn.
     return model.eval()
 
 
-def version_code(name: str, version: str) -> str:
+def version_code(name: str, version: str, locale: str = DEFAULT) -> str:
     """The lines that build this version, in the tutorial's form with weights= instead of pretrained=."""
     entry = ZOO[name]
     lines = ["import torchvision", "from torch import nn", "",
-             f"{name} = torchvision.models.{name}(weights=None)  # weights=\"DEFAULT\" for ImageNet weights"]
+             f"{name} = torchvision.models.{name}(weights=None)  # {text('zoo.code_weights', locale)}"]
     extra = {"add_linear": entry.add_code, "replace_last": entry.replace_code}.get(version)
     return "\n".join(lines + ([extra] if extra else []) + [f"print({name})"])
 
@@ -73,28 +74,28 @@ class ZooVersion:
     structure: str                # print(model)
 
 
-def head_text(name: str, model: nn.Module) -> str:
+def head_text(name: str, model: nn.Module, locale: str = DEFAULT) -> str:
     """The part of print(model) the modifications touch."""
-    text = f"({ZOO[name].head}): {getattr(model, ZOO[name].head)!r}"
+    head = f"({ZOO[name].head}): {getattr(model, ZOO[name].head)!r}"
     if name == "resnet18" and hasattr(model, "add_linear"):
-        text += f"\n(add_linear): {model.add_linear!r}   # stored, but forward() never calls it"
-    return text
+        head += f"\n(add_linear): {model.add_linear!r}   # {text('zoo.code_unused', locale)}"
+    return head
 
 
 @torch.no_grad()
-def describe_version(name: str, version: str) -> ZooVersion:
+def describe_version(name: str, version: str, locale: str = DEFAULT) -> ZooVersion:
     """Structure, parameter count and output shapes of one version, computed on the meta device (no memory)."""
     model = zoo_model(name, version)
     shapes = [tuple(model(torch.empty(s, device="meta")).shape) for s in (CIFAR_SIZE, IMAGENET_SIZE)]
-    return ZooVersion(version, version_code(name, version), count_parameters(model), *shapes,
-                      head_text(name, model), repr(model))
+    return ZooVersion(version, version_code(name, version, locale), count_parameters(model), *shapes,
+                      head_text(name, model, locale), repr(model))
 
 
-def compare(name: str) -> list[ZooVersion]:
-    """The original and the tutorial's two modifications, side by side."""
+def compare(name: str, locale: str = DEFAULT) -> list[ZooVersion]:
+    """The original and the tutorial's two modifications, side by side (code comments in locale)."""
     if name not in ZOO:
-        raise KeyError(f"Unknown model {name!r}; the zoo has {', '.join(ZOO)}.")
-    return [describe_version(name, v) for v in VERSIONS]
+        raise LearnerError("zoo.unknown", name=repr(name), models=", ".join(ZOO))
+    return [describe_version(name, v, locale) for v in VERSIONS]
 
 
 def weights_size_mb(name: str) -> float:
@@ -102,20 +103,20 @@ def weights_size_mb(name: str) -> float:
     return ZOO[name].weights.meta["_file_size"]
 
 
-def fetch_pretrained(name: str) -> tuple[dict | None, str]:
+def fetch_pretrained(name: str) -> tuple[dict | None, Phrase]:
     """ImageNet weights through torchvision's weights API (its cache first); (None, why) when they cannot be had."""
     weights = ZOO[name].weights
     with _FETCH_LOCK:
         if name in _PRETRAINED:
-            return _PRETRAINED[name], f"Using torchvision's {weights} (ImageNet, already loaded)."
+            return _PRETRAINED[name], Phrase("zoo.using_loaded", weights=str(weights))
         try:
             state = weights.get_state_dict(progress=False, check_hash=True)
         except Exception as e:  # noqa: BLE001 - offline, DNS, HTTP, disk and hash errors all mean "no weights"
             reason = str(e).strip() or type(e).__name__
-            return None, (f"Could not fetch {weights} ({weights_size_mb(name):.0f} MB from {weights.url}): "
-                          f"{reason}. Working with random weights instead.")
+            return None, Phrase("zoo.fetch_failed", weights=str(weights), size_mb=weights_size_mb(name),
+                                url=weights.url, reason=reason)
         _PRETRAINED[name] = state
-        return state, f"Loaded torchvision's {weights} (ImageNet top-1 {_top1(weights):.1f}%)."
+        return state, Phrase("zoo.fetched", weights=str(weights), top1=_top1(weights))
 
 
 def _top1(weights) -> float:

@@ -9,8 +9,9 @@ import pytest
 from ui.requests import MAX_JSON_DEPTH, json_depth
 
 
-def post(url: str, body: bytes) -> tuple[int, dict]:
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"}, method="POST")
+def post(url: str, body: bytes, language: str = "") -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json", **({"Accept-Language": language} if language else {})}
+    request = urllib.request.Request(url, body, headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -36,6 +37,15 @@ def test_deep_and_huge_json_is_refused_with_a_sentence_and_the_server_goes_on(cl
     assert status == 200 and "event_id" in answer                 # ordinary calls pass unchanged
     assert len(client.predict("test", "all", 2, 0, api_name="/browse_data")[0]) == 2
     assert "RecursionError" not in app_log.read_text()
+
+
+def test_refusals_follow_the_requests_accept_language(client, app_url):
+    endpoint = app_url + "gradio_api/call/browse_data"
+    deep = b'{"data": [' + b"[" * 100 + b"]" * 100 + b"]}"
+    status, answer = post(endpoint, deep, "zh-CN,zh;q=0.9")
+    assert status == 400 and answer["error"] == f"请求中的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层；LayerLab 的设置最多只需要 3 层。"
+    status, answer = post(endpoint, deep, "fr-FR, en;q=0.8")
+    assert status == 400 and answer["error"].startswith("The request's JSON nests deeper")
 
 
 def test_uploads_over_the_weights_limit_are_refused_before_they_are_stored(cifar_archive, cache_dir, tmp_path):

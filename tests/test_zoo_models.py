@@ -33,15 +33,6 @@ def test_vgg16_versions_match_torchvisions_numbers_and_the_tutorials_shapes():
 
 
 @pytest.mark.parametrize("version", zoo.VERSIONS)
-def test_shown_vgg16_code_builds_what_the_view_describes(version):
-    model, printed = run_version_code("vgg16", version, "meta")
-    view = zoo.describe_version("vgg16", version)
-    assert sum(p.numel() for p in model.parameters()) == view.params
-    assert tuple(model(torch.empty(1, 3, 224, 224, device="meta")).shape) == view.imagenet_output
-    assert printed.strip() == view.structure and "pretrained" not in view.code
-
-
-@pytest.mark.parametrize("version", zoo.VERSIONS)
 def test_resnet18_versions_run_for_real_on_a_cifar_image(version):
     model, _ = run_version_code("resnet18", version, "cpu")
     view = zoo.describe_version("resnet18", version)
@@ -65,7 +56,8 @@ def test_offline_fetch_says_so_and_keeps_random_weights(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)   # never fetch in tests
     state, message = zoo.fetch_pretrained("resnet18")
-    assert state is None and "no network" in message and "random weights" in message
+    assert state is None and "no network" in message.words() and "random weights" in message.words()
+    assert "no network" in message.words("zh-CN") and "随机权重" in message.words("zh-CN")
     assert zoo.describe_version("resnet18", "original").params == models.ResNet18_Weights.IMAGENET1K_V1.meta["num_params"]
 
 
@@ -79,7 +71,7 @@ def test_weights_from_torchvisions_cache_are_used_without_downloading(tmp_path, 
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("tried to download"))
     monkeypatch.setattr(zoo, "_PRETRAINED", {})
     state, message = zoo.fetch_pretrained("resnet18")   # torch.hub finds the cached file and never downloads
-    assert message.startswith("Loaded") and all(torch.equal(state[k], v) for k, v in reference.state_dict().items())
+    assert message.words().startswith("Loaded") and all(torch.equal(state[k], v) for k, v in reference.state_dict().items())
     x = (torch.rand(3, 32, 32) * 255).to(torch.uint8)
     top = zoo.imagenet_top5("resnet18", reference.state_dict(), x)
     expected = reference(weights.transforms()(x).unsqueeze(0)).softmax(1)[0].topk(5)

@@ -3,6 +3,7 @@ import importlib.util
 import os
 
 from nets import limits
+from nets.text import DEFAULT, text
 
 ZEROGPU_MAX_S = 110          # ZeroGPU's default per-call quota is 120 s of GPU; keep a margin
 ZEROGPU_START_S = 10         # moving the data and model onto the GPU before the first step
@@ -27,27 +28,26 @@ def zerogpu_seconds(epochs: int, seconds_per_epoch: float) -> int:
     return int(min(ZEROGPU_MAX_S, ZEROGPU_START_S + epochs * seconds_per_epoch * 1.5))
 
 
-def max_epochs_that_fit(requested: int, seconds_per_epoch: float) -> tuple[int, str]:
-    """Epochs allowed here, and a sentence explaining a cap (empty when there is none)."""
+def max_epochs_that_fit(requested: int, seconds_per_epoch: float, locale: str = DEFAULT) -> tuple[int, str]:
+    """Epochs allowed here, and a sentence in locale explaining a cap (empty when there is none)."""
     # Only ZeroGPU caps epochs up front: its worker cannot be stopped from here, so the run must end by itself
     # within the quota. Everywhere else the run-time budget (out_of_time) ends a run, whatever its epochs.
     if on_zerogpu():
         gpu_s = min(ZEROGPU_MAX_S, limits.MAX_RUN_S) - ZEROGPU_START_S
         fit = max(1, int(gpu_s / (seconds_per_epoch * 1.5)))
         if requested > fit:
-            return fit, (f"On this ZeroGPU Space one run may use about {ZEROGPU_MAX_S} s of GPU time, "
-                         f"so training stops after {fit} epochs (asked: {requested}).")
+            return fit, text("hosting.zerogpu_cap", locale, seconds=ZEROGPU_MAX_S, fit=fit, requested=requested)
     return requested, ""
 
 
-def budget_text() -> str:
+def budget_text(locale: str = DEFAULT) -> str:
     """The run-time budget in words, for the status line."""
-    return f"{limits.MAX_RUN_S / 60:g} minutes"
+    return text("hosting.minutes", locale, minutes=f"{limits.MAX_RUN_S / 60:g}")
 
 
-def out_of_time_note() -> str:
-    return (f"Time is up: a run on this server may take at most {budget_text()}, so everyone waiting gets "
-            f"their turn. The model keeps what it learned so far; start again from it to train on.")
+def out_of_time_note(locale: str = DEFAULT) -> str:
+    """Why a run stopped by itself, in locale."""
+    return text("hosting.out_of_time", locale, budget=budget_text(locale))
 
 
 def gpu_task(fn, duration):

@@ -6,10 +6,10 @@ import gradio as gr
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
+from nets.text import TRANSLATIONS, Phrase
 from ui import dataset, explorer_tab
-from nets.text import TRANSLATIONS
 from ui.i18n import say, t
-from ui.validate import as_choice, bad
+from ui.validate import as_choice, refused
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
 LINKS = {
@@ -28,6 +28,7 @@ LINKS = {
     "gpu": ("training", {}),
 }
 EXPLORER_CONTROLS = sorted({name for _, controls in LINKS.values() for name in controls})
+LESSON, LANGUAGE = Phrase("lessons.pick"), Phrase("lessons.language")   # how refusals name the two choices
 NO_PROGRESS = {"opened": [], "runs": 0}
 # A fixed secret so the progress survives a server restart; it guards nothing private (opened lessons, a count).
 PROGRESS_SECRET = "layerlab-lessons-progress"
@@ -40,8 +41,8 @@ def slip_lines(slip) -> str:
 
 def lesson_text(lesson: str = FIRST, language: str = "en") -> str:
     """A lesson as Markdown in English ("en") or Simplified Chinese ("zh-CN"): text, code and slips."""
-    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
-    table = TRANSLATIONS[as_choice(language, "language", ("en", "zh-CN", "zh"))]
+    lesson = as_choice(lesson, LESSON, tuple(LESSONS))
+    table = TRANSLATIONS[as_choice(language, LANGUAGE, ("en", "zh-CN", "zh"))]
     slips = [f"{slip_lines(s)}  \n{table[f'lessons.{lesson}.slip{n}']}" for n, s in enumerate(LESSONS[lesson], 1)]
     return "\n\n".join([f"## {table[f'lessons.{lesson}.title']}", table[f"lessons.{lesson}.text"],
                         f"```python\n{lesson_source(lesson)}```", table["lessons.slips"],
@@ -50,11 +51,11 @@ def lesson_text(lesson: str = FIRST, language: str = "en") -> str:
 
 def lesson_run(lesson: str = FIRST) -> str:
     """What the lesson's code prints when run on its small CIFAR-10 batch in the server."""
-    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
+    lesson = as_choice(lesson, LESSON, tuple(LESSONS))
     try:
         return run_lesson(lesson, dataset.require_data())
     except LessonError as e:
-        raise bad(str(e)) from None
+        raise refused(e) from None
 
 
 def clean_progress(progress) -> dict:
@@ -73,11 +74,16 @@ def progress_view(progress: dict) -> tuple:
 
 def show_lesson(lesson, progress):
     """Show one lesson (the others hidden), its open button, an empty output; remember it was opened."""
-    lesson = as_choice(lesson, "lesson", tuple(LESSONS))
+    lesson = as_choice(lesson, LESSON, tuple(LESSONS))
     progress = clean_progress(progress)
     progress["opened"] = [k for k in LESSONS if k in {*progress["opened"], lesson}]
     columns = [gr.update(visible=k == lesson) for k in LESSONS]
-    return (*columns, gr.update(value=say(f"lessons.open_{LINKS[lesson][0]}")), "", *progress_view(progress))
+    return (*columns, open_label(lesson), "", *progress_view(progress))
+
+
+def open_label(lesson):
+    """The open button names the lesson's tab in the visitor's language (redrawn after a language switch)."""
+    return gr.update(value=say(f"lessons.open_{LINKS[as_choice(lesson, LESSON, tuple(LESSONS))][0]}"))
 
 
 def count_run(progress):
@@ -97,7 +103,7 @@ def start_page(progress, request: gr.Request):
 
 def open_linked_tab(lesson):
     """The lesson's tab selected, with the explorer's controls set as the lesson says (others left alone)."""
-    target, controls = LINKS[as_choice(lesson, "lesson", tuple(LESSONS))]
+    target, controls = LINKS[as_choice(lesson, LESSON, tuple(LESSONS))]
     return gr.Tabs(selected=target), *(controls.get(name, gr.skip()) for name in EXPLORER_CONTROLS)
 
 

@@ -2,9 +2,11 @@
 import json
 import re
 
+from nets.text import preferred_locale, text
+
 MAX_JSON_BYTES = 2 * 2**20   # an API call's settings; files travel separately through /gradio_api/upload
 MAX_JSON_DEPTH = 32          # LayerLab's deepest value (a kernel grid in a list) nests 3 levels
-STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 BRACKETS = re.compile(rb"[\[\]{}]")
 
 
@@ -17,19 +19,19 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
-def refusal(body: bytes) -> str | None:
-    """Why a JSON body is refused, or None."""
+def refusal(body: bytes, locale: str = "en") -> str | None:
+    """Why a JSON body is refused, in locale ("en" or "zh-CN"), or None."""
     if len(body) > MAX_JSON_BYTES:
-        return (f"The request is over {MAX_JSON_BYTES // 2**20} MB of JSON: send files through an upload "
-                "and keep the settings short.")
+        return text("requests.too_big", locale, limit_mb=MAX_JSON_BYTES // 2**20)
     if json_depth(body) > MAX_JSON_DEPTH:
-        return f"The request's JSON nests deeper than {MAX_JSON_DEPTH} levels; LayerLab's settings need 3 at most."
+        return text("requests.too_deep", locale, limit=MAX_JSON_DEPTH)
     return None
 
 
 class JsonGuard:
     """ASGI middleware: reads a JSON request body (at most MAX_JSON_BYTES), refuses it with a sentence if
-    it is too large or too deep (Python's json would hit its recursion limit), else hands it on unchanged."""
+    it is too large or too deep (Python's json would hit its recursion limit), else hands it on unchanged.
+    No Gradio request exists yet, so the sentence follows the request's own Accept-Language header."""
 
     def __init__(self, app):
         self.app = app
@@ -44,15 +46,19 @@ class JsonGuard:
                 return await self.app(scope, replay(body, receive, message), send)
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        reason = refusal(body)
+        reason = refusal(body, preferred_locale(header(scope, b"accept-language")))
         if reason:
             return await respond(send, 413 if len(body) > MAX_JSON_BYTES else 400, reason)
         await self.app(scope, replay(body, receive), send)
 
 
+def header(scope, name: bytes) -> str:
+    """One header of an ASGI request as text ("" when absent)."""
+    return dict(scope.get("headers") or []).get(name, b"").decode("latin-1")
+
+
 def is_json(scope) -> bool:
-    headers = dict(scope.get("headers") or [])
-    return headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
+    return header(scope, b"content-type").split(";")[0].strip() == "application/json"
 
 
 def replay(body: bytes, receive, last=None):

@@ -1,42 +1,48 @@
 """Save & load: the tutorial's two methods, downloads as state_dict or safetensors, uploads without unpickling."""
 import gradio as gr
 
+from nets.builder.layers import SpecError
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.data.cifar import CIFAR10_CLASSES
-from nets.builder.layers import SpecError
 from nets.models import TrainedModel, seeded, tutorial_spec
 from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
+from nets.text import LearnerError, Phrase
 from nets.train.checkpoint import load_checkpoint, load_weights
-from nets.weights import WeightsError, message
+from nets.weights import WeightsError
 from ui import dataset, tempfiles
-from ui.i18n import t
-from ui.validate import as_choice, bad
+from ui.i18n import say, t
+from ui.validate import as_choice, refuse, refused
 
 FORMATS = ("state_dict (.pth)", "safetensors")
 
 
-def current_model(trained, arch):
+def reason(error: Exception) -> Phrase | str:
+    """Why something failed, as a value for a template: a LearnerError's phrase, else its message."""
+    return error.phrase if isinstance(error, LearnerError) else str(error)
+
+
+def current_model(trained, arch) -> tuple:
     """The visitor's trained model, else their built (or the tutorial's) network with random weights."""
     if trained is not None:
-        return trained.model, f"your trained model ({trained.label})"
+        return trained.model, Phrase("saving.yours", label=trained.label)
     try:
         model = seeded(0, lambda: build_model(arch))
-        return model, "the network from the Builder, with random weights (not trained yet)"
+        return model, Phrase("saving.built_random")
     except SpecError as e:
-        raise bad(f"The network cannot be built: {e}") from None
+        raise refuse("saving.cannot_build", error=reason(e)) from None
 
 
 def download_weights(fmt, trained, arch):
     """The weights as a file to download: a state_dict, never the pickled model."""
-    fmt = as_choice(fmt, "Format", FORMATS)
+    fmt = as_choice(fmt, Phrase("saving.format"), FORMATS)
     model, what = current_model(trained, arch)
     if fmt == "safetensors":
         path = save_safetensors(model, tempfiles.new_file("downloads", "layerlab_model.safetensors"),
                                 spec_from_model(model))
     else:
         path = save_state_dict(model, tempfiles.new_file("downloads", STATE_FILE))
-    size = path.stat().st_size
-    return str(path), f"Saved {what}: {len(model.state_dict())} tensors, {size / 1024:,.0f} KB."
+    size_kb = path.stat().st_size / 1024
+    return str(path), say("saving.saved", what=what, tensors=len(model.state_dict()), size_kb=size_kb)
 
 
 def whole_model_view(trained, arch) -> str:
@@ -45,35 +51,38 @@ def whole_model_view(trained, arch) -> str:
     data = whole_model_bytes(model)
     names = pickle_globals(data)
     listed = "\n".join(f"- `{n}`" for n in names)
-    return (f"`torch.save(model, 'model.pth')` of {what} makes a {len(data) / 1024:,.0f} KB pickle. "
-            f"`torch.load('model.pth', weights_only=False)` would import and call these {len(names)} names - "
-            f"the class must exist under the same name where you load it, and a file from someone else could "
-            f"name any function at all:\n\n{listed}")
+    return say("saving.whole_model", what=what, size_kb=len(data) / 1024, count=len(names), listed=listed)
+
+
+def redraw(shown, trained, arch) -> tuple[str, str, str]:
+    """After a language switch: the inspection again in the new language (if it was shown); the statuses
+    cleared, as the file they describe may no longer match the current model."""
+    return (whole_model_view(trained, arch) if shown else ""), "", ""
 
 
 def upload_weights(file, arch):
     """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
     if not file:
-        raise bad("Choose a .pth, .pt or .safetensors file first.")
+        raise refuse("saving.choose_file")
     try:
         ckpt = load_checkpoint(file)
     except WeightsError as e:
-        raise bad(str(e)) from None
+        raise refused(e) from None
     errors = []
     for spec in [s for s in (ckpt.arch, arch, tutorial_spec()) if s is not None]:
         result = check_spec(spec)
         if not result.ok:
-            errors.append(f"the stored layer list cannot run: {result.error}")
+            errors.append(Phrase("saving.cannot_run", error=result.error))
             continue
         try:
             model = load_weights(ckpt, build_model(result.spec))
         except WeightsError as e:
-            errors.append(str(e))
+            errors.append(e.phrase)
             continue
         classes = ckpt.classes or (dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES)
         loaded = TrainedModel(model.eval(), tuple(classes), f"uploaded {ckpt.name}", [model.state_dict()], ckpt.metrics)
-        return loaded, result.spec, f"Loaded {ckpt.name} into the network {network_summary(result.spec)}."
-    raise bad(message("fits_no_network", name=ckpt.name, reason=errors[-1]))
+        return loaded, result.spec, say("saving.loaded", name=ckpt.name, layers=network_summary(result.spec))
+    raise refused(WeightsError("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
 def network_summary(spec) -> str:
@@ -110,4 +119,4 @@ def build(model_state, arch_state):
                           api_name="saving_download")
     upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
                   api_name="saving_upload")
-    return [download_file, upload_status]
+    return [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status]

@@ -1,27 +1,30 @@
 """The Model zoo: torchvision's vgg16 and resnet18, and the tutorial's two ways to give them a 10-class head."""
 import gradio as gr
 
+from nets.text import Phrase
 from nets.zoo import VERSIONS, ZOO, compare, fetch_pretrained, imagenet_top5, weights_size_mb
 from ui import dataset
-from ui.i18n import t
-from ui.validate import as_choice, as_int, bad
+from ui.i18n import current_locale, say, t
+from ui.validate import as_choice, as_int, refuse
 
 TITLES = {"original": "zoo.original", "add_linear": "zoo.add_linear", "replace_last": "zoo.replace_last"}
 
 
+MODEL = Phrase("zoo.model")   # how refusals name the model choice
+
+
 def version_stats(v, original) -> str:
     """Parameters and output shapes of one version, and what changed against the original."""
-    delta = v.params - original.params
-    change = "" if v.version == "original" else f" ({delta:+,} against the original)"
-    return (f"**{v.params:,} parameters**{change}  \n"
-            f"output for one 32x32 CIFAR-10 image: `{v.cifar_output}`  \n"
-            f"output for one 224x224 ImageNet image: `{v.imagenet_output}`")
+    shapes = {"params": v.params, "cifar": v.cifar_output, "imagenet": v.imagenet_output}
+    if v.version == "original":
+        return say("zoo.stats_original", **shapes)
+    return say("zoo.stats_changed", delta=v.params - original.params, **shapes)
 
 
 def show_zoo(name):
     """For each version: its code, its numbers, its head as print(model) shows it; then the whole structure."""
-    name = as_choice(name, "Model", tuple(ZOO))
-    versions = compare(name)
+    name = as_choice(name, MODEL, tuple(ZOO))
+    versions = compare(name, current_locale())
     out = []
     for v in versions:
         out += [v.code, version_stats(v, versions[0]), v.head]
@@ -30,23 +33,30 @@ def show_zoo(name):
 
 def pretrained_top5(name, index, confirm):
     """Fetch ImageNet weights through torchvision (cache first); say so and keep random weights when offline."""
-    name = as_choice(name, "Model", tuple(ZOO))
+    name = as_choice(name, MODEL, tuple(ZOO))
     if confirm is not True:
-        raise bad(f"Tick the box first: the {name} weights are {weights_size_mb(name):.0f} MB to download.")
+        raise refuse("zoo.tick_first", name=name, size_mb=weights_size_mb(name))
     data = dataset.require_data()
     x, y = data.split("test")
-    i = as_int(index, "Test image", 0, len(y) - 1)
+    i = as_int(index, Phrase("zoo.index"), 0, len(y) - 1)
     state, message = fetch_pretrained(name)
     if state is None:
-        return f"⚠ {message}", None
+        return f"⚠ {message.words(current_locale())}", None
     top = imagenet_top5(name, state, x[i])
-    return f"{message} Test image #{i} is a **{data.classes[y[i]]}**, enlarged to 224x224.", dict(top)
+    return say("zoo.classified", fetched=message, index=i, label=data.classes[y[i]]), dict(top)
 
 
 def fetch_label(name) -> str:
     """The fetch button names the download size, so nobody starts 528 MB by accident."""
-    name = as_choice(name, "Model", tuple(ZOO))
-    return f"Fetch ImageNet weights for {name} ({weights_size_mb(name):.0f} MB) and classify a test image"
+    name = as_choice(name, MODEL, tuple(ZOO))
+    return say("zoo.fetch_label", name=name, size_mb=weights_size_mb(name))
+
+
+def redraw(name, first_stats):
+    """After a language switch: the comparison (if it was shown) and the fetch button in the new language;
+    the fetch status is cleared (only a new fetch can word it again)."""
+    shown = show_zoo(name) if first_stats else [gr.skip()] * (3 * len(VERSIONS) + 1)
+    return *shown, fetch_label(name), ""
 
 
 def build():
@@ -80,4 +90,5 @@ def build():
     name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private")
     fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",
                        concurrency_limit=1)
-    return columns
+    # What redraw() takes and gives after a language switch.
+    return [name, columns[1]], [*columns, structure, fetch_button, fetch_status]

@@ -14,12 +14,13 @@ import torch
 from nets.data.cifar import Cifar10
 from nets.lessons.batch import pick_images
 from nets.lessons.catalog import lesson_module
+from nets.text import LearnerError
 
 TIME_LIMIT = 30.0   # seconds; the slowest lesson (two short epochs) takes about 2 s on one busy core
 
 
-class LessonError(RuntimeError):
-    """The script failed or ran out of time; the message says which."""
+class LessonError(LearnerError):
+    """The script failed or ran out of time; the message (assets/i18n/lessons.json) says which."""
 
 
 def _child(main, imgs, targets, conn) -> None:
@@ -46,14 +47,14 @@ def run_lesson(lesson: str, data: Cifar10, time_limit: float = TIME_LIMIT) -> st
     sender.close()
     try:
         if not receiver.poll(time_limit):
-            raise LessonError(f"the lesson {lesson!r} did not finish within {time_limit:.0f} s")
+            raise LessonError("lessons.timeout", lesson=lesson, seconds=time_limit)
         ok, text = receiver.recv()
     except EOFError:
-        raise LessonError(f"the lesson {lesson!r} stopped without an answer") from None
+        raise LessonError("lessons.no_answer", lesson=lesson) from None
     finally:
         child.kill()
         child.join()
         receiver.close()
     if not ok:
-        raise LessonError(text)
+        raise LessonError("lessons.failed", lesson=lesson, output=text)
     return text

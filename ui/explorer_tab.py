@@ -1,17 +1,20 @@
 """The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images."""
+from functools import partial
+
 import gradio as gr
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.data.images import ImageError
 from nets.explorer.chain import CHAIN_PRESETS, chain_lines
 from nets.explorer.kernels import PRESETS
-from nets.explorer.layer import ACTIVATIONS, LayerError, one_thread
+from nets.explorer.layer import ACTIVATIONS, one_thread
 from nets.explorer.view import compute_chain, compute_layer
 from nets.builder.spec import normalize_spec
 from ui.explorer_inputs import (ALL, APPROXIMATE, DEFAULTS, LIMITS, Controls, as_bool, grid_text, layer_config,
                                 load_input, load_preset_grid, next_seed, receive_upload, view_options)
-from ui.i18n import t
-from ui.validate import as_choice, as_int, bad
+from nets.text import LearnerError
+from ui.i18n import current_locale, say, t
+from ui.validate import as_choice, as_int, bad, refuse, refused
 from visual.explorer import draw, gallery_html, input_text, picture_files, picture_html, slide_picture
 
 BUILDER_CHAIN = "your network (Builder tab)"
@@ -34,26 +37,28 @@ FRAMES_PER_PASS = 40   # the animation's frames for a whole pass of the window, 
 def update(model, controls: dict):
     """One explorer update computed and drawn, as both the API and the page show it:
     (view, drawn, status, the step slider's update, code, the grid's update)."""
-    c = Controls(**controls)
+    c, locale = Controls(**controls), current_locale()
     x, labels, loading_code = load_input(c)
     cfg = layer_config(c)
-    image, opts = as_int(c.image, "Image", 0, 63), view_options(c)
-    use_trained = as_bool(c.chain_trained, "use my trained model's weights")
+    image, opts = as_int(c.image, say("explorer.image"), 0, 63), view_options(c)
+    use_trained = as_bool(c.chain_trained, say("explorer.chain_trained"))
     try:
         with one_thread():
             if cfg.kind == "Sequential":
-                view = compute_chain(x, c.chain, cfg.seed, cfg.scale, image, model, use_trained)
+                view = compute_chain(x, c.chain, cfg.seed, cfg.scale, image, model, use_trained, locale)
             else:
-                view = compute_layer(x, cfg, image, model)
-            drawn = draw(view, opts)
-    except (LayerError, ImageError) as e:
+                view = compute_layer(x, cfg, image, model, locale)
+            drawn = draw(view, opts, locale)
+    except LearnerError as e:
+        raise refused(e) from None
+    except ImageError as e:   # worded in English by nets.data.images
         raise bad(str(e)) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
-        raise bad(f"PyTorch cannot run this layer: {str(e).strip().splitlines()[0][:200]}") from None
+        raise refuse("explorer.err.torch", reason=str(e).strip().splitlines()[0][:200]) from None
     steps = view.slide.steps if view.slide is not None else 1
     step = gr.update(maximum=max(1, steps - 1), value=opts.step % steps)
     grid = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
-    status = drawn.status + "\n\n" + input_text(c.source, labels)
+    status = drawn.status + "\n\n" + input_text(labels, locale)
     return view, drawn, status, step, loading_code + "\n" + view.code, grid
 
 
@@ -76,9 +81,11 @@ def explore_page(sent, model=None, **controls):
     if any(value is None for name, value in controls.items() if name != "upload"):
         return gr.skip()   # a number box emptied while the learner types: keep the view
     view, drawn, status, step, code, grid = update(model, controls)
-    parts = dict(status=status, input=picture_html(drawn.input_png, "input batch", "explorer-input"),
-                 output=picture_html(drawn.output_png, "output batch", "explorer-output"),
-                 maps=picture_html(drawn.maps_png, "feature maps", "explorer-maps"),
+    locale = current_locale()
+    parts = dict(status=status,
+                 input=picture_html(drawn.input_png, say("explorer.alt_input"), "explorer-input", locale),
+                 output=picture_html(drawn.output_png, say("explorer.alt_output"), "explorer-output", locale),
+                 maps=picture_html(drawn.maps_png, say("explorer.alt_maps"), "explorer-maps", locale),
                  gallery=gallery_html(drawn.gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
     sent = dict(sent or {})
     changed = {name: gr.skip() if name in sent and sent[name] == value else gr.update(value=value, visible=bool(value))
@@ -87,6 +94,18 @@ def explore_page(sent, model=None, **controls):
     later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
              drawn.slide_plot, drawn.slide_text]                         # the activations have no window
     return [*(changed[name] for name in PICTURE_PARTS), step, view.slide, grid, sent, later]
+
+
+def redraw(names, sent, model, *values):
+    """After a language switch, the view on screen drawn again in the new language; none before the first.
+
+    names: the controls' names, in the order of `values` (the event's inputs after sent and model)."""
+    if sent is None:
+        return gr.skip()
+    page = explore_page(None, model, **dict(zip(names, values)))
+    if not isinstance(page, list):
+        return page    # a number box is empty: the view stays
+    return [*page, *show_later(page[-1])]
 
 
 def show_later(later):
@@ -101,14 +120,14 @@ def upload_image(path):
 
 def step_window(state, step, channel):
     """Redraw the sliding window at another step (or channel) without recomputing the layer."""
-    step, channel = as_int(step, "Step", 0, 1 << 20), as_int(channel, "Channel", 0, 1023)
-    return slide_picture(state, step, channel)
+    step, channel = as_int(step, say("explorer.step"), 0, 1 << 20), as_int(channel, say("explorer.channel"), 0, 1023)
+    return slide_picture(state, step, channel, current_locale())
 
 
 def advance(state, step, channel):
     """One animation frame: FRAMES_PER_PASS frames (a few seconds) take the window over the whole map."""
     steps = state.steps if state is not None else 1
-    step = (as_int(step, "Step", 0, 1 << 20) + -(-steps // FRAMES_PER_PASS)) % steps
+    step = (as_int(step, say("explorer.step"), 0, 1 << 20) + -(-steps // FRAMES_PER_PASS)) % steps
     return (step, *step_window(state, step, channel))
 
 
@@ -120,7 +139,7 @@ def chain_text(choice, arch):
         except ValueError as e:
             raise bad(str(e)) from None
         return "\n".join(chain_lines(layers))
-    return CHAIN_PRESETS[as_choice(choice, "Start from", tuple(CHAIN_PRESETS))]
+    return CHAIN_PRESETS[as_choice(choice, say("explorer.chain_preset"), tuple(CHAIN_PRESETS))]
 
 
 def show_groups(kind):
@@ -149,7 +168,8 @@ def picture_panel(label: str, visible: bool = True) -> gr.HTML:
 
 
 def build(model_state, arch_state):
-    """The Layer explorer tab's components and events."""
+    """The Layer explorer tab's components and events: its controls by name, the /explore outputs, and the
+    redraw after a language switch (fn, inputs, outputs) for Page.redraw_on_switch."""
     D = DEFAULTS
     with gr.Tab(t("explorer.tab"), id="explorer") as tab:
         gr.Markdown(t("explorer.intro"))
@@ -302,6 +322,8 @@ def build(model_state, arch_state):
     later = dict(fn=show_later, inputs=later_state, queue=False, show_progress="hidden", api_visibility="private",
                  outputs=[hist_plot, layer_plot, code, slide_box, slide_plot, slide_text])
     gr.on(triggers, **page, trigger_mode="always_last").then(**later)
+    redrawn = (partial(redraw, tuple(values)), [sent_state, model_state, *values.values()],
+               page_outputs + later["outputs"])
     api_button.click(explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
                      show_progress="hidden", preprocess=False)
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private")   # seed.change redraws
@@ -318,4 +340,4 @@ def build(model_state, arch_state):
                api_visibility="private", preprocess=False)
     play_button.click(lambda: gr.Timer(active=True), None, timer, queue=False, api_visibility="private")
     pause_button.click(lambda: gr.Timer(active=False), None, timer, queue=False, api_visibility="private")
-    return values, outputs
+    return values, outputs, redrawn

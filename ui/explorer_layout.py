@@ -11,6 +11,10 @@ from ui.explorer_inputs import ALL, APPROXIMATE, DEFAULTS, LIMITS
 from ui.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
+# Each starting chain's label (its name stays the value the /explorer_chain_preset API takes).
+CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
+                                                          "explorer.chain_blocks13", "explorer.chain_network",
+                                                          "explorer.chain_builder")))
 # Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it.
 PICTURE_JS = """element.addEventListener('click', (e) => {
   const link = e.target.closest('a.ll-download');
@@ -76,7 +80,8 @@ def layout() -> SimpleNamespace:
                     init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
                     # Only the chosen weights' own control shows, so a preset and the grid never disagree.
                     with gr.Row(visible=False) as preset_row:
-                        preset = gr.Dropdown(list(PRESETS), value=D["preset"], label=t("explorer.preset"))
+                        preset = gr.Dropdown([(t("explorer.preset_" + name.replace(" ", "_")), name)
+                                              for name in PRESETS], value=D["preset"], label=t("explorer.preset"))
                         load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
                     grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"), visible=False)
                 with gr.Group(visible=False) as pool_group:
@@ -97,7 +102,7 @@ def layout() -> SimpleNamespace:
                     out_features = bounded("out_features", "out_features")
                 with gr.Group(visible=False) as seq_group:
                     gr.Markdown(t("explorer.seq_group"))
-                    chain_preset = gr.Dropdown([*CHAIN_PRESETS, BUILDER_CHAIN],
+                    chain_preset = gr.Dropdown([(t(key), name) for name, key in CHAIN_LABELS.items()],
                                                value=next(iter(CHAIN_PRESETS)),
                                                label=t("explorer.chain_preset"))
                     chain = gr.Textbox(D["chain"], lines=5, max_lines=14,

@@ -41,7 +41,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs() as tabs:
             lessons = lessons_tab.build()
             data_inputs, data_outputs = data_tab.build()
-            explorer_controls, explorer_outputs = explorer_tab.build(model_state, arch_state)
+            explorer_controls, explorer_outputs, explorer_redraw = explorer_tab.build(model_state, arch_state)
             training_tab.build(model_state, arch_state)
             network_redraw = network_tab.build(model_state, arch_state)
             builder_redraw = builder_tab.build(arch_state)
@@ -52,6 +52,7 @@ def build_demo() -> gr.Blocks:
         page = Page()
         page.localize(demo)
         page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
+        page.redraw_on_switch(*explorer_redraw)
         page.redraw_on_switch(network_tab.redraw_network, *network_redraw)
         page.redraw_on_switch(builder_tab.redraw_builder, *builder_redraw)
         page.redraw_on_switch(lessons_tab.open_label, lessons["lesson"], lessons["open_button"])

@@ -94,3 +94,21 @@ def test_explore_keeps_the_controls_names_and_defaults(client):
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/explore"]
     params = [(p["parameter_name"], p["parameter_has_default"], p["parameter_default"]) for p in info["parameters"]]
     assert params == [(name, True, value) for name, value in API_DEFAULTS.items()]
+
+
+def test_api_callers_get_the_explorer_in_the_language_of_their_accept_language(app_url):
+    from gradio_client import Client
+    zh = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    out = zh.predict(**{**API_DEFAULTS, "kind": "MaxPool2d", "pool_padding": 1}, api_name="/explore")
+    status, slide_text, code = out[0], out[-4], out[-2]     # the State output is not sent to API callers
+    assert "输入 (64, 3, 32, 32) → 输出 (64, 3, 17, 17)" in status and "**输出尺寸**" in status
+    assert "✓ 实际张量是 17×17" in status and "而不是它说的 16×16" in status and "标签：" in status
+    assert "窗口内 4 个数的最大值" in slide_text and "# 同样的窗口，用来对比" in code
+    assert "the real tensor" not in status and "Labels:" not in status
+    with pytest.raises(Exception, match="kernel_size 必须在 1 到 11 之间，收到的是 99"):
+        zh.predict(**{**API_DEFAULTS, "kernel_size": 99}, api_name="/explore")
+    with pytest.raises(Exception, match="卷积核比填充后的输入还大"):
+        zh.predict(**{**API_DEFAULTS, "kernel_size": 11, "dilation": 4, "padding": 0}, api_name="/explore")
+    english = Client(app_url, verbose=False).predict(**{**API_DEFAULTS, "kind": "MaxPool2d", "pool_padding": 1},
+                                                     api_name="/explore")[0]
+    assert "✓ the real tensor is 17×17" in english and "not the 16×16 it says" in english and "Labels: " in english

@@ -93,3 +93,15 @@ def test_layers_without_a_window_or_maps_hide_those_panels(page):
     assert page.locator("#explorer-maps").is_visible()
     assert not page.get_by_label("number input for Step").first.is_visible()
     assert page.errors == []
+
+
+def test_a_language_switch_rewrites_the_view_on_screen(page):
+    open_explorer(page)
+    page.locator("#language").get_by_text("中文", exact=True).click()
+    page.get_by_text("输入 (64, 3, 32, 32) → 输出 (64, 6, 32, 32)").first.wait_for(timeout=30_000)
+    body = page.locator("body").inner_text()
+    assert "✓ 实际张量是 32×32" in body and "标签：" in body and "# PyTorch 的默认初始化" in body
+    assert "the real tensor" not in body and "Labels:" not in body
+    page.locator("#language").get_by_text("English", exact=True).click()
+    page.get_by_text("✓ the real tensor is 32×32").first.wait_for(timeout=30_000)
+    assert page.errors == []

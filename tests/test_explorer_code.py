@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from nets.data.cifar import normalize, to_unit
 from nets.explorer.layer import LayerConfig, LayerError
 from nets.explorer.chain import CHAIN_PRESETS
-from nets.explorer.code import STATE_FILE, data_code
+from nets.explorer.code import STATE_FILE, cifar_code, upload_code
 from nets.explorer.kernels import PRESETS
 from nets.models import TrainedModel, tutorial_cnn
 from nets.explorer.view import compute_chain, compute_layer
@@ -98,8 +98,9 @@ def test_chain_code_reproduces_every_stage(batch, tmp_path, monkeypatch, name, u
     assert len(draw(view, ViewOptions()).gallery) == len(CHAIN_PRESETS[name].splitlines())
 
 
-@pytest.mark.parametrize("source", ["cifar10", "upload"])
-def test_data_loading_code_is_valid_python(source):
-    code = data_code(source, "train", 16, 3, "photo.jpg")
-    compile(code, "<data code>", "exec")
-    assert ("DataLoader(dataset, batch_size=16" in code) if source == "cifar10" else ("'photo.jpg'" in code)
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_data_loading_code_is_valid_python(locale):
+    cifar, upload = cifar_code("train", 16, 3, 5, "dog", locale), upload_code("photo.jpg", (32, 32), True, locale)
+    for code in (cifar, upload):
+        compile(code, "<data code>", "exec")
+    assert "if t == 5]" in cifar and "manual_seed(3))[:16]" in cifar and "'photo.jpg'" in upload

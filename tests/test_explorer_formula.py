@@ -56,7 +56,8 @@ def test_ceil_mode_drops_a_last_window_starting_in_the_right_padding():
     lines = assert_formula_is_torch(layer, 32, 32)
     assert lines[0].endswith("ceil(32/3) + 1 - 1 = 11")      # torch gives 11; ceil(32/3) + 1 alone is 12
     notes = dropped_window_notes(layer, 32, 32)
-    assert len(notes) == 2 and "11·3 = 33" in notes[0] and "H + p = 33" in notes[0]
+    assert len(notes) == 2 and "11·3 = 33" in str(notes[0]) and "H + p = 33" in str(notes[0])
+    assert "11·3 = 33" in notes[0].words("zh-CN") and "右侧填充" in notes[0].words("zh-CN")
     assert dropped_window_notes(nn.MaxPool2d(2, stride=2, ceil_mode=True), 32, 32) == []
 
 
@@ -67,3 +68,12 @@ def test_trained_conv1_formula_uses_its_own_kernel_size():
     layer = build_layer(cfg, (1, 3, H, W), trained)
     lines = assert_formula_is_torch(layer)
     assert "1·(5-1)" in lines[0] and lines[0].endswith(f"= {H - 2}")
+
+
+def test_trained_conv1_formula_over_a_sweep():
+    torch.manual_seed(0)
+    trained = TrainedModel(model=tutorial_cnn().eval(), classes=tuple("abcdefghij"), label="m")
+    for s, p, d in itertools.product(range(1, 4), range(0, 4), range(1, 4)):   # kernel 5 whatever the sliders say
+        cfg = LayerConfig("Conv2d", weights="trained", kernel_size=3, stride=s, padding=p, dilation=d)
+        lines = assert_formula_is_torch(build_layer(cfg, (1, 3, H, W), trained))
+        assert f"{d}·(5-1)" in lines[0]

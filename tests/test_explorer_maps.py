@@ -46,9 +46,10 @@ def test_constant_maps_are_mid_grey_not_nan():
 
 def test_tutorial_reshape_view_is_torch_reshape(y):
     shown, note = batch_view(y, "reshape")
-    assert torch.equal(shown, torch.reshape(y, (-1, 3, 9, 7))) and "become 10 pictures" in note
+    assert torch.equal(shown, torch.reshape(y, (-1, 3, 9, 7))) and "become 10 pictures" in str(note)
+    assert "变成 10 张图" in note.words("zh-CN")
     one, note = batch_view(y[:, :4], "reshape", channel=2)   # 4 channels cannot be regrouped in threes
-    assert torch.equal(one, y[:, 2:3]) and "divisible by 3" in note
+    assert torch.equal(one, y[:, 2:3]) and "divisible by 3" in str(note) and "整除" in note.words("zh-CN")
 
 
 def test_feature_map_picture_is_the_colour_map_of_each_channel(y):

@@ -167,7 +167,7 @@ def test_preset_loaded_into_the_grid_becomes_the_kernel():
 
 def test_the_tab_builds_inside_the_app():
     with gr.Blocks() as demo:
-        controls, outputs = explorer_tab.build(gr.State(None), gr.State(None))
+        controls, outputs, _ = explorer_tab.build(gr.State(None), gr.State(None))
     assert list(controls) == list(DEFAULTS) and len(outputs) == len(OUT)
     assert demo.fns
 
@@ -246,3 +246,12 @@ def test_the_animation_passes_over_the_whole_map_in_a_few_seconds():
             break
         step = after
     assert state.steps == 1024 and frames <= explorer_tab.FRAMES_PER_PASS   # 40 frames of 0.2 s: 8 s
+
+
+def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
+    with gr.Blocks():
+        _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None))
+    assert fn(None, None, *DEFAULTS.values()) == gr.skip()     # no view yet (the page has just opened)
+    redrawn = fn({"status": "old"}, None, *DEFAULTS.values())
+    assert len(inputs) == 2 + len(DEFAULTS) and len(redrawn) == len(outputs)
+    assert "✓ the real tensor is 32×32" in redrawn[0]["value"]    # every part sent again, not skipped

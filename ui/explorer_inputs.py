@@ -7,12 +7,14 @@ import torch
 from nets.data.cifar import SPLITS
 from nets.data.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
 from nets.explorer.chain import CHAIN_PRESETS
-from nets.explorer.code import data_code
-from nets.explorer.kernels import PRESETS, parse_grid, preset_kernel, resize_grid
+from nets.explorer.code import cifar_code, upload_code
+from nets.explorer.kernels import PRESETS, KernelError, parse_grid, preset_kernel, resize_grid
 from nets.explorer.layer import INPUT_SCALES, KINDS, PADDING_MODES, WEIGHT_SOURCES, LayerConfig
 from nets.explorer.view import pick_batch
+from nets.text import Phrase
 from ui import dataset
-from ui.validate import as_choice, as_float, as_int, bad
+from ui.i18n import current_locale, say
+from ui.validate import as_choice, as_float, as_int, bad, refuse, refused, shown
 from visual.explorer import ViewOptions
 from visual.maps import COLORMAPS, MAP_SCALES, VIEWS
 
@@ -78,19 +80,20 @@ def as_bool(value, name: str) -> bool:
     """value if it is True or False, else a gr.Error."""
     if isinstance(value, bool):
         return value
-    raise bad(f"{name} must be true or false, got {value!r}.")
+    raise refuse("explorer.err.bool", name=name, value=shown(value))
 
 
 def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list[str], str]:
     """A seeded random batch of CIFAR-10 (uint8), its labels, and the code that loads one like it."""
     data = dataset.require_data()
-    split = as_choice(split, "Split", SPLITS)
-    class_name = as_choice(class_name, "Class", (ALL, *data.classes))
-    batch_size = as_int(batch_size, "Batch size", 1, 64)
-    seed = as_int(seed, "Seed", 0, SEED_MAX)
+    split = as_choice(split, say("explorer.split"), SPLITS)
+    class_name = as_choice(class_name, say("explorer.class"), (ALL, *data.classes))
+    batch_size = as_int(batch_size, say("explorer.batch"), 1, 64)
+    seed = as_int(seed, say("explorer.seed"), 0, SEED_MAX)
     label = None if class_name == ALL else data.classes.index(class_name)
     x, y = pick_batch(*data.split(split), label, batch_size, seed)
-    return x, [data.classes[i] for i in y.tolist()], data_code("cifar10", split, batch_size, seed)
+    code = cifar_code(split, batch_size, seed, label, class_name, current_locale())
+    return x, [data.classes[i] for i in y.tolist()], code
 
 
 def receive_upload(path) -> dict:
@@ -98,11 +101,10 @@ def receive_upload(path) -> dict:
     if isinstance(path, dict):       # a FileData dict sent straight to the API
         path = path.get("path")
     if not path or not isinstance(path, str) or not os.path.isfile(path):
-        raise bad("The upload did not arrive as a file: upload the image again.")
+        raise refuse("explorer.err.upload_lost")
     size = os.path.getsize(path)
     if size > MAX_UPLOAD_BYTES:
-        raise bad(f"The upload is {size / 2**20:.0f} MB; images up to {MAX_UPLOAD_BYTES // 2**20} MB "
-                  "are accepted.")
+        raise refuse("explorer.err.upload_big", mb=size / 2**20, limit=MAX_UPLOAD_BYTES // 2**20)
     name = os.path.basename(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -115,20 +117,21 @@ def receive_upload(path) -> dict:
                 full=fit_long_side(rgb, 512)[None])
 
 
-def uploaded_image(upload, resolution) -> tuple[torch.Tensor, list[str], str]:
+def uploaded_image(upload, resolution) -> tuple[torch.Tensor, Phrase, str]:
     """The upload as a (1, 3, H, W) uint8 batch at 32x32 or its own size (long side at most 512)."""
-    resolution = as_choice(resolution, "Resolution", RESOLUTIONS)
+    resolution = as_choice(resolution, say("explorer.resolution"), RESOLUTIONS)
     if not isinstance(upload, dict) or "small" not in upload:
-        raise bad("Upload an image first (PNG, JPEG, WebP, BMP, GIF or TIFF), or choose the CIFAR-10 batch.")
+        raise refuse("explorer.err.upload_first")
     x = upload["small"] if resolution == "32" else upload["full"]
     w, h = upload["size"]
-    note = f"upload {upload['name']} ({w}×{h}, {upload['mode']})"
-    return x, [note], data_code("upload", name=upload["name"])
+    note = Phrase("explorer.input_upload", name=upload["name"], w=w, h=h, mode=upload["mode"])
+    size = tuple(x.shape[2:])
+    return x, note, upload_code(upload["name"], size, size != (h, w), current_locale())
 
 
-def load_input(c: Controls) -> tuple[torch.Tensor, list[str], str]:
-    """(uint8 batch, labels, data-loading code) for the chosen source."""
-    if as_choice(c.source, "Images", SOURCES) == "upload":
+def load_input(c: Controls) -> tuple[torch.Tensor, list[str] | Phrase, str]:
+    """(uint8 batch, its labels or what the upload is, data-loading code) for the chosen source."""
+    if as_choice(c.source, say("explorer.source"), SOURCES) == "upload":
         return uploaded_image(c.upload, c.resolution)
     return cifar_batch(c.split, c.class_name, c.batch_size, c.seed)
 
@@ -145,36 +148,36 @@ def grid_rows(grid) -> list:
         return [line.replace(",", " ").split() for line in lines]
     if isinstance(grid, (list, tuple)) and all(isinstance(r, (list, tuple)) for r in grid):
         return [list(r) for r in grid]
-    raise bad("The kernel grid must be rows of numbers, one row per line, e.g. '0 -1 0'.")
+    raise refuse("explorer.err.grid_rows")
 
 
 def grid_kernel(grid, k: int) -> list:
     """The edited grid as a k x k kernel; a square grid of another size is centred (cropped or padded)."""
     rows = grid_rows(grid)
     if not rows or len(rows) > 15:
-        raise bad(f"The kernel grid must have between 1 and 15 rows, got {len(rows)}.")
+        raise refuse("explorer.err.grid_count", n=len(rows))
     if any(len(row) != len(rows) for row in rows):
-        raise bad(f"The kernel grid must be square (as many rows as columns); it has {len(rows)} rows of "
-                  f"{', '.join(str(len(row)) for row in rows[:5])} numbers.")
+        raise refuse("explorer.err.grid_square", n=len(rows), lengths=", ".join(str(len(row)) for row in rows[:5]))
     try:
         kernel = parse_grid(rows, len(rows))
-    except ValueError as e:
-        raise bad(str(e)) from None
+    except KernelError as e:
+        raise refused(e) from None
     return resize_grid(kernel, k).tolist()
 
 
 def layer_config(c: Controls) -> LayerConfig:
     """Every layer control checked against its bounds, as one LayerConfig for the chosen kind."""
     ints = {name: as_int(getattr(c, name), name, *bounds) for name, bounds in LIMITS.items()}
-    kind = as_choice(c.kind, "Layer", KINDS)
+    kind = as_choice(c.kind, say("explorer.layer"), KINDS)
     pool = kind in ("MaxPool2d", "AvgPool2d")   # the pooling sliders are separate, with their own bounds
     window = ("pool_kernel", "pool_stride", "pool_padding", "pool_dilation") if pool else \
         ("kernel_size", "stride", "padding", "dilation")
-    cfg = LayerConfig(kind=kind, scale=as_choice(c.scale, "Input values", INPUT_SCALES),
+    cfg = LayerConfig(kind=kind, scale=as_choice(c.scale, say("explorer.scale"), INPUT_SCALES),
                       padding_mode=as_choice(c.padding_mode, "padding_mode", PADDING_MODES),
-                      bias=as_bool(c.bias, "bias"), weights=as_choice(c.weights, "Weights", WEIGHT_SOURCES),
-                      preset=as_choice(c.preset, "Preset", PRESETS),
-                      seed=as_int(c.init_seed, "Init seed", 0, SEED_MAX),
+                      bias=as_bool(c.bias, "bias"),
+                      weights=as_choice(c.weights, say("explorer.weights"), WEIGHT_SOURCES),
+                      preset=as_choice(c.preset, say("explorer.preset"), PRESETS),
+                      seed=as_int(c.init_seed, say("explorer.init_seed"), 0, SEED_MAX),
                       ceil_mode=as_bool(c.ceil_mode, "ceil_mode"),
                       approximate=as_choice(c.approximate, "approximate", APPROXIMATE),
                       out_features=ints["out_features"], out_channels=ints["out_channels"],
@@ -187,23 +190,24 @@ def layer_config(c: Controls) -> LayerConfig:
 
 def view_options(c: Controls) -> ViewOptions:
     """The drawing options, checked."""
-    return ViewOptions(map_scale=as_choice(c.map_scale, "Colour scale", MAP_SCALES),
-                       colormap=as_choice(c.colormap, "Colour map", COLORMAPS),
-                       batch_view=as_choice(c.batch_view, "Output batch view", VIEWS),
-                       channel=as_int(c.channel, "Channel", 0, 1023), step=as_int(c.step, "Step", 0, 1 << 20))
+    return ViewOptions(map_scale=as_choice(c.map_scale, say("explorer.map_scale"), MAP_SCALES),
+                       colormap=as_choice(c.colormap, say("explorer.colormap"), COLORMAPS),
+                       batch_view=as_choice(c.batch_view, say("explorer.batch_view"), VIEWS),
+                       channel=as_int(c.channel, say("explorer.channel"), 0, 1023),
+                       step=as_int(c.step, say("explorer.step"), 0, 1 << 20))
 
 
 def load_preset_grid(preset, kernel_size):
     """The chosen preset as numbers in the grid, and switch the weights to the grid."""
-    preset = as_choice(preset, "Preset", PRESETS)
+    preset = as_choice(preset, say("explorer.preset"), PRESETS)
     k = as_int(kernel_size, "kernel_size", *LIMITS["kernel_size"])
     try:
         kernel = preset_kernel(preset, k)
-    except ValueError as e:
-        raise bad(str(e)) from None
+    except KernelError as e:
+        raise refused(e) from None
     return grid_text(kernel.tolist()), "grid"
 
 
 def next_seed(seed):
     """Shuffle: the next seed, so every batch can be found again."""
-    return as_int(seed, "Seed", 0, 2**31 - 2) + 1
+    return as_int(seed, say("explorer.seed"), 0, 2**31 - 2) + 1

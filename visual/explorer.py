@@ -10,6 +10,7 @@ import torch
 
 from nets.explorer.slide import SlideState, explain_value, window
 from nets.explorer.view import ExplorerView
+from nets.text import Phrase, text
 from visual import layer_figures as figs
 from visual.images import image_grid
 from visual.maps import (batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid,
@@ -18,7 +19,6 @@ from visual.maps import (batch_grid, batch_view, data_uri, feature_maps_grid, fo
 PNG_DIR = os.path.join(tempfile.gettempdir(), "layerlab", str(os.getpid()), "explorer")   # ui.tempfiles' layout
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
 CROP = 40                # larger inputs (an upload at its own size) are shown around the window, not whole
-CHAIN_GALLERY = "Each stage's feature maps for the chosen image are in the gallery; the window shows the first stage."
 
 
 @dataclass
@@ -78,18 +78,24 @@ def fit_maps(maps: torch.Tensor, limit: int = 1024) -> torch.Tensor:
     return torch.nn.functional.interpolate(maps[None], size=size, mode="area")[0]
 
 
-def draw(view: ExplorerView, opts: ViewOptions) -> Drawn:
-    """Every picture, figure and text of one explorer update."""
-    out = Drawn(input_png=input_picture(view.x_u8), hist=figs.histogram_figure(sample(view.x), sample(view.output)))
+def words(said: str | Phrase | None, locale: str) -> str:
+    """A Phrase worded in locale; code (a layer's repr) and "" as they are."""
+    return said.words(locale) if isinstance(said, Phrase) else said or ""
+
+
+def draw(view: ExplorerView, opts: ViewOptions, locale: str = "en") -> Drawn:
+    """Every picture, figure and text of one explorer update, its words in locale."""
+    out = Drawn(input_png=input_picture(view.x_u8),
+                hist=figs.histogram_figure(sample(view.x), sample(view.output), locale=locale))
     note = draw_output(out, view, opts)
     out.gallery = stage_gallery(view, opts) if view.stages else comparison_gallery(view, opts)
-    out.layer_plot = layer_plot(view, opts.channel)
-    out.slide_plot, out.slide_text = slide_picture(view.slide, opts.step, opts.channel)
-    out.status = status_text(view, note)
+    out.layer_plot = layer_plot(view, opts.channel, locale)
+    out.slide_plot, out.slide_text = slide_picture(view.slide, opts.step, opts.channel, locale)
+    out.status = status_text(view, words(note, locale), locale)
     return out
 
 
-def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> str:
+def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> Phrase | None:
     """The output batch and the chosen image's feature maps; the note says how the batch is drawn."""
     y, i = view.output, view.image
     if y.dim() == 2:
@@ -132,14 +138,14 @@ def picture_files(drawn: Drawn) -> tuple:
     return write_png(drawn.input_png, PNG_DIR), write_png(drawn.output_png, PNG_DIR), maps, gallery
 
 
-def picture_html(png: bytes | None, alt: str, elem_id: str) -> str:
+def picture_html(png: bytes | None, alt: str, elem_id: str, locale: str = "en") -> str:
     """One picture inline, shown pixel for pixel, with a download link (the page's script points it at the
     picture when clicked, so the PNG is sent once); "" without one (its panel is then hidden)."""
     if not png:
         return ""
     return (f'<div id="{elem_id}" class="ll-picture"><img src="{data_uri(png)}" alt="{html.escape(alt)}" '
-            f'title="click: full screen"><a class="ll-download" href="#" download="{elem_id}.png">'
-            "download PNG</a></div>")
+            f'title="{html.escape(text("explorer.fullscreen", locale))}"><a class="ll-download" href="#" '
+            f'download="{elem_id}.png">{html.escape(text("explorer.download_png", locale))}</a></div>')
 
 
 def gallery_html(gallery: list) -> str:
@@ -151,102 +157,108 @@ def gallery_html(gallery: list) -> str:
     return f'<div class="ll-stages">{figures}</div>'
 
 
-def layer_plot(view: ExplorerView, channel: int):
+def layer_plot(view: ExplorerView, channel: int, locale: str = "en"):
     """The layer's own figure: a Conv2d kernel, an activation's curve, the numbers or the probabilities."""
     i, layer = view.image, view.layer
     if view.prediction is not None:
         p = view.prediction
-        title = (f"image {i}: softmax of the scores" if view.stages else
-                 f"image {i}: {p.label} says {p.classes[int(p.probs[i].argmax())]}")
-        return figs.probabilities_figure(p.classes, p.probs[i], title)
+        title = (text("explorer.title_softmax", locale, i=i) if view.stages else
+                 text("explorer.title_says", locale, i=i, model=p.label, cls=p.classes[int(p.probs[i].argmax())]))
+        return figs.probabilities_figure(p.classes, p.probs[i], title, locale)
     if isinstance(layer, torch.nn.Conv2d):
         o = min(channel, view.output.shape[1] - 1)
         bias = None if layer.bias is None else float(layer.bias[o].detach())
-        return figs.kernel_figure(layer.weight[o].detach(), bias, o)
+        return figs.kernel_figure(layer.weight[o].detach(), bias, o, locale)
     if view.curve is not None:
-        return figs.activation_figure(view.kind, *view.curve, sample(view.x, 1500), sample(view.output, 1500))
+        return figs.activation_figure(view.kind, *view.curve, sample(view.x, 1500), sample(view.output, 1500),
+                                      locale)
     if view.kind == "Linear":
-        return figs.values_figure(view.output[i], f"image {i}: its {view.output.shape[1]} output numbers")
+        title = text("explorer.title_values", locale, i=i, n=view.output.shape[1])
+        return figs.values_figure(view.output[i], title, locale)
     return None
 
 
-def stats_table(rows: list[tuple[str, dict]]) -> str:
+def stats_table(rows: list[tuple[str | Phrase, dict]], locale: str = "en") -> str:
     """Statistics as a Markdown table; % saturated appears for Sigmoid and Tanh."""
     saturated = any("saturated" in s for _, s in rows)
-    head = "| | min | max | mean | std | % zero |" + (" % saturated |" if saturated else "")
+    head = text("explorer.stats_head_saturated" if saturated else "explorer.stats_head", locale)
     lines = [head, "|---" * (6 + saturated) + "|"]
     for name, s in rows:
         cells = [f"{s[k]:.4g}" for k in ("min", "max", "mean", "std")] + [f"{s['zero']:.1%}"]
         if saturated:
             cells.append(f"{s['saturated']:.1%}" if "saturated" in s else "")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {words(name, locale)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def shape_text(view: ExplorerView) -> str:
+def shape_text(view: ExplorerView, locale: str = "en") -> str:
     """The output-size formula as a code block, its verdict, and why a ceil_mode line subtracts 1."""
     check = view.shape
     if check is None:
         return ""
     h, w = check.real
-    verdict = f"{'✓' if check.ok else '✗'} the real tensor is {h}×{w}"
-    notes = "".join(f"\n\n{note}" for note in check.notes)
-    return "**Output size**\n\n```\n" + "\n".join(check.lines) + f"\n```\n{verdict}{notes}"
+    verdict = text("explorer.verdict_ok" if check.ok else "explorer.verdict_wrong", locale, h=h, w=w)
+    notes = "".join(f"\n\n{note.words(locale)}" for note in check.notes)
+    return (text("explorer.output_size", locale) + "\n\n```\n" + "\n".join(check.lines)
+            + f"\n```\n{verdict}{notes}")
 
 
-def stage_table(view: ExplorerView) -> str:
+def stage_table(view: ExplorerView, locale: str = "en") -> str:
     """Sequential: one row per stage with its output shape, parameters and output-size formula."""
-    rows = ["| stage | layer | output shape | parameters | output size |", "|---|---|---|---|---|"]
+    rows = [text("explorer.stage_head", locale)]
     rows += [f"| {s.name} | `{s.layer!r}` | {tuple(s.output.shape)} | "
              f"{sum(p.numel() for p in s.layer.parameters()):,} | {s.size} |" for s in view.stages]
     return "\n".join(rows)
 
 
-def prediction_table(view: ExplorerView) -> str:
+def prediction_table(view: ExplorerView, locale: str = "en") -> str:
     """Linear with a trained model: the first images' predicted class and its probability."""
     p = view.prediction
     top = p.probs.argmax(dim=1)
-    rows = ["| image | prediction | probability |", "|---|---|---|"]
+    rows = [text("explorer.prediction_head", locale)]
     rows += [f"| {j} | {p.classes[top[j]]} | {p.probs[j, top[j]]:.1%} |" for j in range(min(len(top), 8))]
-    return "**Your trained network** (softmax of its class scores):\n\n" + "\n".join(rows)
+    return "\n".join(rows)
 
 
-def status_text(view: ExplorerView, note: str) -> str:
+def status_text(view: ExplorerView, note: str, locale: str = "en") -> str:
     """The status Markdown: the layer and shapes, how the output is drawn, formula, statistics, notes."""
-    head = (f"**{view.label}** · input {tuple(view.x.shape)} → output {tuple(view.output.shape)} · "
-            f"{view.parameters}")
+    head = text("explorer.status_head", locale, label=words(view.label, locale), input=tuple(view.x.shape),
+                output=tuple(view.output.shape), parameters=view.parameters.words(locale))
     if view.stages:
-        parts = [head, stage_table(view), note, stats_table(view.stats), CHAIN_GALLERY]
+        parts = [head, stage_table(view, locale), note, stats_table(view.stats, locale),
+                 text("explorer.chain_gallery", locale)]
     else:
-        parts = [head, note, shape_text(view), stats_table(view.stats), *[f"- {n}" for n in view.notes]]
+        parts = [head, note, shape_text(view, locale), stats_table(view.stats, locale),
+                 *[f"- {n.words(locale)}" for n in view.notes]]
         if view.prediction is not None:
-            parts.append(prediction_table(view))
+            parts.append(prediction_table(view, locale))
     return "\n\n".join(p for p in parts if p)
 
 
-def input_text(source: str, labels: list[str]) -> str:
-    """What the input is: the batch's first labels, or the upload's name and size."""
-    if source == "cifar10":
-        return "Labels: " + ", ".join(labels[:16]) + (" …" if len(labels) > 16 else "")
-    return "Input: " + labels[0]
+def input_text(labels: list[str] | Phrase, locale: str = "en") -> str:
+    """What the input is: the batch's first labels (class names), or the upload's name and size (a Phrase)."""
+    if isinstance(labels, Phrase):
+        return labels.words(locale)
+    key = "explorer.labels_more" if len(labels) > 16 else "explorer.labels"
+    return text(key, locale, labels=", ".join(labels[:16]))
 
 
-def slide_picture(state: SlideState | None, step: int, channel: int):
+def slide_picture(state: SlideState | None, step: int, channel: int, locale: str = "en"):
     """The figure and the sentence for one step of the window; step wraps around."""
     if state is None:
-        return None, "The sliding window belongs to Conv2d and pooling layers."
+        return None, text("explorer.slide_none", locale)
     channel = min(max(channel, 0), state.output.shape[0] - 1)
     step = step % state.steps
     r, c = divmod(step, state.output.shape[2])
     value, how = explain_value(state, channel, r, c)
     real = float(state.output[channel, r, c])
     ok = "✓" if abs(value - real) <= 1e-4 * max(1.0, abs(real)) else "✗"
-    text = (f"**Step {step + 1} of {state.steps}**, output row {r}, column {c} (channel {channel}): {how}. "
-            f"torch computed {real:.4f} {ok}")
-    return slide_figure(state, step, channel, r, c), text
+    said = text("explorer.slide_step", locale, step=step + 1, steps=state.steps, r=r, c=c, channel=channel,
+                how=how, real=real, ok=ok)
+    return slide_figure(state, step, channel, r, c, locale), said
 
 
-def slide_figure(state: SlideState, step: int, channel: int, r: int, c: int):
+def slide_figure(state: SlideState, step: int, channel: int, r: int, c: int, locale: str = "en"):
     """The padded input around the window (at most CROP x CROP) beside the output around (r, c)."""
     shown = state.padded.mean(0) if state.kind == "Conv2d" else state.padded[channel % state.padded.shape[0]]
     cells = window(state, r, c)
@@ -256,13 +268,13 @@ def slide_figure(state: SlideState, step: int, channel: int, r: int, c: int):
     p = state.p   # image coordinates: the padding sits at -p..-1 and past the last row and column
     cells = [(a - p, b - p) for a, b in cells if top <= a < top + CROP and left <= b < left + CROP]
     out_crop = state.output[channel, out_top:out_top + CROP, out_left:out_left + CROP]
-    what = ("mean of the input channels" if state.kind == "Conv2d"
-            else f"channel {channel % state.padded.shape[0]}")
-    title = (f"step {step + 1}/{state.steps}: output[{channel}, {r}, {c}] · padded input ({what}), "
-             f"red: the {state.k}×{state.k} window")
+    what = (text("explorer.slide_mean", locale) if state.kind == "Conv2d"
+            else text("explorer.slide_channel", locale, channel=channel % state.padded.shape[0]))
+    title = text("explorer.slide_title", locale, step=step + 1, steps=state.steps, channel=channel, r=r, c=c,
+                 what=what, k=state.k)
     size = (shown.shape[0] - 2 * p, shown.shape[1] - 2 * p)
     return figs.sliding_figure(crop, (top - p, left - p), size, cells, out_crop, (out_top, out_left), (r, c),
-                               title)
+                               title, locale)
 
 
 def crop_origin(shape, cells) -> tuple[int, int]:

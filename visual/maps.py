@@ -11,6 +11,7 @@ from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 
 from nets.tempfolders import keep_newest_files
+from nets.text import Phrase
 from visual.images import enlarge, image_grid
 
 MAP_SCALES = ("shared", "per_map", "clip")  # one range for all maps, one per map, or TensorBoard's clip to 0..1
@@ -69,25 +70,24 @@ def for_display(grid: np.ndarray) -> np.ndarray:
     return enlarge(grid, display_scale(grid.shape[1], grid.shape[0]))
 
 
-def plural(n: int, word: str) -> str:
-    """'1 image', '2 images'."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def counted(n: int, noun: str) -> Phrase:
+    """'1 image', '2 images' (noun: "images" or "pictures"), worded later in the page's language."""
+    return Phrase(f"explorer.one_{noun[:-1]}") if n == 1 else Phrase(f"explorer.n_{noun}", n=n)
 
 
-def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tensor, str]:
+def batch_view(y: torch.Tensor, view: str, channel: int = 0) -> tuple[torch.Tensor, Phrase]:
     """The batch as images for a grid, and a note: (B, 3, H, W) as colour, or channel c in grey."""
     b, c = y.shape[:2]
     if view == "reshape" and c % 3 == 0:
         if c == 3:
-            return y, f"{plural(b, 'image')}, 3 channels shown as red, green, blue"
+            return y, Phrase("explorer.view_rgb", images=counted(b, "images"))
         shown = y.reshape(-1, 3, *y.shape[2:])   # the tutorial's torch.reshape(output, (-1, 3, 32, 32))
-        return shown, (f"reshape(-1, 3, {y.shape[2]}, {y.shape[3]}): {plural(b, 'image')} x {c} channels "
-                       f"become {plural(b * c // 3, 'picture')}; their colours are the {c} channels regrouped "
-                       "in threes, not real colours")
+        return shown, Phrase("explorer.view_regroup", h=y.shape[2], w=y.shape[3], images=counted(b, "images"),
+                             c=c, pictures=counted(b * c // 3, "pictures"))
     channel = min(channel, c - 1)
-    note = f"channel {channel} of {c} for " + ("the image" if b == 1 else f"each of the {b} images")
+    note = Phrase("explorer.view_one" if b == 1 else "explorer.view_each", channel=channel, c=c, b=b)
     if view == "reshape":
-        note += f" (reshape(-1, 3, ...) needs a channel count divisible by 3; this output has {c})"
+        note = Phrase("explorer.view_not_three", note=note, c=c)
     return y[:, channel:channel + 1], note
 
 

@@ -17,6 +17,7 @@ from nets.builder.shapes import (
 from nets.builder.spec import normalize_spec
 from nets.explorer.layer import LayerError
 from nets.models import seeded, tutorial_spec
+from nets.text import Phrase
 
 MAX_STAGES = 12
 MAX_TEXT = 2000
@@ -40,25 +41,22 @@ CHAIN_PRESETS = {   # name -> chain text; the first is the default view
 def parse_chain(text) -> list[dict]:
     """'Conv2d(3, 32, kernel_size=5)' lines as the builder's layer dicts (literals only, nothing run)."""
     if not isinstance(text, str) or not text.strip():
-        raise LayerError("The chain is empty: write one layer per line, "
-                         "e.g. Conv2d(3, 32, kernel_size=5, padding=2).")
+        raise LayerError("explorer.err.chain_empty")
     if len(text) > MAX_TEXT:
-        raise LayerError(f"The chain is {len(text)} characters long; the limit is {MAX_TEXT}.")
+        raise LayerError("explorer.err.chain_long", n=len(text), limit=MAX_TEXT)
     lines = [line.strip() for line in text.strip().splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     if len(lines) > MAX_STAGES:
-        raise LayerError(f"The chain has {len(lines)} layers; the explorer shows at most {MAX_STAGES} "
-                         f"(the Builder tab takes longer networks).")
+        raise LayerError("explorer.err.chain_stages", n=len(lines), limit=MAX_STAGES)
     spec = []
     for i, line in enumerate(lines):
         match = LINE.match(line)
         if not match:
-            raise LayerError(f"Line {i + 1} ({line[:60]!r}) is not a layer: "
-                             "write it like MaxPool2d(2) or ReLU().")
+            raise LayerError("explorer.err.chain_line", i=i + 1, line=repr(line[:60]))
         try:
             spec.append(parse_args(match.group(1), match.group(2), i))
-        except SpecError as e:
-            raise LayerError(str(e)) from None
+        except SpecError as e:   # the Builder's own check, worded by nets.builder
+            raise LayerError("explorer.err.chain_spec", i=i + 1, reason=str(e)) from None
     return spec
 
 
@@ -78,9 +76,8 @@ def load_trained(model: nn.Sequential, trained) -> None:
         theirs = source.get(name)
         if theirs is None or type(theirs) is not type(layer) or \
                 any(theirs.state_dict().get(k, torch.empty(0)).shape != v.shape for k, v in own.items()):
-            got = f"nn.{theirs!r}" if theirs is not None else "nothing"
-            raise LayerError(f"{name} here is nn.{layer!r} but the trained network's {name} is {got}: "
-                             "trained weights fit only the trained network's own layers.")
+            got = f"nn.{theirs!r}" if theirs is not None else Phrase("explorer.nothing")
+            raise LayerError("explorer.err.trained_mismatch", name=name, layer=repr(layer), got=got)
         layer.load_state_dict(theirs.state_dict())
     model.eval()
 
@@ -89,24 +86,22 @@ def check_sizes(spec: list[dict], shape: tuple) -> None:
     """Walk the shapes on the meta device first: impossible or oversized stages are refused unrun."""
     params = sum(layer_params(d) for d in spec)
     if params > CHAIN_MAX_PARAMS:
-        raise LayerError(f"The chain would hold {params:,} weights; the explorer stops at {CHAIN_MAX_PARAMS:,}.")
+        raise LayerError("explorer.err.chain_params", params=params, limit=CHAIN_MAX_PARAMS)
     macs = 0
     for c, d in zip(walk(spec, shape), spec):
         if c.error is not None:
             first = str(c.error).strip().splitlines()[0][:200]
-            raise LayerError(mismatch(c, d) or f"{c.name} = {layer_code(d)} cannot take its input of shape "
-                                               f"{c.in_shape}: {first}") from None
+            raise mismatch(c, d) or LayerError("explorer.err.stage_input", name=c.name, code=layer_code(d),
+                                               shape=c.in_shape, reason=first) from None
         macs += c.macs
         values = numel(c.out_shape)
         if values > CHAIN_MAX_VALUES or macs > CHAIN_MAX_MACS:
-            raise LayerError(f"{c.name} would output {c.out_shape} ({values:,} values, {macs:,} "
-                             f"multiply-adds so far); the explorer stops at {CHAIN_MAX_VALUES:,} values and "
-                             f"{CHAIN_MAX_MACS:,} multiply-adds: "
-                             "use fewer images, fewer channels or pool earlier.")
+            raise LayerError("explorer.err.stage_big", name=c.name, shape=c.out_shape, values=values, macs=macs,
+                             max_values=CHAIN_MAX_VALUES, max_macs=CHAIN_MAX_MACS)
 
 
-def mismatch(c: LayerCheck, d: dict) -> str | None:
-    """The sentence for a layer whose channels or features do not match its input, with the number that fits."""
+def mismatch(c: LayerCheck, d: dict) -> LayerError | None:
+    """The refusal for a layer whose channels or features do not match its input, with the number that fits."""
     wants = {"Conv2d": ("in_channels", 1), "BatchNorm2d": ("num_features", 1), "Linear": ("in_features", -1)}
     if d["type"] not in wants:
         return None
@@ -114,10 +109,10 @@ def mismatch(c: LayerCheck, d: dict) -> str | None:
     shape = c.in_shape
     if len(shape) >= 2 and (d["type"] == "Linear" or len(shape) == 4) and d[arg] == shape[dim]:
         return None
-    where = "its last dimension" if dim == -1 else "its channels"
+    where = Phrase("explorer.last_dim" if dim == -1 else "explorer.its_channels")
     flatten = d["type"] == "Linear" and len(shape) > 2
-    return (f"{c.name} = {layer_code(d)} expects {arg}={d[arg]}, but its input has shape {shape} "
-            f"({where}: {shape[dim]}); set {arg}={shape[dim]}" + (" or add Flatten() before it." if flatten else "."))
+    return LayerError("explorer.err.mismatch_flatten" if flatten else "explorer.err.mismatch", name=c.name,
+                      code=layer_code(d), arg=arg, want=d[arg], shape=shape, where=where, have=shape[dim])
 
 
 @torch.no_grad()
@@ -129,8 +124,8 @@ def run_chain(model: nn.Sequential, x: torch.Tensor, spec: list[dict]) -> list[t
             y = layer(x)
         except (RuntimeError, ValueError, IndexError) as e:
             first = str(e).strip().splitlines()[0][:200]
-            raise LayerError(f"{name} = {layer_code(d)} cannot take its input of shape "
-                             f"{tuple(x.shape)}: {first}") from None
+            raise LayerError("explorer.err.stage_input", name=name, code=layer_code(d), shape=tuple(x.shape),
+                             reason=first) from None
         outputs.append((name, layer, y))
         x = y
     return outputs

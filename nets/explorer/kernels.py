@@ -3,6 +3,8 @@ import math
 
 import torch
 
+from nets.text import LearnerError
+
 # 3x3 kernels from image processing; larger kernel sizes hold them in the centre.
 FIXED = {
     "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
@@ -13,6 +15,10 @@ FIXED = {
 }
 PRESETS = ("identity", "box blur", "gaussian blur", *FIXED)
 GRID_LIMIT = 100.0   # hand-typed weights beyond this are almost surely typos
+
+
+class KernelError(LearnerError):
+    """A preset or a typed grid that cannot be a kernel."""
 
 
 def binomial(k: int) -> torch.Tensor:
@@ -32,9 +38,9 @@ def preset_kernel(name: str, k: int) -> torch.Tensor:
         row = binomial(k)
         return torch.outer(row, row) / row.sum() ** 2
     if name not in FIXED:
-        raise ValueError(f"unknown preset {name!r}")
+        raise KernelError("explorer.err.preset", presets=", ".join(PRESETS), got=repr(name))
     if k < 3:
-        raise ValueError(f"The {name} preset is a 3x3 kernel: kernel_size must be at least 3, got {k}.")
+        raise KernelError("explorer.err.preset_small", name=name, k=k)
     kernel = torch.zeros(k, k)
     top = (k - 3) // 2
     kernel[top:top + 3, top:top + 3] = torch.tensor(FIXED[name], dtype=torch.float32)
@@ -51,9 +57,9 @@ def per_channel_weight(kernel: torch.Tensor, channels: int = 3) -> torch.Tensor:
 
 
 def parse_grid(rows, k: int) -> torch.Tensor:
-    """A hand-edited k x k table of numbers as a kernel, or a ValueError saying what is wrong."""
+    """A hand-edited k x k table of numbers as a kernel, or a KernelError saying what is wrong."""
     if rows is None:
-        raise ValueError("The kernel grid is empty: type k x k numbers or load a preset into it.")
+        raise KernelError("explorer.err.grid_empty")
     if hasattr(rows, "values") and not isinstance(rows, dict):
         rows = rows.values.tolist()        # a pandas DataFrame from the UI
     if isinstance(rows, dict):              # a Dataframe value sent straight to the API
@@ -61,13 +67,13 @@ def parse_grid(rows, k: int) -> torch.Tensor:
     try:
         values = [[float(v) for v in row] for row in rows]
     except (TypeError, ValueError):
-        raise ValueError("Every cell of the kernel grid must be a number.") from None
+        raise KernelError("explorer.err.grid_number") from None
     if len(values) != k or any(len(row) != k for row in values):
         shape = f"{len(values)}x{len(values[0]) if values else 0}"
-        raise ValueError(f"The kernel grid is {shape} but kernel_size is {k}: the grid must be {k}x{k}.")
+        raise KernelError("explorer.err.grid_shape", shape=shape, k=k)
     kernel = torch.tensor(values, dtype=torch.float32)
     if not torch.isfinite(kernel).all() or kernel.abs().max() > GRID_LIMIT:
-        raise ValueError(f"Kernel grid values must be finite and between -{GRID_LIMIT:g} and {GRID_LIMIT:g}.")
+        raise KernelError("explorer.err.grid_range", limit=f"{GRID_LIMIT:g}")
     return kernel
 
 

@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from nets.data.cifar import normalize, to_unit
-from nets.explorer.kernels import PRESETS, parse_grid, per_channel_weight, preset_kernel
+from nets.explorer.kernels import PRESETS, KernelError, parse_grid, per_channel_weight, preset_kernel
 from nets.models import seeded
+from nets.text import LearnerError, Phrase
 
 CONVS = ("Conv2d",)
 POOLS = ("MaxPool2d", "AvgPool2d")
@@ -35,7 +36,7 @@ def one_thread():
         torch.set_num_threads(before)
 
 
-class LayerError(ValueError):
+class LayerError(LearnerError):
     """An impossible layer setting; the message names the constraint and the way out."""
 
 
@@ -111,7 +112,7 @@ def formula_lines(layer: nn.Module, h: int, w: int) -> list[str]:
             for i, (axis, n) in enumerate((("H", h), ("W", w)))]
 
 
-def dropped_window_notes(layer: nn.Module, h: int, w: int) -> list[str]:
+def dropped_window_notes(layer: nn.Module, h: int, w: int) -> list[Phrase]:
     """Why a ceil_mode formula subtracts 1: torch drops a last window that would start in the right padding."""
     win = window_of(layer)
     if win is None or not win["ceil_mode"]:
@@ -121,8 +122,7 @@ def dropped_window_notes(layer: nn.Module, h: int, w: int) -> list[str]:
         k, s, p, d = win["k"][i], win["s"][i], win["p"][i], win["d"][i]
         last = windows(n + 2 * p - d * (k - 1) - 1, s, True) - 1     # the last window's index, from 0
         if out_size(n, k, s, p, d, True) == last:
-            notes.append(f"{axis}: - 1 because ceil's last window would start at {last}·{s} = {last * s}, "
-                         f"at or past {axis} + p = {n + p}: in the right padding, where torch drops it.")
+            notes.append(Phrase("explorer.note_dropped", axis=axis, last=last, s=s, start=last * s, edge=n + p))
     return notes
 
 
@@ -136,15 +136,14 @@ def trained_conv(trained) -> nn.Conv2d:
     for module in trained.model.modules():
         if isinstance(module, nn.Conv2d):
             return module
-    raise LayerError("The trained model has no Conv2d layer to borrow weights from.")
+    raise LayerError("explorer.err.no_conv")
 
 
 def conv_shape(cfg: LayerConfig, trained=None) -> tuple[int, int]:
     """(out_channels, kernel_size) the Conv2d really gets: presets and the grid filter each colour alone."""
     if cfg.weights == "trained":
         if trained is None:
-            raise LayerError("There is no trained model yet: train one on the Training tab, "
-                             "or choose other weights.")
+            raise LayerError("explorer.err.no_trained")
         conv = trained_conv(trained)
         return conv.out_channels, conv.kernel_size[0]
     if cfg.weights in ("preset", "grid"):
@@ -159,19 +158,16 @@ def check(cfg: LayerConfig, shape: tuple, trained=None) -> None:
         check_window(cfg, h, w, trained)
     if cfg.kind in CONVS:
         if cfg.weights == "preset" and cfg.preset not in PRESETS:
-            raise LayerError(f"Preset must be one of {', '.join(PRESETS)}; got {cfg.preset!r}.")
+            raise LayerError("explorer.err.preset", presets=", ".join(PRESETS), got=repr(cfg.preset))
         if cfg.weights in ("preset", "grid") and c != 3:
-            raise LayerError("Kernel presets filter the 3 colour channels: they need an RGB input.")
+            raise LayerError("explorer.err.rgb")
         if cfg.padding_mode == "reflect" and cfg.padding >= min(h, w):
-            raise LayerError(f"Reflect padding must be smaller than the input ({h}x{w}), "
-                             f"got padding={cfg.padding}.")
+            raise LayerError("explorer.err.reflect", h=h, w=w, padding=cfg.padding)
         if cfg.padding_mode == "circular" and cfg.padding > min(h, w):
-            raise LayerError(f"Circular padding can wrap around at most once: padding must be at most "
-                             f"{min(h, w)}, got {cfg.padding}.")
+            raise LayerError("explorer.err.circular", most=min(h, w), padding=cfg.padding)
     if cfg.kind == "Linear" and c * h * w * cfg.out_features > MAX_LINEAR_WEIGHTS:
-        raise LayerError(f"Linear({c * h * w}, {cfg.out_features}) would hold "
-                         f"{c * h * w * cfg.out_features:,} "
-                         f"weights; the explorer stops at {MAX_LINEAR_WEIGHTS:,}: use the 32x32 view.")
+        raise LayerError("explorer.err.linear_big", n=c * h * w, f=cfg.out_features,
+                         weights=c * h * w * cfg.out_features, limit=MAX_LINEAR_WEIGHTS)
 
 
 def check_window(cfg: LayerConfig, h: int, w: int, trained) -> None:
@@ -179,17 +175,14 @@ def check_window(cfg: LayerConfig, h: int, w: int, trained) -> None:
     k = conv_shape(cfg, trained)[1] if cfg.kind in CONVS else cfg.kernel_size
     d = 1 if cfg.kind == "AvgPool2d" else cfg.dilation
     if min(k, cfg.stride, d) < 1 or cfg.padding < 0:
-        raise LayerError("kernel_size, stride and dilation must be at least 1 and padding at least 0.")
+        raise LayerError("explorer.err.window_bounds")
     if cfg.kind in POOLS and cfg.padding > k // 2:
-        raise LayerError(f"Pooling padding must be at most half the kernel size: kernel_size={k} "
-                         f"allows padding up to {k // 2}, got {cfg.padding}.")
+        raise LayerError("explorer.err.pool_padding", k=k, most=k // 2, padding=cfg.padding)
     span = d * (k - 1) + 1
-    for axis, n in (("height", h), ("width", w)):
+    for axis, n in (("explorer.axis_height", h), ("explorer.axis_width", w)):
         if span > n + 2 * cfg.padding:
-            what = f"kernel_size={k}" + (f" with dilation={d} spans {span} pixels" if d > 1 else "")
-            raise LayerError(f"The kernel is larger than the padded input: {what}, but the padded {axis} "
-                             "is only "
-                             f"{n} + 2·{cfg.padding} = {n + 2 * cfg.padding}.")
+            raise LayerError("explorer.err.dilated_big" if d > 1 else "explorer.err.kernel_big", k=k, d=d,
+                             span=span, axis=Phrase(axis), n=n, p=cfg.padding, padded=n + 2 * cfg.padding)
 
 
 def build_conv(cfg: LayerConfig, in_channels: int, trained=None) -> nn.Conv2d:
@@ -207,8 +200,8 @@ def build_conv(cfg: LayerConfig, in_channels: int, trained=None) -> nn.Conv2d:
         elif cfg.weights in ("preset", "grid"):
             try:
                 kernel = preset_kernel(cfg.preset, k) if cfg.weights == "preset" else parse_grid(cfg.grid, k)
-            except ValueError as e:
-                raise LayerError(str(e)) from None
+            except KernelError as e:
+                raise LayerError(e.phrase.key, **e.phrase.params) from None
             conv.weight.copy_(per_channel_weight(kernel, in_channels))
             if conv.bias is not None:
                 conv.bias.zero_()
@@ -234,7 +227,7 @@ def build_layer(cfg: LayerConfig, shape: tuple, trained=None) -> nn.Module:
     if cfg.kind == "Linear":
         return seeded(cfg.seed, lambda: nn.Sequential(nn.Flatten(),
                                                       nn.Linear(c * h * w, cfg.out_features, cfg.bias)))
-    raise LayerError(f"Layer must be one of {', '.join(KINDS[:-1])}; got {cfg.kind!r}.")
+    raise LayerError("explorer.err.kind", kinds=", ".join(KINDS[:-1]), got=repr(cfg.kind))
 
 
 def comparison_pool(cfg: LayerConfig) -> nn.Module | None:

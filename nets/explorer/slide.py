@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nets.text import Phrase
+
 PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
@@ -51,7 +53,7 @@ def window(state: SlideState, r: int, c: int) -> list[tuple[int, int]]:
             if top + a * state.d < hp and left + b * state.d < wp]
 
 
-def explain_value(state: SlideState, channel: int, r: int, c: int) -> tuple[float, str]:
+def explain_value(state: SlideState, channel: int, r: int, c: int) -> tuple[float, Phrase]:
     """Recompute one output value from its window by hand, and say how."""
     cells = window(state, r, c)
     rows, cols = zip(*cells)
@@ -60,15 +62,11 @@ def explain_value(state: SlideState, channel: int, r: int, c: int) -> tuple[floa
         w = state.weight[channel].flatten(1)                               # (C, k*k), same order as cells
         total = float((w * patch).sum())
         bias = float(state.bias[channel]) if state.bias is not None else 0.0
-        n = patch.numel()
-        return total + bias, (f"Σ weight ⊙ window = {n} products "
-                              f"({patch.shape[0]} channels × {state.k}×{state.k})"
-                              f" = {total:.4f}, + bias {bias:.4f} = **{total + bias:.4f}**")
+        return total + bias, Phrase("explorer.slide_conv", n=patch.numel(), c=patch.shape[0], k=state.k,
+                                    total=total, bias=bias, value=total + bias)
     ch = channel % state.padded.shape[0]
     patch = state.padded[ch, list(rows), list(cols)]
     if state.kind == "MaxPool2d":
         top = float(patch.max())
-        return top, f"max of the {len(cells)} values in the window = **{top:.4f}**"
-    return float(patch.mean()), (f"sum of the {len(cells)} values in the window (padding counts as 0) "
-                                 f"/ {len(cells)}"
-                                 f" = **{float(patch.mean()):.4f}**")
+        return top, Phrase("explorer.slide_max", n=len(cells), value=top)
+    return float(patch.mean()), Phrase("explorer.slide_avg", n=len(cells), value=float(patch.mean()))

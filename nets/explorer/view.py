@@ -14,6 +14,7 @@ from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activati
                                  prepare_input, value_stats)
 from nets.explorer.slide import SlideState, slide_state
 from nets.models import count_parameters
+from nets.text import Phrase
 
 
 @dataclass
@@ -22,7 +23,7 @@ class ShapeCheck:
     lines: list[str]        # one per axis, e.g. "H_out = floor(...) + 1 = ... = 32"
     real: tuple[int, int]   # the output tensor's (H, W)
     ok: bool
-    notes: list[str]        # why a ceil_mode line subtracts 1
+    notes: list[Phrase]     # why a ceil_mode line subtracts 1
 
 
 @dataclass
@@ -51,16 +52,16 @@ class ExplorerView:
     output: torch.Tensor     # (B, C, H', W') or (B, F)
     layer: nn.Module
     image: int               # the image of the batch that per-image views show
-    label: str               # the layer as its constructor call, or "Sequential, 2 stages"
-    parameters: str          # the parameter count and where it comes from
-    stats: list[tuple[str, dict]]             # (row name, value_stats) for the statistics table
+    label: str | Phrase      # the layer as its constructor call, or "Sequential, 2 stages"
+    parameters: Phrase       # the parameter count and where it comes from
+    stats: list[tuple[str | Phrase, dict]]    # (row name, value_stats) for the statistics table
     code: str                                 # PyTorch code that reproduces the output
     slide: SlideState | None                  # the sliding window over the chosen image
     shape: ShapeCheck | None = None           # Conv2d and pooling
-    notes: list[str] = field(default_factory=list)   # remarks tying the view to the tutorial
+    notes: list[Phrase] = field(default_factory=list)   # remarks tying the view to the tutorial
     comparison: tuple[str, torch.Tensor] | None = None   # pooling: the other kind's name and output
     curve: tuple | None = None                # activations: x, f(x), f'(x)
-    flatten_note: str = ""                    # Linear: per-image flatten vs the tutorial's whole batch
+    flatten_note: Phrase | None = None        # Linear: per-image flatten vs the tutorial's whole batch
     prediction: Prediction | None = None      # Linear or a trained chain: the trained network's softmax
     stages: list[Stage] = field(default_factory=list)   # Sequential
 
@@ -81,40 +82,35 @@ def shape_check(layer: nn.Module, x: torch.Tensor, y: torch.Tensor) -> ShapeChec
     return ShapeCheck(lines, tuple(y.shape[2:]), ok, dropped_window_notes(layer, *x.shape[2:]))
 
 
-def parameter_text(layer: nn.Module) -> str:
+def parameter_text(layer: nn.Module) -> Phrase:
     """Parameter count with where it comes from."""
     n = count_parameters(layer)
     lin = next((m for m in layer.modules() if isinstance(m, nn.Linear)), None)
     if isinstance(layer, nn.Conv2d):
         o, i, k, _ = layer.weight.shape
-        biases = f" + {o} biases" if layer.bias is not None else ""
-        return f"{n:,} parameters = {o}·{i}·{k}·{k} weights{biases}"
+        key = "explorer.params_conv_bias" if layer.bias is not None else "explorer.params_conv"
+        return Phrase(key, n=n, o=o, i=i, k=k)
     if lin is not None:
-        return (f"{n:,} parameters = {lin.in_features}·{lin.out_features} weights"
-                + (f" + {lin.out_features} biases" if lin.bias is not None else ""))
-    return "no parameters: this layer learns nothing, it only computes"
+        key = "explorer.params_linear_bias" if lin.bias is not None else "explorer.params_linear"
+        return Phrase(key, n=n, i=lin.in_features, o=lin.out_features)
+    return Phrase("explorer.params_none")
 
 
-def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> list[str]:
+def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> list[Phrase]:
     """Short remarks tying the view to the tutorial and its corrected mistakes."""
     notes = []
     if cfg.kind in CONVS and cfg.weights in ("preset", "grid"):
-        notes.append("Kernels from image processing filter each colour channel on its own: out_channels = 3, "
-                     "weight[c, c] = kernel and 0 elsewhere, so the output is still a colour image.")
+        notes.append(Phrase("explorer.note_preset"))
     if cfg.kind in CONVS and cfg.weights == "trained":
-        notes.append(f"Weights: conv1 of your trained model ({trained.label}); "
-                     "its input is normalised as in training.")
+        notes.append(Phrase("explorer.note_trained", label=trained.label))
     if cfg.kind == "MaxPool2d" and (cfg.kernel_size, cfg.stride, cfg.padding) == (2, 2, 1):
-        notes.append(f"The tutorial's MaxPool2d(kernel_size=2, stride=2, padding=1) gives "
-                     f"{y.shape[2]}×{y.shape[3]}, not the 16×16 it says: padding=0 gives 16×16. "
-                     "(kernel_size=2 is a 2×2 window, not 3×3.)")
+        notes.append(Phrase("explorer.note_tutorial_pool", h=y.shape[2], w=y.shape[3]))
     if cfg.kind in ("ReLU", "LeakyReLU", "GELU") and x.min() >= 0:
-        notes.append("ToTensor() images are all ≥ 0, so this activation barely changes them: choose "
-                     "'Normalize' as input scale (or a Sequential with a Conv2d first) to see negatives cut.")
+        notes.append(Phrase("explorer.note_positive"))
     if cfg.kind == "Sigmoid" and x.min() >= 0:
-        notes.append("Sigmoid squeezes 0..1 into 0.5..0.73: the 'foggy' look the tutorial describes.")
+        notes.append(Phrase("explorer.note_sigmoid"))
     if cfg.kind in CONVS and cfg.padding_mode != "zeros":
-        notes.append(f"padding_mode='{cfg.padding_mode}' fills the border from the image, not with zeros.")
+        notes.append(Phrase("explorer.note_padding_mode", mode=cfg.padding_mode))
     return notes
 
 
@@ -125,8 +121,10 @@ def layer_label(layer: nn.Module) -> str:
     return repr(layer)
 
 
-def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=None) -> ExplorerView:
-    """Run the chosen layer on the batch: its output, statistics, formula, notes, window and code."""
+def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=None,
+                  locale: str = "en") -> ExplorerView:
+    """Run the chosen layer on the batch: its output, statistics, formula, notes, window and code (its
+    comments in locale)."""
     if cfg.kind in CONVS and cfg.weights == "trained":
         cfg.scale = "normalize"              # conv1 was trained on normalised images
     x = prepare_input(x_u8, cfg.scale)                    # (B, 3, H, W) floats
@@ -135,8 +133,10 @@ def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=
         y = layer(x)
     i = min(image, x.shape[0] - 1)
     view = ExplorerView(cfg.kind, x_u8, x, y, layer, i, layer_label(layer), parameter_text(layer),
-                        [("input", value_stats(x, "")), ("output", value_stats(y, cfg.kind))],
-                        layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None),
+                        [(Phrase("explorer.row_input"), value_stats(x, "")),
+                         (Phrase("explorer.row_output"), value_stats(y, cfg.kind))],
+                        layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None,
+                                     locale),
                         slide_state(layer, x[i], y[i]), shape_check(layer, x, y), notes_for(cfg, x, y, trained))
     other = comparison_pool(cfg)
     if other is not None:
@@ -154,16 +154,12 @@ def add_linear(view: ExplorerView, trained) -> None:
     """Linear: how the batch is flattened, and the trained network's class probabilities."""
     b, n, f = view.x_u8.shape[0], view.x_u8[0].numel(), view.output.shape[1]
     shape = ", ".join(map(str, view.x_u8.shape[1:]))
-    view.flatten_note = (f"Flatten per image: ({b}, {shape}) → ({b}, {n}) → Linear({n}, {f}) → ({b}, {f}). "
-                         f"The tutorial flattened the whole batch: torch.flatten(imgs) → ({b * n},) and "
-                         f"Linear({b * n}, {f}) gives {f} numbers for all {b} images together "
-                         f"({b * n * f + f:,} parameters instead of {n * f + f:,}), "
-                         "and fails on a last batch of another size.")
+    view.flatten_note = Phrase("explorer.note_flatten", b=b, shape=shape, n=n, f=f, bn=b * n,
+                               whole=b * n * f + f, per=n * f + f)
     if trained is None:
-        view.notes.append("Train a model on the Training tab to see its class scores and softmax "
-                          "probabilities here.")
+        view.notes.append(Phrase("explorer.note_train_first"))
     elif tuple(view.x_u8.shape[2:]) != (32, 32):
-        view.notes.append("The trained network takes 32×32 images: choose the 32×32 view to see its predictions.")
+        view.notes.append(Phrase("explorer.note_trained_32"))
     else:
         with torch.no_grad():
             probs = trained.model(normalize(view.x_u8)).softmax(dim=1)     # (B, classes)
@@ -171,11 +167,10 @@ def add_linear(view: ExplorerView, trained) -> None:
 
 
 def compute_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, image: int = 0, trained=None,
-                  use_trained: bool = False) -> ExplorerView:
-    """Sequential: every stage's output, its formula's result, and the code, stage by stage."""
+                  use_trained: bool = False, locale: str = "en") -> ExplorerView:
+    """Sequential: every stage's output, its formula's result, and the code (comments in locale)."""
     if use_trained and trained is None:
-        raise LayerError("There is no trained model yet: train one on the Training tab, "
-                         "or untick 'use my trained model's weights'.")
+        raise LayerError("explorer.err.no_trained_chain")
     scale = "normalize" if use_trained else scale
     spec = parse_chain(text)
     x = prepare_input(x_u8, scale)
@@ -190,10 +185,12 @@ def compute_chain(x_u8: torch.Tensor, text: str, seed: int, scale: str, image: i
         shape = tuple(out.shape)
     y, i = stages[-1].output, min(image, x.shape[0] - 1)
     total = sum(count_parameters(s.layer) for s in stages)
-    view = ExplorerView("Sequential", x_u8, x, y, model, i, f"Sequential, {len(stages)} stages",
-                        f"{total:,} parameters" + (" (trained)" if use_trained else " (seeded default init)"),
-                        [("input", value_stats(x)), ("output", value_stats(y))],
-                        chain_code(model, scale, seed, use_trained),
+    view = ExplorerView("Sequential", x_u8, x, y, model, i, Phrase("explorer.label_chain", n=len(stages)),
+                        Phrase("explorer.params_chain_trained" if use_trained else "explorer.params_chain_seeded",
+                               n=total),
+                        [(Phrase("explorer.row_input"), value_stats(x)), (Phrase("explorer.row_output"),
+                                                                          value_stats(y))],
+                        chain_code(model, scale, seed, use_trained, locale),
                         slide_state(stages[0].layer, x[i], stages[0].output[i]), stages=stages)
     if use_trained and y.dim() == 2 and y.shape[1] == len(trained.classes):
         view.prediction = Prediction(y.softmax(dim=1), trained.classes, trained.label)

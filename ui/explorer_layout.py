@@ -1,0 +1,157 @@
+"""The Layer explorer tab's components, laid out: the controls on the left, the view on the right."""
+from types import SimpleNamespace
+
+import gradio as gr
+
+from nets.data.cifar import CIFAR10_CLASSES, SPLITS
+from nets.explorer.chain import CHAIN_PRESETS
+from nets.explorer.kernels import PRESETS
+from nets.explorer.layer import ACTIVATIONS
+from ui.explorer_inputs import ALL, APPROXIMATE, DEFAULTS, LIMITS
+from ui.i18n import t
+
+BUILDER_CHAIN = "your network (Builder tab)"
+# Each starting chain's label (its name stays the value the /explorer_chain_preset API takes).
+CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
+                                                          "explorer.chain_blocks13", "explorer.chain_network",
+                                                          "explorer.chain_builder")))
+# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it.
+PICTURE_JS = """element.addEventListener('click', (e) => {
+  const link = e.target.closest('a.ll-download');
+  if (link) link.href = link.parentElement.querySelector('img').src;
+  else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
+});"""
+
+
+def bounded(name: str, label: str) -> gr.Slider:
+    """A whole-number slider over the control's LIMITS, starting at its default."""
+    return gr.Slider(*LIMITS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
+
+
+def picture_panel(label: str, visible: bool = True) -> gr.HTML:
+    """A labelled panel for inline pictures (see explore_page)."""
+    return gr.HTML(label=t(label), show_label=True, container=True, visible=visible, js_on_load=PICTURE_JS)
+
+
+def layout() -> SimpleNamespace:
+    """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use."""
+    D = DEFAULTS
+    with gr.Tab(t("explorer.tab"), id="explorer") as tab:
+        gr.Markdown(t("explorer.intro"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=320):
+                source = gr.Radio([(t("explorer.source_cifar"), "cifar10"),
+                                   (t("explorer.source_upload"), "upload")],
+                                  value=D["source"], label=t("explorer.source"))
+                with gr.Group(visible=True) as cifar_group:
+                    split = gr.Radio(list(SPLITS), value=D["split"], label=t("explorer.split"))
+                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=D["class_name"],
+                                             label=t("explorer.class"))
+                    batch_size = gr.Slider(1, 64, value=D["batch_size"], step=1, label=t("explorer.batch"))
+                    with gr.Row():
+                        seed = gr.Number(D["seed"], precision=0, minimum=0, label=t("explorer.seed"))
+                        shuffle_button = gr.Button(t("explorer.shuffle"))
+                with gr.Group(visible=False) as upload_group:
+                    upload = gr.File(label=t("explorer.upload"), file_types=["image"], type="filepath")
+                    resolution = gr.Radio([(t("explorer.res_32"), "32"), (t("explorer.res_full"), "full")],
+                                          value=D["resolution"], label=t("explorer.resolution"))
+                scale = gr.Radio([(t("explorer.scale_unit"), "unit"),
+                                  (t("explorer.scale_normalize"), "normalize")],
+                                 value=D["scale"], label=t("explorer.scale"))
+                kind = gr.Radio(["Conv2d", "MaxPool2d", "AvgPool2d", *ACTIVATIONS, "Linear", "Sequential"],
+                                value=D["kind"], label=t("explorer.layer"))
+                with gr.Group(visible=True) as conv_group:
+                    gr.Markdown(t("explorer.conv_group"))
+                    out_channels = bounded("out_channels", "out_channels")
+                    kernel_size = bounded("kernel_size", "kernel_size")
+                    stride = bounded("stride", "stride")
+                    padding = bounded("padding", "padding")
+                    dilation = bounded("dilation", "dilation")
+                    with gr.Row():
+                        padding_mode = gr.Dropdown(["zeros", "reflect", "replicate", "circular"],
+                                                   value=D["padding_mode"],
+                                                   label=t("explorer.padding_mode"))
+                        bias = gr.Checkbox(D["bias"], label=t("explorer.bias"))
+                    weights = gr.Radio([(t("explorer.weights_default"), "default"),
+                                        (t("explorer.weights_preset"), "preset"),
+                                        (t("explorer.weights_grid"), "grid"),
+                                        (t("explorer.weights_trained"), "trained")], value=D["weights"],
+                                       label=t("explorer.weights"))
+                    init_seed = gr.Number(D["init_seed"], precision=0, minimum=0, label=t("explorer.init_seed"))
+                    # Only the chosen weights' own control shows, so a preset and the grid never disagree.
+                    with gr.Row(visible=False) as preset_row:
+                        preset = gr.Dropdown([(t("explorer.preset_" + name.replace(" ", "_")), name)
+                                              for name in PRESETS], value=D["preset"], label=t("explorer.preset"))
+                        load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
+                    grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"), visible=False)
+                with gr.Group(visible=False) as pool_group:
+                    gr.Markdown(t("explorer.pool_group"))
+                    pool_kernel = bounded("pool_kernel", "kernel_size")
+                    pool_stride = bounded("pool_stride", "stride")
+                    pool_padding = bounded("pool_padding", "padding")
+                    pool_dilation = bounded("pool_dilation", "dilation")
+                    ceil_mode = gr.Checkbox(D["ceil_mode"], label=t("explorer.ceil_mode"))
+                with gr.Group(visible=False) as act_group:
+                    gr.Markdown(t("explorer.act_group"))
+                    negative_slope = gr.Slider(0.0, 1.0, value=D["negative_slope"], step=0.01,
+                                               label=t("explorer.negative_slope"))
+                    approximate = gr.Radio(list(APPROXIMATE), value=D["approximate"],
+                                           label=t("explorer.approximate"))
+                with gr.Group(visible=False) as linear_group:
+                    gr.Markdown(t("explorer.linear_group"))
+                    out_features = bounded("out_features", "out_features")
+                with gr.Group(visible=False) as seq_group:
+                    gr.Markdown(t("explorer.seq_group"))
+                    chain_preset = gr.Dropdown([(t(key), name) for name, key in CHAIN_LABELS.items()],
+                                               value=next(iter(CHAIN_PRESETS)),
+                                               label=t("explorer.chain_preset"))
+                    chain = gr.Textbox(D["chain"], lines=5, max_lines=14,
+                                       label=t("explorer.chain"))
+                    chain_trained = gr.Checkbox(D["chain_trained"], label=t("explorer.chain_trained"))
+                    chain_button = gr.Button(t("explorer.chain_apply"), variant="primary")
+            with gr.Column(scale=2):
+                status = gr.Markdown(t("explorer.status_idle"))
+                with gr.Row():
+                    input_html = picture_panel("explorer.input_image")
+                    output_html = picture_panel("explorer.output_image")
+                with gr.Row():
+                    image = gr.Slider(0, 63, value=D["image"], step=1, label=t("explorer.image"))
+                    channel = gr.Slider(0, 63, value=D["channel"], step=1, label=t("explorer.channel"))
+                    map_scale = gr.Radio([(t("explorer.scale_shared"), "shared"),
+                                          (t("explorer.scale_per_map"), "per_map"),
+                                          (t("explorer.scale_clip"), "clip")],
+                                         value=D["map_scale"], label=t("explorer.map_scale"))
+                with gr.Row():
+                    colormap = gr.Radio(["viridis", "cividis"], value=D["colormap"],
+                                        label=t("explorer.colormap"))
+                    batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"),
+                                           (t("explorer.view_channel"), "channel")],
+                                          value=D["batch_view"], label=t("explorer.batch_view"))
+                maps_html = picture_panel("explorer.maps")
+                gallery_box = picture_panel("explorer.gallery", visible=False)
+                with gr.Row():
+                    hist_plot = gr.Plot(label=t("explorer.hist"))
+                    layer_plot = gr.Plot(label=t("explorer.layer_plot"))
+                with gr.Column() as slide_box:
+                    slide_plot = gr.Plot(label=t("explorer.slide"))
+                    with gr.Row():
+                        step = gr.Slider(0, 1023, value=D["step"], step=1, label=t("explorer.step"), scale=3)
+                        play_button = gr.Button(t("explorer.play"), scale=1)
+                        pause_button = gr.Button(t("explorer.pause"), scale=1)
+                    slide_text = gr.Markdown()
+                code = gr.Code(language="python", label=t("explorer.code"), lines=12)
+                # /explore for programs: the same pictures as files. Hidden: the page shows them inline.
+                with gr.Group(visible=False):
+                    input_image = gr.Image(type="filepath", format="png", interactive=False)
+                    output_image = gr.Image(type="filepath", format="png", interactive=False)
+                    maps_image = gr.Image(type="filepath", format="png", interactive=False)
+                    gallery = gr.Gallery(format="png", visible=False)
+                    api_button = gr.Button()
+        slide_state = gr.State(None)
+        upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
+        timer = gr.Timer(0.2, active=False)   # FRAMES_PER_PASS frames: a whole pass in about 8 s
+        # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
+        sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
+        later_state = gr.State(None)   # the figures and code that follow the pictures
+    return SimpleNamespace(**{name: value for name, value in locals().items()
+                              if isinstance(value, gr.blocks.Block)})

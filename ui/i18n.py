@@ -36,15 +36,15 @@ window.layerlabLanguage = () => {
 };
 document.documentElement.lang = window.layerlabLanguage();
 </script>"""
-INITIAL_LANGUAGE = "() => [window.layerlabLanguage()]"
+INITIAL_LANGUAGE = "(locale, ...chosen) => [window.layerlabLanguage(), ...chosen]"
 # Runs in the browser when the visitor picks a language: remembered, and the address bar links to it.
-REMEMBER_LANGUAGE = """(locale) => {
+REMEMBER_LANGUAGE = """(locale, ...chosen) => {
   localStorage.setItem("layerlab-lang", locale);
   const url = new URL(location.href);
   url.searchParams.set("lang", locale === "zh-CN" ? "zh" : "en");
   history.replaceState(null, "", url);
   document.documentElement.lang = locale;
-  return [locale];
+  return [locale, ...chosen];
 }"""
 
 
@@ -119,28 +119,35 @@ class Page:
         """After a switch, fn redraws what the server wrote on screen (a status, a chart) in the new language."""
         self.redraws.append((fn, inputs, outputs))
 
-    def updates(self, locale: str) -> dict:
-        """Every marked property in locale, as one update per component."""
-        return {block: gr.update(**{name: resolve(value, locale) for name, value in props.items()})
+    def choosers(self) -> list:
+        """The components whose choices are worded: new choices alone would reset what the visitor picked."""
+        return [block for block, props in self.marked.items() if "choices" in props]
+
+    def updates(self, locale: str, chosen: dict | None = None) -> dict:
+        """Every marked property in locale, as one update per component; chosen: the pickers' current values."""
+        chosen = chosen or {}
+        return {block: gr.update(**{name: resolve(value, locale) for name, value in props.items()},
+                                 **({"value": chosen[block]} if block in chosen else {}))
                 for block, props in self.marked.items()}
 
     def switch(self, demo: gr.Blocks, picker: gr.Radio) -> None:
         """Wire the header's language picker: set on page load, changed by the visitor; then the redraws."""
+        choosers = self.choosers()
         outputs = [picker, *self.marked]
 
-        def choose(tag, request: gr.Request):
+        def choose(request: gr.Request, tag, *values):   # request first: Gradio inserts it by position
             locale = locale_of(tag) or DEFAULT
             remember(request.session_hash, locale)
-            return {picker: locale, **self.updates(locale)}
+            return {picker: locale, **self.updates(locale, dict(zip(choosers, values)))}
 
-        def open_page(tag, request: gr.Request):
+        def open_page(request: gr.Request, tag, *values):
             if (locale_of(tag) or DEFAULT) == DEFAULT:
                 remember(request.session_hash, DEFAULT)
                 return {picker: DEFAULT}         # the page was built in English: nothing to rewrite
-            return choose(tag, request)
+            return choose(request, tag, *values)
 
         for event, js, fn in ((demo.load, INITIAL_LANGUAGE, open_page), (picker.input, REMEMBER_LANGUAGE, choose)):
-            chain = event(fn, picker, outputs, js=js, show_progress="hidden", api_visibility="private")
+            chain = event(fn, [picker, *choosers], outputs, js=js, show_progress="hidden", api_visibility="private")
             for fn, inputs, redraw_outputs in self.redraws:
                 chain = chain.then(fn, inputs, redraw_outputs, show_progress="hidden", api_visibility="private")
 

@@ -42,7 +42,7 @@ def build_demo() -> gr.Blocks:
             lessons = lessons_tab.build()
             data_inputs, data_outputs = data_tab.build()
             explorer_controls, explorer_outputs = explorer_tab.build(model_state, arch_state)
-            training_tab.build(model_state, arch_state)
+            training_redraws = training_tab.build(model_state, arch_state)
             network_tab.build(model_state, arch_state)
             builder_tab.build(arch_state)
             zoo_tab.build()
@@ -52,6 +52,8 @@ def build_demo() -> gr.Blocks:
         page = Page()
         page.localize(demo)
         page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
+        for redraw in training_redraws:
+            page.redraw_on_switch(*redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
     return demo
 

@@ -64,7 +64,7 @@ def queue_place(request: gr.Request) -> str:
     session = request.session_hash if request else ""
     SLOT.join(session)
     ahead, left, within = SLOT.wait(session)
-    locale = current_locale(request)
+    locale = current_locale()   # the request being handled (an API caller's Accept-Language included)
     if not left and not ahead:
         return text("train.queue_starting", locale)
     runs = Phrase("train.queue_many_ahead", count=ahead) if ahead > 1 else \

@@ -9,8 +9,9 @@ REFRESH_S = 0.5        # the UI redraws live charts at most this often; the engi
 DRAW_BUDGET = 0.03     # ...and less often if drawing would take more than 3% of the training time
 MAX_POINTS = 2000      # longer loss curves are thinned for the browser (the smoothing uses every step)
 SMOOTHING = 0.9        # weight of the past in the smoothed loss, as TensorBoard's slider
-MARGIN = dict(l=50, r=10, t=80, b=40)   # room above the plot for the title, and the legend under it
-# The legend sits between the title and the plot, so the two never overlap (issue 12).
+MARGIN = dict(l=50, r=10, t=100, b=40)   # room above the plot for the title, and under it two rows of legend
+# The title at the top of the figure, the legend just above the plot: they never overlap (issue 12).
+TOP = dict(y=0.98, yanchor="top")
 LEGEND = dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right")
 EMPTY_AXIS = dict(rangemode="nonnegative")   # an empty chart's axes start at 0, not at -1
 
@@ -45,7 +46,8 @@ def loss_figure(losses: list[float], steps_per_epoch: int = 0, locale: str = "en
     shapes = [dict(type="line", xref="x", yref="paper", x0=e, x1=e, y0=0, y1=1,
                    line=dict(color="#bbb", width=1, dash="dot"))
               for e in range(steps_per_epoch, len(losses) + 1, steps_per_epoch or len(losses) + 1)]
-    fig.update_layout(shapes=shapes, title=text("train.chart_loss", locale), height=320, margin=MARGIN,
+    fig.update_layout(shapes=shapes, title=dict(text=text("train.chart_loss", locale), **TOP), height=340,
+                      margin=MARGIN,
                       legend=LEGEND,
                       xaxis=dict(title=text("train.axis_step", locale), **EMPTY_AXIS),
                       yaxis=dict(title=text("train.axis_loss", locale), **EMPTY_AXIS),
@@ -63,7 +65,8 @@ def epoch_figure(epochs: list[dict], locale: str = "en") -> go.Figure:
                     yaxis="y2", mode="lines+markers", line=dict(color=CB_SAFE[2]))
     fig.add_scatter(x=x, y=[100 * e["train_acc"] for e in epochs], name=text("train.legend_train_acc", locale),
                     yaxis="y2", mode="lines+markers", line=dict(color=CB_SAFE[2], dash="dot"))
-    fig.update_layout(title=text("train.chart_epochs", locale), height=320, margin=MARGIN, uirevision="epochs",
+    fig.update_layout(title=dict(text=text("train.chart_epochs", locale), **TOP), height=340, margin=MARGIN,
+                      uirevision="epochs",
                       xaxis=dict(title=text("train.axis_epoch", locale), dtick=1, **EMPTY_AXIS),
                       yaxis=dict(title=text("train.legend_test_loss", locale), **EMPTY_AXIS),
                       yaxis2=dict(title=text("train.axis_accuracy", locale), overlaying="y", side="right",

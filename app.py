@@ -42,7 +42,7 @@ def build_demo() -> gr.Blocks:
             lessons = lessons_tab.build()
             data_inputs, data_outputs = data_tab.build()
             explorer_controls, explorer_outputs, explorer_redraw = explorer_tab.build(model_state, arch_state)
-            training_tab.build(model_state, arch_state)
+            training_redraws = training_tab.build(model_state, arch_state)
             network_redraw = network_tab.build(model_state, arch_state)
             builder_redraw = builder_tab.build(arch_state)
             zoo_inputs, zoo_outputs = zoo_tab.build()
@@ -58,6 +58,8 @@ def build_demo() -> gr.Blocks:
         page.redraw_on_switch(lessons_tab.open_label, lessons["lesson"], lessons["open_button"])
         page.redraw_on_switch(zoo_tab.redraw, zoo_inputs, zoo_outputs)
         page.redraw_on_switch(saving_tab.redraw, saving_inputs, saving_outputs)
+        for redraw in training_redraws:
+            page.redraw_on_switch(*redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
     return demo
 

@@ -15,6 +15,7 @@ from nets import limits
 from nets.train.checkpoint import load_checkpoint
 from tests.conftest import ROOT
 from ui import dataset, hosting, training_run
+from ui.training_status import budget_words
 from ui.sessions import session_closed
 from ui.training_queue import TrainingSlot, queue_place
 
@@ -37,7 +38,7 @@ def test_a_run_that_reaches_its_budget_stops_with_a_message_and_keeps_its_weight
 
 
 def test_the_budget_is_set_in_minutes_by_the_environment():
-    code = "from ui import hosting; print(hosting.budget_text())"
+    code = "from ui.training_status import budget_words; print(budget_words('en'))"
     run = lambda value: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: E731
                                        env={**os.environ, "LAYERLAB_MAX_RUN_MINUTES": value})
     assert run("3").stdout.strip() == "3 minutes"
@@ -49,7 +50,7 @@ def test_the_status_line_says_when_the_budget_ends_a_long_run():
            "images_per_s": 700.0, "eta_s": 8 * 3600.0, "losses": [2.3], "epochs": [],
            "deadline": time.monotonic() + 900}
     line = training_run.status_line(run)
-    assert f"stops at the {hosting.budget_text()} limit in 9" in line and "ETA" not in line
+    assert f"stops at the {budget_words('en')} limit in 9" in line and "ETA" not in line
     run["eta_s"] = 60.0
     assert "ETA 60 s" in training_run.status_line(run)
 

@@ -8,7 +8,7 @@ import pytest
 import app
 from nets import limits
 from nets.limits import LIMITS, MB
-from ui import hosting
+from ui.training_status import budget_words
 
 
 @pytest.fixture
@@ -22,9 +22,9 @@ def settled(monkeypatch):
 def test_the_environment_sets_a_limit_and_the_flag_wins(settled):
     settled.setenv("LAYERLAB_MAX_RUN_MINUTES", "3")
     limits.settle(app.parse_args([]))
-    assert limits.MAX_RUN_S == 180 and hosting.budget_text() == "3 minutes"
+    assert limits.MAX_RUN_S == 180 and budget_words("en") == "3 minutes"
     limits.settle(app.parse_args(["--max-run-minutes", "2"]))
-    assert limits.MAX_RUN_S == 120 and hosting.budget_text() == "2 minutes"
+    assert limits.MAX_RUN_S == 120 and budget_words("en") == "2 minutes"
     settled.delenv("LAYERLAB_MAX_RUN_MINUTES")
     limits.settle(app.parse_args([]))
     assert limits.MAX_RUN_S == 15 * 60

@@ -126,3 +126,18 @@ def test_an_uploaded_checkpoint_is_scored_on_a_bounded_subset(loaded, tmp_path):
                            classes=loaded.classes)
     text = load_uploaded(str(path), None)[0]
     assert f"on {SCORE_MACS // check_spec(big).macs:,} test images" in text
+
+
+@pytest.fixture(scope="module")
+def chinese_client(app_url):
+    from gradio_client import Client
+    return Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN"})
+
+
+def test_a_chinese_api_caller_reads_the_status_and_refusals_in_chinese(chinese_client, client):
+    final = chinese_client.predict(*{**TINY, "epochs": 1}.values(), api_name="/train")
+    assert "完成：" in final[0] and "测试准确率" in final[0] and "Done" not in final[0]
+    with pytest.raises(Exception, match="学习率"):
+        chinese_client.predict(*{**TINY, "lr": 0}.values(), api_name="/train")
+    with pytest.raises(Exception, match="(?i)learning rate"):   # English by default
+        client.predict(*{**TINY, "lr": 0}.values(), api_name="/train")

@@ -3,7 +3,6 @@ import importlib.util
 import os
 
 from nets import limits
-from nets.text import DEFAULT, text
 
 ZEROGPU_MAX_S = 110          # ZeroGPU's default per-call quota is 120 s of GPU; keep a margin
 ZEROGPU_START_S = 10         # moving the data and model onto the GPU before the first step
@@ -28,26 +27,14 @@ def zerogpu_seconds(epochs: int, seconds_per_epoch: float) -> int:
     return int(min(ZEROGPU_MAX_S, ZEROGPU_START_S + epochs * seconds_per_epoch * 1.5))
 
 
-def max_epochs_that_fit(requested: int, seconds_per_epoch: float, locale: str = DEFAULT) -> tuple[int, str]:
-    """Epochs allowed here, and a sentence in locale explaining a cap (empty when there is none)."""
+def max_epochs_that_fit(requested: int, seconds_per_epoch: float) -> int:
+    """Epochs allowed here: fewer than requested only on ZeroGPU."""
     # Only ZeroGPU caps epochs up front: its worker cannot be stopped from here, so the run must end by itself
     # within the quota. Everywhere else the run-time budget (out_of_time) ends a run, whatever its epochs.
     if on_zerogpu():
         gpu_s = min(ZEROGPU_MAX_S, limits.MAX_RUN_S) - ZEROGPU_START_S
-        fit = max(1, int(gpu_s / (seconds_per_epoch * 1.5)))
-        if requested > fit:
-            return fit, text("hosting.zerogpu_cap", locale, seconds=ZEROGPU_MAX_S, fit=fit, requested=requested)
-    return requested, ""
-
-
-def budget_text(locale: str = DEFAULT) -> str:
-    """The run-time budget in words, for the status line."""
-    return text("hosting.minutes", locale, minutes=f"{limits.MAX_RUN_S / 60:g}")
-
-
-def out_of_time_note(locale: str = DEFAULT) -> str:
-    """Why a run stopped by itself, in locale."""
-    return text("hosting.out_of_time", locale, budget=budget_text(locale))
+        return min(requested, max(1, int(gpu_s / (seconds_per_epoch * 1.5))))
+    return requested
 
 
 def gpu_task(fn, duration):

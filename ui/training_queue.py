@@ -6,7 +6,9 @@ from collections import OrderedDict
 import gradio as gr
 
 from nets import limits
+from nets.text import Phrase, text
 from ui import hosting
+from ui.i18n import current_locale
 
 
 class TrainingSlot:
@@ -53,8 +55,9 @@ class TrainingSlot:
 SLOT = TrainingSlot()
 
 
-def minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+def duration(seconds: float, locale: str) -> str:
+    """A wait or a run's length in words: seconds up to 90 s, then minutes."""
+    return text("train.minutes", locale, n=seconds / 60) if seconds >= 90 else text("train.seconds", locale, n=seconds)
 
 
 def queue_place(request: gr.Request) -> str:
@@ -62,9 +65,10 @@ def queue_place(request: gr.Request) -> str:
     session = request.session_hash if request else ""
     SLOT.join(session)
     ahead, left, within = SLOT.wait(session)
+    locale = current_locale()   # the request being handled (an API caller's Accept-Language included)
     if not left and not ahead:
-        return "Starting your run…"
-    runs = f"{ahead} run{'s' if ahead != 1 else ''} waiting before yours" if ahead else "no run waiting before yours"
-    return (f"**Waiting for the training slot** (one run trains at a time): the run training now ends in about "
-            f"{minutes(left)}, and {runs}; each run may train for at most {hosting.budget_text()}, so yours "
-            f"starts within {minutes(within)}.")
+        return text("train.queue_starting", locale)
+    runs = Phrase("train.queue_many_ahead", count=ahead) if ahead > 1 else \
+        Phrase("train.queue_one_ahead" if ahead else "train.queue_none_ahead")
+    return text("train.queue_wait", locale, left=duration(left, locale), ahead=runs, within=duration(within, locale),
+                budget=text("train.budget", locale, minutes=limits.MAX_RUN_S / 60))

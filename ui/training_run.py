@@ -1,5 +1,4 @@
 """The Training tab's handlers: a run streamed to the charts, the views after it, checkpoints."""
-import math
 import threading
 import time
 from dataclasses import replace
@@ -10,6 +9,7 @@ import torch
 
 from nets import limits
 from nets.builder.spec import build_model, check_spec, spec_from_model
+from nets.text import LearnerError, Phrase, text
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
@@ -18,11 +18,14 @@ from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_
 from nets.train.runs import log_event, new_run
 from nets.weights import WeightsError
 from ui import dataset, hosting, tempfiles
+from ui.i18n import current_locale, say
+from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
-from ui.validate import as_choice, as_float, as_int, bad
+from ui.training_status import run_title, status_line
+from ui.validate import as_choice, as_float, as_int, bad, refuse, refused
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
-from visual.training import confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
+from visual.training import class_name, confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
 # Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
@@ -40,27 +43,32 @@ UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this 
 # the largest network the Builder allows (2e9 per image) gets 100 images, the tutorial's every one asked for.
 SCORE_MACS = 200_000_000_000
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
+LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
 GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
     """The TrainConfig the controls (or an API call) describe, by name, or a gr.Error naming the bad value."""
     c = controls
-    cfg = TrainConfig(
-        optimizer=as_choice(c["optimizer"], "Optimizer", OPTIMIZERS),
-        lr=as_float(c["lr"], "Learning rate", 1e-6, 10.0), momentum=as_float(c["momentum"], "Momentum", 0.0, 0.999),
-        weight_decay=as_float(c["weight_decay"], "Weight decay", 0.0, 1.0),
-        batch_size=as_int(c["batch_size"], "Batch size", 1, 4096), epochs=as_int(c["epochs"], "Epochs", 1, 200),
-        schedule=as_choice(c["schedule"], "Schedule", SCHEDULES), augment=c["augment"] is True or c["augment"] == "true",
-        seed=as_int(c["seed"], "Seed", 0, 2**31 - 1), device=as_choice(c["device"], "Device", DEVICES),
-        train_images=as_int(c["train_images"], "Training images", 0, 50_000),
-        test_images=as_int(c["test_images"], "Test images", 0, 10_000),
-        max_steps=as_int(c["max_steps"], "Max steps", 0, 10**6), threads=app_threads())
+    cfg = TrainConfig(   # each value is refused under its control's name, in the visitor's language
+        optimizer=as_choice(c["optimizer"], say("train.optimizer"), OPTIMIZERS),
+        lr=as_float(c["lr"], say("train.lr"), 1e-6, 10.0),
+        momentum=as_float(c["momentum"], say("train.momentum"), 0.0, 0.999),
+        weight_decay=as_float(c["weight_decay"], say("train.weight_decay"), 0.0, 1.0),
+        batch_size=as_int(c["batch_size"], say("train.batch_size"), 1, 4096),
+        epochs=as_int(c["epochs"], say("train.epochs"), 1, 200),
+        schedule=as_choice(c["schedule"], say("train.schedule"), SCHEDULES),
+        augment=c["augment"] is True or c["augment"] == "true",
+        seed=as_int(c["seed"], say("train.seed"), 0, 2**31 - 1),
+        device=as_choice(c["device"], say("train.device"), DEVICES),
+        train_images=as_int(c["train_images"], say("train.train_images"), 0, 50_000),
+        test_images=as_int(c["test_images"], say("train.test_images"), 0, 10_000),
+        max_steps=as_int(c["max_steps"], say("train.max_steps"), 0, 10**6), threads=app_threads())
     data = dataset.require_data()
     try:
         return check_config(cfg, len(data.train_y))
     except ConfigError as e:
-        raise bad(str(e)) from None
+        raise refused(e) from None
 
 
 def build_network(arch):
@@ -70,41 +78,14 @@ def build_network(arch):
     return lambda: build_model(arch)
 
 
-def run_label(runs: list, cfg: TrainConfig) -> str:
-    return f"#{len(runs) + 1} {cfg.optimizer} lr {cfg.lr:g}, batch {cfg.batch_size}, seed {cfg.seed}"
-
-
-def progress_text(run: dict, cap_note: str) -> str:
-    """The status line during a run, with the note on what the host capped, if anything."""
-    return status_line(run) + (f"\n\n{cap_note}" if cap_note else "")
-
-
-def status_line(run: dict, state: str = "") -> str:
-    """Device, progress, speed and ETA as one Markdown line."""
-    parts = [f"**{run['device']}**" if run.get("device") else ""]
-    if "step" in run:
-        parts.append(f"epoch {run['epoch']}/{run['config']['epochs']} · step {run['step']}/{run.get('total_steps', 0)}")
-        parts.append(f"{run['images_per_s']:,.0f} images/s")
-        left = run.get("deadline", math.inf) - time.monotonic()
-        if not state and run["eta_s"] > left:   # the budget ends the run before its epochs do
-            parts.append(f"stops at the {hosting.budget_text()} limit in {left:.0f} s "
-                         f"(all epochs: {run['eta_s']:.0f} s)")
-        elif not state:
-            parts.append(f"ETA {run['eta_s']:.0f} s")
-        if run["losses"]:
-            parts.append(f"loss {run['losses'][-1]:.3f}")
-    if run["epochs"]:
-        parts.append(f"test accuracy {100 * run['epochs'][-1]['test_acc']:.1f}%")
-    return " · ".join(p for p in parts if p) + (f"\n\n{state}" if state else "")
-
-
 def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progress(), **controls):
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
     # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
     cfg = config_from_controls(controls)
-    epochs, cap_note = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
+    epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
+    cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs)
     cfg = replace(cfg, epochs=epochs)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
@@ -112,9 +93,11 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
         try:
             model.load_state_dict(trained.model.state_dict())
         except RuntimeError:
-            raise bad("The current model does not fit this network: untick 'start from the current model'.") from None
+            raise refuse("train.err.from_current") from None
     runs = list(runs or [])
-    run = new_run(cfg, run_label(runs, cfg))
+    run = new_run(cfg, "")
+    run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
+               **({"cap_note": cap_note} if epochs < cfg.epochs else {}))
     session = request.session_hash if request else ""
     stop = STOPS.setdefault(session, threading.Event())
     stop.clear()
@@ -123,7 +106,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
     out_of_time.start()
     SLOT.start(session, limits.MAX_RUN_S)
-    epoch_states, note, next_draw, next_beat = {}, "", 0.0, time.perf_counter() + HEARTBEAT_S   # epoch → its weights, thinned to MAX_EPOCH_STATES
+    LIVE[session] = run
+    epoch_states = {}   # epoch → its weights, thinned to MAX_EPOCH_STATES
+    note, next_draw, next_beat = None, 0.0, time.perf_counter() + HEARTBEAT_S
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
     # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
     # reads it after every step.
@@ -137,36 +122,40 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
             run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
             if stop.is_set():
                 break
+            # The visitor's language, asked at every update: a switch during the run changes the next one.
+            locale = current_locale(request)
             if time.perf_counter() >= next_draw:
                 began = time.perf_counter()
-                progress((run.get("step", 0), run.get("total_steps") or 1), desc="training", unit="steps")
+                progress((run.get("step", 0), run.get("total_steps") or 1), desc=text("train.progress", locale),
+                         unit="steps")
                 SLOT.report(run.get("eta_s", limits.MAX_RUN_S))
-                yield (progress_text(run, cap_note), *live_figures(run), *([gr.skip()] * 8))
+                yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
                 next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
                 # Nothing new to draw: the status line again (API clients read it from every update) and a
                 # point where a cancel can land.
-                yield (progress_text(run, cap_note), *([gr.skip()] * 10))
+                yield (status_line(run, locale), *([gr.skip()] * 10))
                 next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
-        note = str(e)
+        note = e.phrase
         if epoch_states:
             model.load_state_dict(last_state(epoch_states))   # back to the last epoch whose loss was finite
             run["after_epoch"] = True
         else:
-            raise bad(note) from None
+            raise refused(e) from None
     finally:
         out_of_time.cancel()
         events.close()
         STOPS.pop(session, None)
+        LIVE.pop(session, None)
         SLOT.free()
     if stop.is_set() and not note:
-        note = hosting.out_of_time_note() if time.monotonic() >= run["deadline"] else \
-            "Stopped: the model keeps what it learned so far."
+        note = Phrase("train.out_of_time", budget=Phrase("train.budget", minutes=limits.MAX_RUN_S / 60)) \
+            if time.monotonic() >= run["deadline"] else Phrase("train.stopped")
     if hosting.on_zerogpu() and epoch_states:
         model.load_state_dict(last_state(epoch_states))   # the worker trained its own copy; take its last epoch
-    yield finish(run, model, epoch_states, data, arch, runs, note, cap_note)
+    yield finish(run, model, epoch_states, data, arch, runs, note, current_locale(request))
 
 
 def keep_epoch_state(states: dict, epoch: int, state: dict) -> None:
@@ -195,35 +184,69 @@ def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
     return hosting.zerogpu_seconds(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
 
 
-def finish(run, model, epoch_states, data, arch, runs, note, cap_note=""):
+def finish(run, model, epoch_states, data, arch, runs, note: Phrase | None, locale: str):
     """The outputs after a run: charts, confusion, per-class, runs, checkpoint, the TrainedModel (the gallery
     is drawn by the event after it, once the training slot is free for the next visitor)."""
     net = cpu_model(model)
-    if run.get("after_epoch"):
-        metrics = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
-    else:   # stopped mid-epoch: test the weights it ends with, on a few of the run's test images to be quick
-        n = min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
-        keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
-        metrics = evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
-        note += f" Its test accuracy is measured on {n:,} test images."
-        keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
-    run["final"] = metrics
-    run["label"] += f" → {100 * metrics['test_acc']:.1f}%"
-    cfg = run["config"]
+    notes = [note] if note else []
+    metrics = run["final"] = final_metrics(run, net, data, epoch_states, notes)
+    run["label"] = run_title(run)
     epochs_done = len(run["epochs"])
-    label = f"{'your network' if arch else 'tutorial CNN'}, {cfg['optimizer']}, {epochs_done} epochs, " \
-            f"{100 * metrics['test_acc']:.1f}%"
-    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label,
+    label = Phrase("train.model_label", network=Phrase("train.your_network" if arch else "train.tutorial_cnn"),
+                   optimizer=run["config"]["optimizer"], epochs=epochs_done, acc=metrics["test_acc"])
+    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label.words(),
                            epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
                            metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
-    path = save_run_checkpoint(trained, cfg, arch, epochs_done)
+    run["notes"] = (notes or [Phrase("train.done", label=label)]) + [run[k] for k in ("cap_note",) if k in run]
+    path = save_run_checkpoint(trained, run["config"], arch, epochs_done)
+    remember_speed(run["config"]["device"], arch, run["images_per_s"])   # the next plan uses this run's speed
     runs = (runs + [run])[-MAX_RUNS:]
-    state = (note or f"Done: {label}. The Layer explorer and Network tabs now use this model.") + \
-        (f"\n\n{cap_note}" if cap_note else "")
-    return (status_line(run, state), *live_figures(run), confusion_figure(metrics["confusion"], data.classes),
-            per_class_figure(metrics["per_class_acc"], data.classes), gr.update(),   # gallery: drawn after the run
-            gr.update(choices=[r["label"] for r in runs], value=[r["label"] for r in runs[-5:]]),
-            overlay_figure(runs[-5:]), str(path), trained, runs)
+    shown = [r["label"] for r in runs[-5:]]
+    return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),
+            gr.update(),   # gallery: drawn after the run
+            runs_choices(runs, shown, locale), overlay_runs(shown, runs), str(path), trained, runs)
+
+
+def final_metrics(run: dict, net, data, epoch_states: dict, notes: list) -> dict:
+    """The run's test metrics: its last epoch's, or after a Stop mid-epoch, the weights it ends with on a few
+    of the run's test images (quick), with a note saying on how many."""
+    if run.get("after_epoch"):
+        return {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
+    n = min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
+    keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
+    notes.append(Phrase("train.stop_scored", n=n))
+    keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
+    return evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
+
+
+def result_figures(trained: TrainedModel | None, locale: str) -> tuple:
+    """The confusion matrix and per-class accuracy of the visitor's model (unchanged when there is none)."""
+    if not has_results(trained):
+        return gr.skip(), gr.skip()
+    m = trained.metrics
+    return (confusion_figure(m["confusion"], trained.classes, locale),
+            per_class_figure(m["per_class_acc"], trained.classes, locale))
+
+
+def has_results(trained: TrainedModel | None) -> bool:
+    """Whether the visitor's model comes with test results to draw (a run's, or a scored upload's)."""
+    return trained is not None and "confusion" in trained.metrics
+
+
+def runs_choices(runs: list, shown: list, locale: str):
+    """The list of runs to compare, each named in locale (its English name is the value the API sends)."""
+    return gr.update(choices=[(run_title(r, locale), r["label"]) for r in runs], value=shown)
+
+
+def redraw(runs, trained, shown, mistakes_first, request: gr.Request):
+    """What the server wrote on the tab (status, charts, captions) again, in the language the visitor chose."""
+    locale = current_locale(request)
+    runs = runs or []
+    run = LIVE.get(request.session_hash if request else "") or (runs[-1] if runs else None)
+    status = status_line(run, locale) if run else text("train.status_idle", locale)
+    gallery = prediction_gallery(trained, mistakes_first) if has_results(trained) else gr.skip()
+    return (status, *live_figures(run or new_run(TrainConfig(), ""), locale), *result_figures(trained, locale), gallery,
+            runs_choices(runs, shown or [], locale), overlay_runs(shown, runs))
 
 
 def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int) -> Path:
@@ -243,6 +266,7 @@ def request_stop(request: gr.Request):
 
 def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     """Test images with predicted and true labels and the predicted probability; mistakes first on request."""
+    locale = current_locale()
     if trained is None:
         return []
     data = dataset.require_data()
@@ -258,8 +282,9 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     for j in order[:GALLERY_SIZE].tolist():
         p, t = pred[j].item(), true[j].item()
         path = save_png(enlarge(to_hwc(data.test_x[idx[j]]), 3), GALLERY_DIR)
-        mark = "✓" if p == t else "✗"
-        items.append((path, f"{mark} {trained.classes[p]} {100 * conf[j]:.0f}% · {trained.classes[t]}"))
+        items.append((path, text("train.caption", locale, mark="✓" if p == t else "✗", p=conf[j].item(),
+                                 predicted=class_name(trained.classes[p], locale),
+                                 true=class_name(trained.classes[t], locale))))
     return items
 
 
@@ -273,33 +298,34 @@ def images_within_budget(model, wanted: int) -> int:
 def overlay_runs(selected, runs):
     """The chosen runs of this session on one chart."""
     chosen = [r for r in (runs or []) if r["label"] in (selected or [])]
-    return overlay_figure(chosen)
+    locale = current_locale()
+    return overlay_figure(chosen, [run_title(r, locale) for r in chosen], locale)
 
 
 def load_uploaded(file, arch):
     """A checkpoint the visitor uploads, checked before use; it becomes their model."""
     if not file:
-        raise bad("Choose a checkpoint file first.")
+        raise refuse("train.err.no_file")
     try:
         ckpt = load_checkpoint(file)
         net_arch = ckpt.arch if ckpt.arch is not None else arch
         model = load_weights(ckpt, build_network(net_arch)())
     except WeightsError as e:
-        raise bad(str(e)) from None
+        raise (refused(e) if isinstance(e, LearnerError) else bad(str(e))) from None
     except Exception as e:   # the builder refusing a stored layer list, for one
-        raise bad(f"This checkpoint's network cannot be built here: {str(e)[:200]}") from None
+        raise refuse("train.err.cannot_build", detail=str(e)[:200]) from None
     data = dataset.require_data()
     classes = tuple(ckpt.classes) or tuple(data.classes)
     n = images_within_budget(model, UPLOAD_SCORE_IMAGES)
     keep = pick(len(data.test_y), n, 0)   # the first n of the test images every run is tested on
     metrics = evaluate(model, data.test_x[keep], data.test_y[keep], len(classes)) \
         if len(classes) == len(data.classes) else {}
-    acc = f", {100 * metrics['test_acc']:.1f}% on {len(keep):,} test images" if metrics else ""
-    label = f"uploaded {ckpt.name}{acc}"
-    trained = TrainedModel(model=model.eval(), classes=classes, label=label,
+    label = Phrase("train.uploaded_scored", name=ckpt.name, acc=metrics["test_acc"], n=len(keep)) if metrics \
+        else Phrase("train.uploaded", name=ckpt.name)
+    trained = TrainedModel(model=model.eval(), classes=classes, label=label.words(),
                            epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
                            metrics={**ckpt.metrics, **metrics})
-    text = f"**Loaded** {label}." + "".join(f"\n- {n}" for n in ckpt.notes)
-    views = (confusion_figure(metrics["confusion"], classes), per_class_figure(metrics["per_class_acc"], classes),
-             prediction_gallery(trained, False)) if metrics else (gr.skip(), gr.skip(), gr.skip())
-    return (text, *views, trained, net_arch)
+    loaded = say("train.loaded", label=label.words(current_locale())) + "".join(f"\n- {n}" for n in ckpt.notes)
+    views = (*result_figures(trained, current_locale()), prediction_gallery(trained, False)) if metrics \
+        else (gr.skip(), gr.skip(), gr.skip())
+    return (loaded, *views, trained, net_arch)

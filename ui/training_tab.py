@@ -3,12 +3,17 @@ import gradio as gr
 import torch
 
 from nets.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
-from ui.i18n import t
+from ui.i18n import current_locale, t
+from ui.training_plan import plan_text
 from ui.training_queue import queue_place
-from ui.training_run import load_uploaded, overlay_runs, prediction_gallery, request_stop, start_training
+from ui.training_run import build_network, config_from_controls, load_uploaded, overlay_runs, prediction_gallery, \
+    redraw, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+# The /train endpoint's settings, in its order (API callers rely on it); from_current is the last.
+CONTROL_NAMES = ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "schedule", "augment", "seed",
+                 "device", "train_images", "test_images", "max_steps", "from_current")
 
 
 def available_devices() -> list[str]:
@@ -47,21 +52,34 @@ def config_controls(cfg: TrainConfig) -> dict:
                 train_images=train_images, test_images=test_images, max_steps=max_steps)
 
 
+def run_plan(arch, *values, request: gr.Request = None) -> str:
+    """What the controls' run will cost here, said before it starts; nothing while they cannot make a run
+    (Start then says why) or the data is still loading."""
+    try:
+        cfg = config_from_controls(dict(zip(CONTROL_NAMES, values)))
+        return plan_text(cfg, build_network(arch), arch, current_locale(request))
+    except (gr.Error, ValueError):
+        return ""
+
+
 def build(model_state, arch_state):
-    """The Training tab's components and events."""
+    """The Training tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     # Inside the Tab: a component placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
-    with gr.Tab(t("train.tab"), id="training"):
+    with gr.Tab(t("train.tab"), id="training") as tab:
         runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
         gr.Markdown(t("train.intro"))
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
                 controls = config_controls(TrainConfig())
                 controls["from_current"] = gr.Checkbox(False, label=t("train.from_current"))
-                with gr.Row():
-                    start_button = gr.Button(t("train.start"), variant="primary")
-                    stop_button = gr.Button(t("train.stop"), variant="stop")
             with gr.Column(scale=5):
-                status = gr.Markdown(t("train.status_idle"), elem_id="train-status")
+                # Start, Stop and the run's status above the charts: the learner sees at once that the run started.
+                with gr.Row(equal_height=True):
+                    start_button = gr.Button(t("train.start"), variant="primary", scale=0, min_width=160,
+                                             elem_id="train-start")
+                    stop_button = gr.Button(t("train.stop"), variant="stop", scale=0, min_width=100)
+                    status = gr.Markdown(t("train.status_idle"), elem_id="train-status")
+                plan = gr.Markdown(elem_id="train-plan")
                 with gr.Row():
                     loss_plot = gr.Plot(loss_figure([]), label=t("train.loss_plot"), show_label=False)
                     epoch_plot = gr.Plot(epoch_figure([]), label=t("train.epoch_plot"), show_label=False)
@@ -70,7 +88,9 @@ def build(model_state, arch_state):
             confusion_plot = gr.Plot(label=t("train.confusion"), show_label=False)
             per_class_plot = gr.Plot(label=t("train.per_class"), show_label=False)
         mistakes_first = gr.Checkbox(False, label=t("train.mistakes_first"))
-        gallery = gr.Gallery(label=t("train.gallery"), columns=8, height="auto", format="png", object_fit="contain")
+        # Four columns: a caption ("✗ truck 22% · automobile") fits under its picture, uncut.
+        gallery = gr.Gallery(label=t("train.gallery"), elem_id="train-gallery", columns=4, height="auto",
+                             format="png", object_fit="contain")
         gr.Markdown(t("train.runs_intro"))
         runs_list = gr.CheckboxGroup([], label=t("train.runs"))
         overlay_plot = gr.Plot(overlay_figure([]), label=t("train.overlay"), show_label=False)
@@ -97,4 +117,10 @@ def build(model_state, arch_state):
     upload.upload(load_uploaded, [upload, arch_state],
                   [upload_status, confusion_plot, per_class_plot, gallery, model_state, arch_state],
                   api_name="load_checkpoint")
-    return train_event
+    # The run's cost, said before it starts: when the tab opens, the settings or the network change.
+    plan_inputs = [arch_state, *(controls[name] for name in CONTROL_NAMES)]
+    for event in (tab.select, arch_state.change, *(controls[name].change for name in CONTROL_NAMES)):
+        event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private")
+    return [(redraw, [runs_state, model_state, runs_list, mistakes_first],
+             [status, loss_plot, epoch_plot, confusion_plot, per_class_plot, gallery, runs_list, overlay_plot]),
+            (run_plan, plan_inputs, [plan])]

@@ -2,13 +2,18 @@
 import numpy as np
 import plotly.graph_objects as go
 
+from nets.text import TRANSLATIONS, text
 from visual.charts import CB_SAFE
 
 REFRESH_S = 0.5        # the UI redraws live charts at most this often; the engine reports more often
 DRAW_BUDGET = 0.03     # ...and less often if drawing would take more than 3% of the training time
 MAX_POINTS = 2000      # longer loss curves are thinned for the browser (the smoothing uses every step)
 SMOOTHING = 0.9        # weight of the past in the smoothed loss, as TensorBoard's slider
-MARGIN = dict(l=50, r=10, t=40, b=40)
+MARGIN = dict(l=50, r=10, t=100, b=40)   # room above the plot for the title, and under it two rows of legend
+# The title at the top of the figure, the legend just above the plot: they never overlap (issue 12).
+TOP = dict(y=0.98, yanchor="top")
+LEGEND = dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right")
+EMPTY_AXIS = dict(rangemode="nonnegative")   # an empty chart's axes start at 0, not at -1
 
 
 def smooth(values, weight: float = SMOOTHING) -> list[float]:
@@ -20,7 +25,12 @@ def smooth(values, weight: float = SMOOTHING) -> list[float]:
     return out
 
 
-def loss_figure(losses: list[float], steps_per_epoch: int = 0) -> go.Figure:
+def class_name(name: str, locale: str = "en") -> str:
+    """A CIFAR-10 class in locale; another dataset's class names as they are."""
+    return text(f"class.{name}", locale) if f"class.{name}" in TRANSLATIONS["en"] else name
+
+
+def loss_figure(losses: list[float], steps_per_epoch: int = 0, locale: str = "en") -> go.Figure:
     """Train loss per step, raw (faint) and smoothed, with the epoch boundaries marked."""
     stride = -(-len(losses) // MAX_POINTS) or 1
     # numpy arrays: plotly validates lists item by item (10x slower)
@@ -28,70 +38,81 @@ def loss_figure(losses: list[float], steps_per_epoch: int = 0) -> go.Figure:
     smoothed = np.asarray(smooth(losses), dtype=np.float32)[::stride]
     losses = np.asarray(losses, dtype=np.float32)[::stride]
     fig = go.Figure()
-    fig.add_scatter(x=steps, y=losses, mode="lines", name="loss per step", line=dict(color=CB_SAFE[5], width=1),
-                    opacity=0.45)
-    fig.add_scatter(x=steps, y=smoothed, mode="lines", name="smoothed", line=dict(color=CB_SAFE[0], width=2.5))
+    fig.add_scatter(x=steps, y=losses, mode="lines", name=text("train.legend_loss", locale),
+                    line=dict(color=CB_SAFE[5], width=1), opacity=0.45)
+    fig.add_scatter(x=steps, y=smoothed, mode="lines", name=text("train.legend_smoothed", locale),
+                    line=dict(color=CB_SAFE[0], width=2.5))
     # Epoch boundaries as plain shapes: fig.add_vline costs ~25 ms each.
     shapes = [dict(type="line", xref="x", yref="paper", x0=e, x1=e, y0=0, y1=1,
                    line=dict(color="#bbb", width=1, dash="dot"))
               for e in range(steps_per_epoch, len(losses) + 1, steps_per_epoch or len(losses) + 1)]
-    fig.update_layout(shapes=shapes, title="Train loss (cross-entropy) per step", xaxis_title="step", yaxis_title="loss",
-                      height=320, margin=MARGIN, legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+    fig.update_layout(shapes=shapes, title=dict(text=text("train.chart_loss", locale), **TOP), height=340,
+                      margin=MARGIN,
+                      legend=LEGEND,
+                      xaxis=dict(title=text("train.axis_step", locale), **EMPTY_AXIS),
+                      yaxis=dict(title=text("train.axis_loss", locale), **EMPTY_AXIS),
                       uirevision="loss")   # keeps the learner's zoom while the chart updates
     return fig
 
 
-def epoch_figure(epochs: list[dict]) -> go.Figure:
+def epoch_figure(epochs: list[dict], locale: str = "en") -> go.Figure:
     """Test loss (left axis) and train/test accuracy (right axis) after each epoch."""
     x = [e["epoch"] for e in epochs]
     fig = go.Figure()
-    fig.add_scatter(x=x, y=[e["test_loss"] for e in epochs], name="test loss", mode="lines+markers",
-                    line=dict(color=CB_SAFE[3]))
-    fig.add_scatter(x=x, y=[100 * e["test_acc"] for e in epochs], name="test accuracy %", yaxis="y2",
-                    mode="lines+markers", line=dict(color=CB_SAFE[2]))
-    fig.add_scatter(x=x, y=[100 * e["train_acc"] for e in epochs], name="train accuracy %", yaxis="y2",
-                    mode="lines+markers", line=dict(color=CB_SAFE[2], dash="dot"))
-    fig.update_layout(title="After each epoch", xaxis=dict(title="epoch", dtick=1), height=320, margin=MARGIN,
-                      yaxis=dict(title="test loss"), uirevision="epochs",
-                      yaxis2=dict(title="accuracy %", overlaying="y", side="right", range=[0, 100]),
-                      legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
+    fig.add_scatter(x=x, y=[e["test_loss"] for e in epochs], name=text("train.legend_test_loss", locale),
+                    mode="lines+markers", line=dict(color=CB_SAFE[3]))
+    fig.add_scatter(x=x, y=[100 * e["test_acc"] for e in epochs], name=text("train.legend_test_acc", locale),
+                    yaxis="y2", mode="lines+markers", line=dict(color=CB_SAFE[2]))
+    fig.add_scatter(x=x, y=[100 * e["train_acc"] for e in epochs], name=text("train.legend_train_acc", locale),
+                    yaxis="y2", mode="lines+markers", line=dict(color=CB_SAFE[2], dash="dot"))
+    fig.update_layout(title=dict(text=text("train.chart_epochs", locale), **TOP), height=340, margin=MARGIN,
+                      uirevision="epochs",
+                      xaxis=dict(title=text("train.axis_epoch", locale), dtick=1, **EMPTY_AXIS),
+                      yaxis=dict(title=text("train.legend_test_loss", locale), **EMPTY_AXIS),
+                      yaxis2=dict(title=text("train.axis_accuracy", locale), overlaying="y", side="right",
+                                  range=[0, 100]), legend=LEGEND)
     return fig
 
 
-def overlay_figure(runs: list[dict]) -> go.Figure:
-    """Smoothed train loss and test accuracy of several runs on shared axes (optimizer comparison)."""
+def overlay_figure(runs: list[dict], titles: list[str] = (), locale: str = "en") -> go.Figure:
+    """Smoothed train loss and test accuracy of several runs on shared axes; titles name them (default: labels)."""
     fig = go.Figure()
-    for i, run in enumerate(runs):
+    for i, (run, title) in enumerate(zip(runs, titles or [r["label"] for r in runs])):
         color = CB_SAFE[i % len(CB_SAFE)]
         per_epoch = max(1, run.get("steps_per_epoch", 1))
         x = [s / per_epoch for s in range(1, len(run["losses"]) + 1)]
-        fig.add_scatter(x=x, y=smooth(run["losses"]), mode="lines", name=run["label"], legendgroup=run["label"],
+        fig.add_scatter(x=x, y=smooth(run["losses"]), mode="lines", name=title, legendgroup=title,
                         line=dict(color=color))
         fig.add_scatter(x=[e["epoch"] for e in run["epochs"]], y=[100 * e["test_acc"] for e in run["epochs"]],
-                        mode="lines+markers", yaxis="y2", legendgroup=run["label"], showlegend=False,
-                        line=dict(color=color, dash="dot"), name=f"{run['label']} test accuracy")
-    fig.update_layout(title="Runs compared: smoothed train loss (solid), test accuracy % (dotted)",
-                      xaxis_title="epoch", yaxis_title="train loss", height=380, margin=MARGIN,
-                      yaxis2=dict(title="test accuracy %", overlaying="y", side="right", range=[0, 100]),
+                        mode="lines+markers", yaxis="y2", legendgroup=title, showlegend=False,
+                        line=dict(color=color, dash="dot"), name=text("train.legend_run_acc", locale, label=title))
+    fig.update_layout(title=text("train.chart_overlay", locale), height=380, margin=MARGIN,
+                      xaxis=dict(title=text("train.axis_epoch", locale), **EMPTY_AXIS),
+                      yaxis=dict(title=text("train.axis_train_loss", locale), **EMPTY_AXIS),
+                      yaxis2=dict(title=text("train.axis_test_acc", locale), overlaying="y", side="right",
+                                  range=[0, 100]),
                       legend=dict(orientation="h", y=-0.2))
     return fig
 
 
-def confusion_figure(confusion, classes) -> go.Figure:
+def confusion_figure(confusion, classes, locale: str = "en") -> go.Figure:
     """Counts of (true class, predicted class) as a heatmap; the diagonal holds the right answers."""
-    m = np.asarray(confusion)
-    fig = go.Figure(go.Heatmap(z=m, x=list(classes), y=list(classes), colorscale="Blues", text=m,
-                               texttemplate="%{text}", hovertemplate="true %{y}<br>predicted %{x}: %{z}<extra></extra>"))
-    fig.update_layout(title="Confusion matrix (test images)", xaxis_title="predicted", yaxis_title="true",
-                      yaxis=dict(autorange="reversed"), height=420, margin=MARGIN)
+    m, names = np.asarray(confusion), [class_name(c, locale) for c in classes]
+    fig = go.Figure(go.Heatmap(z=m, x=names, y=names, colorscale="Blues", text=m, texttemplate="%{text}",
+                               hovertemplate=text("train.hover_confusion", locale) + "<extra></extra>"))
+    fig.update_layout(title=text("train.chart_confusion", locale), height=420, margin=MARGIN,
+                      xaxis_title=text("train.axis_predicted", locale),
+                      yaxis=dict(title=text("train.axis_true", locale), autorange="reversed"))
     return fig
 
 
-def per_class_figure(per_class_acc, classes) -> go.Figure:
+def per_class_figure(per_class_acc, classes, locale: str = "en") -> go.Figure:
     """Test accuracy of each class as bars."""
-    fig = go.Figure(go.Bar(x=list(classes), y=[100 * a for a in per_class_acc], marker_color=CB_SAFE[0],
-                           text=[f"{100 * a:.0f}%" for a in per_class_acc], textposition="outside"))
-    fig.update_layout(title="Test accuracy per class", yaxis=dict(title="accuracy %", range=[0, 105]),
+    fig = go.Figure(go.Bar(x=[class_name(c, locale) for c in classes], y=[100 * a for a in per_class_acc],
+                           marker_color=CB_SAFE[0], text=[f"{100 * a:.0f}%" for a in per_class_acc],
+                           textposition="outside"))
+    fig.update_layout(title=text("train.chart_per_class", locale),
+                      yaxis=dict(title=text("train.axis_accuracy", locale), range=[0, 105]),
                       height=320, margin=MARGIN)
     return fig
 
@@ -101,6 +122,6 @@ def redraw_after(draw_seconds: float) -> float:
     return max(REFRESH_S, draw_seconds / DRAW_BUDGET)
 
 
-def live_figures(run: dict) -> tuple[go.Figure, go.Figure]:
+def live_figures(run: dict, locale: str = "en") -> tuple[go.Figure, go.Figure]:
     """The two charts the Training tab redraws while a run streams."""
-    return loss_figure(run["losses"], run.get("steps_per_epoch", 0)), epoch_figure(run["epochs"])
+    return loss_figure(run["losses"], run.get("steps_per_epoch", 0), locale), epoch_figure(run["epochs"], locale)

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
+from nets.text import LearnerError
 from nets.train.device import DEVICES
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -42,36 +43,35 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
-class ConfigError(ValueError):
-    """A setting that cannot work; the message says which and what would."""
+class ConfigError(LearnerError):
+    """A setting that cannot work; the message (a key of assets/i18n/training.json) says which and what would."""
 
 
 def check_config(cfg: TrainConfig, n_train: int) -> TrainConfig:
     """cfg unchanged if every setting can work with n_train images, else a ConfigError naming the setting."""
     if cfg.optimizer not in OPTIMIZERS:
-        raise ConfigError(f"Unknown optimizer {cfg.optimizer!r}: use one of {', '.join(OPTIMIZERS)}.")
+        raise ConfigError("train.err.unknown", name="optimizer", value=repr(cfg.optimizer),
+                          choices=", ".join(OPTIMIZERS))
     if cfg.schedule not in SCHEDULES:
-        raise ConfigError(f"Unknown schedule {cfg.schedule!r}: use one of {', '.join(SCHEDULES)}.")
+        raise ConfigError("train.err.unknown", name="schedule", value=repr(cfg.schedule), choices=", ".join(SCHEDULES))
     if cfg.device not in DEVICES:
-        raise ConfigError(f"Unknown device {cfg.device!r}: use one of {', '.join(DEVICES)}.")
+        raise ConfigError("train.err.unknown", name="device", value=repr(cfg.device), choices=", ".join(DEVICES))
     if not (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and 0 < cfg.lr <= MAX_LR):
-        raise ConfigError(f"The learning rate must be above 0 and at most {MAX_LR:g}, got {cfg.lr!r} "
-                          "(0 never changes the weights; huge values make the loss explode).")
+        raise ConfigError("train.err.lr", high=f"{MAX_LR:g}", value=repr(cfg.lr))
     if not 0 <= cfg.momentum < 1:
-        raise ConfigError(f"Momentum must be at least 0 and below 1, got {cfg.momentum!r}.")
+        raise ConfigError("train.err.momentum", value=repr(cfg.momentum))
     if not 0 <= cfg.weight_decay <= 1:
-        raise ConfigError(f"Weight decay must be between 0 and 1, got {cfg.weight_decay!r}.")
+        raise ConfigError("train.err.weight_decay", value=repr(cfg.weight_decay))
     images = min(cfg.train_images or n_train, n_train)
     if not 1 <= cfg.batch_size <= min(images, MAX_BATCH):
-        raise ConfigError(f"The batch size must be between 1 and {min(images, MAX_BATCH)} "
-                          f"(the training images used), got {cfg.batch_size}.")
+        raise ConfigError("train.err.batch_size", high=min(images, MAX_BATCH), value=cfg.batch_size)
     if not 1 <= cfg.epochs <= MAX_EPOCHS:
-        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS}, got {cfg.epochs}.")
+        raise ConfigError("train.err.epochs", high=MAX_EPOCHS, value=cfg.epochs)
     for name in ("train_images", "test_images", "max_steps", "threads", "seed"):
         if getattr(cfg, name) < 0:
-            raise ConfigError(f"{name} must be 0 or more, got {getattr(cfg, name)}.")
+            raise ConfigError("train.err.negative", name=name, value=getattr(cfg, name))
     if cfg.log_every < 1:
-        raise ConfigError(f"log_every must be at least 1, got {cfg.log_every}.")
+        raise ConfigError("train.err.log_every", value=cfg.log_every)
     return cfg
 
 

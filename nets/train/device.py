@@ -4,11 +4,13 @@ import os
 
 import torch
 
+from nets.text import LearnerError, Phrase
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
-class DeviceError(ValueError):
-    """A device that is not available here; the message says which one to choose."""
+class DeviceError(LearnerError):
+    """A device that is not available here; the message (a key of assets/i18n/training.json) says which to choose."""
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -20,22 +22,27 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("No CUDA GPU is available here: choose device 'auto' or 'cpu'.")
+        raise DeviceError("train.err.no_cuda")
     if name == "mps" and not torch.backends.mps.is_available():
-        raise DeviceError("Apple's MPS is not available here: choose device 'auto' or 'cpu'.")
+        raise DeviceError("train.err.no_mps")
     if name not in DEVICES:
-        raise DeviceError(f"Unknown device {name!r}: use one of {', '.join(DEVICES)}.")
+        raise DeviceError("train.err.unknown", name="device", value=repr(name), choices=", ".join(DEVICES))
     return torch.device(name)
 
 
-def device_name(device: torch.device) -> str:
-    """A line for the learner: the GPU's name, or the CPU and its thread count."""
+def device_phrase(device: torch.device) -> Phrase:
+    """A line for the learner, in any language: the GPU's name, or the CPU and its thread count."""
     if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
+        return Phrase("train.device_gpu", name=torch.cuda.get_device_name(device))
     if device.type == "mps":
-        return "GPU: Apple MPS"
+        return Phrase("train.device_gpu", name="Apple MPS")
     n = torch.get_num_threads()
-    return f"CPU ({n} thread{'s' if n > 1 else ''})"
+    return Phrase("train.device_cpu", threads=n) if n > 1 else Phrase("train.device_cpu_one")
+
+
+def device_name(device: torch.device) -> str:
+    """device_phrase in English (the CLI's line)."""
+    return device_phrase(device).words()
 
 
 def cpu_cores() -> int:

@@ -31,14 +31,13 @@ def setup(device_name: str) -> None:
         return
     device = resolve_device(device_name)
     if device.type == "mps":
-        raise DeviceError("torchrun with Apple's MPS is not supported: choose device 'cpu'.")
+        raise DeviceError("train.err.torchrun_mps")
     if device.type == "cpu":
         dist.init_process_group("gloo", timeout=TIMEOUT)
         return
     local, gpus = int(os.environ["LOCAL_RANK"]), torch.cuda.device_count()
     if local >= gpus:
-        raise DeviceError(f"torchrun started more processes on this machine than it has GPUs ({gpus}): "
-                          f"use --nproc_per_node={gpus} or fewer.")
+        raise DeviceError("train.err.torchrun_gpus", gpus=gpus)
     torch.cuda.set_device(local)   # from here on "cuda" means this process's own GPU
     dist.init_process_group("nccl", timeout=TIMEOUT, device_id=torch.device("cuda", local))
 
@@ -71,9 +70,8 @@ def check_batch(batch: int) -> None:
     """A ConfigError unless the global batch splits evenly across the processes."""
     world = world_size()
     if batch % world:
-        raise ConfigError(f"The batch size is the global batch, split evenly across the {world} processes; "
-                          f"{batch} does not divide by {world}: use a multiple of {world} such as "
-                          f"{max(world, batch // world * world)}.")
+        raise ConfigError("train.err.global_batch", world=world, batch=batch,
+                          example=max(world, batch // world * world))
 
 
 def my_share(idx: torch.Tensor) -> torch.Tensor:

@@ -8,9 +8,10 @@ import torch
 from torch import nn
 
 from nets.models import seeded, tutorial_cnn
+from nets.text import LearnerError
 from nets.train.batches import augment, prepare
 from nets.train.config import TrainConfig, check_config, lr_factor, make_optimizer
-from nets.train.device import autocast, cpu_cores, device_name, resolve_device, tune_allocator, use_bf16
+from nets.train.device import autocast, cpu_cores, device_name, device_phrase, resolve_device, tune_allocator, use_bf16
 from nets.train.distributed import (check_batch, is_main, local_processes, mean_across, my_share, sum_across,
                                      world_size, wrap)
 from nets.train.steps import make_step
@@ -21,8 +22,8 @@ AUGMENT_BLOCK = 4096   # images gathered and augmented in one pass: big enough t
                        # a Stop never waits behind a whole epoch of augmentation (6.6 s for 50,000 on a busy CPU)
 
 
-class TrainingError(RuntimeError):
-    """A run that had to stop (diverged, out of memory); the message says why and what to change."""
+class TrainingError(LearnerError, RuntimeError):
+    """A run that had to stop (diverged, out of memory); the message (a key) says why and what to change."""
 
 
 @torch.inference_mode()
@@ -99,8 +100,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
         model = model if model is not None else seeded_model(cfg.seed)
         yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event())
     except torch.cuda.OutOfMemoryError:   # torch.OutOfMemoryError in recent torch, for every device
-        raise TrainingError(f"The {device.type.upper()} ran out of memory with batch size {cfg.batch_size}: "
-                            "choose a smaller batch size, or wait until other runs on this machine end.") from None
+        raise TrainingError("train.err.out_of_memory", device=device.type.upper(), batch=cfg.batch_size) from None
     finally:
         torch.set_num_threads(threads)
         if device.type == "cuda":
@@ -130,7 +130,8 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
     forward_backward = make_step(wrap(model), device, bf16)   # under torchrun: DDP averages the gradients
-    yield {"event": "start", "device": device_name(device), "bf16": bf16, "train_images": n,
+    yield {"event": "start", "device": device_name(device), "device_phrase": device_phrase(device), "bf16": bf16,
+           "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
            "epochs": cfg.epochs, "first_epoch": first_epoch, "step": step, "processes": world_size()}
     train_seconds = eval_seconds = 0.0
@@ -163,7 +164,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             loss_sum += losses.sum()
             losses, pending = losses.tolist(), []   # .tolist() waits for the GPU: the clock below is honest
             if not all(map(math.isfinite, losses)):
-                raise TrainingError(diverged_message(cfg, step))
+                raise diverged(cfg, step)
             now = time.perf_counter()
             train_seconds, clock = train_seconds + now - clock, now
             rate = (step - first_epoch * steps_per_epoch) * batch / train_seconds
@@ -200,8 +201,6 @@ def to_cpu(obj):
     return obj
 
 
-def diverged_message(cfg: TrainConfig, step: int) -> str:
-    return (f"The loss became NaN or infinite at step {step}, so training stopped: the weights blew up. "
-            f"The usual cause is a learning rate that is too high for {cfg.optimizer} (it was {cfg.lr:g}); "
-            "try one 10 times smaller.")
-
+def diverged(cfg: TrainConfig, step: int) -> TrainingError:
+    """The refusal for a loss that became NaN or infinite at step, naming the learning rate to try."""
+    return TrainingError("train.err.diverged", step=step, optimizer=cfg.optimizer, lr=f"{cfg.lr:g}")

@@ -11,7 +11,8 @@ def new_run(cfg: TrainConfig, label: str) -> dict:
 def log_event(run: dict, ev: dict) -> dict:
     """Fold one event from train() into a run record."""
     if ev["event"] == "start":
-        run.update(device=ev["device"], steps_per_epoch=ev["steps_per_epoch"], total_steps=ev["total_steps"])
+        run.update(device=ev["device"], device_phrase=ev.get("device_phrase"), steps_per_epoch=ev["steps_per_epoch"],
+                   total_steps=ev["total_steps"])
     elif ev["event"] == "step":
         run["losses"].extend(ev["losses"])
         run.update(images_per_s=ev["images_per_s"], eta_s=ev["eta_s"], step=ev["step"], epoch=ev["epoch"],

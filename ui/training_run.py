@@ -85,7 +85,8 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # takes from each control's initial value rather than from this signature.
     cfg = config_from_controls(controls)
     epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
-    cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs)
+    cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs) \
+        if epochs < cfg.epochs else None
     cfg = replace(cfg, epochs=epochs)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
@@ -97,7 +98,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     runs = list(runs or [])
     run = new_run(cfg, "")
     run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
-               **({"cap_note": cap_note} if epochs < cfg.epochs else {}))
+               **({"cap_note": cap_note} if cap_note else {}))
     session = request.session_hash if request else ""
     stop = STOPS.setdefault(session, threading.Event())
     stop.clear()

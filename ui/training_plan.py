@@ -54,8 +54,8 @@ def calibrate(model: torch.nn.Module, device: torch.device, threads: int) -> flo
         torch.set_num_threads(before)
 
 
-def plan_text(cfg, build, arch, locale: str) -> str:
-    """The run cfg describes in steps, images and expected time here; advice when it is long."""
+def run_cost(cfg, build, arch) -> tuple[int, int, float, torch.device, float]:
+    """(steps, test passes, expected seconds, device, training images/s) of the run cfg describes, here."""
     data = dataset.require_data()
     images = min(cfg.train_images or len(data.train_y), len(data.train_y))
     per_epoch = images // cfg.batch_size
@@ -64,6 +64,12 @@ def plan_text(cfg, build, arch, locale: str) -> str:
     rate = speed(build, arch, device, cfg.threads)
     tests = math.ceil(steps / per_epoch)
     seconds = steps * cfg.batch_size / rate + tests * (cfg.test_images or len(data.test_y)) / (TEST_SPEEDUP * rate)
+    return steps, tests, seconds, device, rate
+
+
+def plan_text(cfg, build, arch, locale: str) -> str:
+    """The run cfg describes in steps, images and expected time here; advice when it is long."""
+    steps, tests, seconds, device, rate = run_cost(cfg, build, arch)
     plan = text("train.plan", locale, steps=steps, batch=cfg.batch_size, images=steps * cfg.batch_size,
                 epochs=tests, time=duration(seconds, locale), device=device_phrase(device).words(locale), rate=rate)
     return plan + ("\n\n" + text("train.plan_long", locale) if seconds > LONG_S else "")

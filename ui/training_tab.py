@@ -2,10 +2,11 @@
 import gradio as gr
 import torch
 
-from nets.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from nets.train.config import OPTIMIZERS, QUICK_RUN, SCHEDULES, TrainConfig
+from nets.text import text
 from ui.i18n import current_locale, t
-from ui.training_plan import plan_text
-from ui.training_queue import queue_place
+from ui.training_plan import plan_text, run_cost
+from ui.training_queue import duration, queue_place
 from ui.training_run import build_network, config_from_controls, load_uploaded, overlay_runs, prediction_gallery, \
     redraw, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
@@ -62,6 +63,24 @@ def run_plan(arch, *values, request: gr.Request = None) -> str:
         return ""
 
 
+def quick_preset() -> tuple:
+    """The quick first run's settings, for the controls QUICK_RUN names (in its order)."""
+    return tuple(QUICK_RUN.values())
+
+
+def quick_words(arch, request: gr.Request = None) -> tuple[str, str]:
+    """The quick-run button's label with how long that run takes here, and what it sets (plain while the data
+    is still loading)."""
+    locale, cfg = current_locale(request), TrainConfig(**QUICK_RUN)
+    note = text("train.quick_info", locale, epochs=cfg.epochs, images=cfg.train_images, batch=cfg.batch_size,
+                lr=cfg.lr)
+    try:
+        seconds = run_cost(cfg, build_network(arch), arch)[2]
+    except (gr.Error, ValueError):
+        return text("train.quick", locale), note
+    return text("train.quick_time", locale, time=duration(seconds, locale)), note
+
+
 def build(model_state, arch_state):
     """The Training tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     # Inside the Tab: a component placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
@@ -70,6 +89,9 @@ def build(model_state, arch_state):
         gr.Markdown(t("train.intro"))
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
+                # First in the column: on a CPU the defaults take many minutes, this a minute or so.
+                quick_button = gr.Button(t("train.quick"), elem_id="train-quick")
+                quick_note = gr.Markdown(elem_id="train-quick-note")
                 controls = config_controls(TrainConfig())
                 controls["from_current"] = gr.Checkbox(False, label=t("train.from_current"))
             with gr.Column(scale=5):
@@ -111,6 +133,8 @@ def build(model_state, arch_state):
     # The predictions gallery is drawn after the run has given the training slot back.
     train_event.then(prediction_gallery, [model_state, mistakes_first], gallery, api_visibility="private",
                      show_progress="hidden")
+    quick_button.click(quick_preset, None, [controls[name] for name in QUICK_RUN], api_visibility="private",
+                       show_progress="hidden")
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery")
     runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs")
@@ -121,6 +145,8 @@ def build(model_state, arch_state):
     plan_inputs = [arch_state, *(controls[name] for name in CONTROL_NAMES)]
     for event in (tab.select, arch_state.change, *(controls[name].change for name in CONTROL_NAMES)):
         event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private")
+    for event in (tab.select, arch_state.change):
+        event(quick_words, arch_state, [quick_button, quick_note], show_progress="hidden", api_visibility="private")
     return [(redraw, [runs_state, model_state, runs_list, mistakes_first],
              [status, loss_plot, epoch_plot, confusion_plot, per_class_plot, gallery, runs_list, overlay_plot]),
-            (run_plan, plan_inputs, [plan])]
+            (run_plan, plan_inputs, [plan]), (quick_words, [arch_state], [quick_button, quick_note])]

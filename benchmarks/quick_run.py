@@ -1,0 +1,76 @@
+"""Issue 12 figures: the Training tab's quick first run beside the defaults, trained one after the other in one
+process, with each epoch's test accuracy (all 10,000 test images) and elapsed seconds, and the machine's load.
+
+    python benchmarks/quick_run.py [--device auto|cpu|cuda] [--default-epochs 2] [--default-seconds 240] [ARCHIVE]
+
+The defaults run 10 epochs; they are stopped after --default-epochs epochs or --default-seconds, whichever comes
+first, so the benchmark ends in minutes. Their schedule is the full run's: what they reach is what a learner sees.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nets.data.cifar import load_cifar10  # noqa: E402
+from nets.train.config import QUICK_RUN, TrainConfig  # noqa: E402
+from nets.train.engine import train  # noqa: E402
+
+
+def load() -> str:
+    """The 1-minute load average: on a shared machine every time below is read beside it."""
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def timed_run(name: str, cfg: TrainConfig, data, max_epochs: int, max_seconds: float) -> list[dict]:
+    """Each epoch's {epoch, acc, seconds, images_per_s, load} of cfg, stopped after max_epochs or max_seconds."""
+    print(f"{name}: {cfg}  ({load()})", flush=True)
+    epochs, start = [], time.perf_counter()
+    for ev in train(cfg, data):
+        if ev["event"] != "epoch":
+            continue
+        epochs.append(dict(epoch=ev["epoch"], acc=ev["test_acc"], seconds=time.perf_counter() - start,
+                           images_per_s=ev["images_per_s"], load=os.getloadavg()[0]))
+        print(f"  epoch {ev['epoch']:2d}: test accuracy {ev['test_acc']:6.1%}  {epochs[-1]['seconds']:6.1f} s  "
+              f"{ev['images_per_s']:,.0f} training images/s  ({load()})", flush=True)
+        if len(epochs) >= max_epochs or epochs[-1]["seconds"] >= max_seconds:
+            break
+    return epochs
+
+
+def side_by_side(quick: list[dict], defaults: list[dict], default_epochs: int) -> None:
+    """Both runs in one table, and the quick run's time as a share of a default epoch's (load-independent)."""
+    print(f"\n{'':22}{'quick first run':>22}{'defaults':>22}")
+    rows = [("epochs run", lambda r: f"{r[-1]['epoch']} of {default_epochs if r is defaults else r[-1]['epoch']}"),
+            ("test accuracy", lambda r: f"{r[-1]['acc']:.1%}"),
+            ("seconds", lambda r: f"{r[-1]['seconds']:.1f}"),
+            ("training images/s", lambda r: f"{r[-1]['images_per_s']:,.0f}"),
+            ("load at the end", lambda r: f"{r[-1]['load']:.2f}")]
+    for label, cell in rows:
+        print(f"{label:22}{cell(quick):>22}{cell(defaults):>22}")
+    per_default_epoch = defaults[-1]["seconds"] / len(defaults)
+    print(f"\nThe quick run took {quick[-1]['seconds'] / per_default_epoch:.2f} default epochs' time "
+          f"(one default epoch here: {per_default_epoch:.1f} s).")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("archive", nargs="?", default=os.environ.get(
+        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--default-epochs", type=int, default=2)
+    p.add_argument("--default-seconds", type=float, default=240)
+    args = p.parse_args()
+    data = load_cifar10(args.archive)
+    quick = timed_run("quick first run", TrainConfig(**QUICK_RUN, device=args.device, log_every=100), data,
+                      QUICK_RUN["epochs"], float("inf"))
+    defaults = timed_run("defaults", TrainConfig(device=args.device, log_every=100), data,
+                         args.default_epochs, args.default_seconds)
+    side_by_side(quick, defaults, TrainConfig().epochs)
+
+
+if __name__ == "__main__":
+    main()

@@ -95,7 +95,12 @@ def check_command(words: list[str]) -> str:
         return "torchrun"
     if words[:2] == ["python", "app.py"]:
         from app import parse_args
-        parse_args(words[2:])    # and tests/conftest.py starts every test server with `python app.py`
+        if "--help" in words:
+            with pytest.raises(SystemExit) as done:
+                parse_args(words[2:])
+            assert done.value.code == 0
+        else:
+            parse_args(words[2:])    # and tests/conftest.py starts every test server with `python app.py`
         return "python app.py"
     # The standard library's venv and its activation; pytest is what runs these tests.
     assert words in (["python", "-m", "venv", ".venv"], ["source", ".venv/bin/activate"],

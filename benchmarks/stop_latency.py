@@ -32,7 +32,7 @@ def settings(batch_size: int) -> dict:
 
 def one_stop(batch_size: int, after: float) -> float:
     """Seconds from request_stop to the handler's last update, Stop pressed `after` s into training."""
-    request = SimpleNamespace(session_hash=f"bench-{batch_size}")
+    request = SimpleNamespace(session_hash=f"bench-{batch_size}", headers={})
     updates, ended = [], threading.Event()
 
     def run():

@@ -49,9 +49,12 @@ def test_a_refused_upload_is_explained_in_the_callers_language(client, zh_client
     assert "torch.nn.modules.container.Sequential" in str(english.value)
 
 
-def test_download_status_follows_the_callers_language(client, zh_client):
-    _, english = client.predict("state_dict (.pth)", api_name="/saving_download")
-    _, chinese = zh_client.predict("state_dict (.pth)", api_name="/saving_download")
+def test_download_status_follows_the_callers_language(app_url, client):
+    # New sessions: the shared clients may hold a model uploaded by another test.
+    english_caller = Client(app_url, verbose=False)
+    chinese_caller = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN"})
+    _, english = english_caller.predict("state_dict (.pth)", api_name="/saving_download")
+    _, chinese = chinese_caller.predict("state_dict (.pth)", api_name="/saving_download")
     assert english.startswith("Saved the network from the Builder") and "10 tensors" in english
     assert chinese.startswith("已保存“搭建”页的网络") and "10 个张量" in chinese
 

@@ -1,10 +1,11 @@
 """Stop lands within a step and keeps the weights; a visitor's weight history stays bounded."""
 import threading
+from types import SimpleNamespace
 
 import torch
 
 from nets.train.config import TrainConfig
-from nets.train.engine import seeded_model, train
+from nets.train.engine import evaluate, pick, seeded_model, train
 from ui import dataset, network_tab, training_run
 from ui.training_run import MAX_EPOCH_STATES, keep_epoch_state
 
@@ -63,3 +64,28 @@ def test_a_long_run_keeps_a_bounded_history_the_network_tab_can_show(cifar, monk
     model, words = network_tab.chosen_model("trained", 2, trained, None)
     assert f"after epoch {trained.state_epochs[1]} of 12" in words
     assert torch.equal(model.state_dict()["conv1.weight"], trained.epoch_states[1]["conv1.weight"])
+
+
+def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    scored = []
+    monkeypatch.setattr(training_run, "evaluate", lambda *a, **k: scored.append(a[1]) or evaluate(*a, **k))
+    settings = dict(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=3,
+                    schedule="constant", augment=False, seed=0, device="cpu", train_images=6400, test_images=1000,
+                    max_steps=0, from_current=False)
+    request = SimpleNamespace(session_hash="stop-before-scoring", headers={})
+    updates = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
+    next(updates)                                        # the first update: training has started
+    training_run.request_stop(request)
+    final = list(updates)[-1]
+    assert "Stopped" in final[0] and "being measured on 500 test images" in final[0] and not scored
+    trained, runs = final[-2], final[-1]
+    assert "not yet tested" in trained.label and "final" not in runs[-1]
+    after = training_run.after_run(trained, runs, False, request)
+    assert len(scored) == 1 and len(scored[0]) == 500     # the stopped weights, on 500 of the run's test images
+    status, trained, runs = after[0], after[-2], after[-1]
+    assert "measured on 500 test images." in status and "being measured" not in status
+    keep = pick(len(cifar.test_y), 500, 0)
+    expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
+    assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
+    assert f"{expected['test_acc']:.1%}" in trained.label and len(after[5]) == training_run.GALLERY_SIZE

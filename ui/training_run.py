@@ -188,36 +188,62 @@ def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
 def finish(run, model, epoch_states, data, arch, runs, note: Phrase | None, locale: str):
     """The outputs after a run: charts, confusion, per-class, runs, checkpoint, the TrainedModel (the gallery
     is drawn by the event after it, once the training slot is free for the next visitor)."""
+    # After a Stop mid-epoch these come at once, untested: after_run tests the weights and draws the rest.
     net = cpu_model(model)
-    notes = [note] if note else []
-    metrics = run["final"] = final_metrics(run, net, data, epoch_states, notes)
+    run["network"] = "train.your_network" if arch else "train.tutorial_cnn"
+    scored = run.get("after_epoch")
+    if scored:
+        run["final"] = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
+    else:   # the stopped weights join the Network tab's epoch strip
+        keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
     run["label"] = run_title(run)
-    epochs_done = len(run["epochs"])
-    label = Phrase("train.model_label", network=Phrase("train.your_network" if arch else "train.tutorial_cnn"),
-                   optimizer=run["config"]["optimizer"], epochs=epochs_done, acc=metrics["test_acc"])
-    trained = TrainedModel(model=net, classes=tuple(data.classes), label=label.words(),
-                           epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
-                           metrics={**(run["epochs"][-1] if run["epochs"] else {}), **metrics})
-    run["notes"] = (notes or [Phrase("train.done", label=label)]) + [run[k] for k in ("cap_note",) if k in run]
-    path = save_run_checkpoint(trained, run["config"], arch, epochs_done)
+    trained = trained_model(run, net, data.classes, epoch_states)
+    notes = [note] if note else []
+    notes += [] if scored else [Phrase("train.stop_scoring", n=stop_score_images(run, data))]
+    run["notes"] = (notes or [Phrase("train.done", label=trained.label)]) + [run[k] for k in ("cap_note",) if k in run]
+    path = save_run_checkpoint(trained, run["config"], arch, len(run["epochs"]))
     remember_speed(run["config"]["device"], arch, run["images_per_s"])   # the next plan uses this run's speed
     runs = (runs + [run])[-MAX_RUNS:]
     shown = [r["label"] for r in runs[-5:]]
-    return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),
-            gr.update(),   # gallery: drawn after the run
-            runs_choices(runs, shown, locale), overlay_runs(shown, runs), str(path), trained, runs)
+    views = (*live_figures(run, locale), *result_figures(trained, locale)) if scored else (gr.skip(),) * 4
+    return (status_line(run, locale), *views, gr.update(),   # gallery: drawn after the run
+            runs_choices(runs, shown, locale), overlay_runs(shown, runs) if scored else gr.skip(), str(path),
+            trained, runs)
 
 
-def final_metrics(run: dict, net, data, epoch_states: dict, notes: list) -> dict:
-    """The run's test metrics: its last epoch's, or after a Stop mid-epoch, the weights it ends with on a few
-    of the run's test images (quick), with a note saying on how many."""
-    if run.get("after_epoch"):
-        return {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}
-    n = min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
+def trained_model(run: dict, net, classes, epoch_states: dict) -> TrainedModel:
+    """The run's model for the other tabs, labelled with its test accuracy once it has one."""
+    final = run.get("final")
+    label = Phrase("train.model_label" if final else "train.model_label_untested", network=Phrase(run["network"]),
+                   optimizer=run["config"]["optimizer"], epochs=len(run["epochs"]),
+                   **({"acc": final["test_acc"]} if final else {}))
+    return TrainedModel(model=net, classes=tuple(classes), label=label.words(),
+                        epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
+                        metrics={**(run["epochs"][-1] if run["epochs"] else {}), **final} if final else {})
+
+
+def stop_score_images(run: dict, data) -> int:
+    """How many of the run's test images a run stopped mid-epoch is tested on (few: the test is quick)."""
+    return min(run["config"]["test_images"] or len(data.test_y), STOP_SCORE_IMAGES)
+
+
+def after_run(trained, runs, mistakes_first, request: gr.Request):
+    """Once the run has freed the training slot: a run stopped mid-epoch tested on a few of its test images, its
+    charts and results drawn; then the predictions gallery."""
+    run = (runs or [None])[-1]
+    if trained is None or run is None or "final" in run:
+        return (*(gr.skip(),) * 5, prediction_gallery(trained, mistakes_first), *(gr.skip(),) * 4)
+    locale, data = current_locale(request), dataset.require_data()
+    n = stop_score_images(run, data)
     keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
-    notes.append(Phrase("train.stop_scored", n=n))
-    keep_epoch_state(epoch_states, run.get("epoch", 1), {k: v.clone() for k, v in net.state_dict().items()})
-    return evaluate(net, data.test_x[keep], data.test_y[keep], len(data.classes))
+    run["final"] = evaluate(trained.model, data.test_x[keep], data.test_y[keep], len(data.classes))
+    run["label"] = run_title(run)
+    run["notes"] = [Phrase("train.stop_scored", n=n) if p.key == "train.stop_scoring" else p for p in run["notes"]]
+    trained = trained_model(run, trained.model, trained.classes, dict(zip(trained.state_epochs, trained.epoch_states)))
+    shown = [r["label"] for r in runs[-5:]]
+    return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),
+            prediction_gallery(trained, mistakes_first), runs_choices(runs, shown, locale), overlay_runs(shown, runs),
+            trained, runs)
 
 
 def result_figures(trained: TrainedModel | None, locale: str) -> tuple:

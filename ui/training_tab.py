@@ -7,8 +7,8 @@ from nets.text import text
 from ui.i18n import current_locale, t
 from ui.training_plan import plan_text, run_cost
 from ui.training_queue import duration, queue_place
-from ui.training_run import build_network, config_from_controls, load_uploaded, overlay_runs, prediction_gallery, \
-    redraw, request_stop, start_training
+from ui.training_run import after_run, build_network, config_from_controls, load_uploaded, overlay_runs, \
+    prediction_gallery, redraw, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
@@ -130,11 +130,12 @@ def build(model_state, arch_state):
         start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
         show_progress_on=[status])
-    # The predictions gallery is drawn after the run has given the training slot back.
-    train_event.then(prediction_gallery, [model_state, mistakes_first], gallery, api_visibility="private",
-                     show_progress="hidden")
     quick_button.click(quick_preset, None, [controls[name] for name in QUICK_RUN], api_visibility="private",
                        show_progress="hidden")
+    # After the run has given the training slot back: a stopped run tested and drawn, and the predictions gallery.
+    train_event.then(after_run, [model_state, runs_state, mistakes_first],
+                     live + [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, model_state, runs_state],
+                     api_visibility="private", show_progress="hidden")
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery")
     runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs")

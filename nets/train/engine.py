@@ -87,8 +87,10 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
     # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
     # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
     # after each epoch with the test metrics and a CPU copy of the weights. stop is read after every
-    # step and between test batches: once it is set, the current step is reported and the generator
-    # ends without testing, so a Stop lands within one step whatever cfg.log_every is.
+    # step, between a sliced CPU step's slices and between test batches: once it is set, the steps
+    # not yet reported are, and the generator ends without testing, so a Stop lands within one step
+    # (one slice on a CPU) whatever cfg.log_every and the batch size are. A step a Stop cuts short
+    # leaves the weights as they were.
     check_config(cfg, len(data.train_y))
     check_batch(cfg.batch_size)
     device = resolve_device(cfg.device)
@@ -129,7 +131,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     first_epoch = resume.epoch if resume is not None else 0
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
-    forward_backward = make_step(wrap(model), device, bf16)   # under torchrun: DDP averages the gradients
+    forward_backward = make_step(wrap(model), device, bf16, stop)   # under torchrun: DDP averages the gradients
     yield {"event": "start", "device": device_name(device), "device_phrase": device_phrase(device), "bf16": bf16,
            "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
@@ -151,11 +153,14 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             x, y = my_share(block_x[j:j + batch]), train_y[my_share(perm[i * batch:(i + 1) * batch])]
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
-            loss, logits = forward_backward(x, y)   # uint8 (B, 3, 32, 32) in, gradients set
-            optimizer.step()
-            step, seen = step + 1, seen + batch
-            pending.append(loss)
-            correct += (logits.argmax(1) == y).sum()
+            out = forward_backward(x, y)   # uint8 (B, 3, 32, 32) in, gradients set; None: stopped inside the step
+            if out is not None:
+                optimizer.step()
+                step, seen = step + 1, seen + batch
+                pending.append(out[0])
+                correct += (out[1].argmax(1) == y).sum()
+            elif not pending:   # nothing left to report: end as after any Stop
+                break
             last = i == steps_per_epoch - 1 or step >= total or stop.is_set()
             due = step % cfg.log_every == 0 or time.perf_counter() - clock >= REPORT_EVERY_S
             if not (due or last):

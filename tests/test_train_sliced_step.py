@@ -1,0 +1,65 @@
+"""A CPU step in slices: the whole batch's gradients, and a Stop between slices leaves the weights untouched."""
+import threading
+
+import torch
+import torch.nn.functional as F
+
+from nets.models import seeded, tutorial_cnn
+from nets.train.batches import prepare
+from nets.train.config import TrainConfig
+from nets.train.engine import seeded_model, train
+from nets.train.steps import make_step, sliced_step
+
+CPU = torch.device("cpu")
+
+
+def batch(n: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+def test_sliced_gradients_equal_the_whole_batch_ones():
+    x, y = batch(300)                                  # slices of 128, 128 and 44
+    model = seeded(0, tutorial_cnn)
+    loss, logits = sliced_step(model, CPU, False, threading.Event(), 128)(x, y)
+    sliced = [p.grad.clone() for p in model.parameters()]
+    reference = seeded(0, tutorial_cnn)                # plain torch, one backward of the batch's mean loss
+    whole = reference(prepare(x))
+    F.cross_entropy(whole, y).backward()
+    for g, p in zip(sliced, reference.parameters()):
+        torch.testing.assert_close(g, p.grad, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(loss, F.cross_entropy(whole, y).detach())
+    torch.testing.assert_close(logits, whole.detach())
+
+
+def test_a_stop_between_slices_drops_the_partial_gradients():
+    x, y = batch(256)
+    model, stop = seeded(0, tutorial_cnn), threading.Event()
+    model.register_forward_hook(lambda *a: stop.set())   # the click lands during the first slice
+    assert sliced_step(model, CPU, False, stop, 128)(x, y) is None
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_batch_norm_networks_and_small_batches_keep_whole_steps():
+    with_bn = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                                  torch.nn.LazyLinear(10))
+    assert make_step(with_bn, CPU, False).__qualname__.startswith("eager_step")
+    assert make_step(tutorial_cnn(), CPU, False).__qualname__.startswith("sliced_step")
+
+
+def test_a_stop_inside_a_big_step_keeps_the_weights_of_the_last_whole_step(cifar):
+    tiny = dict(device="cpu", train_images=2048, test_images=100, batch_size=512, threads=1, augment=False)
+    model, stop = seeded_model(0), threading.Event()
+    calls = [0]
+
+    def hook(module, args, out):                       # the 6th slice: the second slice of step 2
+        calls[0] += 1
+        if calls[0] == 6:
+            stop.set()
+    model.register_forward_hook(hook)
+    events = list(train(TrainConfig(**tiny, epochs=1, log_every=100), cifar, model, stop=stop))
+    assert events[-1]["event"] == "step" and events[-1]["step"] == 1
+    reference = seeded_model(0)                        # the same run told to end after one step
+    list(train(TrainConfig(**tiny, epochs=1, max_steps=1), cifar, reference))
+    for (name, w), ref in zip(model.state_dict().items(), reference.state_dict().values()):
+        torch.testing.assert_close(w.contiguous(), ref.contiguous(), msg=name)

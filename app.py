@@ -47,9 +47,9 @@ def build_demo() -> gr.Blocks:
             builder_redraw = builder_tab.build(arch_state)
             zoo_inputs, zoo_outputs = zoo_tab.build()
             saving_inputs, saving_outputs = saving_tab.build(model_state, arch_state)
-        lessons_tab.link(demo, tabs, lessons, explorer_controls, explorer_outputs)
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         page = Page()
+        lessons_tab.link(page, tabs, lessons, explorer_controls, explorer_outputs)
         page.localize(demo)
         page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
         page.redraw_on_switch(*explorer_redraw)

@@ -70,7 +70,7 @@ class TrainedModel:
     """A visitor's trained network, kept in their gr.State and shared by the tabs."""
     model: nn.Sequential                 # on the CPU, eval mode, named layers; takes nets.data.normalize(x)
     classes: tuple[str, ...]             # class names in label order
-    label: str                           # one line for the UI, e.g. "tutorial CNN, Adam, 5 epochs, 64.1%"
+    label: object                        # one line for the UI (a nets.text.Phrase, or a str), e.g. "tutorial CNN, Adam, 5 epochs, 64.1%"
     epoch_states: list[dict] = field(default_factory=list)  # state_dict (CPU) after some epochs, oldest first
     state_epochs: list[int] = field(default_factory=list)   # the epoch each of epoch_states is from (empty: 1, 2, ...)
     metrics: dict = field(default_factory=dict)              # the last epoch's metric dict

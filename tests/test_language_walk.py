@@ -44,6 +44,7 @@ NAMES = ({n for module in (torch.nn, torch.optim) for n in dir(module) if n[:1].
             "pickle", "safetensors", "state_dict", "epoch", "epochs", "batch", "MB", "KB", "GB", "px", "ms", "s"})
 CLAUSE_END = re.compile(r"[^\x00-\x7f‘’“”–—×]+|[.!?](?=\s|$)|\t")
 CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")   # Normalize(mean, std), reshape(-1, 3, H, W): code, not words
+PATH = re.compile(r"(?<![\w/])(?:~|\.{1,2})?(?:/[\w.-]+)+/?")   # /work/shared/data/cifar10.tar.gz: a file, not words
 TOKEN = re.compile(r"[A-Za-z0-9_.'’-]+")
 WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 
@@ -73,7 +74,7 @@ STRINGS_OF = """async (url) => {
 
 
 def is_sentence(clause: str) -> bool:
-    tokens = TOKEN.findall(CALL.sub("call", clause))
+    tokens = TOKEN.findall(CALL.sub("call", PATH.sub(" ", clause)))
     words = [w for w in (t.strip(".'’-") for t in tokens) if WORD.fullmatch(w)]
     return len(words) >= 3 and any(w not in NAMES for w in words)
 
@@ -126,7 +127,7 @@ def change_layer(page) -> None:
 
 def train_tiny(page) -> None:
     """A run of three steps on 1,000 images (TINY_TRAINING), waited for until it is listed as done."""
-    page.get_by_text(ZH["train.advanced"]).click()
+    page.get_by_role("button", name=re.compile("^" + ZH["train.advanced"])).click()   # the accordion
     for key in ("train_images", "test_images", "max_steps", "epochs"):
         box = page.get_by_label(ZH[f"train.{key}"]).first
         box.fill(str(TINY_TRAINING[key]))

@@ -36,7 +36,7 @@ window.layerlabLanguage = () => {
 };
 document.documentElement.lang = window.layerlabLanguage();
 </script>"""
-INITIAL_LANGUAGE = "(locale, ...chosen) => [window.layerlabLanguage(), ...chosen]"
+INITIAL_LANGUAGE = "() => [window.layerlabLanguage()]"
 # Runs in the browser when the visitor picks a language: remembered, and the address bar links to it.
 REMEMBER_LANGUAGE = """(locale, ...chosen) => {
   localStorage.setItem("layerlab-lang", locale);
@@ -105,6 +105,7 @@ class Page:
     def __init__(self):
         self.marked: dict[gr.blocks.Block, dict[str, object]] = {}   # component -> {property: marked value}
         self.redraws: list[tuple] = []    # (fn, inputs, outputs) run after each switch
+        self.openers: list[tuple] = []    # (fn, inputs, outputs) run once the page's language is set
 
     def localize(self, demo: gr.Blocks) -> None:
         """Find every marked property of every component, and write it in English for the first page."""
@@ -114,6 +115,11 @@ class Page:
                 self.marked[block] = props
                 for name, value in props.items():
                     setattr(block, name, resolve(value, DEFAULT))
+
+    def on_open(self, fn, inputs, outputs) -> None:
+        """When the page opens, fn sets what a link asks for (a lesson) after the language has relabelled the
+        pickers: run beside it, new choices would undo what fn picked."""
+        self.openers.append((fn, inputs, outputs))
 
     def redraw_on_switch(self, fn, inputs, outputs) -> None:
         """After a switch, fn redraws what the server wrote on screen (a status, a chart) in the new language."""
@@ -140,16 +146,20 @@ class Page:
             remember(request.session_hash, locale)
             return {picker: locale, **self.updates(locale, dict(zip(choosers, values)))}
 
-        def open_page(request: gr.Request, tag, *values):
+        def open_page(request: gr.Request, tag):
             if (locale_of(tag) or DEFAULT) == DEFAULT:
                 remember(request.session_hash, DEFAULT)
                 return {picker: DEFAULT}         # the page was built in English: nothing to rewrite
-            return choose(request, tag, *values)
+            return choose(request, tag)
 
-        for event, js, fn in ((demo.load, INITIAL_LANGUAGE, open_page), (picker.input, REMEMBER_LANGUAGE, choose)):
-            chain = event(fn, [picker, *choosers], outputs, js=js, show_progress="hidden", api_visibility="private")
+        hidden = dict(show_progress="hidden", api_visibility="private")
+        opened = demo.load(open_page, picker, outputs, js=INITIAL_LANGUAGE, **hidden)
+        for fn, inputs, opener_outputs in self.openers:
+            opened = opened.then(fn, inputs, opener_outputs, **hidden)
+        switched = picker.input(choose, [picker, *choosers], outputs, js=REMEMBER_LANGUAGE, **hidden)
+        for chain in (opened, switched):
             for fn, inputs, redraw_outputs in self.redraws:
-                chain = chain.then(fn, inputs, redraw_outputs, show_progress="hidden", api_visibility="private")
+                chain = chain.then(fn, inputs, redraw_outputs, **hidden)
 
 
 def language_picker() -> gr.Radio:

@@ -8,7 +8,7 @@ from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
 from nets.text import TRANSLATIONS, Phrase
 from ui import dataset, explorer_tab
-from ui.i18n import say, t
+from ui.i18n import Page, say, t
 from ui.validate import as_choice, refused
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
@@ -158,7 +158,7 @@ def lesson_column(lesson: str) -> gr.Column:
     return column
 
 
-def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer_outputs: list) -> None:
+def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer_outputs: list) -> None:
     """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API.
     explorer_controls: the explorer's components by the name explore() takes them under."""
     controls = [explorer_controls[name] for name in EXPLORER_CONTROLS]
@@ -168,5 +168,4 @@ def link(demo: gr.Blocks, tabs: gr.Tabs, parts: dict, explorer_controls: dict, e
     opened.then(partial(redraw_explorer, len(explorer_outputs)), parts["lesson"], explorer_outputs,
                 inputs_kwargs=explorer_controls, show_progress="hidden", api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
-    demo.load(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]], show_progress="hidden",
-              api_visibility="private")
+    page.on_open(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]])

@@ -61,7 +61,7 @@ def run_cost(cfg, build, arch) -> tuple[int, int, float, torch.device, float]:
     per_epoch = images // cfg.batch_size
     steps = min(per_epoch * cfg.epochs, cfg.max_steps or math.inf)
     device = resolve_device(cfg.device)
-    rate = speed(build, arch, device, cfg.threads)
+    rate = speed(build, arch, device, cfg.threads or app_threads())
     tests = math.ceil(steps / per_epoch)
     seconds = steps * cfg.batch_size / rate + tests * (cfg.test_images or len(data.test_y)) / (TEST_SPEEDUP * rate)
     return steps, tests, seconds, device, rate

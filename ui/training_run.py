@@ -217,7 +217,7 @@ def trained_model(run: dict, net, classes, epoch_states: dict) -> TrainedModel:
     label = Phrase("train.model_label" if final else "train.model_label_untested", network=Phrase(run["network"]),
                    optimizer=run["config"]["optimizer"], epochs=len(run["epochs"]),
                    **({"acc": final["test_acc"]} if final else {}))
-    return TrainedModel(model=net, classes=tuple(classes), label=label.words(),
+    return TrainedModel(model=net, classes=tuple(classes), label=label,
                         epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
                         metrics={**(run["epochs"][-1] if run["epochs"] else {}), **final} if final else {})
 
@@ -349,7 +349,7 @@ def load_uploaded(file, arch):
         if len(classes) == len(data.classes) else {}
     label = Phrase("train.uploaded_scored", name=ckpt.name, acc=metrics["test_acc"], n=len(keep)) if metrics \
         else Phrase("train.uploaded", name=ckpt.name)
-    trained = TrainedModel(model=model.eval(), classes=classes, label=label.words(),
+    trained = TrainedModel(model=model.eval(), classes=classes, label=label,
                            epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
                            metrics={**ckpt.metrics, **metrics})
     loaded = say("train.loaded", label=label.words(current_locale())) + "".join(f"\n- {n}" for n in ckpt.notes)

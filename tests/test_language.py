@@ -94,14 +94,19 @@ def test_a_switch_rewrites_what_the_server_already_wrote(browser, client, app_ur
     context.close()
 
 
-def test_a_switch_keeps_what_the_visitor_picked(page):
+def test_a_switch_keeps_what_the_visitor_picked(browser, client, app_url):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(app_url + "?lesson=maxpool")          # picked once the page's language is set
+    page.locator("#lesson-maxpool").wait_for(timeout=30_000)
     lessons = page.locator("#lesson-pick")
-    lessons.get_by_text(TRANSLATIONS["en"]["lessons.maxpool.title"], exact=True).click()
-    page.locator("#lesson-maxpool").wait_for()
     page.locator("#language").get_by_text("中文", exact=True).click()
     page.get_by_role("tab", name=TABS_ZH[1]).wait_for(timeout=30_000)
+    page.get_by_text(TRANSLATIONS["zh-CN"]["lessons.maxpool.title"], exact=True).first.wait_for()
     checked = lessons.locator("input:checked")
     assert checked.count() == 1 and checked.input_value() == "maxpool"   # relabelled, still the lesson on screen
     page.locator("#language").get_by_text("English", exact=True).click()
     page.get_by_role("tab", name="Builder").wait_for(timeout=30_000)
     assert lessons.locator("input:checked").input_value() == "maxpool"
+    assert page.locator("#lesson-maxpool").is_visible()
+    context.close()

@@ -80,7 +80,7 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     final = list(updates)[-1]
     assert "Stopped" in final[0] and "being measured on 500 test images" in final[0] and not scored
     trained, runs = final[-2], final[-1]
-    assert "not yet tested" in trained.label and "final" not in runs[-1]
+    assert "not yet tested" in str(trained.label) and "final" not in runs[-1]
     after = training_run.after_run(trained, runs, False, request)
     assert len(scored) == 1 and len(scored[0]) == 500     # the stopped weights, on 500 of the run's test images
     status, trained, runs = after[0], after[-2], after[-1]
@@ -88,4 +88,4 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     keep = pick(len(cifar.test_y), 500, 0)
     expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
     assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
-    assert f"{expected['test_acc']:.1%}" in trained.label and len(after[5]) == training_run.GALLERY_SIZE
+    assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_run.GALLERY_SIZE

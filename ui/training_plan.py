@@ -5,7 +5,7 @@ import time
 
 import torch
 
-from nets.train.device import device_phrase, resolve_device, use_bf16
+from nets.train.device import app_threads, device_phrase, resolve_device, use_bf16
 from nets.train.steps import make_step
 from nets.text import text
 from ui import dataset

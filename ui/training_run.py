@@ -204,7 +204,7 @@ def finish(run, model, epoch_states, data, arch, runs, note: Phrase | None, loca
     path = save_run_checkpoint(trained, run["config"], arch, len(run["epochs"]))
     remember_speed(run["config"]["device"], arch, run["images_per_s"])   # the next plan uses this run's speed
     runs = (runs + [run])[-MAX_RUNS:]
-    shown = [r["label"] for r in runs[-5:]]
+    shown = [run_id(r) for r in runs[-5:]]
     views = (*live_figures(run, locale), *result_figures(trained, locale)) if scored else (gr.skip(),) * 4
     return (status_line(run, locale), *views, gr.update(),   # gallery: drawn after the run
             runs_choices(runs, shown, locale), overlay_runs(shown, runs) if scored else gr.skip(), str(path),
@@ -240,7 +240,7 @@ def after_run(trained, runs, mistakes_first, request: gr.Request):
     run["label"] = run_title(run)
     run["notes"] = [Phrase("train.stop_scored", n=n) if p.key == "train.stop_scoring" else p for p in run["notes"]]
     trained = trained_model(run, trained.model, trained.classes, dict(zip(trained.state_epochs, trained.epoch_states)))
-    shown = [r["label"] for r in runs[-5:]]
+    shown = [run_id(r) for r in runs[-5:]]
     return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),
             prediction_gallery(trained, mistakes_first), runs_choices(runs, shown, locale), overlay_runs(shown, runs),
             trained, runs)
@@ -260,9 +260,14 @@ def has_results(trained: TrainedModel | None) -> bool:
     return trained is not None and "confusion" in trained.metrics
 
 
+def run_id(run: dict) -> str:
+    """The run's value in the list of runs ("#2"): the same in every language (a checkbox's tooltip shows it)."""
+    return f"#{run['number']}"
+
+
 def runs_choices(runs: list, shown: list, locale: str):
-    """The list of runs to compare, each named in locale (its English name is the value the API sends)."""
-    return gr.update(choices=[(run_title(r, locale), r["label"]) for r in runs], value=shown)
+    """The list of runs to compare, each named in locale; its value is the run's number."""
+    return gr.update(choices=[(run_title(r, locale), run_id(r)) for r in runs], value=shown)
 
 
 def redraw(runs, trained, shown, mistakes_first, request: gr.Request):
@@ -324,7 +329,7 @@ def images_within_budget(model, wanted: int) -> int:
 
 def overlay_runs(selected, runs):
     """The chosen runs of this session on one chart."""
-    chosen = [r for r in (runs or []) if r["label"] in (selected or [])]
+    chosen = [r for r in (runs or []) if run_id(r) in (selected or [])]
     locale = current_locale()
     return overlay_figure(chosen, [run_title(r, locale) for r in chosen], locale)
 

@@ -10,30 +10,15 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.explorer_browser import wait_for_data  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
 from tests.test_language_walk import walk
-
-
-def wait_for_data(url: str, timeout: float = 300) -> None:
-    """Until the app's dataset is decoded (a fresh cache decodes the archive first)."""
-    from gradio_client import Client
-    client = Client(url, verbose=False)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            client.predict("test", "all", 1, 0, api_name="/browse_data")
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
 
 
 def measure(url: str, folder: Path) -> dict:

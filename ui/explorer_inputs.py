@@ -14,7 +14,7 @@ from nets.explorer.view import pick_batch
 from nets.text import Phrase
 from ui import dataset
 from ui.i18n import current_locale, say
-from ui.validate import as_choice, as_float, as_int, bad, refuse, refused, shown
+from ui.validate import as_choice, as_float, as_int, refuse, refused, shown
 from visual.explorer import ViewOptions
 from visual.maps import COLORMAPS, MAP_SCALES, VIEWS
 
@@ -112,7 +112,7 @@ def receive_upload(path) -> dict:
         img = open_image(data, name)
         rgb = to_rgb_array(img)
     except ImageError as e:
-        raise bad(str(e)) from None
+        raise refused(e) from None
     return dict(name=name, mode=img.mode, size=img.size, small=to_network_input(rgb)[None],
                 full=fit_long_side(rgb, 512)[None])
 

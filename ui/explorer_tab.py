@@ -3,8 +3,8 @@ from functools import partial
 
 import gradio as gr
 
+from nets.builder.layers import SpecError
 from nets.builder.spec import normalize_spec
-from nets.data.images import ImageError
 from nets.explorer.chain import CHAIN_PRESETS, chain_lines
 from nets.explorer.layer import ACTIVATIONS, one_thread
 from nets.explorer.view import compute_chain, compute_layer
@@ -14,7 +14,7 @@ from ui.explorer_inputs import (DEFAULTS, Controls, as_bool, grid_text, layer_co
                                 next_seed, receive_upload, view_options)
 from ui.explorer_layout import BUILDER_CHAIN
 from ui.i18n import current_locale, say
-from ui.validate import as_choice, as_int, bad, refuse, refused
+from ui.validate import as_choice, as_int, refuse, refused
 from visual.explorer import draw, gallery_html, input_text, picture_files, picture_html, slide_picture
 
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
@@ -42,10 +42,8 @@ def update(model, controls: dict):
             else:
                 view = compute_layer(x, cfg, image, model, locale)
             drawn = draw(view, opts, locale)
-    except LearnerError as e:
+    except LearnerError as e:   # a layer, kernel, image or Builder refusal, in the visitor's language
         raise refused(e) from None
-    except ImageError as e:   # worded in English by nets.data.images
-        raise bad(str(e)) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
         raise refuse("explorer.err.torch", reason=str(e).strip().splitlines()[0][:200]) from None
     steps = view.slide.steps if view.slide is not None else 1
@@ -129,8 +127,8 @@ def chain_text(choice, arch):
     if choice == BUILDER_CHAIN:
         try:
             layers = normalize_spec(arch)
-        except ValueError as e:
-            raise bad(str(e)) from None
+        except SpecError as e:
+            raise refused(e) from None
         return "\n".join(chain_lines(layers))
     return CHAIN_PRESETS[as_choice(choice, say("explorer.chain_preset"), tuple(CHAIN_PRESETS))]
 

@@ -9,7 +9,7 @@ import torch
 
 from nets import limits
 from nets.builder.spec import build_model, check_spec, spec_from_model
-from nets.text import LearnerError, Phrase, text
+from nets.text import Phrase, text
 from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.models import TrainedModel, tutorial_cnn
@@ -22,7 +22,7 @@ from ui.i18n import current_locale, say
 from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
 from ui.training_status import run_title, status_line
-from ui.validate import as_choice, as_float, as_int, bad, refuse, refused
+from ui.validate import as_choice, as_float, as_int, refuse, refused
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
 from visual.training import class_name, confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
@@ -343,7 +343,7 @@ def load_uploaded(file, arch):
         net_arch = ckpt.arch if ckpt.arch is not None else arch
         model = load_weights(ckpt, build_network(net_arch)())
     except WeightsError as e:
-        raise (refused(e) if isinstance(e, LearnerError) else bad(str(e))) from None
+        raise refused(e) from None
     except Exception as e:   # the builder refusing a stored layer list, for one
         raise refuse("train.err.cannot_build", detail=str(e)[:200]) from None
     data = dataset.require_data()

@@ -84,14 +84,17 @@ def sniff(path: Path, size: int) -> str | None:
     """'safetensors', 'zip' or 'pickle' from the first bytes, whatever the file is named; None for anything else."""
     with open(path, "rb") as f:
         head = f.read(9)
+    # safetensors first: an 8-byte little-endian header length, then the JSON header's "{". Its first byte
+    # can be 0x80 like a pickle's (a header of 128, 384, ... bytes), but a pickle's ninth byte is never "{"
+    # after a plausible length, and a pickle's second byte is its protocol.
+    header = int.from_bytes(head[:8], "little")
+    if len(head) == 9 and head[8:] == b"{" and 2 <= header <= min(SAFETENSORS_MAX_HEADER, size - 8):
+        return "safetensors"
     if head.startswith(b"PK\x03\x04"):
         return "zip"
-    if head[:1] == b"\x80":                      # the PROTO opcode every pickle of protocol 2+ starts with
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):   # PROTO 2-5 opens a pickle
         return "pickle"
-    # safetensors: an 8-byte little-endian header length, then the JSON header itself.
-    header = int.from_bytes(head[:8], "little")
-    return "safetensors" if len(head) == 9 and 2 <= header <= min(SAFETENSORS_MAX_HEADER, size - 8) \
-        and head[8:] == b"{" else None
+    return None
 
 
 def check_zip(path: Path, name: str) -> None:

@@ -142,6 +142,20 @@ def test_a_file_named_safetensors_must_be_one(tmp_path, content, what):
         f"weights.safetensors is not a safetensors file: its content is {what}")
 
 
+def test_a_safetensors_header_of_any_length_is_read_as_safetensors(tmp_path):
+    """A header of 384 bytes starts the file with 0x80, a pickle's first byte: it is still safetensors."""
+    weights = tutorial_cnn().state_dict()
+    for padding in range(256):
+        path = tmp_path / "layerlab.safetensors"
+        save_file(weights, str(path), metadata={"note": "x" * padding})
+        if path.read_bytes()[0] == 0x80:
+            break
+    else:
+        pytest.fail("no metadata length gave a header whose first byte is 0x80")
+    loaded = load_checkpoint(path)
+    assert all(torch.equal(loaded.state_dict[k], v) for k, v in weights.items())
+
+
 def test_tutorial_net_files_load_on_every_path(tmp_path, loaded):
     net = TutorialNet()   # keys model1.conv1.weight, ...
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "tutorial.safetensors"))

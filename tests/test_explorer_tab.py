@@ -193,9 +193,11 @@ def test_activations_show_curve_derivative_and_what_they_cut():
 
 def page_update(sent=None, **changes):
     """The page's update (pictures, then what show_later draws) as named parts, and what it remembers as sent."""
-    *pictures, step, slide, grid, sent, later = explorer_tab.explore_page(sent, **{**DEFAULTS, **changes})
+    controls = {**DEFAULTS, **changes}
+    *pictures, step, slide, grid, sent, later = explorer_tab.explore_page(sent, **controls)
     names = [*explorer_tab.PICTURE_PARTS, *explorer_tab.LATER_PARTS, "slide_box", "slide_plot", "slide_text"]
-    return dict(zip(names, [*pictures, *explorer_tab.show_later(later)])), sent
+    shown = explorer_tab.show_later(later, slide, controls["step"], controls["channel"])
+    return dict(zip(names, [*pictures, *shown])), sent
 
 
 def is_skipped(part) -> bool:
@@ -255,3 +257,14 @@ def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     redrawn = fn({"status": "old"}, None, *DEFAULTS.values())
     assert len(inputs) == 2 + len(DEFAULTS) and len(redrawn) == len(outputs)
     assert "✓ the real tensor is 32×32" in redrawn[0]["value"]    # every part sent again, not skipped
+
+
+def test_an_update_computed_meanwhile_keeps_the_step_the_learner_typed():
+    """The page's update was computed for step 0 while the learner typed 500: the box keeps 500 and the
+    window is drawn there; only a step the new map cannot hold is put back in range."""
+    *_, step, slide, _, _, later = explorer_tab.explore_page(None, **DEFAULTS)
+    assert "value" not in step and step["maximum"] == 1023
+    _, _, _, _, _, said = explorer_tab.show_later(later, slide, 500, 0)
+    assert "Step 501 of 1024" in said
+    *_, step, _, _, _, _ = explorer_tab.explore_page(None, **{**DEFAULTS, "step": 1030})
+    assert step["value"] == 6

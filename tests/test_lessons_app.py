@@ -53,10 +53,16 @@ def test_odd_stored_progress_is_cleaned(stored):
 def test_a_lesson_link_selects_that_lesson():
     def request(query):
         return types.SimpleNamespace(query_params=query)
-    tab, lesson, *_ = lessons_tab.start_page(None, request({"lesson": "vgg16"}))
+    tab, lesson, *_ = lessons_tab.start_page(None, FIRST, request({"lesson": "vgg16"}))
     assert lesson == "vgg16" and tab.selected == "lessons"
-    _, lesson, *_ = lessons_tab.start_page(None, request({"lesson": "nope"}))
+    _, lesson, *_ = lessons_tab.start_page(None, FIRST, request({"lesson": "nope"}))
     assert lesson == FIRST
+
+
+def test_a_lesson_picked_while_the_page_loads_stays_picked():
+    tab, lesson, *columns_and_more = lessons_tab.start_page(None, "vgg16", types.SimpleNamespace(query_params={}))
+    assert lesson == "vgg16" and [c["visible"] for c in columns_and_more[:len(LESSONS)]] == \
+        [k == "vgg16" for k in LESSONS]
 
 
 def test_every_lesson_opens_a_tab_that_exists_with_explorer_settings_it_has():

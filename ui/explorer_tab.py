@@ -47,7 +47,9 @@ def update(model, controls: dict):
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
         raise refuse("explorer.err.torch", reason=str(e).strip().splitlines()[0][:200]) from None
     steps = view.slide.steps if view.slide is not None else 1
-    step = gr.update(maximum=max(1, steps - 1), value=opts.step % steps)
+    # The step box keeps its value unless the new map is too small for it: an update computed while the
+    # learner typed another step must not put the old one back (show_later draws the box's step).
+    step = gr.update(maximum=max(1, steps - 1), **({"value": opts.step % steps} if opts.step >= steps else {}))
     grid = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
     status = drawn.status + "\n\n" + input_text(labels, locale)
     return view, drawn, status, step, loading_code + "\n" + view.code, grid
@@ -96,12 +98,17 @@ def redraw(names, sent, model, *values):
     page = explore_page(None, model, **dict(zip(names, values)))
     if not isinstance(page, list):
         return page    # a number box is empty: the view stays
-    return [*page, *show_later(page[-1])]
+    return [*page, *show_later(page[-1], page[-4], *(values[names.index(name)] for name in ("step", "channel")))]
 
 
-def show_later(later):
-    """The figures and the code of the update whose pictures were just drawn."""
-    return later if later is not None else gr.skip()
+def show_later(later, slide, step, channel):
+    """The figures and the code of the update whose pictures were just drawn; the sliding window at the step
+    the box holds now (the learner may have moved it while the update was computed)."""
+    if later is None:
+        return gr.skip()
+    if slide is None:
+        return later
+    return [*later[:-2], *step_window(slide, step, channel)]
 
 
 def upload_image(path):
@@ -171,7 +178,7 @@ def build(model_state, arch_state):
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
     page = dict(fn=explore_page, inputs=[ui.sent_state, model_state], inputs_kwargs=values, outputs=page_outputs,
                 show_progress="hidden", api_visibility="private", preprocess=False)
-    later = dict(fn=show_later, inputs=ui.later_state, outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box,
+    later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel], outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box,
                                                                 ui.slide_plot, ui.slide_text], **hidden)
     gr.on(triggers, **page, trigger_mode="always_last").then(**later)
     redrawn = (partial(redraw, tuple(values)), [ui.sent_state, model_state, *values.values()],

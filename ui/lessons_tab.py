@@ -93,10 +93,11 @@ def count_run(progress):
     return progress_view(progress)
 
 
-def start_page(progress, request: gr.Request):
-    """On page load: the lesson a ?lesson= link names (else the first), and the stored progress."""
+def start_page(progress, current, request: gr.Request):
+    """On page load: the lesson a ?lesson= link names, else the one on screen (the learner may have picked one
+    while the page loaded), and the stored progress."""
     asked = request.query_params.get("lesson") if request else None
-    lesson = asked if asked in LESSONS else FIRST
+    lesson = asked if asked in LESSONS else current if current in LESSONS else FIRST
     tab = gr.Tabs(selected="lessons") if asked in LESSONS else gr.skip()
     return (tab, lesson, *show_lesson(lesson, progress))
 
@@ -168,4 +169,4 @@ def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explor
     opened.then(partial(redraw_explorer, len(explorer_outputs)), parts["lesson"], explorer_outputs,
                 inputs_kwargs=explorer_controls, show_progress="hidden", api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
-    page.on_open(start_page, parts["progress"], [tabs, parts["lesson"], *parts["shown"]])
+    page.on_open(start_page, [parts["progress"], parts["lesson"]], [tabs, parts["lesson"], *parts["shown"]])

@@ -35,6 +35,11 @@ def text(key: str, locale: str = DEFAULT, /, **params) -> str:
     return template.format(**params) if params else template
 
 
+def class_name(name: str, locale: str = DEFAULT) -> str:
+    """A dataset class in locale: CIFAR-10's ten are translated, another dataset's names stay as they are."""
+    return text(f"class.{name}", locale) if f"class.{name}" in TRANSLATIONS[DEFAULT] else name
+
+
 class Phrase:
     """A sentence not yet worded: its key and values, written in any language later (by the page, the CLI)."""
 

@@ -71,9 +71,28 @@ def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
     assert all(isinstance(v, type(gr.skip())) for i, v in enumerate(nothing_shown) if i != 2)
     with visitor("zh-CN"):
         flow, _, summary, status, _, _ = network_tab.redraw_network("**test image #3**", *args)
-    assert status.startswith(f"**测试集图像 #3（{cifar.classes[cifar.test_y[3]]}）**，权重：随机（种子 0），尚未训练。")
+    assert status.startswith(f"**测试集图像 #3（{ZH['class.' + cifar.classes[cifar.test_y[3]]]}）**，权重：随机（种子 0），"
+                             "尚未训练。")
     assert summary["headers"] == [ZH[f"network.col_{c}"] for c in network_tab.SUMMARY_COLUMNS]
     assert summary["data"][-1][0] == "合计" and "个参数" in flow and "parameters" not in flow
+
+
+def test_class_names_are_worded_in_the_visitors_language(cifar, monkeypatch):
+    """CIFAR-10's classes read 猫, 飞机 ... for a Chinese visitor: the Data tab's captions, class choices and
+    counts chart, and the explorer's labels; the value sent back stays the dataset's own name."""
+    from ui import data_tab, dataset
+    from visual.explorer import input_text
+    monkeypatch.setattr(dataset, "require_data", lambda: cifar)
+    with visitor("zh-CN"):
+        captions = [caption for _, caption in data_tab.chosen_images("test", "cat", 3, 0)]
+        choices = data_tab.class_choices(cifar.classes)
+        counts = data_tab.counts_figure()
+    assert all(caption.endswith(" " + ZH["class.cat"]) for caption in captions)
+    assert choices[1] == (ZH["class.airplane"], "airplane") and list(counts.data[0].x) == \
+        [ZH[f"class.{c}"] for c in cifar.classes]
+    assert input_text(["cat", "ship"], "zh-CN").endswith(f"{ZH['class.cat']}、{ZH['class.ship']}")
+    with visitor("en-US"):
+        assert data_tab.chosen_images("test", "cat", 1, 0)[0][1].endswith(" cat")
 
 
 @pytest.fixture(scope="module")

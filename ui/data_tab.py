@@ -4,6 +4,7 @@ import gradio as gr
 import torch
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
+from nets.text import class_name as class_in_locale   # this module's class_name is the chosen class
 from ui import dataset, tempfiles
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int
@@ -17,7 +18,7 @@ GALLERY_DIR = str(tempfiles.folder("data-gallery"))
 
 
 def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, str]]:
-    """The requested real images, each with its "#index label" caption."""
+    """The requested real images, each with its "#index label" caption (the label in the visitor's language)."""
     data = dataset.require_data()
     split = as_choice(split, say("data.split"), SPLITS)
     class_name = as_choice(class_name, say("data.class"), (ALL, *data.classes))
@@ -26,18 +27,21 @@ def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, st
     x, y = data.split(split)
     pool = torch.arange(len(y)) if class_name == ALL else (y == data.classes.index(class_name)).nonzero()[:, 0]
     pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:count]]
-    return [(x[i], f"#{i} {data.classes[y[i]]}") for i in pick.tolist()]
+    locale = current_locale()
+    return [(x[i], f"#{i} {class_in_locale(data.classes[y[i]], locale)}") for i in pick.tolist()]
 
 
 def counts_figure():
     """Images per class of both splits, worded in the visitor's language."""
-    data = dataset.require_data()
-    return class_counts_figure(data.classes, {s: data.class_counts(s) for s in SPLITS}, current_locale())
+    data, locale = dataset.require_data(), current_locale()
+    names = [class_in_locale(c, locale) for c in data.classes]
+    return class_counts_figure(names, {s: data.class_counts(s) for s in SPLITS}, locale)
 
 
 def class_choices(classes) -> list[tuple[str, str]]:
-    """The class dropdown's choices: "all" worded for the visitor, then the dataset's own class names."""
-    return [(say("data.all"), ALL), *((c, c) for c in classes)]
+    """The class dropdown's choices, worded for the visitor: "all", then the dataset's classes."""
+    locale = current_locale()
+    return [(say("data.all"), ALL), *((class_in_locale(c, locale), c) for c in classes)]
 
 
 def browse_data(split: str, class_name: str, count: float, seed: float):
@@ -89,7 +93,7 @@ def build():
         retry_button = gr.Button(t("data.retry"), visible=False, variant="primary")
         with gr.Row():
             split = gr.Radio([(t(f"data.split_{s}"), s) for s in SPLITS], value="test", label=t("data.split"))
-            class_name = gr.Dropdown([(t("data.all"), ALL), *CIFAR10_CLASSES], value=ALL, label=t("data.class"))
+            class_name = gr.Dropdown([(t("data.all"), ALL), *((t(f"class.{c}"), c) for c in CIFAR10_CLASSES)], value=ALL, label=t("data.class"))
             count = gr.Slider(1, 64, value=32, step=1, label=t("data.count"))
             seed = gr.Number(0, precision=0, minimum=0, label=t("data.seed"))
             shuffle_button = gr.Button(t("data.shuffle"))

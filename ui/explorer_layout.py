@@ -45,8 +45,8 @@ def layout() -> SimpleNamespace:
                                   value=D["source"], label=t("explorer.source"))
                 with gr.Group(visible=True) as cifar_group:
                     split = gr.Radio(list(SPLITS), value=D["split"], label=t("explorer.split"))
-                    class_name = gr.Dropdown([ALL, *CIFAR10_CLASSES], value=D["class_name"],
-                                             label=t("explorer.class"))
+                    class_name = gr.Dropdown([(t("data.all"), ALL), *((t(f"class.{c}"), c) for c in CIFAR10_CLASSES)],
+                                             value=D["class_name"], label=t("explorer.class"))
                     batch_size = gr.Slider(1, 64, value=D["batch_size"], step=1, label=t("explorer.batch"))
                     with gr.Row():
                         seed = gr.Number(D["seed"], precision=0, minimum=0, label=t("explorer.seed"))

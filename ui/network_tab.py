@@ -13,6 +13,7 @@ from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
 from nets.models import seeded
+from nets.text import class_name
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, refuse, refused
@@ -76,7 +77,7 @@ def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
     data = dataset.require_data()
     x, y = data.split("test")
     i = as_int(index, say("network.name_index"), 0, len(y) - 1)
-    return x[i], int(y[i]), say("network.image_test", index=i, cls=data.classes[y[i]])
+    return x[i], int(y[i]), say("network.image_test", index=i, cls=class_name(data.classes[y[i]], current_locale()))
 
 
 def render_network(index, upload, weights, epoch, layer, trained, arch):
@@ -84,7 +85,9 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     weights = as_choice(weights, say("network.weights"), WEIGHTS)
     x, label, which = chosen_image(index, upload)
     model, how = chosen_model(weights, epoch, trained, arch)
+    locale = current_locale()
     classes = trained.classes if weights == "trained" and trained is not None else dataset_classes()
+    classes = tuple(class_name(c, locale) for c in classes)     # as the visitor reads them
     views, probs = network_views(model, x)
     if len(probs) == len(classes):
         figure, top = probabilities(classes, probs), int(probs.argmax())
@@ -94,7 +97,6 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
         figure, answer = None, say("network.not_scores", shape=str(views[-1].shape))
     status = say("network.status", which=which, how=how, answer=answer)
     strip, strip_text = epoch_view(trained, weights, x, layer, classes)
-    locale = current_locale()
     return flow_html(views, locale), figure, summary_table(summary_rows(model, locale)), status, strip, strip_text
 
 

@@ -10,7 +10,7 @@ import torch
 
 from nets.explorer.slide import SlideState, explain_value, window
 from nets.explorer.view import ExplorerView
-from nets.text import Phrase, text
+from nets.text import Phrase, class_name, text
 from visual import layer_figures as figs
 from visual.images import image_grid
 from visual.maps import (batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid,
@@ -164,7 +164,7 @@ def layer_plot(view: ExplorerView, channel: int, locale: str = "en"):
         p = view.prediction
         title = (text("explorer.title_softmax", locale, i=i) if view.stages else
                  text("explorer.title_says", locale, i=i, model=p.label, cls=p.classes[int(p.probs[i].argmax())]))
-        return figs.probabilities_figure(p.classes, p.probs[i], title, locale)
+        return figs.probabilities_figure([class_name(c, locale) for c in p.classes], p.probs[i], title, locale)
     if isinstance(layer, torch.nn.Conv2d):
         o = min(channel, view.output.shape[1] - 1)
         bias = None if layer.bias is None else float(layer.bias[o].detach())
@@ -240,7 +240,8 @@ def input_text(labels: list[str] | Phrase, locale: str = "en") -> str:
     if isinstance(labels, Phrase):
         return labels.words(locale)
     key = "explorer.labels_more" if len(labels) > 16 else "explorer.labels"
-    return text(key, locale, labels=", ".join(labels[:16]))
+    names = text("explorer.labels_separator", locale).join(class_name(label, locale) for label in labels[:16])
+    return text(key, locale, labels=names)
 
 
 def slide_picture(state: SlideState | None, step: int, channel: int, locale: str = "en"):

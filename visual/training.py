@@ -2,7 +2,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from nets.text import TRANSLATIONS, text
+from nets.text import class_name, text
 from visual.charts import CB_SAFE
 
 REFRESH_S = 0.5        # the UI redraws live charts at most this often; the engine reports more often
@@ -23,11 +23,6 @@ def smooth(values, weight: float = SMOOTHING) -> list[float]:
         avg = weight * avg + (1 - weight) * v
         out.append(avg / (1 - weight ** i))
     return out
-
-
-def class_name(name: str, locale: str = "en") -> str:
-    """A CIFAR-10 class in locale; another dataset's class names as they are."""
-    return text(f"class.{name}", locale) if f"class.{name}" in TRANSLATIONS["en"] else name
 
 
 def loss_figure(losses: list[float], steps_per_epoch: int = 0, locale: str = "en") -> go.Figure:

@@ -28,7 +28,7 @@ def cifar_code(split: str, batch: int, seed: int, label: int | None = None, clas
         "                                       transform=torchvision.transforms.ToTensor())",
         f"pool = {pool}",
         f"pick = torch.randperm(len(pool), generator=torch.Generator().manual_seed({seed}))[:{batch}]  # "
-        + text("explorer.code.pick", locale, batch=batch, seed=seed),
+        + text("explorer.code.pick_one" if batch == 1 else "explorer.code.pick", locale, batch=batch, seed=seed),
         "x = torch.stack([dataset[pool[i]][0] for i in pick])  # " + text("explorer.code.batch", locale, batch=batch),
         "targets = torch.tensor([dataset.targets[pool[i]] for i in pick])",
         "",

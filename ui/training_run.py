@@ -22,7 +22,7 @@ from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
 from ui.training_status import run_title, status_line
 from ui.validate import as_choice, as_float, as_int, refuse, refused
-from visual.training import live_figures, overlay_figure, redraw_after
+from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
 # Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
@@ -32,6 +32,11 @@ MAX_EPOCH_STATES = 8
 # Gradio cancels a run only when the handler yields, so it yields an unchanged update at least this
 # often, even while chart redraws are further apart (they slow down when drawing is slow) or a step is long.
 HEARTBEAT_S = 0.5
+# The charts are redrawn about once a second. They are drawn in this handler's thread while the run trains in
+# its own (on a CPU with the app's threads: every core but one), so drawing costs training little; a redraw
+# slowed by a busy host waits longer, drawing at most DRAW_SHARE of the time.
+CHART_EVERY_S = 1.0
+DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
 LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
@@ -117,7 +122,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
                          unit="steps")
                 SLOT.report(run.get("eta_s", limits.MAX_RUN_S))
                 yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
-                next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
+                next_draw = began + max(CHART_EVERY_S, (time.perf_counter() - began) / DRAW_SHARE)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
                 # Nothing new to draw: the status line again (API clients read it from every update) and a

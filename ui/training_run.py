@@ -89,8 +89,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
                **({"cap_note": cap_note} if cap_note else {}))
     session = request.session_hash if request else ""
-    stop = STOPS.setdefault(session, threading.Event())
-    stop.clear()
+    # Each run its own flag: Gradio may start a visitor's next run before it closes their cancelled one,
+    # whose closing sets that run's flag.
+    stop = STOPS[session] = threading.Event()
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
@@ -140,8 +141,10 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     finally:
         out_of_time.cancel()
         events.close()
-        STOPS.pop(session, None)
-        LIVE.pop(session, None)
+        if STOPS.get(session) is stop:   # not yet replaced by the visitor's next run
+            del STOPS[session]
+        if LIVE.get(session) is run:
+            del LIVE[session]
         SLOT.free()
     if stop.is_set() and not note:
         note = Phrase("train.out_of_time", budget=Phrase("train.budget", minutes=limits.MAX_RUN_S / 60)) \

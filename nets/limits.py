@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass
 
 MB = 2**20
+# Multiply-adds a 2-core CPU does in a second of network work (2x10^11 took about 3 s): CPU time is
+# budgeted as the multiply-adds a request may spend, known from the network's shape before any is spent.
+MACS_PER_CPU_SECOND = 66_000_000_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,14 @@ LIMITS = (
     Limit("LAYERLAB_MAX_TEMP_MB", 1024, "MB", "MAX_TEMP_BYTES", MB,
           "Each of LayerLab's folders of run checkpoints and of downloads, oldest files deleted first: "
           "they only need to outlive one response, and the largest network's weights fit."),
+    Limit("LAYERLAB_MAX_IMAGE_MEGAPIXELS", 40, "megapixels", "MAX_PIXELS", 1_000_000,
+          "An uploaded picture's width x height, read from its header and refused before decoding; below it "
+          "a picture is decoded as uint8 (3 bytes a pixel: 120 MB at the default) and block-averaged before "
+          "any float copy."),
+    Limit("LAYERLAB_MAX_REQUEST_CPU_SECONDS", 3, "seconds", "MAX_REQUEST_MACS", MACS_PER_CPU_SECOND,
+          "CPU time one request may spend pushing test images through a network (scoring an uploaded "
+          "model, the predictions gallery), counted in multiply-adds before any is spent: a big network "
+          "is scored on fewer images."),
     Limit("LAYERLAB_CLOSED_SESSION_SECONDS", 30, "seconds", "CLOSED_SESSION_S", 1,
           "How long a closed tab's per-visitor state (the trained model, the runs) is kept; Gradio alone "
           "keeps it an hour in case the tab reconnects, and a reload is a new session anyway."),

@@ -1,14 +1,30 @@
 """Every limit has one home (nets.limits), a flag of app.py and an environment variable; the flag wins."""
+import io
 import os
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+import torch
+from PIL import Image
 
 import app
 from nets import limits
+from nets.builder.spec import build_model, check_spec
+from nets.data.images import ImageError, decode_image
 from nets.limits import LIMITS, MB
+from nets.train.checkpoint import save_checkpoint
+from tests.conftest import ROOT
+from tests.test_train_app import conv_stack
+from ui.training_model import UPLOAD_SCORE_IMAGES, images_within_budget
 from ui.training_status import budget_words
+
+
+def png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
 
 
 @pytest.fixture
@@ -36,7 +52,37 @@ def test_every_limit_is_read_where_its_table_says(settled):
     limits.settle()
     assert {limit.constant: getattr(limits, limit.constant) for limit in LIMITS} == {
         "MAX_UPLOAD_BYTES": 7 * MB, "MAX_UNPACKED_BYTES": 7 * MB, "MAX_ENTRIES": 7,
-        "MAX_PICKLE_BYTES": 7 * MB, "MAX_RUN_S": 7 * 60, "MAX_TEMP_BYTES": 7 * MB, "CLOSED_SESSION_S": 7}
+        "MAX_PICKLE_BYTES": 7 * MB, "MAX_RUN_S": 7 * 60, "MAX_TEMP_BYTES": 7 * MB, "MAX_PIXELS": 7_000_000,
+        "MAX_REQUEST_MACS": 7 * limits.MACS_PER_CPU_SECOND, "CLOSED_SESSION_S": 7}
+
+
+def test_the_readme_table_documents_every_limit():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for limit in LIMITS:
+        assert f"| `{limit.variable}` | `{limit.flag}` | {limit.default} |" in readme
+
+
+def test_the_pixel_limit_is_read_when_an_image_is_decoded(settled):
+    settled.setenv("LAYERLAB_MAX_IMAGE_MEGAPIXELS", "1")
+    limits.settle()
+    big = png(Image.new("RGB", (1200, 1000)))   # 1.2 megapixels
+    with pytest.raises(ImageError, match="(over|above) 1 megapixels"):
+        decode_image(big, "big.png")
+    settled.setenv("LAYERLAB_MAX_IMAGE_MEGAPIXELS", "2")
+    limits.settle()
+    x, _ = decode_image(big, "big.png")
+    assert x.shape == (3, 32, 32) and x.dtype == torch.uint8
+
+
+def test_the_cpu_budget_bounds_the_images_a_network_is_scored_on(settled):
+    deep = build_model(conv_stack(8))
+    settled.setenv("LAYERLAB_MAX_REQUEST_CPU_SECONDS", "1")
+    limits.settle()
+    one_second = images_within_budget(deep, UPLOAD_SCORE_IMAGES)
+    settled.setenv("LAYERLAB_MAX_REQUEST_CPU_SECONDS", "2")
+    limits.settle()
+    assert images_within_budget(deep, UPLOAD_SCORE_IMAGES) in (2 * one_second, 2 * one_second + 1)
+    assert one_second * check_spec(conv_stack(8)).macs <= limits.MACS_PER_CPU_SECOND
 
 
 def test_help_lists_every_limit_with_its_variable_and_default():
@@ -75,13 +121,34 @@ def upload(url: str, size: int) -> int:
         return e.code
 
 
-def test_the_server_enforces_the_flag_over_the_environment(cifar_archive, cache_dir, tmp_path):
+def data_ready(client) -> bool:
+    try:
+        client.predict("test", "all", 1, 0, api_name="/browse_data")
+        return True
+    except Exception:
+        return False
+
+
+def test_the_server_enforces_the_flag_over_the_environment(cifar, cifar_archive, cache_dir, tmp_path):
     from tests.conftest import start_app, stop_app
     env = dict(os.environ, LAYERLAB_CACHE=str(cache_dir), LAYERLAB_TEST_LOG=str(tmp_path / "app.log"),
                LAYERLAB_MAX_UPLOAD_MB="450", GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
-    proc, url = start_app(["--data", str(cifar_archive), "--max-upload-mb", "1"], env)
+    proc, url = start_app(["--data", str(cifar_archive), "--max-upload-mb", "1", "--max-image-megapixels", "1",
+                           "--max-request-cpu-seconds", "1"], env)
     try:
         assert upload(url, MB // 2) == 200
         assert upload(url, 2 * MB) == 413
+        from gradio_client import Client, handle_file
+        client = Client(url, verbose=False)
+        deadline = time.monotonic() + 60
+        while not data_ready(client) and time.monotonic() < deadline:   # read from the cache: a second or two
+            time.sleep(0.5)
+        (tmp_path / "big.png").write_bytes(png(Image.new("RGB", (1200, 1000))))
+        with pytest.raises(Exception, match="(over|above) 1 megapixels"):
+            client.predict(handle_file(str(tmp_path / "big.png")), api_name="/explorer_upload")
+        deep = conv_stack(4)   # 0.6 MB; scored on the images one CPU second allows (1,000 with the default 3 s)
+        path = save_checkpoint(tmp_path / "deep.safetensors", build_model(deep).state_dict(), arch=deep)
+        loaded = client.predict(handle_file(str(path)), None, api_name="/load_checkpoint")[0]
+        assert f"on {limits.MACS_PER_CPU_SECOND // check_spec(deep).macs:,} test images" in loaded
     finally:
         stop_app(proc)

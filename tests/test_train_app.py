@@ -10,8 +10,9 @@ from nets.models import tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, save_checkpoint
 from nets.train.config import TrainConfig
 from ui import dataset
-from ui.training_run import SCORE_MACS, UPLOAD_SCORE_IMAGES, config_from_controls, \
-    images_within_budget, load_uploaded
+from nets import limits
+from ui.training_model import UPLOAD_SCORE_IMAGES, images_within_budget, load_uploaded
+from ui.training_run import config_from_controls
 
 # The /train endpoint's parameters, in its order (positional callers rely on it).
 TINY = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=5e-4, batch_size=64, epochs=2,
@@ -111,10 +112,10 @@ def conv_stack(depth: int) -> list[dict]:
 def test_scoring_a_network_costs_at_most_the_request_budget():
     assert images_within_budget(tutorial_cnn(), UPLOAD_SCORE_IMAGES) == UPLOAD_SCORE_IMAGES
     mid = conv_stack(8)
-    assert images_within_budget(build_model(mid), UPLOAD_SCORE_IMAGES) == SCORE_MACS // check_spec(mid).macs
+    assert images_within_budget(build_model(mid), UPLOAD_SCORE_IMAGES) == limits.MAX_REQUEST_MACS // check_spec(mid).macs
     issue = conv_stack(51)   # 300 s on all 10,000 test images in the issue; 100 of them now
     n = images_within_budget(build_model(issue), UPLOAD_SCORE_IMAGES)
-    assert n >= 100 and n * check_spec(issue).macs <= SCORE_MACS
+    assert n >= 100 and n * check_spec(issue).macs <= limits.MAX_REQUEST_MACS
 
 
 def test_an_uploaded_checkpoint_is_scored_on_a_bounded_subset(loaded, tmp_path):
@@ -125,7 +126,7 @@ def test_an_uploaded_checkpoint_is_scored_on_a_bounded_subset(loaded, tmp_path):
     path = save_checkpoint(tmp_path / "deep.safetensors", build_model(big).state_dict(), arch=big,
                            classes=loaded.classes)
     text = load_uploaded(str(path), None)[0]
-    assert f"on {SCORE_MACS // check_spec(big).macs:,} test images" in text
+    assert f"on {limits.MAX_REQUEST_MACS // check_spec(big).macs:,} test images" in text
 
 
 @pytest.fixture(scope="module")

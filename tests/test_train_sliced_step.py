@@ -63,3 +63,20 @@ def test_a_stop_inside_a_big_step_keeps_the_weights_of_the_last_whole_step(cifar
     list(train(TrainConfig(**tiny, epochs=1, max_steps=1), cifar, reference))
     for (name, w), ref in zip(model.state_dict().items(), reference.state_dict().values()):
         torch.testing.assert_close(w.contiguous(), ref.contiguous(), msg=name)
+
+
+def test_a_stop_during_augmentation_ends_the_run_before_the_next_step(cifar, monkeypatch):
+    from nets.train import batches
+    stop, chunks, random_crop = threading.Event(), [], batches.random_crop
+
+    def crop(x, pad, gen):                             # the click lands while the second block's 2nd chunk is cut
+        chunks.append(len(x))
+        if len(chunks) == 4096 // 512 + 2:
+            stop.set()
+        return random_crop(x, pad, gen)
+    monkeypatch.setattr(batches, "random_crop", crop)
+    tiny = dict(device="cpu", train_images=8192, test_images=100, batch_size=512, threads=1, augment=True)
+    events = list(train(TrainConfig(**tiny, epochs=1, log_every=100), cifar, seeded_model(0), stop=stop))
+    assert len(chunks) == 4096 // 512 + 2              # not one chunk more after the Stop
+    assert events[-1]["event"] == "step" and events[-1]["step"] == 4096 // 512
+    assert all(e["event"] != "epoch" for e in events)

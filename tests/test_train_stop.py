@@ -6,7 +6,7 @@ import torch
 
 from nets.train.config import TrainConfig
 from nets.train.engine import evaluate, pick, seeded_model, train
-from ui import dataset, network_tab, training_run
+from ui import dataset, network_tab, training_model, training_run
 from ui.training_run import MAX_EPOCH_STATES, keep_epoch_state
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, threads=1, schedule="constant")
@@ -88,4 +88,4 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     keep = pick(len(cifar.test_y), 500, 0)
     expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
     assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
-    assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_run.GALLERY_SIZE
+    assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_model.GALLERY_SIZE

@@ -14,7 +14,7 @@ from nets.models import TutorialNet, tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError, read_weights
 from ui import dataset, saving_tab
-from ui.training_run import load_uploaded
+from ui.training_model import load_uploaded
 
 MB = 2**20
 

@@ -1,50 +1,46 @@
-"""The Training tab's handlers: a run streamed to the charts, the views after it, checkpoints."""
+"""The Training tab's run: its settings checked, streamed to the charts, stopped, and handed to the other tabs."""
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
-import torch
 
 from nets import limits
-from nets.builder.spec import build_model, check_spec, spec_from_model
+from nets.models import TrainedModel
 from nets.text import Phrase, text
-from nets.train.checkpoint import load_checkpoint, load_weights, save_checkpoint
-from nets.train.device import DEVICES, DeviceError, app_threads
-from nets.models import TrainedModel, tutorial_cnn
+from nets.train.background import in_background
+from nets.train.checkpoint import save_checkpoint
 from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, check_config
-from nets.train.engine import TrainingError, cpu_model, evaluate, pick, predict_probs, seeded_model, train
+from nets.train.device import DEVICES, DeviceError, app_threads
+from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 from nets.train.runs import log_event, new_run
-from nets.weights import WeightsError
 from ui import dataset, hosting, tempfiles
 from ui.i18n import current_locale, say
+from ui.training_model import build_network, has_results, prediction_gallery, result_figures
 from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
 from ui.training_status import run_title, status_line
 from ui.validate import as_choice, as_float, as_int, refuse, refused
-from visual.images import enlarge, to_hwc
-from visual.maps import save_png
-from visual.training import class_name, confusion_figure, live_figures, overlay_figure, per_class_figure, redraw_after
+from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
 # Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
 # weights (430 MB for the largest network the Builder allows) held in the visitor's session, so a
 # long run keeps evenly spaced epochs and the newest rather than all of them.
 MAX_EPOCH_STATES = 8
-# Gradio cancels a run only when the handler yields, so it yields an unchanged update at least this
-# often even while chart redraws are further apart (they slow down when drawing is slow).
-HEARTBEAT_S = 0.5
+# Gradio cancels a run only when the handler yields, so it yields an unchanged update (the status line) at
+# least this often, however long a step is; a cancel then waits for the run's current slice: at 0.25 s the
+# two stay under a second at batch 1024 on a loaded 2-core CPU (0.5 s: 1.7-2.2 s).
+HEARTBEAT_S = 0.25
+# The charts are redrawn about once a second. They are drawn in this handler's thread while the run trains in
+# its own (on a CPU with the app's threads: every core but one), so drawing costs training little; a redraw
+# slowed by a busy host waits longer, drawing at most DRAW_SHARE of the time.
+CHART_EVERY_S = 1.0
+DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
-GALLERY_SIZE = 32
-GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
-UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this many test images
-# Multiply-adds one request may spend pushing test images through a network (about 3 s of a 2-core CPU):
-# the largest network the Builder allows (2e9 per image) gets 100 images, the tutorial's every one asked for.
-SCORE_MACS = 200_000_000_000
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
 LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
-GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -71,13 +67,6 @@ def config_from_controls(controls: dict) -> TrainConfig:
         raise refused(e) from None
 
 
-def build_network(arch):
-    """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
-    if arch is None:
-        return tutorial_cnn
-    return lambda: build_model(arch)
-
-
 def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progress(), **controls):
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
     # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
@@ -100,8 +89,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
                **({"cap_note": cap_note} if cap_note else {}))
     session = request.session_hash if request else ""
-    stop = STOPS.setdefault(session, threading.Event())
-    stop.clear()
+    # Each run its own flag: Gradio may start a visitor's next run before it closes their cancelled one,
+    # whose closing sets that run's flag.
+    stop = STOPS[session] = threading.Event()
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
@@ -111,27 +101,30 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     epoch_states = {}   # epoch → its weights, thinned to MAX_EPOCH_STATES
     note, next_draw, next_beat = None, 0.0, time.perf_counter() + HEARTBEAT_S
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
-    # the Stop flag cannot reach it (read here instead, at the next report). Elsewhere the engine
-    # reads it after every step.
-    events = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model) if hosting.on_zerogpu() else \
+    # the Stop flag cannot reach it (read at its next report instead). Elsewhere the engine reads it
+    # between slices of a step. The run trains in a thread of its own: this handler yields at least every
+    # HEARTBEAT_S however long a step is, and Gradio's cancel closes it, which stops the run.
+    engine = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model) if hosting.on_zerogpu() else \
         train(cfg, data, model, stop=stop)
+    events = in_background(engine, stop, HEARTBEAT_S)
     try:
         for ev in events:
-            log_event(run, ev)
-            if ev["event"] == "epoch":
-                keep_epoch_state(epoch_states, ev["epoch"], ev["state_dict"])
-            run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
-            if stop.is_set():
-                break
+            if ev is not None:   # None: no report since the last HEARTBEAT_S
+                log_event(run, ev)
+                if ev["event"] == "epoch":
+                    keep_epoch_state(epoch_states, ev["epoch"], ev["state_dict"])
+                run["after_epoch"] = ev["event"] == "epoch"   # weights unchanged since the last test
+                if stop.is_set():
+                    break
             # The visitor's language, asked at every update: a switch during the run changes the next one.
             locale = current_locale(request)
-            if time.perf_counter() >= next_draw:
+            if ev is not None and time.perf_counter() >= next_draw:
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc=text("train.progress", locale),
                          unit="steps")
                 SLOT.report(run.get("eta_s", limits.MAX_RUN_S))
                 yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
-                next_draw = time.perf_counter() + redraw_after(time.perf_counter() - began)
+                next_draw = began + max(CHART_EVERY_S, (time.perf_counter() - began) / DRAW_SHARE)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
                 # Nothing new to draw: the status line again (API clients read it from every update) and a
@@ -148,8 +141,10 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     finally:
         out_of_time.cancel()
         events.close()
-        STOPS.pop(session, None)
-        LIVE.pop(session, None)
+        if STOPS.get(session) is stop:   # not yet replaced by the visitor's next run
+            del STOPS[session]
+        if LIVE.get(session) is run:
+            del LIVE[session]
         SLOT.free()
     if stop.is_set() and not note:
         note = Phrase("train.out_of_time", budget=Phrase("train.budget", minutes=limits.MAX_RUN_S / 60)) \
@@ -246,20 +241,6 @@ def after_run(trained, runs, mistakes_first, request: gr.Request):
             trained, runs)
 
 
-def result_figures(trained: TrainedModel | None, locale: str) -> tuple:
-    """The confusion matrix and per-class accuracy of the visitor's model (unchanged when there is none)."""
-    if not has_results(trained):
-        return gr.skip(), gr.skip()
-    m = trained.metrics
-    return (confusion_figure(m["confusion"], trained.classes, locale),
-            per_class_figure(m["per_class_acc"], trained.classes, locale))
-
-
-def has_results(trained: TrainedModel | None) -> bool:
-    """Whether the visitor's model comes with test results to draw (a run's, or a scored upload's)."""
-    return trained is not None and "confusion" in trained.metrics
-
-
 def run_id(run: dict) -> str:
     """The run's value in the list of runs ("#2"): the same in every language (a checkbox's tooltip shows it)."""
     return f"#{run['number']}"
@@ -296,68 +277,9 @@ def request_stop(request: gr.Request):
         flag.set()
 
 
-def prediction_gallery(trained: TrainedModel | None, mistakes_first):
-    """Test images with predicted and true labels and the predicted probability; mistakes first on request."""
-    locale = current_locale()
-    if trained is None:
-        return []
-    data = dataset.require_data()
-    idx = pick(len(data.test_y), images_within_budget(trained.model, GALLERY_POOL), 1)
-    probs = predict_probs(trained.model, data.test_x[idx])         # (P, classes)
-    conf, pred = probs.max(1)
-    true = data.test_y[idx]
-    order = torch.arange(len(idx))
-    if mistakes_first is True:
-        wrong = (pred != true).float()
-        order = torch.argsort(wrong * 2 + conf * wrong, descending=True, stable=True)   # confident mistakes first
-    items = []
-    for j in order[:GALLERY_SIZE].tolist():
-        p, t = pred[j].item(), true[j].item()
-        path = save_png(enlarge(to_hwc(data.test_x[idx[j]]), 3), GALLERY_DIR)
-        items.append((path, text("train.caption", locale, mark="✓" if p == t else "✗", p=conf[j].item(),
-                                 predicted=class_name(trained.classes[p], locale),
-                                 true=class_name(trained.classes[t], locale))))
-    return items
-
-
-def images_within_budget(model, wanted: int) -> int:
-    """How many test images one request may push through model: wanted, or fewer for a big network."""
-    spec = spec_from_model(model)
-    macs = check_spec(spec).macs if spec is not None else 0   # 0: not a layer list, the tutorial's size
-    return min(wanted, SCORE_MACS // max(macs, 1))
-
-
 def overlay_runs(selected, runs):
     """The chosen runs of this session on one chart."""
     chosen = [r for r in (runs or []) if run_id(r) in (selected or [])]
     locale = current_locale()
     return overlay_figure(chosen, [run_title(r, locale) for r in chosen], locale)
 
-
-def load_uploaded(file, arch):
-    """A checkpoint the visitor uploads, checked before use; it becomes their model."""
-    if not file:
-        raise refuse("train.err.no_file")
-    try:
-        ckpt = load_checkpoint(file)
-        net_arch = ckpt.arch if ckpt.arch is not None else arch
-        model = load_weights(ckpt, build_network(net_arch)())
-    except WeightsError as e:
-        raise refused(e) from None
-    except Exception as e:   # the builder refusing a stored layer list, for one
-        raise refuse("train.err.cannot_build", detail=str(e)[:200]) from None
-    data = dataset.require_data()
-    classes = tuple(ckpt.classes) or tuple(data.classes)
-    n = images_within_budget(model, UPLOAD_SCORE_IMAGES)
-    keep = pick(len(data.test_y), n, 0)   # the first n of the test images every run is tested on
-    metrics = evaluate(model, data.test_x[keep], data.test_y[keep], len(classes)) \
-        if len(classes) == len(data.classes) else {}
-    label = Phrase("train.uploaded_scored", name=ckpt.name, acc=metrics["test_acc"], n=len(keep)) if metrics \
-        else Phrase("train.uploaded", name=ckpt.name)
-    trained = TrainedModel(model=model.eval(), classes=classes, label=label,
-                           epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
-                           metrics={**ckpt.metrics, **metrics})
-    loaded = say("train.loaded", label=label.words(current_locale())) + "".join(f"\n- {n}" for n in ckpt.notes)
-    views = (*result_figures(trained, current_locale()), prediction_gallery(trained, False)) if metrics \
-        else (gr.skip(), gr.skip(), gr.skip())
-    return (loaded, *views, trained, net_arch)

@@ -7,8 +7,8 @@ from nets.text import text
 from ui.i18n import current_locale, t
 from ui.training_plan import plan_text, run_cost
 from ui.training_queue import duration, queue_place
-from ui.training_run import after_run, build_network, config_from_controls, load_uploaded, overlay_runs, \
-    prediction_gallery, redraw, request_stop, start_training
+from ui.training_model import build_network, load_uploaded, prediction_gallery
+from ui.training_run import after_run, config_from_controls, overlay_runs, redraw, request_stop, start_training
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]

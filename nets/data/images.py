@@ -7,11 +7,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from nets import limits
 from nets.text import LearnerError
 
-# Bigger images are refused before decoding: a 10000x10000 upload would take 300 MB as RGB.
-MAX_PIXELS = 40_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # torchvision 0.29 deprecates its decoders in favour of TorchCodec but they are still the fastest
 # here (3 s for CIFAR-10 against 5 s with PIL); one warning per decoded image would drown the log.
 warnings.filterwarnings("ignore", "The image decoding and encoding capabilities of TorchVision",
@@ -27,23 +25,31 @@ class ImageError(LearnerError):
 
 def open_image(data: bytes, name: str = "image") -> Image.Image:
     """Open and fully decode image bytes, turning every failure into one clear ImageError."""
+    # Bigger images are refused before decoding (limits.MAX_PIXELS, read now: a flag may have set it);
+    # Pillow's own check covers formats whose size shows only while decoding.
+    Image.MAX_IMAGE_PIXELS = limits.MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
-            if img.width * img.height > MAX_PIXELS:
+            if img.width * img.height > limits.MAX_PIXELS:
                 raise ImageError("data.err.image_pixels", name=name, width=img.width, height=img.height,
-                                 limit=MAX_PIXELS // 1_000_000)
+                                 limit=megapixels())
             img.load()
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("data.err.image_bomb", name=name, limit=MAX_PIXELS // 1_000_000) from None
+        raise ImageError("data.err.image_bomb", name=name, limit=megapixels()) from None
     except UnidentifiedImageError:
         raise ImageError("data.err.image_unreadable", name=name) from None
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError("data.err.image_corrupt", name=name, reason=str(e)) from None
     return img
+
+
+def megapixels() -> str:
+    """The pixel limit as the refusals word it ("40", "0.5")."""
+    return f"{limits.MAX_PIXELS / 1_000_000:g}"
 
 
 def to_rgb_array(img: Image.Image) -> np.ndarray:

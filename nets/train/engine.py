@@ -18,8 +18,7 @@ from nets.train.steps import make_step
 
 EVAL_BATCH = 1000
 REPORT_EVERY_S = 0.5   # a step report at least this often: a consumer that stops iterating is never kept long
-AUGMENT_BLOCK = 4096   # images gathered and augmented in one pass: big enough to be fast, small enough that
-                       # a Stop never waits behind a whole epoch of augmentation (6.6 s for 50,000 on a busy CPU)
+AUGMENT_BLOCK = 4096   # images gathered and augmented in one pass (the Stop flag read between its chunks)
 
 
 class TrainingError(LearnerError, RuntimeError):
@@ -87,10 +86,10 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
     # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
     # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
     # after each epoch with the test metrics and a CPU copy of the weights. stop is read after every
-    # step, between a sliced CPU step's slices and between test batches: once it is set, the steps
-    # not yet reported are, and the generator ends without testing, so a Stop lands within one step
-    # (one slice on a CPU) whatever cfg.log_every and the batch size are. A step a Stop cuts short
-    # leaves the weights as they were.
+    # step, between a sliced CPU step's slices, between augmentation chunks and between test batches:
+    # once it is set, the steps not yet reported are, and the generator ends without testing, so a Stop
+    # lands within one slice on a CPU whatever cfg.log_every and the batch size are. A step a Stop cuts
+    # short leaves the weights as they were.
     check_config(cfg, len(data.train_y))
     check_batch(cfg.batch_size)
     device = resolve_device(cfg.device)
@@ -148,12 +147,13 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
         for i in range(steps_per_epoch):
             if i % block_steps == 0:   # the next block of global batches, gathered (and augmented) in one pass
                 block = perm[i * batch:(i + block_steps) * batch]
-                block_x = augment(train_x[block], gen) if cfg.augment else train_x[block]
+                block_x = augment(train_x[block], gen, stop) if cfg.augment else train_x[block]
             j = i % block_steps * batch   # under torchrun: this process's slice of the global batch
-            x, y = my_share(block_x[j:j + batch]), train_y[my_share(perm[i * batch:(i + 1) * batch])]
+            y = train_y[my_share(perm[i * batch:(i + 1) * batch])]
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
-            out = forward_backward(x, y)   # uint8 (B, 3, 32, 32) in, gradients set; None: stopped inside the step
+            # uint8 (B, 3, 32, 32) in, gradients set; None: stopped inside the step or while augmenting its block
+            out = forward_backward(my_share(block_x[j:j + batch]), y) if block_x is not None else None
             if out is not None:
                 optimizer.step()
                 step, seen = step + 1, seen + batch

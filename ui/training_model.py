@@ -1,0 +1,103 @@
+"""The visitor's model on the Training tab: the network to train, its test results and predictions, uploads."""
+import gradio as gr
+import torch
+
+from nets import limits
+from nets.builder.spec import build_model, check_spec, spec_from_model
+from nets.models import TrainedModel, tutorial_cnn
+from nets.text import Phrase, text
+from nets.train.checkpoint import load_checkpoint, load_weights
+from nets.train.engine import evaluate, pick, predict_probs
+from nets.weights import WeightsError
+from ui import dataset, tempfiles
+from ui.i18n import current_locale, say
+from ui.validate import refuse, refused
+from visual.images import enlarge, to_hwc
+from visual.maps import save_png
+from visual.training import class_name, confusion_figure, per_class_figure
+
+GALLERY_SIZE = 32
+GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
+UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this many test images
+GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
+
+
+def build_network(arch):
+    """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
+    if arch is None:
+        return tutorial_cnn
+    return lambda: build_model(arch)
+
+
+def images_within_budget(model, wanted: int) -> int:
+    """How many test images one request may push through model: wanted, or fewer for a big network."""
+    spec = spec_from_model(model)
+    macs = check_spec(spec).macs if spec is not None else 0   # 0: not a layer list, the tutorial's size
+    return min(wanted, limits.MAX_REQUEST_MACS // max(macs, 1))
+
+
+def load_uploaded(file, arch):
+    """A checkpoint the visitor uploads, checked before use; it becomes their model."""
+    if not file:
+        raise refuse("train.err.no_file")
+    try:
+        ckpt = load_checkpoint(file)
+        net_arch = ckpt.arch if ckpt.arch is not None else arch
+        model = load_weights(ckpt, build_network(net_arch)())
+    except WeightsError as e:
+        raise refused(e) from None
+    except Exception as e:   # the builder refusing a stored layer list, for one
+        raise refuse("train.err.cannot_build", detail=str(e)[:200]) from None
+    data = dataset.require_data()
+    classes = tuple(ckpt.classes) or tuple(data.classes)
+    n = images_within_budget(model, UPLOAD_SCORE_IMAGES)
+    keep = pick(len(data.test_y), n, 0)   # the first n of the test images every run is tested on
+    metrics = evaluate(model, data.test_x[keep], data.test_y[keep], len(classes)) \
+        if len(classes) == len(data.classes) else {}
+    label = Phrase("train.uploaded_scored", name=ckpt.name, acc=metrics["test_acc"], n=len(keep)) if metrics \
+        else Phrase("train.uploaded", name=ckpt.name)
+    trained = TrainedModel(model=model.eval(), classes=classes, label=label,
+                           epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
+                           metrics={**ckpt.metrics, **metrics})
+    loaded = say("train.loaded", label=label.words(current_locale())) + "".join(f"\n- {n}" for n in ckpt.notes)
+    views = (*result_figures(trained, current_locale()), prediction_gallery(trained, False)) if metrics \
+        else (gr.skip(), gr.skip(), gr.skip())
+    return (loaded, *views, trained, net_arch)
+
+
+def result_figures(trained: TrainedModel | None, locale: str) -> tuple:
+    """The confusion matrix and per-class accuracy of the visitor's model (unchanged when there is none)."""
+    if not has_results(trained):
+        return gr.skip(), gr.skip()
+    m = trained.metrics
+    return (confusion_figure(m["confusion"], trained.classes, locale),
+            per_class_figure(m["per_class_acc"], trained.classes, locale))
+
+
+def has_results(trained: TrainedModel | None) -> bool:
+    """Whether the visitor's model comes with test results to draw (a run's, or a scored upload's)."""
+    return trained is not None and "confusion" in trained.metrics
+
+
+def prediction_gallery(trained: TrainedModel | None, mistakes_first):
+    """Test images with predicted and true labels and the predicted probability; mistakes first on request."""
+    locale = current_locale()
+    if trained is None:
+        return []
+    data = dataset.require_data()
+    idx = pick(len(data.test_y), images_within_budget(trained.model, GALLERY_POOL), 1)
+    probs = predict_probs(trained.model, data.test_x[idx])         # (P, classes)
+    conf, pred = probs.max(1)
+    true = data.test_y[idx]
+    order = torch.arange(len(idx))
+    if mistakes_first is True:
+        wrong = (pred != true).float()
+        order = torch.argsort(wrong * 2 + conf * wrong, descending=True, stable=True)   # confident mistakes first
+    items = []
+    for j in order[:GALLERY_SIZE].tolist():
+        p, t = pred[j].item(), true[j].item()
+        path = save_png(enlarge(to_hwc(data.test_x[idx[j]]), 3), GALLERY_DIR)
+        items.append((path, text("train.caption", locale, mark="✓" if p == t else "✗", p=conf[j].item(),
+                                 predicted=class_name(trained.classes[p], locale),
+                                 true=class_name(trained.classes[t], locale))))
+    return items

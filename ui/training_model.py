@@ -5,7 +5,7 @@ import torch
 from nets import limits
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.models import TrainedModel, tutorial_cnn
-from nets.text import Phrase, text
+from nets.text import Phrase, class_name, text
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.train.engine import evaluate, pick, predict_probs
 from nets.weights import WeightsError
@@ -14,7 +14,7 @@ from ui.i18n import current_locale, say
 from ui.validate import refuse, refused
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
-from visual.training import class_name, confusion_figure, per_class_figure
+from visual.training import confusion_figure, per_class_figure
 
 GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)

@@ -268,3 +268,9 @@ def test_an_update_computed_meanwhile_keeps_the_step_the_learner_typed():
     assert "Step 501 of 1024" in said
     *_, step, _, _, _, _ = explorer_tab.explore_page(None, **{**DEFAULTS, "step": 1030})
     assert step["value"] == 6
+
+
+def test_the_flatten_note_for_one_image_says_what_a_real_batch_would_need(data):
+    one, batch = run(kind="Linear", batch_size=1)["status"], run(kind="Linear", batch_size=4)["status"]
+    assert "drops the batch dimension" in one and "Linear(196608, 10)" in one and "instead of" not in one
+    assert "for all 4 images together (122,890 parameters instead of 30,730)" in batch

@@ -181,8 +181,8 @@ def build(model_state, arch_state):
     # here): Chromium spent 3.1 s of CPU per slider update queued, 2.6 s not (same page, same load).
     page = dict(fn=explore_page, inputs=[ui.sent_state, model_state], inputs_kwargs=values, outputs=page_outputs,
                 show_progress="hidden", api_visibility="private", preprocess=False, queue=False)
-    later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel], outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box,
-                                                                ui.slide_plot, ui.slide_text], **hidden)
+    later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
+                 outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)
     gr.on(triggers, **page, trigger_mode="always_last").then(**later)
     redrawn = (partial(redraw, tuple(values)), [ui.sent_state, model_state, *values.values()],
                page_outputs + later["outputs"])

@@ -154,7 +154,10 @@ def add_linear(view: ExplorerView, trained) -> None:
     """Linear: how the batch is flattened, and the trained network's class probabilities."""
     b, n, f = view.x_u8.shape[0], view.x_u8[0].numel(), view.output.shape[1]
     shape = ", ".join(map(str, view.x_u8.shape[1:]))
-    view.flatten_note = Phrase("explorer.note_flatten", b=b, shape=shape, n=n, f=f, bn=b * n,
+    # One image: the tutorial's whole-batch flatten gives the same numbers, so the note says what goes wrong
+    # with a real batch instead of comparing equal parameter counts.
+    key = "explorer.note_flatten_one" if b == 1 else "explorer.note_flatten"
+    view.flatten_note = Phrase(key, b=b, shape=shape, n=n, f=f, bn=b * n, n64=64 * n,
                                whole=b * n * f + f, per=n * f + f)
     if trained is None:
         view.notes.append(Phrase("explorer.note_train_first"))

@@ -176,11 +176,8 @@ def build(model_state, arch_state):
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    # queue=False: one request and one answer. Through the queue, each status message (estimation, start,
-    # completion) makes Gradio's page refresh the loading status of every component on it (several hundred
-    # here): Chromium spent 3.1 s of CPU per slider update queued, 2.6 s not (same page, same load).
     page = dict(fn=explore_page, inputs=[ui.sent_state, model_state], inputs_kwargs=values, outputs=page_outputs,
-                show_progress="hidden", api_visibility="private", preprocess=False, queue=False)
+                show_progress="hidden", api_visibility="private", preprocess=False)
     later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
                  outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)
     gr.on(triggers, **page, trigger_mode="always_last").then(**later)

@@ -97,9 +97,11 @@ def start_page(progress, current, request: gr.Request):
     """On page load: the lesson a ?lesson= link names, else the one on screen (the learner may have picked one
     while the page loaded), and the stored progress."""
     asked = request.query_params.get("lesson") if request else None
-    lesson = asked if asked in LESSONS else current if current in LESSONS else FIRST
-    tab = gr.Tabs(selected="lessons") if asked in LESSONS else gr.skip()
-    return (tab, lesson, *show_lesson(lesson, progress))
+    if asked in LESSONS:
+        return (gr.Tabs(selected="lessons"), asked, *show_lesson(asked, progress))
+    lesson = current if current in LESSONS else FIRST
+    *columns, label, _, stored, opened, runs = show_lesson(lesson, progress)
+    return (gr.skip(), lesson, *columns, label, gr.skip(), stored, opened, runs)   # a run's output stays
 
 
 def open_linked_tab(lesson):

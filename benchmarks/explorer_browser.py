@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import start_app, stop_app  # noqa: E402
+from tests.conftest import settle, start_app, stop_app  # noqa: E402
 try:
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 except ImportError:   # before the browser fixtures moved to conftest: lets this script time older versions
@@ -117,16 +117,6 @@ def api_rate(url: str, users: int, seconds: float) -> str:
         th.join()
     return (f"{users} gradio_client users on /explore: {len(done) / seconds:.1f} updates/s in all "
             f"(goal >= 12), errors {len(errors)}" + "".join(f"\n  error: {e}" for e in sorted(set(errors))[:3]))
-
-
-def settle(page, quiet_s: float = 2.0, timeout_s: float = 120) -> None:
-    """Wait until the page has sent no request to Gradio for quiet_s: the chain that runs after a page load
-    (the language, then every tab's redraw) would otherwise be timed with the first updates."""
-    last = [time.monotonic()]
-    page.on("request", lambda r: last.__setitem__(0, time.monotonic()) if "/gradio_api/" in r.url else None)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() - last[0] < quiet_s and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
 
 
 def browser_figures(url: str, runs: int) -> None:

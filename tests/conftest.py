@@ -110,6 +110,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def settle(page, quiet_s: float = 2.0, timeout_s: float = 120) -> None:
+    """Wait until the page has sent no request to Gradio for quiet_s: the chain that runs after a page load
+    (the language, then every tab's redraw) would otherwise be timed with the first updates."""
+    last = [time.monotonic()]
+    page.on("request", lambda r: last.__setitem__(0, time.monotonic()) if "/gradio_api/" in r.url else None)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() - last[0] < quiet_s and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -140,5 +150,6 @@ def page(browser, client, app_url):
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(app_url)
     page.get_by_role("tab", name="Data").wait_for()
+    settle(page)   # the start-up chain (language, lesson, redraws) done: a test acts on a page at rest
     yield page
     context.close()

@@ -5,6 +5,7 @@ import pytest
 
 from nets.lessons.catalog import LESSONS, lesson_source
 from nets.text import TRANSLATIONS
+from tests.conftest import settle
 from ui.lessons_tab import LINKS
 
 TAB_KEYS = {"explorer": "explorer.tab", "training": "train.tab", "builder": "builder.tab", "zoo": "zoo.tab",
@@ -36,6 +37,7 @@ def open_page(browser, url: str, locale: str):
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
     page.get_by_role("tab", name=table_for(locale)["lessons.tab"], exact=True).wait_for(timeout=30_000)
+    settle(page)
     return context, page
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import start_app, stop_app  # noqa: E402
+from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.explorer_browser import SHUFFLE, settle  # noqa: E402
 
@@ -72,8 +72,7 @@ def time_round_trip(page, runs: int) -> list[float]:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--runs", type=int, default=20)
     args = p.parse_args()
     from gradio_client import Client

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import add_archive_argument  # noqa: E402
 import torch  # noqa: E402
 
 from nets.data.cifar import load_cifar10  # noqa: E402
@@ -69,8 +70,7 @@ def run_setting(args, processes: int, threads: int) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--steps", type=int, default=150, help="timed steps per setting")
     p.add_argument("--batch", type=int, default=64, help="global batch (split across the processes)")

@@ -7,7 +7,6 @@ test accuracy, then the tab's sentence on epochs (train.epochs_info) and the fig
 sentence must be one this prints.
 """
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import add_archive_argument  # noqa: E402
 from nets.data.cifar import load_cifar10  # noqa: E402
 from nets.text import text  # noqa: E402
 from nets.train.config import TrainConfig  # noqa: E402
@@ -23,8 +23,7 @@ from nets.train.engine import train  # noqa: E402
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     args = p.parse_args()
     data = load_cifar10(args.archive)

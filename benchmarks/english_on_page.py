@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.explorer_browser import wait_for_data  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, add_archive_argument, start_app, stop_app  # noqa: E402
 from tests.test_language_walk import walk
 
 
@@ -46,8 +46,7 @@ def print_figures(found: dict, listed: bool) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--url", help="measure an app already running here instead of starting one")
     p.add_argument("--list", action="store_true", help="print each sentence under its tab")
     args = p.parse_args()

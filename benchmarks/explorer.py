@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nets.data.cifar import load_cifar10  # noqa: E402
-from tests.conftest import start_app, stop_app  # noqa: E402
+from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
 from ui import dataset  # noqa: E402
 from ui.explorer_tab import API_DEFAULTS, DEFAULTS, explore  # noqa: E402
 
@@ -81,8 +81,7 @@ def time_client(client, runs: int, new_batch: bool) -> list[float]:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--runs", type=int, default=60)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as cache:

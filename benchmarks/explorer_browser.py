@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import settle, start_app, stop_app  # noqa: E402
+from tests.conftest import add_archive_argument, settle, start_app, stop_app  # noqa: E402
 try:
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 except ImportError:   # before the browser fixtures moved to conftest: lets this script time older versions
@@ -155,8 +155,7 @@ def wait_for_data(url: str, timeout: float = 300) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--users", type=int, default=8)
     p.add_argument("--seconds", type=float, default=20)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
-from tests.conftest import start_app, stop_app  # noqa: E402
+from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
 from ui.explorer_tab import API_DEFAULTS  # noqa: E402
 
 TRAINING = dict(optimizer="adam", epochs=20, batch_size=64)   # longer than the test: it must still run at the end
@@ -62,8 +62,7 @@ def report(label: str, latencies: list, errors: list, seconds: float) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--users", type=int, default=8)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--baseline-seconds", type=float, default=15)

@@ -20,6 +20,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import add_archive_argument  # noqa: E402
 from nets.data.cifar import load_cifar10  # noqa: E402
 from nets.train.config import QUICK_RUN, TrainConfig  # noqa: E402
 from nets.train.engine import train  # noqa: E402
@@ -70,8 +71,7 @@ def side_by_side(quick: list[dict], defaults: list[dict], default_epochs: int) -
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--default-epochs", type=int, default=1)
     p.add_argument("--default-seconds", type=float, default=240)

@@ -29,7 +29,7 @@ from benchmarks.load_test import explorer_user  # noqa: E402
 from nets.builder.shapes import MAX_LINEAR_PARAMS, MAX_PARAMS  # noqa: E402
 from nets.builder.spec import check_spec  # noqa: E402
 from nets.models import tutorial_cnn  # noqa: E402
-from tests.conftest import start_app, stop_app  # noqa: E402
+from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
 from ui.explorer_tab import API_DEFAULTS  # noqa: E402
 
 MB = 2**20
@@ -108,8 +108,7 @@ def explorers(url: str, users: int, seconds: float, latencies: list, errors: lis
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--users", type=int, default=8)
     p.add_argument("--seconds", type=float, default=60, help="how long the explorer users keep asking")
     p.add_argument("--epochs", type=int, default=3)

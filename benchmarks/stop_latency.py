@@ -24,6 +24,7 @@ BASELINE_S = {128: 5.4, 1024: 21.2}
 GOAL_S = 1.0
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import add_archive_argument  # noqa: E402
 from nets.train.config import TrainConfig  # noqa: E402
 from ui import dataset, training_run  # noqa: E402
 
@@ -116,7 +117,7 @@ def report(what: str, batch_size: int, times: list[float]) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get("LAYERLAB_DATA"))
+    add_archive_argument(p)
     p.add_argument("--stops", type=int, default=10)
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 1024])
     p.add_argument("--after", type=float, default=2.0, help="seconds of training before each Stop")
@@ -124,7 +125,7 @@ def main() -> None:
     args = p.parse_args()
     dataset.configure(args.archive)
     if dataset.LOADER.wait(600) is None:
-        sys.exit("The dataset did not load: give the CIFAR-10 archive or set LAYERLAB_DATA.")
+        sys.exit("The dataset did not load: give the CIFAR-10 archive or set LAYERLAB_TEST_DATA.")
     for batch_size in args.batch_sizes:
         times = sorted(one_stop(batch_size, args.after) for _ in range(args.stops))
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]

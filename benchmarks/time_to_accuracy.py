@@ -5,7 +5,6 @@ best test accuracy within 10 epochs; next to it, the tutorial's own settings on 
                                           [--set key=value ...] [--skip-baseline] [--stop-at-target] [ARCHIVE]
 """
 import argparse
-import os
 import sys
 import time
 from dataclasses import fields
@@ -14,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import add_archive_argument  # noqa: E402
 from nets.data.cifar import load_cifar10  # noqa: E402
 from nets.train.config import TrainConfig  # noqa: E402
 from nets.train.engine import train  # noqa: E402
@@ -60,8 +60,7 @@ def report(name: str, cfg: TrainConfig, data, target: float, stop_at_target: boo
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", nargs="?", default=os.environ.get(
-        "LAYERLAB_TEST_DATA", str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+    add_archive_argument(p)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--target", type=float, default=0.65)

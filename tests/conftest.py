@@ -15,6 +15,12 @@ DATA_ENV = "LAYERLAB_TEST_DATA"
 TINY_TRAINING = dict(optimizer="adam", epochs=1, batch_size=64, train_images=1000, test_images=500, max_steps=3)
 
 
+def add_archive_argument(parser) -> None:
+    """The benchmarks' ARCHIVE argument: $LAYERLAB_TEST_DATA, else the shared copy beside the checkout."""
+    parser.add_argument("archive", nargs="?", default=os.environ.get(
+        DATA_ENV, str(ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")))
+
+
 @pytest.fixture(scope="session")
 def cifar_archive() -> Path:
     """The shared CIFAR-10 JPEG archive; a missing one fails loudly instead of skipping tests."""

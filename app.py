@@ -9,6 +9,7 @@ from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
 from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
+from ui.progress import narrow_progress, progress_sink
 from ui.requests import JsonGuard
 
 CSS = """
@@ -34,6 +35,7 @@ def build_demo() -> gr.Blocks:
         with gr.Row(equal_height=True):
             gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
             picker = language_picker()
+        sink = progress_sink()
         gr.Markdown(t("app.intro"))
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
@@ -61,6 +63,7 @@ def build_demo() -> gr.Blocks:
         for redraw in training_redraws:
             page.redraw_on_switch(*redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
+        narrow_progress(demo, sink)
     return demo
 
 

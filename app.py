@@ -9,7 +9,7 @@ from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
 from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
-from ui.progress import narrow_progress, progress_sink
+from ui.progress import PROGRESS_HEAD, narrow_progress, progress_sink
 from ui.requests import JsonGuard
 
 CSS = """
@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, css=CSS, head=LANGUAGE_HEAD, footer_links=["api"],
+        server_name=args.host, server_port=args.port, css=CSS, head=LANGUAGE_HEAD + PROGRESS_HEAD, footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
         max_file_size=limits.MAX_UPLOAD_BYTES)   # Gradio refuses bigger uploads before storing them
 

@@ -9,8 +9,37 @@ component, and the others to the outputs a learner sees, not to states, timers o
 """
 import gradio as gr
 from gradio.blocks import BlockContext
+from gradio.components import Component
 
-UNSEEN = (gr.State, gr.BrowserState, gr.Timer, BlockContext)
+
+def unseen(block) -> bool:
+    """A state, a timer or a layout (a row, a tab: a gr.HTML is a BlockContext too, but a seen component)."""
+    return isinstance(block, (gr.State, gr.BrowserState, gr.Timer)) or \
+        (isinstance(block, BlockContext) and not isinstance(block, Component))
+
+
+# Gradio 6's page also keeps, from its last status message on, every INPUT of every event that has run (the
+# status "closed" marks them as stream inputs): the explorer's 25 controls, then every other tab's. Each later
+# status message walks the page's component tree once per kept component (1,300 walks per slider update, 76 kept).
+# LayerLab streams no input, so inputs that were never streaming are not kept. The class is found by its method
+# (its file name and export change with every Gradio build); without it the page works as before, only slower.
+PROGRESS_HEAD = """<script>
+new PerformanceObserver((list, observer) => {
+  const url = list.getEntries().map(e => e.name).find(name => /\\/statustracker-[^/]*\\.js$/.test(name));
+  if (!url) return;
+  observer.disconnect();
+  import(url).then(module => {
+    const status = Object.values(module).find(v => typeof v === "function" && v.prototype?.resolve_args);
+    if (!status || status.prototype.layerlabInputsDropped) return;
+    const resolve = status.prototype.resolve_args;
+    status.prototype.resolve_args = function (update) {
+      return resolve.call(this, update).filter(s => s.type !== "input" || s.id in this.current
+                                                   || update.stream_state !== "closed");
+    };
+    status.prototype.layerlabInputsDropped = true;
+  });
+}).observe({type: "resource", buffered: true});
+</script>"""
 
 
 def progress_sink() -> gr.HTML:
@@ -22,5 +51,5 @@ def narrow_progress(demo: gr.Blocks, sink: gr.HTML) -> None:
     """Point each event's progress at what shows it, unless the event names its own targets."""
     for fn in demo.fns.values():
         if fn.show_progress_on is None:
-            seen = [] if fn.show_progress == "hidden" else [o for o in fn.outputs if not isinstance(o, UNSEEN)]
+            seen = [] if fn.show_progress == "hidden" else [o for o in fn.outputs if not unseen(o)]
             fn.show_progress_on = seen or [sink]

@@ -75,7 +75,7 @@ def api_rate(url: str, users: int, seconds: float, processes: int, server_pid: i
     client_cpu = sum(cpu for _, _, cpu in results)
     p50, n = (statistics.median(times) if times else float("nan")), max(1, len(times))
     where = "threads of one process" if processes == 1 else f"{processes} processes"
-    return (f"{users} gradio_client users on /explore ({where}): {len(times) / seconds:.1f} updates/s in all "
+    return (f"{users} gradio_client user{'s' * (users != 1)} on /explore ({where}): {len(times) / seconds:.1f} updates/s in all "
             f"(goal >= 12), p50 {p50 * 1000:.0f} ms; CPU per update: clients {client_cpu / n * 1000:.0f} ms, "
             f"server {server_cpu / n * 1000:.0f} ms; load average before {load:.2f}; errors {len(errors)}"
             + "".join(f"\n  error: {e}" for e in errors[:3]))

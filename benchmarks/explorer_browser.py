@@ -1,6 +1,7 @@
 """Issue 12 figures: the Layer explorer in real Chromium, from releasing the kernel_size slider to the new
 output picture drawn, beside Gradio's do-nothing round trip in the same page (the explorer's Shuffle: a
-handler that only adds one to the seed), and 8 gradio_client users on /explore at once (updates/s in all).
+handler that only adds one to the seed), and 8 gradio_client users on /explore at once (updates/s in all, the users
+in separate processes: benchmarks/explorer_api.py also times them as threads of one process).
 
     python benchmarks/explorer_browser.py [ARCHIVE] [--runs N] [--users 8] [--seconds 20]
     (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
@@ -11,23 +12,20 @@ gr.Image (labelled "Output batch") and as the inline #explorer-output, so one sc
 """
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.explorer_api import api_rate, wait_for_data  # noqa: E402
 from tests.conftest import add_archive_argument, settle, start_app, stop_app  # noqa: E402
 try:
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 except ImportError:   # before the browser fixtures moved to conftest: lets this script time older versions
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from ui.explorer_tab import API_DEFAULTS  # noqa: E402
 
 OUTPUT_IMG = """() => document.querySelector('#explorer-output img') ||
   [...document.querySelectorAll('.block')].find(b => [...b.querySelectorAll('label, span')]
@@ -94,31 +92,6 @@ def time_round_trip(page, runs: int) -> list[float]:
     return times
 
 
-def api_user(url: str, until: float, seed: int, done: list, errors: list) -> None:
-    """One program moving the explorer's layer controls as fast as the answers come."""
-    from gradio_client import Client
-    client, rng = Client(url, verbose=False), random.Random(seed)
-    while time.perf_counter() < until:
-        change = dict(out_channels=rng.randint(1, 16), kernel_size=rng.choice([3, 5]), init_seed=rng.randint(0, 99))
-        try:
-            client.predict(**{**API_DEFAULTS, **change}, api_name="/explore")
-            done.append(time.perf_counter())
-        except Exception as e:
-            errors.append(str(e)[:200])
-
-
-def api_rate(url: str, users: int, seconds: float) -> str:
-    done, errors = [], []
-    start = time.perf_counter()
-    threads = [threading.Thread(target=api_user, args=(url, start + seconds, i, done, errors)) for i in range(users)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return (f"{users} gradio_client users on /explore: {len(done) / seconds:.1f} updates/s in all "
-            f"(goal >= 12), errors {len(errors)}" + "".join(f"\n  error: {e}" for e in sorted(set(errors))[:3]))
-
-
 def browser_figures(url: str, runs: int) -> None:
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
@@ -139,20 +112,6 @@ def browser_figures(url: str, runs: int) -> None:
         browser.close()
 
 
-def wait_for_data(url: str, timeout: float = 300) -> None:
-    """Return once the app has decoded CIFAR-10 (the first start decodes the archive)."""
-    from gradio_client import Client
-    client, deadline = Client(url, verbose=False), time.monotonic() + timeout
-    while True:
-        try:
-            client.predict("test", "all", 1, 0, api_name="/browse_data")
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-
-
 def main() -> None:
     p = argparse.ArgumentParser()
     add_archive_argument(p)
@@ -163,7 +122,7 @@ def main() -> None:
     args = p.parse_args()
     if args.url:
         browser_figures(args.url, args.runs)
-        print(api_rate(args.url, args.users, args.seconds))
+        print(api_rate(args.url, args.users, args.seconds, args.users, None))
         return
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, LAYERLAB_TEST_LOG=str(Path(tmp) / "app.log"))
@@ -172,7 +131,7 @@ def main() -> None:
         try:
             wait_for_data(url)
             browser_figures(url, args.runs)
-            print(api_rate(url, args.users, args.seconds))
+            print(api_rate(url, args.users, args.seconds, args.users, proc.pid))
         finally:
             stop_app(proc)
 

@@ -1,4 +1,5 @@
 """The explorer through the running app's API (gradio_client), bypassing the sliders."""
+import base64
 import io
 
 import numpy as np
@@ -16,6 +17,13 @@ def explore(client, **changes):
     return client.predict(**{**API_DEFAULTS, **changes}, api_name="/explore")
 
 
+def picture(uri: str) -> Image.Image:
+    """A picture /explore sends inline: a PNG data: URI."""
+    head, data = uri.split(",", 1)
+    assert head == "data:image/png;base64"
+    return Image.open(io.BytesIO(base64.b64decode(data)))
+
+
 def healthy(client) -> bool:
     status = explore(client, batch_size=2)[0]
     return "input (2, 3, 32, 32) → output (2, 6, 32, 32)" in status
@@ -26,13 +34,20 @@ def test_explore_serves_the_real_layer_output_as_pictures(client, cifar):
     status, input_png, output_png, maps_png = out[:4]
     assert "input (64, 3, 32, 32) → output (64, 16, 32, 32)" in status
     pick = torch.randperm(10000, generator=torch.Generator().manual_seed(0))[:64]
-    grid = np.asarray(Image.open(input_png).convert("RGB"))
+    grid = np.asarray(picture(input_png).convert("RGB"))
     scale = grid.shape[1] // (8 * 34 + 2)
     tile = grid[2 * scale:34 * scale:scale, (2 + 34) * scale:(34 + 34) * scale:scale]   # the second image
     assert np.array_equal(tile, cifar.test_x[pick[1]].permute(1, 2, 0).numpy())
-    assert Image.open(output_png).mode == "L"     # one channel per image: grey, fast to encode
-    assert Image.open(maps_png).mode == "P"       # colour-mapped through the PNG's palette
-    assert out[9]["maximum"] == 1023
+    assert picture(output_png).mode == "L"     # one channel per image: grey, fast to encode
+    assert picture(maps_png).mode == "P"       # colour-mapped through the PNG's palette
+    assert out[4] == [] and out[9]["maximum"] == 1023    # no gallery for one layer
+
+
+def test_explore_sends_a_chains_stages_as_captioned_pictures(client):
+    out = explore(client, kind="Sequential", chain="Conv2d(3, 8, 3)\nReLU()\nMaxPool2d(2)")
+    shapes = [caption.split(": ", 1)[1] for _, caption in out[4]]
+    assert shapes == ["(64, 8, 30, 30)", "(64, 8, 30, 30)", "(64, 8, 15, 15)"]
+    assert all(picture(uri).size[0] > 0 for uri, _ in out[4])
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -10,8 +10,7 @@ from ui import saving_tab, tempfiles, training_model, training_run
 
 
 def test_every_folder_is_under_the_process_folder_of_one_root():
-    from visual import explorer
-    for path in (training_model.GALLERY_DIR, saving_tab.tempfiles.folder("downloads"), explorer.PNG_DIR):
+    for path in (training_model.GALLERY_DIR, saving_tab.tempfiles.folder("downloads")):
         assert str(path).startswith(str(tempfiles.ROOT / str(os.getpid())))
 
 

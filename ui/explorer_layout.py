@@ -140,12 +140,10 @@ def layout() -> SimpleNamespace:
                         pause_button = gr.Button(t("explorer.pause"), scale=1)
                     slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12)
-                # /explore for programs: the same pictures as files. Hidden: the page shows them inline.
+                # /explore for programs: the same pictures, inline as PNG data: URIs. Hidden: the page shows them.
                 with gr.Group(visible=False):
-                    input_image = gr.Image(type="filepath", format="png", interactive=False)
-                    output_image = gr.Image(type="filepath", format="png", interactive=False)
-                    maps_image = gr.Image(type="filepath", format="png", interactive=False)
-                    gallery = gr.Gallery(format="png", visible=False)
+                    input_image, output_image, maps_image = gr.Textbox(), gr.Textbox(), gr.Textbox()
+                    gallery = gr.JSON()   # [picture, caption] pairs
                     api_button = gr.Button()
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates

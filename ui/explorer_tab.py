@@ -15,7 +15,7 @@ from ui.explorer_inputs import (DEFAULTS, Controls, as_bool, grid_text, layer_co
 from ui.explorer_layout import BUILDER_CHAIN
 from ui.i18n import current_locale, say
 from ui.validate import as_choice, as_int, refuse, refused
-from visual.explorer import draw, gallery_html, input_text, picture_files, picture_html, slide_picture
+from visual.explorer import draw, gallery_html, input_text, picture_html, picture_uris, slide_picture
 
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
@@ -56,14 +56,14 @@ def update(model, controls: dict):
 
 
 def explore(model=None, **controls):
-    """API: one explorer update, the pictures as PNG files; every number, figure and the code.
+    """API: one explorer update, the pictures inline (PNG data: URIs); every number, figure and the code.
 
     Gradio passes each control by its name (inputs_kwargs in build): /explore keeps the controls' names
     and order, and Gradio takes the API's defaults from the components' starting values (DEFAULTS), so
     **controls loses nothing and no signature needs deriving from Controls (test_explorer_api checks)."""
     view, drawn, status, step, code, grid = update(model, controls)
-    input_png, output_png, maps_png, gallery = picture_files(drawn)
-    return (status, input_png, output_png, maps_png, gr.update(value=gallery, visible=bool(gallery)), drawn.hist,
+    input_png, output_png, maps_png, gallery = picture_uris(drawn)
+    return (status, input_png, output_png, maps_png, gallery, drawn.hist,
             drawn.layer_plot, drawn.slide_plot, drawn.slide_text, step, code, view.slide, grid)
 
 

@@ -1,8 +1,6 @@
 """An ExplorerView drawn: the batch and output pictures, feature maps, figures, sliding window and status text."""
 import html
 import math
-import os
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 
@@ -13,10 +11,8 @@ from nets.explorer.view import ExplorerView
 from nets.text import Phrase, class_name, text
 from visual import layer_figures as figs
 from visual.images import image_grid
-from visual.maps import (batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid,
-                         write_png)
+from visual.maps import batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid
 
-PNG_DIR = os.path.join(tempfile.gettempdir(), "layerlab", str(os.getpid()), "explorer")   # ui.tempfiles' layout
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
 CROP = 40                # larger inputs (an upload at its own size) are shown around the window, not whole
 
@@ -131,11 +127,13 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
     return gallery
 
 
-def picture_files(drawn: Drawn) -> tuple:
-    """The API's pictures as PNG files: input, output, feature maps (or None) and the gallery's (path, caption)."""
-    maps = write_png(drawn.maps_png, PNG_DIR) if drawn.maps_png else None
-    gallery = [(write_png(png, PNG_DIR), caption) for png, caption in drawn.gallery]
-    return write_png(drawn.input_png, PNG_DIR), write_png(drawn.output_png, PNG_DIR), maps, gallery
+def picture_uris(drawn: Drawn) -> tuple:
+    """The API's pictures inline, as data: URIs of their PNGs: input, output, feature maps (or None) and the
+    gallery's [picture, caption] pairs. Inline, one answer carries them all: as files, gradio_client fetched
+    each one after the answer, one request (and one new TLS context, tens of ms of its CPU) per picture."""
+    maps = data_uri(drawn.maps_png) if drawn.maps_png else None
+    gallery = [[data_uri(png), caption] for png, caption in drawn.gallery]
+    return data_uri(drawn.input_png), data_uri(drawn.output_png), maps, gallery
 
 
 def picture_html(png: bytes | None, alt: str, elem_id: str, locale: str = "en") -> str:

@@ -59,6 +59,13 @@ LIMITS = (
           "CPU time one request may spend pushing test images through a network (scoring an uploaded "
           "model, the predictions gallery), counted in multiply-adds before any is spent: a big network "
           "is scored on fewer images."),
+    Limit("LAYERLAB_MAX_SERVER_MEMORY_MB", 12_288, "MB", "MAX_SERVER_MEMORY_BYTES", MB,
+          "The server's resident memory: work that allocates a lot (a training run, building or loading a "
+          "big network, decoding a big picture) is refused when what the process holds plus its estimate "
+          "would pass it. Half a 24 GB host; under a free Space's 16 GB with room for the system."),
+    Limit("LAYERLAB_MAX_VISITOR_MB", 512, "MB", "MAX_VISITOR_BYTES", MB,
+          "Weight snapshots of past epochs one visitor's run keeps for the Network tab (at most 8, and "
+          "always the first and the newest): the tutorial CNN keeps 8, the largest network 2 (400 MB each)."),
     Limit("LAYERLAB_CLOSED_SESSION_SECONDS", 30, "seconds", "CLOSED_SESSION_S", 1,
           "How long a closed tab's per-visitor state (the trained model, the runs) is kept; Gradio alone "
           "keeps it an hour in case the tab reconnects, and a reload is a new session anyway."),

@@ -57,33 +57,48 @@ def test_the_status_line_says_when_the_budget_ends_a_long_run():
 
 def test_a_waiting_visitor_learns_their_place_and_the_longest_wait(monkeypatch):
     slot = TrainingSlot()
-    slot.start("runner", budget_s=600)
+    runner = slot.start("runner", budget_s=600)
     assert 599 <= slot.wait("nobody")[1] <= 600   # no ETA yet: the budget
-    slot.report(eta_s=120)           # the running run's own estimate: it ends before its budget
+    slot.report(runner, eta_s=120)           # the running run's own estimate: it ends before its budget
     slot.join("first")
     slot.join("second")
     ahead, left, within = slot.wait("second")
     assert ahead == 1 and 119 <= left <= 120 and within == left + limits.MAX_RUN_S
-    slot.report(eta_s=10_000)        # an ETA past the budget: the budget ends it
+    slot.report(runner, eta_s=10_000)   # an ETA past the budget: the budget ends it
     assert 599 <= slot.wait("first")[1] <= 600
     slot.leave("first")              # a visitor who closed the tab no longer counts
     assert slot.wait("second")[0] == 0
-    slot.start("second", budget_s=600)
+    second = slot.start("second", budget_s=600)
     assert list(slot.waiting) == []
-    slot.free()
+    slot.free(second)
     assert slot.wait("third") == (0, 0.0, 0.0)
+
+
+def test_a_cancelled_run_closing_late_frees_only_its_own_hold_on_the_slot():
+    slot = TrainingSlot()
+    cancelled = slot.start("alice", budget_s=600)
+    slot.join("bob")
+    slot.join("carol")
+    bobs = slot.start("bob", budget_s=600)   # Gradio starts bob's run before alice's cancelled one closes
+    slot.report(bobs, eta_s=300)
+    slot.report(cancelled, eta_s=5)         # the closing run's last report changes nothing
+    slot.free(cancelled)                    # its `finally` runs now
+    ahead, left, within = slot.wait("carol")
+    assert ahead == 0 and 299 <= left <= 300 and within == left   # carol is still told bob's ETA
+    slot.free(bobs)
+    assert slot.wait("carol") == (0, 0.0, 0.0)
 
 
 def test_the_page_shows_the_estimate_while_a_run_trains(monkeypatch):
     slot = TrainingSlot()
     monkeypatch.setattr("ui.training_queue.SLOT", slot)
-    slot.start("runner", budget_s=limits.MAX_RUN_S)
-    slot.report(eta_s=240)
+    runner = slot.start("runner", budget_s=limits.MAX_RUN_S)
+    slot.report(runner, eta_s=240)
     slot.join("early")
     text = queue_place(SimpleNamespace(session_hash="late"))
     assert "1 run waiting before yours" in text and "about 4 min" in text
     assert f"starts within {(240 + limits.MAX_RUN_S) / 60:.0f} min" in text
-    slot.free()
+    slot.free(runner)
     slot.leave("early")
     assert queue_place(SimpleNamespace(session_hash="late")) == "Starting your run…"
 

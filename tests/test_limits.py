@@ -53,7 +53,8 @@ def test_every_limit_is_read_where_its_table_says(settled):
     assert {limit.constant: getattr(limits, limit.constant) for limit in LIMITS} == {
         "MAX_UPLOAD_BYTES": 7 * MB, "MAX_UNPACKED_BYTES": 7 * MB, "MAX_ENTRIES": 7,
         "MAX_PICKLE_BYTES": 7 * MB, "MAX_RUN_S": 7 * 60, "MAX_TEMP_BYTES": 7 * MB, "MAX_PIXELS": 7_000_000,
-        "MAX_REQUEST_MACS": 7 * limits.MACS_PER_CPU_SECOND, "CLOSED_SESSION_S": 7}
+        "MAX_REQUEST_MACS": 7 * limits.MACS_PER_CPU_SECOND, "MAX_SERVER_MEMORY_BYTES": 7 * MB,
+        "MAX_VISITOR_BYTES": 7 * MB, "CLOSED_SESSION_S": 7}
 
 
 def test_the_readme_table_documents_every_limit():

@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import torch
 
+from nets import limits
+from nets.limits import MB
 from nets.train.config import TrainConfig
 from nets.train.engine import evaluate, pick, seeded_model, train
 from ui import dataset, network_tab, training_model, training_run
@@ -45,6 +47,20 @@ def test_epoch_states_stay_evenly_spaced_with_the_newest():
         assert len(kept) <= MAX_EPOCH_STATES and kept[0] == 1 and kept[-1] == epoch
         assert len({b - a for a, b in zip(kept, kept[1:-1])}) <= 1           # evenly spaced before the newest
         assert all(states[e]["w"].item() == e for e in kept)                  # each epoch keeps its own weights
+
+
+def test_a_big_model_keeps_fewer_snapshots_within_the_visitors_budget(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_VISITOR_BYTES", 10 * MB)
+    kept_at_the_end = []
+    for values, most in ((MB // 4, 8), (2 * MB // 4, 5), (3 * MB // 4, 3), (8 * MB // 4, 2)):   # 1, 2, 3, 8 MB
+        states = {}
+        for epoch in range(1, 41):
+            keep_epoch_state(states, epoch, {"w": torch.full((values,), float(epoch))})
+            kept = sorted(states)
+            assert kept[0] == 1 and kept[-1] == epoch and len(kept) <= most   # always the first and the newest
+            assert len({b - a for a, b in zip(kept, kept[1:-1])}) <= 1           # evenly spaced, as before
+        kept_at_the_end.append(sorted(states))
+    assert kept_at_the_end == [[1, 9, 17, 25, 33, 40], [1, 17, 33, 40], [1, 33, 40], [1, 40]]
 
 
 def test_a_long_run_keeps_a_bounded_history_the_network_tab_can_show(cifar, monkeypatch):

@@ -12,6 +12,7 @@ import torch
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
+from nets.memory import check_memory, network_bytes
 from nets.models import seeded
 from nets.text import class_name
 from ui import dataset
@@ -37,6 +38,7 @@ def random_model(arch):
             _RANDOM_MODELS.move_to_end(key)
             return _RANDOM_MODELS[key]
     try:
+        check_memory(network_bytes(arch), "memory.work_network", refuse)
         model = seeded(0, lambda: build_model(arch)).eval()
     except SpecError as e:
         raise refuse("network.err.cannot_build", reason=e.phrase) from None

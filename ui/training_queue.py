@@ -19,6 +19,7 @@ class TrainingSlot:
         self.waiting: OrderedDict[str, float] = OrderedDict()   # session → when it asked, oldest first
         self.ends_by: float | None = None   # monotonic time the running run reaches its budget; None: slot free
         self.eta_at: float | None = None    # monotonic time the running run's own ETA says it ends
+        self.holder: object | None = None   # the running run's token: only it reports or frees the slot
 
     def join(self, session: str) -> None:
         with self.lock:
@@ -28,19 +29,23 @@ class TrainingSlot:
         with self.lock:
             self.waiting.pop(session, None)
 
-    def start(self, session: str, budget_s: float) -> None:
-        """session's run takes the slot; it ends within budget_s."""
+    def start(self, session: str, budget_s: float) -> object:
+        """session's run takes the slot, to end within budget_s; returns the token it reports and frees with."""
         with self.lock:
             self.waiting.pop(session, None)
-            self.ends_by, self.eta_at = time.monotonic() + budget_s, None
+            self.ends_by, self.eta_at, self.holder = time.monotonic() + budget_s, None, object()
+            return self.holder
 
-    def report(self, eta_s: float) -> None:
+    def report(self, holder: object, eta_s: float) -> None:
         with self.lock:
-            self.eta_at = time.monotonic() + eta_s
+            if holder is self.holder:
+                self.eta_at = time.monotonic() + eta_s
 
-    def free(self) -> None:
+    def free(self, holder: object) -> None:
+        """Release the slot if holder still has it: a cancelled run closes after the next run took it."""
         with self.lock:
-            self.ends_by = self.eta_at = None
+            if holder is self.holder:
+                self.ends_by = self.eta_at = self.holder = None
 
     def wait(self, session: str) -> tuple[int, float, float]:
         """(runs ahead of session's, seconds the running run has left, seconds until session's run starts at most)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from nets import limits
+from nets.memory import check_memory, snapshots_that_fit, training_bytes
 from nets.models import TrainedModel
 from nets.text import Phrase, text
 from nets.train.background import in_background
@@ -25,9 +26,10 @@ from ui.validate import as_choice, as_float, as_int, refuse, refused
 from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
-# Weight snapshots kept per visitor for the Network tab's epoch strip. Each is a full copy of the
-# weights (430 MB for the largest network the Builder allows) held in the visitor's session, so a
-# long run keeps evenly spaced epochs and the newest rather than all of them.
+# Weight snapshots kept per visitor for the Network tab's epoch strip (one row each). Each is a full copy of
+# the weights (400 MB for the largest network the Builder allows) held in the visitor's session, so a long
+# run keeps evenly spaced epochs and the newest: at most this many, fewer when limits.MAX_VISITOR_BYTES
+# holds fewer (nets.memory.snapshots_that_fit).
 MAX_EPOCH_STATES = 8
 # Gradio cancels a run only when the handler yields, so it yields an unchanged update (the status line) at
 # least this often, however long a step is; a cancel then waits for the run's current slice: at 0.25 s the
@@ -77,6 +79,8 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs) \
         if epochs < cfg.epochs else None
     cfg = replace(cfg, epochs=epochs)
+    check_memory(training_bytes(arch, cfg.batch_size, min(cfg.epochs, MAX_EPOCH_STATES)), "memory.work_training",
+                 refuse)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
     if controls["from_current"] is True and trained is not None:
@@ -96,9 +100,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
     out_of_time.start()
-    SLOT.start(session, limits.MAX_RUN_S)
+    holder = SLOT.start(session, limits.MAX_RUN_S)
     LIVE[session] = run
-    epoch_states = {}   # epoch → its weights, thinned to MAX_EPOCH_STATES
+    epoch_states = {}   # epoch → its weights, thinned to what the visitor's budget holds
     note, next_draw, next_beat = None, 0.0, time.perf_counter() + HEARTBEAT_S
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
     # the Stop flag cannot reach it (read at its next report instead). Elsewhere the engine reads it
@@ -122,7 +126,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc=text("train.progress", locale),
                          unit="steps")
-                SLOT.report(run.get("eta_s", limits.MAX_RUN_S))
+                SLOT.report(holder, run.get("eta_s", limits.MAX_RUN_S))
                 yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
                 next_draw = began + max(CHART_EVERY_S, (time.perf_counter() - began) / DRAW_SHARE)
                 next_beat = time.perf_counter() + HEARTBEAT_S
@@ -145,7 +149,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
             del STOPS[session]
         if LIVE.get(session) is run:
             del LIVE[session]
-        SLOT.free()
+        SLOT.free(holder)
     if stop.is_set() and not note:
         note = Phrase("train.out_of_time", budget=Phrase("train.budget", minutes=limits.MAX_RUN_S / 60)) \
             if time.monotonic() >= run["deadline"] else Phrase("train.stopped")
@@ -155,9 +159,10 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
 
 
 def keep_epoch_state(states: dict, epoch: int, state: dict) -> None:
-    """Add epoch's weights to states, then thin them to at most MAX_EPOCH_STATES."""
+    """Add epoch's weights to states, then thin them to what the visitor's memory budget holds."""
     states[epoch] = state
-    for e in set(states) - set(thinned_epochs(list(states), MAX_EPOCH_STATES)):
+    kept = snapshots_that_fit(sum(v.numel() * v.element_size() for v in state.values()), MAX_EPOCH_STATES)
+    for e in set(states) - set(thinned_epochs(list(states), kept)):
         del states[e]
 
 

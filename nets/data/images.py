@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
 from nets import limits
+from nets.memory import PICTURE_BYTES_PER_PIXEL, check_memory
 from nets.text import LearnerError
 
 # torchvision 0.29 deprecates its decoders in favour of TorchCodec but they are still the fastest
@@ -16,6 +17,7 @@ warnings.filterwarnings("ignore", "The image decoding and encoding capabilities 
                         DeprecationWarning)
 
 REDUCE_ABOVE = 4   # block-average first above 4x the target size; the antialiased resize does the rest
+BLOCK_PIXELS = 2**18   # 16-bit, 32-bit and float pictures are converted to uint8 this many pixels at a time
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 
@@ -35,6 +37,8 @@ def open_image(data: bytes, name: str = "image") -> Image.Image:
             if img.width * img.height > limits.MAX_PIXELS:
                 raise ImageError("data.err.image_pixels", name=name, width=img.width, height=img.height,
                                  limit=megapixels())
+            check_memory(img.width * img.height * PICTURE_BYTES_PER_PIXEL, "memory.work_picture",
+                         ImageError)
             img.load()
     except ImageError:
         raise
@@ -53,30 +57,44 @@ def megapixels() -> str:
 
 
 def to_rgb_array(img: Image.Image) -> np.ndarray:
-    """Any PIL mode (grayscale, RGBA, palette, 16-bit) as a uint8 (H, W, 3) array."""
+    """Any PIL mode (grayscale, RGBA, palette, 16-bit, 32-bit, float) as a uint8 (H, W, 3) array."""
     if img.mode.startswith("I;16"):
-        # 16 bits to 8 in integers (65535 = 255 * 257, rounded half up): a float64 copy of a
-        # 40-megapixel upload would take 320 MB, these uint16 arrays 80 MB each.
-        q, r = np.divmod(np.asarray(img, dtype=np.uint16), np.uint16(257))
-        a = (q + (r >= 129)).astype(np.uint8)
-        return np.repeat(a[:, :, None], 3, axis=2)
+        return gray_blocks_to_rgb(img, np.uint16, sixteen_to_eight)
     if img.mode == "I":
         # 32-bit integer images: scale their full range down to 8 bits instead of clipping.
-        a = np.asarray(img, dtype=np.float32)
-        top = 65535.0 if a.max() <= 65535 else float(a.max())
-        a = np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return np.repeat(a[:, :, None], 3, axis=2)
+        most = img.getextrema()[1]
+        top = 65535.0 if most <= 65535 else float(np.float32(most))
+        return gray_blocks_to_rgb(img, np.float32,
+                                  lambda a: np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
     if img.mode == "F":
-        a = np.asarray(img, dtype=np.float32)
-        span = max(a.max() - a.min(), 1e-12)
-        a = ((a - a.min()) / span * 255.0 + 0.5).astype(np.uint8)
-        return np.repeat(a[:, :, None], 3, axis=2)
+        low, high = (np.float32(v) for v in img.getextrema())
+        span = max(high - low, 1e-12)
+        return gray_blocks_to_rgb(img, np.float32,
+                                  lambda a: ((a - low) / span * 255.0 + 0.5).astype(np.uint8))
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         # Transparent pixels are shown over white, as an image viewer would.
         img = img.convert("RGBA")
         background = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, img)
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def sixteen_to_eight(a: np.ndarray) -> np.ndarray:
+    """uint16 values as uint8, in integers (65535 = 255 * 257, rounded half up)."""
+    q, r = np.divmod(a, np.uint16(257))
+    return (q + (r >= 129)).astype(np.uint8)
+
+
+def gray_blocks_to_rgb(img: Image.Image, dtype, to_uint8) -> np.ndarray:
+    """A one-channel picture as uint8 RGB, BLOCK_PIXELS at a time: its wide values (16-bit, 32-bit, float)
+    are never copied whole (a 40-megapixel float copy is 160 MB, its temporaries as much again)."""
+    width, height = img.size
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, BLOCK_PIXELS // width)
+    for first in range(0, height, rows):
+        block = np.asarray(img.crop((0, first, width, min(first + rows, height))), dtype=dtype)
+        rgb[first:first + rows] = to_uint8(block)[:, :, None]
+    return rgb
 
 
 def resize_tensor(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -1,0 +1,107 @@
+"""The server's memory budget: work that would take the process past it is refused before it allocates."""
+import io
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from nets import limits, memory
+from nets.builder.spec import build_model
+from nets.data.images import ImageError, decode_image
+from nets.memory import OverBudgetError, check_memory, network_bytes, rss_bytes, training_bytes
+from ui import dataset, network_tab, saving_tab, training_model, training_run
+
+MB = limits.MB
+# Flatten, then Linear(3072, 2000): 6.2M weights, 25 MB, enough that every check reads the process's memory.
+WIDE = [{"type": "Flatten"}, {"type": "Linear", "in_features": 3072, "out_features": 2000}, {"type": "ReLU"},
+        {"type": "Linear", "in_features": 2000, "out_features": 10}]
+SETTINGS = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=2,
+                schedule="constant", augment=False, seed=0, device="cpu", train_images=128, test_images=100,
+                max_steps=0, from_current=False)
+
+
+@pytest.fixture
+def room(monkeypatch):
+    """Sets the server's budget to what the process holds now plus `mb` megabytes."""
+    def set_room(mb: float) -> None:
+        monkeypatch.setattr(limits, "MAX_SERVER_MEMORY_BYTES", rss_bytes() + int(mb * MB))
+    return set_room
+
+
+def vm_rss() -> int:
+    """VmRSS from /proc/self/status, the figure `top` shows, in bytes."""
+    line = next(s for s in Path("/proc/self/status").read_text().splitlines() if s.startswith("VmRSS:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_the_process_memory_is_read_as_the_system_reports_it():
+    assert abs(rss_bytes() - vm_rss()) < 8 * MB
+    before = rss_bytes()
+    held = torch.ones(64 * MB // 4)          # 64 MB written, so resident
+    assert rss_bytes() - before > 56 * MB and held[-1] == 1
+
+
+def test_a_refusal_names_the_setting_and_the_figures_in_both_languages(room):
+    room(10)
+    with pytest.raises(OverBudgetError) as refused:
+        check_memory(100 * MB, "memory.work_picture")
+    english, chinese = str(refused.value), refused.value.phrase.words("zh-CN")
+    assert english.startswith("Decoding this picture needs about 100 MB of memory, and the server already holds")
+    assert f"of its {limits.MAX_SERVER_MEMORY_BYTES / MB:,.0f} MB budget" in english
+    assert "`LAYERLAB_MAX_SERVER_MEMORY_MB`" in english and "`--max-server-memory-mb`" in english
+    assert chinese.startswith("解码这张图片大约需要 100 MB 内存") and "`LAYERLAB_MAX_SERVER_MEMORY_MB`" in chinese
+    check_memory(5 * MB, "memory.work_picture")   # what fits passes
+    room(1000)
+    check_memory(100 * MB, "memory.work_picture")
+
+
+def test_the_estimates_count_what_the_work_holds(monkeypatch):
+    weights = sum(p.numel() for p in build_model(WIDE).parameters()) * 4
+    assert network_bytes(WIDE) == weights
+    monkeypatch.setattr(limits, "MAX_VISITOR_BYTES", 3 * weights)   # the visitor's budget holds 3 snapshots
+    activations = 64 * (3072 + 2000 + 2000 + 10)                    # one batch of 64 through each layer
+    # weights, gradients and Adam's two moments, the snapshots kept, activations with gradients and a temporary
+    assert training_bytes(WIDE, 64, 8) == 4 * weights + 3 * weights + 4 * 3 * activations
+    assert training_bytes(WIDE, 64, 2) == 4 * weights + 2 * weights + 4 * 3 * activations
+
+
+def test_training_that_would_pass_the_budget_is_refused_before_it_starts(cifar, monkeypatch, room):
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    room(10)
+    with pytest.raises(gr.Error, match="Training this network needs about 1.* MB of memory.*`LAYERLAB_MAX_SERVER_MEMORY_MB`"):
+        next(training_run.start_training(None, WIDE, [], None, lambda *a, **k: None, **SETTINGS))
+    room(2000)
+    final = list(training_run.start_training(None, WIDE, [], None, lambda *a, **k: None, **SETTINGS))[-1]
+    assert final[-2].state_epochs == [1, 2]
+
+
+def test_building_or_loading_a_big_network_is_refused_past_the_budget(tmp_path, room):
+    path = tmp_path / "wide.pth"
+    torch.save(build_model(WIDE).state_dict(), path)
+    room(10)
+    with pytest.raises(gr.Error, match="Building this network needs about 24 MB"):
+        network_tab.random_model(WIDE)
+    with pytest.raises(gr.Error, match="Building this network"):
+        saving_tab.current_model(None, WIDE)
+    with pytest.raises(gr.Error, match="Loading this weights file needs about 71 MB"):
+        training_model.load_uploaded(str(path), WIDE)
+    with pytest.raises(gr.Error, match="Loading this weights file"):
+        saving_tab.upload_weights(str(path), WIDE)
+    room(2000)
+    model, _ = saving_tab.current_model(None, WIDE)
+    assert sum(p.numel() for p in model.parameters()) * 4 == network_bytes(WIDE)
+    assert saving_tab.upload_weights(str(path), WIDE)[1] == WIDE
+
+
+def test_a_big_picture_is_refused_before_it_is_decoded(room):
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((1000, 2000, 3), dtype=np.uint8)).save(buf, "PNG")
+    room(10)
+    with pytest.raises(ImageError, match="Decoding this picture needs about 19 MB"):
+        decode_image(buf.getvalue(), "big.png")
+    room(1000)
+    assert decode_image(buf.getvalue(), "big.png")[0].shape == (3, 32, 32)
+    assert memory.PICTURE_BYTES_PER_PIXEL * 2_000_000 // MB == 19

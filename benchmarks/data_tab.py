@@ -1,7 +1,7 @@
 """Issue 12 figure: the Data tab in real Chromium, from a new seed (typed, Enter) to all 64 pictures drawn,
 beside Gradio's do-nothing round trip measured in the same page, and /browse_data through gradio_client.
 
-    python benchmarks/data_tab.py [ARCHIVE] [--runs N]
+    python benchmarks/data_tab.py [ARCHIVE] [--runs N] [--cache DIR]
     (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
 
 Goal from the issue: 64 images under 300 ms end to end. Runs against any version of the app whose Data tab
@@ -74,10 +74,12 @@ def main() -> None:
     p = argparse.ArgumentParser()
     add_archive_argument(p)
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--cache", help="a LayerLab cache folder to reuse (default: a fresh one, decoded again)")
     args = p.parse_args()
     from gradio_client import Client
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as fresh:
+        cache = args.cache or fresh
         env = dict(os.environ, LAYERLAB_CACHE=cache, LAYERLAB_TEST_LOG=str(Path(cache) / "app.log"))
         proc, url = start_app(["--data", args.archive], env)
         try:

@@ -1,7 +1,7 @@
 """Issue 12 figure: the Data tab in real Chromium, from a new seed (typed, Enter) to all 64 pictures drawn,
 beside Gradio's do-nothing round trip measured in the same page, and /browse_data through gradio_client.
 
-    python benchmarks/data_tab.py [ARCHIVE] [--runs N]
+    python benchmarks/data_tab.py [ARCHIVE] [--runs N] [--api-runs N] [--cache DIR]
     (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
 
 Goal from the issue: 64 images under 300 ms end to end. Runs against any version of the app whose Data tab
@@ -74,10 +74,13 @@ def main() -> None:
     p = argparse.ArgumentParser()
     add_archive_argument(p)
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--api-runs", type=int, help="calls of /browse_data to time (default: --runs)")
+    p.add_argument("--cache", help="a LayerLab cache folder to reuse (default: a fresh one, decoded again)")
     args = p.parse_args()
     from gradio_client import Client
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as fresh:
+        cache = args.cache or fresh
         env = dict(os.environ, LAYERLAB_CACHE=cache, LAYERLAB_TEST_LOG=str(Path(cache) / "app.log"))
         proc, url = start_app(["--data", args.archive], env)
         try:
@@ -101,7 +104,7 @@ def main() -> None:
                               time_pages(page, args.runs, 64)))
                 browser.close()
             api = []
-            for i in range(args.runs):
+            for i in range(args.runs if args.api_runs is None else args.api_runs):
                 start = time.perf_counter()
                 client.predict("test", "all", 64, i, api_name="/browse_data")
                 api.append((time.perf_counter() - start) * 1000)

@@ -45,12 +45,13 @@ SLIDE_CHART = """label => { const tag = [...document.querySelectorAll('[data-tes
             width: parseFloat(s.style.strokeWidth)})),
           ticks: [...plot.querySelectorAll('.xtick text, .ytick text')].map(t => t.textContent)} }"""
 
-# Page side: every step the animation shows, until it has passed step 900 and come round to the start.
+# Page side: every step the animation shows, until it has passed the middle of the map and come round to the
+# start (on a loaded machine a frame may be seconds after the last: the window jumps further).
 PASSED_ROUND = """() => { const m = /Step (\\d+) of 1024/.exec(document.body.innerText);
   if (!m) return false;
   const seen = window.llSeen = window.llSeen || [];
   if (seen[seen.length - 1] !== +m[1]) seen.push(+m[1]);
-  return seen.some(n => n > 900) && +m[1] < seen[seen.length - 2]; }"""
+  return seen.some(n => n > 512) && +m[1] < seen[seen.length - 2]; }"""
 
 
 def show_kind(page, kind: str) -> None:

@@ -239,17 +239,6 @@ def test_the_window_is_drawn_in_image_coordinates_with_its_padding():
     assert (outline["x0"], outline["x1"], outline["line"]["width"]) == (-2.5, 0.5, 4)
 
 
-def test_the_animation_passes_over_the_whole_map_in_a_few_seconds():
-    state = run()["slide"]
-    step, frames = 0, 0
-    while True:
-        frames, after = frames + 1, explorer_tab.advance(state, step, 0)[0]
-        if after < step:
-            break
-        step = after
-    assert state.steps == 1024 and frames <= explorer_tab.FRAMES_PER_PASS   # 40 frames of 0.2 s: 8 s
-
-
 def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     with gr.Blocks():
         _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None))

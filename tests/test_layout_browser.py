@@ -1,4 +1,8 @@
 """Layout in real Chromium: code boxes show every line, and the Network tab's upload box can be read."""
+import pytest
+
+from nets.lessons.catalog import LESSONS
+from nets.text import TRANSLATIONS
 from tests.test_browser import open_tab
 
 WAIT = 30_000   # ms; the test machine's cores are shared, so the server can be slow to answer
@@ -46,6 +50,36 @@ def test_every_model_zoo_code_box_shows_all_its_lines(page, screenshots):
             assert box["cut"] == [], f"lines cut off: {box['cut']}"
         assert sum("out_features=10," in b["text"] for b in boxes) == 2, "both heads show the new 10-class layer"
         page.screenshot(path=screenshots / f"zoo-{model}.png", full_page=True)
+    assert page.errors == []
+
+
+def scrolled_sideways(page) -> list[str]:
+    """The start of each visible code box that the learner would have to scroll sideways to read."""
+    for box in page.locator(".cm-editor:visible").all():
+        box.scroll_into_view_if_needed()   # as the learner scrolls to it
+    page.wait_for_timeout(300)
+    return [b["text"][:60] for b in page.evaluate(CODE_BOXES) if b["scroll"][0] > b["client"][0] or b["cut"]]
+
+
+@pytest.mark.parametrize("language", ["English", "中文"])
+def test_no_code_box_a_learner_reads_scrolls_sideways(page, screenshots, language):
+    table = TRANSLATIONS["en" if language == "English" else "zh-CN"]
+    page.locator("#language").get_by_text(language, exact=True).click()
+    page.get_by_role("tab", name=table["lessons.tab"], exact=True).wait_for(timeout=WAIT)
+    for lesson in LESSONS:
+        page.locator(f'#lesson-pick input[value="{lesson}"]').click()
+        page.locator(f"#lesson-{lesson} .cm-content").wait_for(timeout=WAIT)
+        assert scrolled_sideways(page) == [], lesson
+    page.locator("#lesson-run").click()   # the last lesson's output, printed by the server
+    page.locator("#lesson-output .cm-line").first.wait_for(timeout=WAIT)
+    assert scrolled_sideways(page) == [], "the lesson's output"
+    opened = {"explorer": "nn.Conv2d(", "builder": "nn.Sequential(", "saving": "torch.save("}
+    for tab, code in opened.items():
+        open_tab(page, table[f"{tab}.tab"])
+        page.wait_for_function("c => [...document.querySelectorAll('.cm-content')].some(e => e.offsetParent"
+                               " && e.textContent.includes(c))", arg=code, timeout=WAIT)
+        page.screenshot(path=screenshots / f"code-{tab}-{language}.png", full_page=True)
+        assert scrolled_sideways(page) == [], tab
     assert page.errors == []
 
 

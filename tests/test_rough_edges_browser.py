@@ -12,6 +12,7 @@ from nets.text import TRANSLATIONS
 from tests.test_browser import open_tab
 from tests.test_explorer_browser import open_explorer
 from tests.test_layout_browser import LINE_NUMBERS
+from ui.explorer_tab import PASS_SECONDS
 
 WAIT = 60_000   # ms; the test machine's cores are shared (CI runs every suite at once): the server can be slow
 GRID = "Kernel grid (edit the numbers; it follows kernel_size)"
@@ -44,12 +45,13 @@ SLIDE_CHART = """label => { const tag = [...document.querySelectorAll('[data-tes
             width: parseFloat(s.style.strokeWidth)})),
           ticks: [...plot.querySelectorAll('.xtick text, .ytick text')].map(t => t.textContent)} }"""
 
-# Page side: every step the animation shows, until it has passed step 900 and come round to the start.
+# Page side: every step the animation shows, until it has passed the middle of the map and come round to the
+# start (on a loaded machine a frame may be seconds after the last: the window jumps further).
 PASSED_ROUND = """() => { const m = /Step (\\d+) of 1024/.exec(document.body.innerText);
   if (!m) return false;
   const seen = window.llSeen = window.llSeen || [];
   if (seen[seen.length - 1] !== +m[1]) seen.push(+m[1]);
-  return seen.some(n => n > 900) && +m[1] < seen[seen.length - 2]; }"""
+  return seen.some(n => n > 512) && +m[1] < seen[seen.length - 2]; }"""
 
 
 def show_kind(page, kind: str) -> None:
@@ -130,9 +132,9 @@ def test_the_sliding_window_shows_padding_numbered_axes_and_a_bold_window_and_pa
     seconds, seen = time.monotonic() - started, page.evaluate("() => window.llSeen")
     page.get_by_role("button", name="Pause").click()
     page.screenshot(path=screenshots / "explorer-animation.png", full_page=True)
-    # 26 steps a frame: 40 frames of 0.2 s take the window over all 1,024 steps (8 s with the cores free)
-    jumps = {(b - a) % 1024 for a, b in zip(seen, seen[1:])}
-    assert min(jumps) >= 26 and len(seen) <= 42, f"{len(seen)} steps shown in {seconds:.0f} s: {seen}"
+    # The window moves by the time passed: a pass in PASS_SECONDS, at most one frame per 0.2 s tick
+    assert len(seen) <= PASS_SECONDS / 0.2 + 2 and seconds < 3 * PASS_SECONDS, \
+        f"{len(seen)} steps shown in {seconds:.0f} s: {seen}"
     assert page.errors == []
 
 

@@ -240,7 +240,8 @@ def build(arch_state):
             mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"),
                                wrap_lines=True)
         with gr.Accordion(t("builder.api"), open=False):
-            layers_json = gr.Code(json.dumps(tutorial_spec()), language="json", label="JSON", interactive=True)
+            layers_json = gr.Code(json.dumps(tutorial_spec()), language="json", label="JSON", interactive=True,
+                                  wrap_lines=True)
             json_button = gr.Button(t("builder.apply_json"))
         spec_state = gr.State(tutorial_spec())
         fix_state = gr.State(None)

@@ -139,7 +139,7 @@ def layout() -> SimpleNamespace:
                         play_button = gr.Button(t("explorer.play"), scale=1)
                         pause_button = gr.Button(t("explorer.pause"), scale=1)
                     slide_text = gr.Markdown()
-                code = gr.Code(language="python", label=t("explorer.code"), lines=12)
+                code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True)
                 # /explore for programs: the same pictures, inline as PNG data: URIs. Hidden: the page shows them.
                 with gr.Group(visible=False):
                     input_image, output_image, maps_image = gr.Textbox(), gr.Textbox(), gr.Textbox()
@@ -147,7 +147,8 @@ def layout() -> SimpleNamespace:
                     api_button = gr.Button()
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
-        timer = gr.Timer(0.2, active=False)   # FRAMES_PER_PASS frames: a whole pass in about 8 s
+        timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
+        clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
         # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
         sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
         later_state = gr.State(None)   # the figures and code that follow the pictures

@@ -1,4 +1,5 @@
 """The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images."""
+import time
 from functools import partial
 
 import gradio as gr
@@ -24,7 +25,9 @@ API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 # What the page's update sends only when it changed: pictures at once, figures and code just after.
 PICTURE_PARTS = ("status", "input", "output", "maps", "gallery")
 LATER_PARTS = ("hist", "layer_plot", "code")
-FRAMES_PER_PASS = 40   # the animation's frames for a whole pass of the window, whatever the map's size
+# A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
+# a slow machine shows fewer frames, not a slower pass.
+PASS_SECONDS = 8.0
 
 
 def update(model, controls: dict):
@@ -122,11 +125,29 @@ def step_window(state, step, channel):
     return slide_picture(state, step, channel, current_locale())
 
 
-def advance(state, step, channel):
-    """One animation frame: FRAMES_PER_PASS frames (a few seconds) take the window over the whole map."""
+def animation_position(clock, step: int, steps: int, now: float) -> tuple[int, tuple[float, float]]:
+    """Where the window should be `now`: (the step to show, the clock for the next tick).
+
+    clock: (time, position) of the last tick, position a fractional step, so that a small map moves too
+    when a tick is worth less than a step. A step the learner moved to since then is where the pass goes on."""
+    last, position = clock or (now, step)
+    if int(position) != step:
+        position = step
+    position = (position + (now - last) * steps / PASS_SECONDS) % steps
+    return int(position), (now, position)
+
+
+def play(step):
+    """Start the animation, its clock at the step on screen."""
+    return gr.Timer(active=True), (time.monotonic(), float(step or 0))
+
+
+def advance(state, step, channel, clock):
+    """One animation frame: the window where the pass should be by now (PASS_SECONDS a pass), and its clock."""
     steps = state.steps if state is not None else 1
-    step = (as_int(step, say("explorer.step"), 0, 1 << 20) + -(-steps // FRAMES_PER_PASS)) % steps
-    return (step, *step_window(state, step, channel))
+    step = as_int(step, say("explorer.step"), 0, 1 << 20)
+    step, clock = animation_position(clock, step, steps, time.monotonic())
+    return (step, *step_window(state, step, channel), clock)
 
 
 def chain_text(choice, arch):
@@ -196,8 +217,9 @@ def build(model_state, arch_state):
     gr.on([ui.step.input, ui.step.release], step_window, [ui.slide_state, ui.step, ui.channel],
           [ui.slide_plot, ui.slide_text], api_name="explorer_step", show_progress="hidden",
           trigger_mode="always_last", preprocess=False)
-    ui.timer.tick(advance, [ui.slide_state, ui.step, ui.channel], [ui.step, ui.slide_plot, ui.slide_text],
-                  show_progress="hidden", api_visibility="private", preprocess=False)
-    ui.play_button.click(lambda: gr.Timer(active=True), None, ui.timer, **hidden)
+    ui.timer.tick(advance, [ui.slide_state, ui.step, ui.channel, ui.clock_state],
+                  [ui.step, ui.slide_plot, ui.slide_text, ui.clock_state], show_progress="hidden",
+                  api_visibility="private", preprocess=False)
+    ui.play_button.click(play, ui.step, [ui.timer, ui.clock_state], **hidden)
     ui.pause_button.click(lambda: gr.Timer(active=False), None, ui.timer, **hidden)
     return values, outputs, redrawn

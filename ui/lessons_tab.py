@@ -133,7 +133,8 @@ def build():
                 with gr.Row():
                     run_button = gr.Button(t("lessons.run"), variant="primary", elem_id="lesson-run")
                     open_button = gr.Button(t(f"lessons.open_{LINKS[FIRST][0]}"), elem_id="lesson-open")
-                output = gr.Code(language=None, label=t("lessons.output"), interactive=False, elem_id="lesson-output")
+                output = gr.Code(language=None, label=t("lessons.output"), interactive=False, wrap_lines=True,
+                                 elem_id="lesson-output")
         progress = gr.BrowserState(NO_PROGRESS, storage_key="layerlab-lessons", secret=PROGRESS_SECRET)
     shown = [*columns, open_button, output, progress, opened, runs]
     lesson.change(show_lesson, [lesson, progress], shown, queue=False, show_progress="hidden",
@@ -150,7 +151,8 @@ def lesson_column(lesson: str) -> gr.Column:
     with gr.Column(visible=lesson == FIRST, elem_id=f"lesson-{lesson}") as column:
         gr.Markdown(t(f"lessons.{lesson}.text"))
         with gr.Row():
-            gr.Code(lesson_source(lesson), language="python", label=t("lessons.code"), interactive=False, scale=3)
+            gr.Code(lesson_source(lesson), language="python", label=t("lessons.code"), interactive=False,
+                    wrap_lines=True, scale=3)
             with gr.Column(scale=2):
                 gr.Markdown(t("lessons.slips"))
                 for n, slip in enumerate(LESSONS[lesson], 1):

@@ -100,10 +100,10 @@ def build(model_state, arch_state):
         with gr.Row():
             with gr.Column():
                 gr.Markdown(t("saving.method1"))
-                gr.Code(t("saving.method1_code"), language="python", interactive=False)
+                gr.Code(t("saving.method1_code"), language="python", interactive=False, wrap_lines=True)
             with gr.Column():
                 gr.Markdown(t("saving.method2"))
-                gr.Code(t("saving.method2_code"), language="python", interactive=False)
+                gr.Code(t("saving.method2_code"), language="python", interactive=False, wrap_lines=True)
         inspect_button = gr.Button(t("saving.inspect"))
         inspect_text = gr.Markdown()
         with gr.Row():

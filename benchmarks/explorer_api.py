@@ -2,14 +2,16 @@
 
     python benchmarks/explorer_api.py [ARCHIVE] [--users 8] [--seconds 20] [--url URL]
 
-Prints updates/s in all twice: the users as threads of one Python process (one GIL: the client's own JSON
-decoding and file downloads can be the limit) and as separate processes, each with the CPU seconds the
-clients and the server used, and the load average before the run (the 2 cores are shared).
+Prints updates/s in all three times: the users as threads of one Python process (one GIL: the client's own
+JSON decoding can be the limit), as separate processes, and as processes that give gradio_client one TLS
+context to reuse (it builds one per HTTP request otherwise); each with the CPU seconds the clients and the
+server used, and the load average before the run (the 2 cores are shared by clients and server).
 """
 import argparse
 import multiprocessing
 import os
 import random
+import ssl
 import statistics
 import sys
 import tempfile
@@ -24,11 +26,14 @@ from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E4
 from ui.explorer_tab import API_DEFAULTS  # noqa: E402
 
 
-def api_user(url: str, until: float, seed: int, done: list, errors: list) -> None:
-    """One program moving the explorer's layer controls as fast as the answers come."""
+def api_user(url: str, until: float, seed: int, done: list, errors: list, one_tls: bool = False) -> None:
+    """One program moving the explorer's layer controls as fast as the answers come. one_tls: the program
+    gives gradio_client one TLS context to reuse (it makes a new one, loading the certificate bundle, for
+    each HTTP request of each call: tens of ms of the client's CPU each, on the same 2 cores as the server)."""
     from gradio_client import Client
     try:
-        client, rng = Client(url, verbose=False), random.Random(seed)
+        tls = dict(ssl_verify=ssl.create_default_context()) if one_tls else {}   # passed on as httpx verify=
+        client, rng = Client(url, verbose=False, **tls), random.Random(seed)
     except Exception as e:   # a loaded machine can time out the client's start-up calls
         return errors.append(f"connecting: {e}"[:200])
     while time.time() < until:
@@ -41,11 +46,11 @@ def api_user(url: str, until: float, seed: int, done: list, errors: list) -> Non
             errors.append(str(e)[:200])
 
 
-def threads_user_group(url: str, start: float, until: float, seeds: range, queue) -> None:
+def threads_user_group(url: str, start: float, until: float, seeds: range, queue, one_tls: bool) -> None:
     """Users as threads of this process; to `queue`: the answers' (end, seconds), the errors and this
     process's CPU seconds from `start` to `until` (its start-up and connecting left out)."""
     done, errors, cpu = [], [], []
-    threads = [threading.Thread(target=api_user, args=(url, until, s, done, errors)) for s in seeds]
+    threads = [threading.Thread(target=api_user, args=(url, until, s, done, errors, one_tls)) for s in seeds]
     threads += [threading.Timer(t - time.time(), lambda: cpu.append(time.process_time())) for t in (start, until)]
     for th in threads:
         th.start()
@@ -54,13 +59,14 @@ def threads_user_group(url: str, start: float, until: float, seeds: range, queue
     queue.put((done, errors, cpu[1] - cpu[0]))
 
 
-def api_rate(url: str, users: int, seconds: float, processes: int, server_pid: int | None) -> str:
+def api_rate(url: str, users: int, seconds: float, processes: int, server_pid: int | None,
+             one_tls: bool = False) -> str:
     """Run `users` users spread over `processes` client processes; one line with the figures."""
     ctx, load = multiprocessing.get_context("fork"), os.getloadavg()[0]   # fork: no second start-up
     queue, start = ctx.Queue(), time.time() + 5   # 5 s for the users to connect before the count starts
     until = start + seconds
     groups = [range(i, users, processes) for i in range(processes)]
-    procs = [ctx.Process(target=threads_user_group, args=(url, start, until, g, queue)) for g in groups]
+    procs = [ctx.Process(target=threads_user_group, args=(url, start, until, g, queue, one_tls)) for g in groups]
     for p in procs:
         p.start()
     time.sleep(max(0.0, start - time.time()))
@@ -75,6 +81,7 @@ def api_rate(url: str, users: int, seconds: float, processes: int, server_pid: i
     client_cpu = sum(cpu for _, _, cpu in results)
     p50, n = (statistics.median(times) if times else float("nan")), max(1, len(times))
     where = "threads of one process" if processes == 1 else f"{processes} processes"
+    where += ", each reusing one TLS context" if one_tls else ""
     return (f"{users} gradio_client user{'s' * (users != 1)} on /explore ({where}): {len(times) / seconds:.1f} updates/s in all "
             f"(goal >= 12), p50 {p50 * 1000:.0f} ms; CPU per update: clients {client_cpu / n * 1000:.0f} ms, "
             f"server {server_cpu / n * 1000:.0f} ms; load average before {load:.2f}; errors {len(errors)}"
@@ -107,6 +114,7 @@ def report(url: str, args, server_pid: int | None) -> None:
     api_rate(url, args.users, 3, 1, None)   # warm-up: the server's first updates build caches
     print(api_rate(url, args.users, args.seconds, 1, server_pid), flush=True)
     print(api_rate(url, args.users, args.seconds, args.users, server_pid), flush=True)
+    print(api_rate(url, args.users, args.seconds, args.users, server_pid, one_tls=True), flush=True)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from nets.explorer.layer import out_size
 from nets.models import TrainedModel, tutorial_cnn
 from ui import dataset, explorer_tab
 from nets.explorer.kernels import preset_kernel
+from tests.test_explorer_api import picture
 from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
@@ -28,8 +29,8 @@ def run(model=None, **changes):
     return dict(zip(OUT, explore(**{**DEFAULTS, **changes}, model=model)))
 
 
-def png(path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"))
+def png(uri) -> np.ndarray:
+    return np.asarray(picture(uri).convert("RGB"))
 
 
 def test_default_view_is_the_tutorials_conv2d_on_64_real_images(data):
@@ -140,8 +141,7 @@ def test_trained_model_gives_conv1_weights_and_class_probabilities(data):
 def test_sequential_shows_every_stage_and_trained_chain_matches_the_model(data):
     trained = trained_model()
     out = run(model=trained, kind="Sequential", chain_trained=True, batch_size=2)
-    assert out["gallery"]["visible"]
-    assert [caption for _, caption in out["gallery"]["value"]] == ["conv1: (2, 32, 32, 32)", "pool1: (2, 32, 16, 16)"]
+    assert [caption for _, caption in out["gallery"]] == ["conv1: (2, 32, 32, 32)", "pool1: (2, 32, 16, 16)"]
     assert "floor((32 + 2·2 - 1·(5-1) - 1)/1) + 1 = floor(31/1) + 1 = 32" in out["status"]
 
 
@@ -175,7 +175,7 @@ def test_the_tab_builds_inside_the_app():
 def test_pooling_shows_the_other_pooling_beside_it_and_the_tutorials_17x17():
     out = run(kind="MaxPool2d", pool_kernel=2, pool_stride=2, pool_padding=1)
     n = out_size(32, 2, 2, 1)
-    assert [c for _, c in out["gallery"]["value"]] == [f"MaxPool2d: (64, 3, {n}, {n})", f"AvgPool2d: (64, 3, {n}, {n})"]
+    assert [c for _, c in out["gallery"]] == [f"MaxPool2d: (64, 3, {n}, {n})", f"AvgPool2d: (64, 3, {n}, {n})"]
     assert "not the 16×16 it says" in out["status"]
 
 

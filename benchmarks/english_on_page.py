@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.explorer_browser import wait_for_data  # noqa: E402
+from benchmarks.explorer_api import wait_for_data  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, add_archive_argument, start_app, stop_app  # noqa: E402
 from tests.test_language_walk import walk
 

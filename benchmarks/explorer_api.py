@@ -8,6 +8,7 @@ context to reuse (it builds one per HTTP request otherwise); each with the CPU s
 server used, and the load average before the run (the 2 cores are shared by clients and server).
 """
 import argparse
+import contextlib
 import multiprocessing
 import os
 import random
@@ -110,6 +111,20 @@ def wait_for_data(url: str, timeout: float = 300) -> None:
             time.sleep(1)
 
 
+@contextlib.contextmanager
+def app_with_data(archive: str):
+    """(url, pid) of `python app.py` started on archive, once it has decoded CIFAR-10; stopped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, LAYERLAB_TEST_LOG=str(Path(tmp) / "app.log"))
+        env.setdefault("LAYERLAB_CACHE", tmp)   # set it to keep the decoded dataset between runs
+        proc, url = start_app(["--data", archive], env)
+        try:
+            wait_for_data(url)
+            yield url, proc.pid
+        finally:
+            stop_app(proc)
+
+
 def report(url: str, args, server_pid: int | None) -> None:
     api_rate(url, args.users, 3, 1, None)   # warm-up: the server's first updates build caches
     print(api_rate(url, args.users, args.seconds, 1, server_pid), flush=True)
@@ -127,15 +142,8 @@ def main() -> None:
     args = p.parse_args()
     if args.url:
         return report(args.url, args, args.pid)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, LAYERLAB_TEST_LOG=str(Path(tmp) / "app.log"))
-        env.setdefault("LAYERLAB_CACHE", tmp)   # set it to keep the decoded dataset between runs
-        proc, url = start_app(["--data", args.archive], env)
-        try:
-            wait_for_data(url)
-            report(url, args, proc.pid)
-        finally:
-            stop_app(proc)
+    with app_with_data(args.archive) as (url, pid):
+        report(url, args, pid)
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ machine the ratio to the round trip is the comparable figure. Finds the output p
 gr.Image (labelled "Output batch") and as the inline #explorer-output, so one script gives before and after.
 """
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.explorer_api import api_rate, wait_for_data  # noqa: E402
-from tests.conftest import add_archive_argument, settle, start_app, stop_app  # noqa: E402
+from benchmarks.explorer_api import api_rate, app_with_data  # noqa: E402
+from tests.conftest import add_archive_argument, settle  # noqa: E402
 try:
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 except ImportError:   # before the browser fixtures moved to conftest: lets this script time older versions
@@ -124,16 +122,9 @@ def main() -> None:
         browser_figures(args.url, args.runs)
         print(api_rate(args.url, args.users, args.seconds, args.users, None))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, LAYERLAB_TEST_LOG=str(Path(tmp) / "app.log"))
-        env.setdefault("LAYERLAB_CACHE", tmp)   # set it to keep the decoded dataset between runs
-        proc, url = start_app(["--data", args.archive], env)
-        try:
-            wait_for_data(url)
-            browser_figures(url, args.runs)
-            print(api_rate(url, args.users, args.seconds, args.users, proc.pid))
-        finally:
-            stop_app(proc)
+    with app_with_data(args.archive) as (url, pid):
+        browser_figures(url, args.runs)
+        print(api_rate(url, args.users, args.seconds, args.users, pid))
 
 
 if __name__ == "__main__":

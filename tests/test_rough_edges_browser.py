@@ -2,7 +2,6 @@
 the preset and the grid, "1 image", no empty panel, the sliding window drawn and animated, legends clear of
 labels and titles, code boxes numbered to their last line."""
 import re
-import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 from nets.explorer.layer import ACTIVATIONS
 from nets.text import TRANSLATIONS
 from tests.test_browser import open_tab
+from tests.test_animation_browser import play_one_pass
 from tests.test_explorer_browser import open_explorer
 from tests.test_layout_browser import LINE_NUMBERS
 from ui.explorer_tab import PASS_SECONDS
@@ -45,13 +45,6 @@ SLIDE_CHART = """label => { const tag = [...document.querySelectorAll('[data-tes
             width: parseFloat(s.style.strokeWidth)})),
           ticks: [...plot.querySelectorAll('.xtick text, .ytick text')].map(t => t.textContent)} }"""
 
-# Page side: every step the animation shows, until it has passed the middle of the map and come round to the
-# start (on a loaded machine a frame may be seconds after the last: the window jumps further).
-PASSED_ROUND = """() => { const m = /Step (\\d+) of 1024/.exec(document.body.innerText);
-  if (!m) return false;
-  const seen = window.llSeen = window.llSeen || [];
-  if (seen[seen.length - 1] !== +m[1]) seen.push(+m[1]);
-  return seen.some(n => n > 512) && +m[1] < seen[seen.length - 2]; }"""
 
 
 def show_kind(page, kind: str) -> None:
@@ -126,12 +119,7 @@ def test_the_sliding_window_shows_padding_numbered_axes_and_a_bold_window_and_pa
     assert len(window) == 2, "a thick frame round the window on the input and round its output value"
     assert {"0", "10", "20", "30"} <= set(chart["ticks"]), chart["ticks"]
 
-    page.get_by_role("button", name="Animate").click()
-    started = time.monotonic()
-    page.wait_for_function(PASSED_ROUND, timeout=180_000, polling=50)
-    seconds, seen = time.monotonic() - started, page.evaluate("() => window.llSeen")
-    page.get_by_role("button", name="Pause").click()
-    page.screenshot(path=screenshots / "explorer-animation.png", full_page=True)
+    seconds, seen = play_one_pass(page, screenshots / "explorer-animation.png", 180_000)
     # The window moves by the time passed: a pass in PASS_SECONDS, at most one frame per 0.2 s tick
     assert len(seen) <= PASS_SECONDS / 0.2 + 2 and seconds < 3 * PASS_SECONDS, \
         f"{len(seen)} steps shown in {seconds:.0f} s: {seen}"

@@ -4,7 +4,7 @@ import gradio as gr
 from nets.builder.layers import SpecError
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.data.cifar import CIFAR10_CLASSES
-from nets.memory import check_memory, network_bytes, upload_bytes
+from nets.memory import OverBudgetError, check_memory, network_bytes
 from nets.models import TrainedModel, seeded, tutorial_spec
 from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
 from nets.text import LearnerError, Phrase
@@ -66,10 +66,9 @@ def upload_weights(file, arch):
     """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
     if not file:
         raise refuse("saving.choose_file")
-    check_memory(upload_bytes(file), "memory.work_upload", refuse)
     try:
         ckpt = load_checkpoint(file)
-    except WeightsError as e:
+    except (WeightsError, OverBudgetError) as e:
         raise refused(e) from None
     errors = []
     for spec in [s for s in (ckpt.arch, arch, tutorial_spec()) if s is not None]:

@@ -4,7 +4,7 @@ import torch
 
 from nets import limits
 from nets.builder.spec import build_model, check_spec, spec_from_model
-from nets.memory import check_memory, upload_bytes
+from nets.memory import OverBudgetError
 from nets.models import TrainedModel, tutorial_cnn
 from nets.text import Phrase, class_name, text
 from nets.train.checkpoint import load_checkpoint, load_weights
@@ -41,12 +41,11 @@ def load_uploaded(file, arch):
     """A checkpoint the visitor uploads, checked before use; it becomes their model."""
     if not file:
         raise refuse("train.err.no_file")
-    check_memory(upload_bytes(file), "memory.work_upload", refuse)
     try:
         ckpt = load_checkpoint(file)
         net_arch = ckpt.arch if ckpt.arch is not None else arch
         model = load_weights(ckpt, build_network(net_arch)())
-    except WeightsError as e:
+    except (WeightsError, OverBudgetError) as e:
         raise refused(e) from None
     except Exception as e:   # the builder refusing a stored layer list, for one
         raise refuse("train.err.cannot_build", detail=str(e)[:200]) from None

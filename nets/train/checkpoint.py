@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from nets.memory import check_memory, upload_bytes
 from nets.saving import SPEC_KEY
 from nets.weights import WeightsError, fit_weights, message, read_weights
 
@@ -68,7 +69,9 @@ def unflatten_optimizer(tensors: dict, meta: dict) -> dict:
 
 
 def load_checkpoint(path) -> Checkpoint:
-    """A LayerLab checkpoint, or any state_dict file, read and checked by nets.weights (nothing is unpickled)."""
+    """A LayerLab checkpoint, or any state_dict file, read and checked by nets.weights (nothing is unpickled),
+    once the server's memory budget has room for it (nets.memory.OverBudgetError otherwise)."""
+    check_memory(upload_bytes(path), "memory.work_upload")
     weights = read_weights(path)
     meta = weights.metadata
     try:

@@ -68,6 +68,14 @@ def test_histogram_counts_every_value_once(y):
     go.Figure(fig)   # plotly accepts the hand-written JSON
 
 
+def test_histogram_bins_are_numpys_and_skip_what_is_not_a_number(y):
+    counts, edges = figs.value_counts(y.flatten(), 60)
+    expected, expected_edges = np.histogram(y.numpy(), 60)
+    assert counts.tolist() == expected.tolist() and np.allclose(edges, expected_edges, atol=1e-5)
+    broken = torch.cat([y.flatten(), torch.tensor([float("nan"), float("inf"), -float("inf")])])
+    assert figs.value_counts(broken, 60)[0].tolist() == expected.tolist()
+
+
 def test_figures_are_valid_plotly_without_nan(y):
     xs = torch.linspace(-6, 6, 50)
     pad = torch.full((11, 9), float("-inf"))

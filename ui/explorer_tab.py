@@ -78,11 +78,12 @@ def explore_page(sent, model=None, **controls):
         return gr.skip()   # a number box emptied while the learner types: keep the view
     view, drawn, status, step, code, grid = update(model, controls)
     locale = current_locale()
+    input_uri, output_uri, maps_uri, gallery = picture_uris(drawn)
     parts = dict(status=status,
-                 input=picture_html(drawn.input_png, say("explorer.alt_input"), "explorer-input", locale),
-                 output=picture_html(drawn.output_png, say("explorer.alt_output"), "explorer-output", locale),
-                 maps=picture_html(drawn.maps_png, say("explorer.alt_maps"), "explorer-maps", locale),
-                 gallery=gallery_html(drawn.gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
+                 input=picture_html(input_uri, say("explorer.alt_input"), "explorer-input", locale),
+                 output=picture_html(output_uri, say("explorer.alt_output"), "explorer-output", locale),
+                 maps=picture_html(maps_uri, say("explorer.alt_maps"), "explorer-maps", locale),
+                 gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
     sent = dict(sent or {})
     changed = {name: gr.skip() if name in sent and sent[name] == value else gr.update(value=value, visible=bool(value))
                for name, value in parts.items()}

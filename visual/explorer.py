@@ -4,14 +4,15 @@ import math
 import zlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from nets.explorer.slide import SlideState, explain_value, window
 from nets.explorer.view import ExplorerView
 from nets.text import Phrase, class_name, text
 from visual import layer_figures as figs
-from visual.images import image_grid
-from visual.maps import batch_grid, batch_view, data_uri, feature_maps_grid, for_display, png_bytes, scores_grid
+from visual.images import Picture, image_grid, png_data_uri
+from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, scores_grid
 
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
 CROP = 40                # larger inputs (an upload at its own size) are shown around the window, not whole
@@ -29,32 +30,32 @@ class ViewOptions:
 
 @dataclass
 class Drawn:
-    """One drawn explorer view; pictures are PNG bytes (files for the API, inline for the page), figures
+    """One drawn explorer view: pictures (visual.images.Picture, encoded by picture_uris), figures as
     plotly dicts."""
     status: str = ""
-    input_png: bytes = b""
-    output_png: bytes = b""
-    maps_png: bytes | None = None
-    gallery: list = field(default_factory=list)   # (PNG bytes, caption)
+    input: Picture | None = None
+    output: Picture | None = None
+    maps: Picture | None = None
+    gallery: list = field(default_factory=list)   # (Picture, caption)
     hist: dict | None = None
     layer_plot: dict | None = None
     slide_plot: dict | None = None
     slide_text: str = ""
 
 
-INPUT_PNGS: dict = {}     # checksum of a batch -> its PNG: a layer control leaves the input unchanged
+INPUT_PNGS: dict = {}     # checksum of an input picture -> its PNG: a layer control leaves the input unchanged
 
 
-def input_picture(x_u8: torch.Tensor) -> bytes:
-    """The input batch exactly as stored (uint8), enlarged pixel for pixel; encoded once while unchanged."""
-    key = (tuple(x_u8.shape), zlib.crc32(x_u8.contiguous().numpy().data))
-    png = INPUT_PNGS.get(key)
-    if png is None:
-        png = png_bytes(for_display(image_grid(x_u8, columns=8)))
+def input_png_uri(pic: np.ndarray) -> str:
+    """The input picture as a PNG data: URI, encoded once while it is unchanged (10 ms an update saved)."""
+    key = (pic.shape, zlib.crc32(pic.data))
+    uri = INPUT_PNGS.get(key)
+    if uri is None:
+        uri = png_data_uri(pic)
         if len(INPUT_PNGS) > 64:
             INPUT_PNGS.clear()
-        INPUT_PNGS[key] = png
-    return png
+        INPUT_PNGS[key] = uri
+    return uri
 
 
 def sample(x: torch.Tensor, n: int = HIST_SAMPLE) -> torch.Tensor:
@@ -81,7 +82,7 @@ def words(said: str | Phrase | None, locale: str) -> str:
 
 def draw(view: ExplorerView, opts: ViewOptions, locale: str = "en") -> Drawn:
     """Every picture, figure and text of one explorer update, its words in locale."""
-    out = Drawn(input_png=input_picture(view.x_u8),
+    out = Drawn(input=for_display(image_grid(view.x_u8, columns=8)),
                 hist=figs.histogram_figure(sample(view.x), sample(view.output), locale=locale))
     note = draw_output(out, view, opts)
     out.gallery = stage_gallery(view, opts) if view.stages else comparison_gallery(view, opts)
@@ -95,11 +96,11 @@ def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> Phrase | N
     """The output batch and the chosen image's feature maps; the note says how the batch is drawn."""
     y, i = view.output, view.image
     if y.dim() == 2:
-        out.output_png = png_bytes(scores_grid(y, opts.colormap))
+        out.output = scores_grid(y, opts.colormap)
         return view.flatten_note
     shown, note = batch_view(y, opts.batch_view, opts.channel)
-    out.output_png = png_bytes(batch_grid(shown, opts.map_scale))
-    out.maps_png = png_bytes(feature_maps_grid(fit_maps(y[i]), opts.map_scale, opts.colormap))
+    out.output = batch_grid(shown, opts.map_scale)
+    out.maps = feature_maps_grid(fit_maps(y[i]), opts.map_scale, opts.colormap)
     return note
 
 
@@ -110,7 +111,7 @@ def comparison_gallery(view: ExplorerView, opts: ViewOptions) -> list:
     gallery = []
     for name, t in ((view.kind, view.output), view.comparison):
         shown, _ = batch_view(t, "reshape", 0)
-        gallery.append((png_bytes(batch_grid(shown[:16], opts.map_scale, 4)), f"{name}: {tuple(t.shape)}"))
+        gallery.append((batch_grid(shown[:16], opts.map_scale, 4), f"{name}: {tuple(t.shape)}"))
     return gallery
 
 
@@ -123,35 +124,36 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
             pic = feature_maps_grid(fit_maps(out[view.image], 512), opts.map_scale, opts.colormap)
         else:
             pic = scores_grid(out, opts.colormap)
-        gallery.append((png_bytes(pic), f"{stage.name}: {tuple(out.shape)}"))
+        gallery.append((pic, f"{stage.name}: {tuple(out.shape)}"))
     return gallery
 
 
 def picture_uris(drawn: Drawn) -> tuple:
-    """The API's pictures inline, as data: URIs of their PNGs: input, output, feature maps (or None) and the
-    gallery's [picture, caption] pairs. Inline, one answer carries them all: as files, gradio_client fetched
+    """The pictures inline, as data: URIs of their PNGs, for the API and the page: input, output, feature maps
+    (or None) and the gallery's [picture, caption] pairs. Inline, one answer carries them all: as files, gradio_client fetched
     each one after the answer, one request (and one new TLS context, tens of ms of its CPU) per picture."""
-    maps = data_uri(drawn.maps_png) if drawn.maps_png else None
-    gallery = [[data_uri(png), caption] for png, caption in drawn.gallery]
-    return data_uri(drawn.input_png), data_uri(drawn.output_png), maps, gallery
+    maps = png_data_uri(drawn.maps) if drawn.maps is not None else None
+    gallery = [[png_data_uri(pic), caption] for pic, caption in drawn.gallery]
+    return input_png_uri(drawn.input), png_data_uri(drawn.output), maps, gallery
 
 
-def picture_html(png: bytes | None, alt: str, elem_id: str, locale: str = "en") -> str:
+def picture_html(uri: str | None, alt: str, elem_id: str, locale: str = "en") -> str:
     """One picture inline, shown pixel for pixel, with a download link (the page's script points it at the
-    picture when clicked, so the PNG is sent once); "" without one (its panel is then hidden)."""
-    if not png:
+    picture when clicked, so the PNG is sent once); "" without one (its panel is then hidden). PNG, not BMP:
+    Chromium took 60 ms longer to show an update's BMPs (three times the bytes) than the server saved."""
+    if not uri:
         return ""
-    return (f'<div id="{elem_id}" class="ll-picture"><img src="{data_uri(png)}" alt="{html.escape(alt)}" '
+    return (f'<div id="{elem_id}" class="ll-picture"><img src="{uri}" alt="{html.escape(alt)}" '
             f'title="{html.escape(text("explorer.fullscreen", locale))}"><a class="ll-download" href="#" '
             f'download="{elem_id}.png">{html.escape(text("explorer.download_png", locale))}</a></div>')
 
 
 def gallery_html(gallery: list) -> str:
-    """Stages or comparisons as captioned inline pictures; "" when there are none."""
+    """Stages or comparisons ([picture URI, caption] pairs) as captioned inline pictures; "" when there are none."""
     if not gallery:
         return ""
-    figures = "".join(f'<figure><img src="{data_uri(png)}" alt="{html.escape(caption)}">'
-                      f"<figcaption>{html.escape(caption)}</figcaption></figure>" for png, caption in gallery)
+    figures = "".join(f'<figure><img src="{uri}" alt="{html.escape(caption)}">'
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>" for uri, caption in gallery)
     return f'<div class="ll-stages">{figures}</div>'
 
 

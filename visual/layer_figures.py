@@ -1,5 +1,6 @@
 """The explorer's plotly figures as plain plotly JSON: building go.Figure objects costs ~12 ms each."""
 import json
+import math
 
 import numpy as np
 import torch
@@ -33,17 +34,23 @@ def clean(values):
     return None if values != values else values
 
 
+def value_counts(v: torch.Tensor, bins: int) -> tuple[torch.Tensor, np.ndarray]:
+    """How many values fall in each of `bins` equal bins between the smallest and the largest: (counts, edges).
+    Binned as uint8 and counted by torch: 0.5 ms for 200,000 values, against 3 ms for numpy or torch.histc."""
+    lo, hi = (float(m) for m in torch.aminmax(v)) if len(v) else (0.0, 1.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)):   # an overflowing kernel: count the values that are numbers
+        return value_counts(v[v.isfinite()], bins)
+    hi = hi if hi > lo else lo + 1e-6
+    index = ((v - lo) * (bins / (hi - lo))).clamp_(max=bins - 1).to(torch.uint8)
+    return torch.bincount(index, minlength=bins), np.linspace(lo, hi, bins + 1)
+
+
 def histogram_figure(before: torch.Tensor, after: torch.Tensor, bins: int = 60, locale: str = "en") -> Figure:
     """Histograms of the layer's input and output values, side by side (counted here, not in the browser)."""
     data = []
     for i, (name, x, colour) in enumerate(((text("explorer.fig_input", locale), before, BLUE),
                                            (text("explorer.fig_output", locale), after, ORANGE))):
-        v = x.detach().float().flatten().numpy()
-        lo, hi = float(v.min()), float(v.max())
-        hi = hi if hi > lo else lo + 1e-6
-        index = np.minimum(((v - lo) * (bins / (hi - lo))).astype(np.int64), bins - 1)
-        counts = np.bincount(index, minlength=bins)     # numpy: see nets.explore.value_stats
-        edges = np.linspace(lo, hi, bins + 1)
+        counts, edges = value_counts(x.detach().float().flatten(), bins)
         axis = "" if i == 0 else "2"
         data.append(dict(type="bar", x=numbers((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), name=name,
                          marker=dict(color=colour), xaxis=f"x{axis}", yaxis=f"y{axis}",

@@ -1,18 +1,15 @@
 """Layer outputs as pictures: batch grids the tutorial's add_images way, and colour-mapped feature maps."""
-import base64
-import io
 import math
 import os
 import uuid
 
 import numpy as np
 import torch
-from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 
 from nets.tempfolders import keep_newest_files
 from nets.text import Phrase
-from visual.images import enlarge, image_grid
+from visual.images import Picture, enlarge, image_grid, png_bytes
 
 MAP_SCALES = ("shared", "per_map", "clip")  # one range for all maps, one per map, or TensorBoard's clip to 0..1
 COLORMAPS = ("viridis", "cividis")         # perceptually uniform and readable with colour-blindness
@@ -129,27 +126,9 @@ def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray
     return enlarge(img, min(factor, max(1, 384 // max(img.shape[0], 1)))), palette(cmap)
 
 
-def png_bytes(img) -> bytes:
-    """img (an array, or (indices, palette)) as a lossless PNG at low compression: fast to encode."""
-    pal = None
-    if isinstance(img, tuple):
-        img, pal = img
-    pic = Image.fromarray(np.ascontiguousarray(img))
-    if pal is not None:
-        pic.putpalette(pal.tobytes())
-    buffer = io.BytesIO()
-    pic.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def data_uri(png: bytes) -> str:
-    """PNG bytes as an inline picture: the page gets it in the update's message, with no file to fetch."""
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-def save_png(img, folder: str, keep: int = 512) -> str:
-    """Write img (an array, or (indices, palette)) as a fast lossless PNG; its path. Prunes old files."""
-    return write_png(png_bytes(img), folder, keep)
+def save_png(pic: Picture, folder: str, keep: int = 512) -> str:
+    """Write a picture as a fast lossless PNG; its path. Prunes old files."""
+    return write_png(png_bytes(pic), folder, keep)
 
 
 def write_png(png: bytes, folder: str, keep: int = 512) -> str:

@@ -11,7 +11,8 @@ from PIL import Image
 from nets import limits, memory
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
-from nets.memory import OverBudgetError, check_memory, network_bytes, rss_bytes, training_bytes
+from nets.memory import OverBudgetError, check_memory, give_memory_back, network_bytes, rss_bytes, training_bytes
+from nets.train.device import tune_allocator
 from ui import dataset, network_tab, saving_tab, training_model, training_run
 
 MB = limits.MB
@@ -105,3 +106,15 @@ def test_a_big_picture_is_refused_before_it_is_decoded(room):
     room(1000)
     assert decode_image(buf.getvalue(), "big.png")[0].shape == (3, 32, 32)
     assert memory.PICTURE_BYTES_PER_PIXEL * 2_000_000 // MB == 19
+
+
+def test_memory_a_run_has_freed_goes_back_to_the_system():
+    """Training asks glibc to keep freed buffers (up to 512 MB); once a run ends they are handed back."""
+    tune_allocator()
+    start = rss_bytes()
+    blocks = [torch.ones(4 * MB // 4) for _ in range(50)]   # 200 MB in 4 MB blocks: from glibc's heap, not mmap
+    assert rss_bytes() - start > 150 * MB
+    del blocks
+    kept = rss_bytes()
+    give_memory_back()
+    assert rss_bytes() < kept - 150 * MB

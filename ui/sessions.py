@@ -1,12 +1,10 @@
 """What a visitor's closed tab gives back: their place in the training queue, and soon their per-visitor state."""
-import ctypes
-import ctypes.util
 import gc
 import threading
 
 import gradio as gr
 
-from nets import limits
+from nets import limits, memory
 from ui.i18n import forget_session
 from ui.training_queue import SLOT
 
@@ -22,15 +20,10 @@ def session_closed(request: gr.Request) -> None:
         # (gr.State(time_to_live=...) counts from the last update whether the tab is open or not, so it
         # would take the model from a visitor still reading the page.)
         session.STATE_TTL_WHEN_CLOSED = limits.CLOSED_SESSION_S
-        threading.Timer(limits.CLOSED_SESSION_S + 2, give_memory_back).start()
+        threading.Timer(limits.CLOSED_SESSION_S + 2, reclaim_memory).start()
 
 
-def give_memory_back() -> None:
-    """Once a closed session's state is gone, hand the freed memory back to the system.
-
-    glibc keeps freed blocks in each thread's arena for reuse; a dropped model's hundreds of MB would stay
-    counted against the server otherwise."""
+def reclaim_memory() -> None:
+    """Once a closed session's state is gone, collect it and hand the freed memory back to the system."""
     gc.collect()
-    libc = ctypes.util.find_library("c")
-    if libc:
-        ctypes.CDLL(libc).malloc_trim(0)
+    memory.give_memory_back()

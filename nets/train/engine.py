@@ -7,6 +7,7 @@ import time
 import torch
 from torch import nn
 
+from nets.memory import give_memory_back
 from nets.models import seeded, tutorial_cnn
 from nets.text import LearnerError
 from nets.train.batches import augment, prepare
@@ -106,6 +107,8 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
         torch.set_num_threads(threads)
         if device.type == "cuda":
             torch.cuda.empty_cache()   # the next visitor in the queue gets the memory back
+        else:
+            give_memory_back()         # the run's buffers, kept by glibc as tune_allocator asked
 
 
 def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device, stop: threading.Event):

@@ -1,5 +1,7 @@
 """The server's memory budget: work that would take the process past it is refused before it allocates."""
 import io
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -108,14 +110,30 @@ def test_a_big_picture_is_refused_before_it_is_decoded(room):
     assert memory.PICTURE_BYTES_PER_PIXEL * 2_000_000 // MB == 19
 
 
-def test_memory_a_run_has_freed_goes_back_to_the_system():
-    """Training asks glibc to keep freed buffers (up to 512 MB); once a run ends they are handed back."""
+def freed_in_the_heap() -> int:
+    """200 MB allocated and freed in 4 MB blocks (glibc's heap, not mmap) as training tunes glibc to keep
+    them; the process's RSS with them still kept."""
     tune_allocator()
     give_memory_back()   # what earlier tests freed: the blocks below then take pages of their own
     start = rss_bytes()
-    blocks = [torch.ones(4 * MB // 4) for _ in range(50)]   # 200 MB in 4 MB blocks: from glibc's heap, not mmap
+    blocks = [torch.ones(4 * MB // 4) for _ in range(50)]
     assert rss_bytes() - start > 150 * MB
     del blocks
-    kept = rss_bytes()
+    return rss_bytes()
+
+
+def test_freed_buffers_glibc_keeps_go_back_to_the_system():
+    """Training asks glibc to keep freed buffers (up to 512 MB); a finished run hands them back with this."""
+    kept = freed_in_the_heap()
     give_memory_back()
     assert rss_bytes() < kept - 150 * MB
+
+
+def test_the_server_hands_free_memory_back_while_it_runs():
+    kept, stop = freed_in_the_heap(), threading.Event()
+    memory.keep_handing_memory_back(0.05, stop)
+    try:
+        time.sleep(0.5)
+        assert rss_bytes() < kept - 150 * MB
+    finally:
+        stop.set()

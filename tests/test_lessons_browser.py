@@ -75,12 +75,13 @@ def test_every_lesson_runs_and_opens_its_tab(browser, client, app_url, locale): 
         elif target == "zoo":
             assert page.get_by_role("radio", name="vgg16", exact=True).is_checked()
         page.get_by_role("tab", name=table["lessons.tab"], exact=True).click()
-    page.reload()
+    assert page.errors == []
+    page.reload()   # a request still on its way is aborted: Gradio's page logs that, and that alone is allowed
     page.locator("#lesson-module").wait_for()
     page.wait_for_function("() => document.querySelector('#lessons-runs input').value == '11'", timeout=30_000)
     opened = page.locator("#lessons-opened input[type=checkbox]")
     assert opened.count() == len(LESSONS) and all(box.is_checked() for box in opened.all())
-    assert page.errors == []
+    assert all("AbortError" in e or "errored out" in e for e in page.errors)
     context.close()
 
 

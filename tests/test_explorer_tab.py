@@ -263,3 +263,12 @@ def test_the_flatten_note_for_one_image_says_what_a_real_batch_would_need(data):
     one, batch = run(kind="Linear", batch_size=1)["status"], run(kind="Linear", batch_size=4)["status"]
     assert "drops the batch dimension" in one and "Linear(196608, 10)" in one and "instead of" not in one
     assert "for all 4 images together (122,890 parameters instead of 30,730)" in batch
+
+
+def test_the_page_reads_the_layer_controls_from_the_one_value_it_keeps():
+    kept = {name: DEFAULTS[name] for name in explorer_tab.KEPT}
+    others = {name: DEFAULTS[name] for name in DEFAULTS if name not in explorer_tab.KEPT}
+    status = explorer_tab.explore_kept(None, None, {**kept, "stride": 2}, **others)[0]["value"]
+    assert "stride=(2, 2)" in status and "output (64, 6, 16, 16)" in status
+    assert is_skipped(explorer_tab.explore_kept(None, None, "not the page's", **others))
+    assert is_skipped(explorer_tab.explore_kept(None, None, {"stride": 2}, **others))   # the others missing

@@ -7,7 +7,7 @@ from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS
-from ui.explorer_inputs import ALL, APPROXIMATE, DEFAULTS, LIMITS
+from ui.explorer_inputs import ALL, APPROXIMATE, DEFAULTS, KEPT, LIMITS
 from ui.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
@@ -145,6 +145,8 @@ def layout() -> SimpleNamespace:
                     input_image, output_image, maps_image = gr.Textbox(), gr.Textbox(), gr.Textbox()
                     gallery = gr.JSON()   # [picture, caption] pairs
                     api_button = gr.Button()
+                    # The layer controls' values in one, kept by the page itself (explorer_tab.build).
+                    kept = gr.JSON({name: D[name] for name in KEPT})
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed

@@ -11,8 +11,8 @@ from nets.explorer.layer import ACTIVATIONS, one_thread
 from nets.explorer.view import compute_chain, compute_layer
 from nets.text import LearnerError
 from ui import explorer_layout
-from ui.explorer_inputs import (DEFAULTS, Controls, as_bool, grid_text, layer_config, load_input, load_preset_grid,
-                                next_seed, receive_upload, view_options)
+from ui.explorer_inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, layer_config, load_input,
+                                load_preset_grid, next_seed, receive_upload, view_options)
 from ui.explorer_layout import BUILDER_CHAIN
 from ui.i18n import current_locale, say
 from ui.validate import as_choice, as_int, refuse, refused
@@ -91,6 +91,13 @@ def explore_page(sent, model=None, **controls):
     later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
              drawn.slide_plot, drawn.slide_text]                         # the activations have no window
     return [*(changed[name] for name in PICTURE_PARTS), step, view.slide, grid, sent, later]
+
+
+def explore_kept(sent, model, kept, **controls):
+    """The page's update, the layer controls as the one value the page keeps (see build); anything else
+    there is read as an emptied box, which keeps the view."""
+    kept = kept if isinstance(kept, dict) else {}
+    return explore_page(sent, model, **{name: kept.get(name) for name in KEPT}, **controls)
 
 
 def redraw(names, sent, model, *values):
@@ -193,12 +200,19 @@ def build(model_state, arch_state):
     ui.source.change(show_source, ui.source, [ui.cifar_group, ui.upload_group], **hidden)
     ui.weights.change(show_weights, ui.weights, [ui.init_seed, ui.preset_row, ui.grid], **hidden)
     # .change: a slider's value however it moved (dragged, typed, arrow keys, reset, set by another tab).
-    changed = [values[name] for name in DEFAULTS if name not in ("upload", "grid", "chain", "step")]
-    triggers = [c.change for c in changed] + [ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select]
+    # Before sending an event, Gradio's page reads each of its inputs and touches each of its triggers, every
+    # one a search of the page's component tree (415 nodes): with the 34 layer controls as inputs and their
+    # changes as triggers, 52 ms passed between releasing a slider and the request. So each control's change
+    # copies its value into `kept` inside the page (no request), and a change of `kept` is the one trigger.
+    for name in KEPT:
+        values[name].change(None, [values[name], ui.kept], ui.kept, show_progress="hidden",
+                            js=f"(value, kept) => ({{...kept, {name}: value}})", api_visibility="private")
+    triggers = [ui.kept.change, ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select]
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    page = dict(fn=explore_page, inputs=[ui.sent_state, model_state], inputs_kwargs=values, outputs=page_outputs,
+    page = dict(fn=explore_kept, inputs=[ui.sent_state, model_state, ui.kept],
+                inputs_kwargs={name: values[name] for name in DEFAULTS if name not in KEPT}, outputs=page_outputs,
                 show_progress="hidden", api_visibility="private", preprocess=False)
     later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
                  outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)

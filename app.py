@@ -5,7 +5,7 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from nets import limits, memory
+from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
 from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
@@ -92,7 +92,6 @@ def main(argv=None) -> None:
     limits.settle(args)   # the flags win over the environment, read when the modules were imported
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
-    memory.keep_handing_memory_back()
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(

@@ -4,7 +4,6 @@ import ctypes.util
 import os
 import resource
 import sys
-import threading
 
 from nets import limits
 from nets.builder.shapes import numel
@@ -23,8 +22,6 @@ UPLOAD_COPIES = 3
 # A decoded picture: Pillow's own pixels (up to 4 bytes each for 32-bit and float modes), the uint8 RGB array
 # and one RGB temporary.
 PICTURE_BYTES_PER_PIXEL = 10
-# How often the server hands the heap's free pages back to the system (keep_handing_memory_back).
-HAND_BACK_EVERY_S = 20.0
 # Work smaller than this is not checked: one more small allocation cannot matter, and the dataset's 60,000
 # pictures are decoded without reading /proc for each.
 SMALL_BYTES = 16 * limits.MB
@@ -53,20 +50,6 @@ def give_memory_back() -> None:
     libc = ctypes.util.find_library("c")
     if libc:
         ctypes.CDLL(libc).malloc_trim(0)
-
-
-def keep_handing_memory_back(every_s: float = HAND_BACK_EVERY_S, stop: threading.Event | None = None) -> None:
-    """Hand the heap's free pages back every `every_s` seconds, in a daemon thread (until `stop` is set).
-
-    Each of the server's worker threads allocates from a glibc arena of its own, and after a training run
-    each arena keeps up to 512 MB of freed blocks: 8 explorer users left 108 MB held that nothing would use
-    again (the soak benchmark). Trimming a GB heap takes milliseconds."""
-    stop = stop or threading.Event()
-
-    def hand_back():
-        while not stop.wait(every_s):
-            give_memory_back()
-    threading.Thread(target=hand_back, name="give-memory-back", daemon=True).start()
 
 
 def check_memory(needed: int, work: str, refusal=OverBudgetError) -> None:

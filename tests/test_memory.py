@@ -1,7 +1,5 @@
 """The server's memory budget: work that would take the process past it is refused before it allocates."""
 import io
-import threading
-import time
 from pathlib import Path
 
 import gradio as gr
@@ -127,13 +125,3 @@ def test_freed_buffers_glibc_keeps_go_back_to_the_system():
     kept = freed_in_the_heap()
     give_memory_back()
     assert rss_bytes() < kept - 150 * MB
-
-
-def test_the_server_hands_free_memory_back_while_it_runs():
-    kept, stop = freed_in_the_heap(), threading.Event()
-    memory.keep_handing_memory_back(0.05, stop)
-    try:
-        time.sleep(0.5)
-        assert rss_bytes() < kept - 150 * MB
-    finally:
-        stop.set()

@@ -171,7 +171,8 @@ def main() -> None:
                   f"{budget:,.0f} MB: {'under' if peak < budget else 'OVER'}; LAYERLAB_MAX_VISITOR_MB "
                   f"{limits.MAX_VISITOR_BYTES / MB:,.0f} MB), {args.settle:.0f} s after the clients left "
                   f"{after:,.0f} MB ({100 * (after - start) / start:+.0f}% of the start; goal within 10%)")
-            print(f"  the start read earlier: {fresh:,.0f} MB before the first training run ({100 * (after - fresh) / fresh:+.0f}%), "
+            print(f"  the start read earlier: {fresh:,.0f} MB before the first training run "
+                  f"({100 * (after - fresh) / fresh:+.0f}%), "
                   f"{trained:,.0f} MB after it ({100 * (after - trained) / trained:+.0f}%), before the first "
                   f"{args.users} users' {WARM_UP_S:.0f} s")
             print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")

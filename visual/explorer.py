@@ -129,9 +129,9 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
 
 
 def picture_uris(drawn: Drawn) -> tuple:
-    """The pictures inline, as data: URIs of their PNGs, for the API and the page: input, output, feature maps
-    (or None) and the gallery's [picture, caption] pairs. Inline, one answer carries them all: as files, gradio_client fetched
-    each one after the answer, one request (and one new TLS context, tens of ms of its CPU) per picture."""
+    """The pictures inline, as data: URIs of their PNGs, for the API and the page: input, output, feature
+    maps (or None) and the gallery's [picture, caption] pairs. Inline, one answer carries them all: as files,
+    gradio_client fetched each one after the answer, one request (and one new TLS context) per picture."""
     maps = png_data_uri(drawn.maps) if drawn.maps is not None else None
     gallery = [[png_data_uri(pic), caption] for pic, caption in drawn.gallery]
     return input_png_uri(drawn.input), png_data_uri(drawn.output), maps, gallery

@@ -105,3 +105,21 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
     assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
     assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_model.GALLERY_SIZE
+
+
+def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypatch):
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    settings = dict(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=3,
+                    schedule="constant", augment=False, seed=0, device="cpu", train_images=6400, test_images=1000,
+                    max_steps=0, from_current=False)
+    request = SimpleNamespace(session_hash="closed-tab", headers={})
+    updates = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
+    next(updates)                                        # training has started
+    training_run.end_closed_session("closed-tab")        # demo.unload: the tab closed
+    final = list(updates)[-1]
+    assert "Stopped" in final[0] and len(final[-1][-1]["losses"]) < 300    # 3 epochs of 100 steps: it ended early
+    queued = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
+    assert list(queued) == [] and "closed-tab" not in training_run.STOPS   # it never began
+    other = SimpleNamespace(session_hash="open-tab", headers={})
+    settings.update(epochs=1, train_images=640)
+    assert "Done" in list(training_run.start_training(None, None, [], other, lambda *a, **k: None, **settings))[-1][0]

@@ -1,4 +1,5 @@
-"""What a visitor's closed tab gives back: their place in the training queue, and soon their per-visitor state."""
+"""What a visitor's closed tab gives back: their training run, their place in the training queue, and soon their
+per-visitor state."""
 import gc
 import threading
 
@@ -7,10 +8,12 @@ import gradio as gr
 from nets import limits, memory
 from ui.i18n import forget_session
 from ui.training_queue import SLOT
+from ui.training_run import end_closed_session
 
 
 def session_closed(request: gr.Request) -> None:
     """demo.unload's handler: the visitor's tab has closed."""
+    end_closed_session(request.session_hash)
     SLOT.leave(request.session_hash)
     forget_session(request.session_hash)
     session = request.request.app.state_holder.session_data.get(request.session_hash)

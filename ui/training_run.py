@@ -1,6 +1,7 @@
 """The Training tab's run: its settings checked, streamed to the charts, stopped, and handed to the other tabs."""
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +44,12 @@ DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
 LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
+# Sessions whose tab has closed, newest last. Gradio cancels a run whose page closes only through the page's
+# event stream, and a page closed just after Start may never open it: the run would train for nobody, holding
+# the slot for its whole budget. The tab's unload ends it instead, and one that starts after it does not train.
+CLOSED: OrderedDict[str, None] = OrderedDict()
+CLOSED_KEPT = 10_000   # about 1 MB of session ids; a run queued longer than 10,000 closes is not a concern
+CLOSED_LOCK = threading.Lock()
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -74,6 +81,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
+    session = request.session_hash if request else ""
+    if session in CLOSED:
+        return   # its tab closed while it waited in the queue: nobody would see the run
     cfg = config_from_controls(controls)
     epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
     cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs) \
@@ -92,10 +102,11 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     run = new_run(cfg, "")
     run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
                **({"cap_note": cap_note} if cap_note else {}))
-    session = request.session_hash if request else ""
     # Each run its own flag: Gradio may start a visitor's next run before it closes their cancelled one,
     # whose closing sets that run's flag.
     stop = STOPS[session] = threading.Event()
+    if session in CLOSED:   # closed since the check above: end_closed_session found no flag to set
+        stop.set()
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
@@ -278,6 +289,18 @@ def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int
 def request_stop(request: gr.Request):
     """Ask this visitor's run to stop at its next report (a fraction of a second)."""
     flag = STOPS.get(request.session_hash if request else "")
+    if flag is not None:
+        flag.set()
+
+
+def end_closed_session(session: str) -> None:
+    """The visitor's tab has closed (demo.unload): their run stops as a Stop would, and one that Gradio starts
+    later (still queued) does not train."""
+    with CLOSED_LOCK:   # unload handlers run in Gradio's worker threads
+        CLOSED[session] = None
+        while len(CLOSED) > CLOSED_KEPT:
+            CLOSED.popitem(last=False)
+    flag = STOPS.get(session)   # read after CLOSED is written: a run starting now sees one or the other
     if flag is not None:
         flag.set()
 

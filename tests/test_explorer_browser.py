@@ -1,6 +1,12 @@
 """The Layer explorer in real Chromium, driven as a learner drives it: drag, type + Enter, arrow keys.
 
 The fixtures `browser`, `page` and `screenshots` are in conftest.py."""
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
 from tests.test_browser import open_tab
 
 OUTPUT_SRC = "() => document.querySelector('#explorer-output img')?.src || ''"
@@ -105,3 +111,15 @@ def test_a_language_switch_rewrites_the_view_on_screen(page):
     page.locator("#language").get_by_text("English", exact=True).click()
     page.get_by_text("✓ the real tensor is 32×32").first.wait_for(timeout=30_000)
     assert page.errors == []
+
+
+def test_download_png_saves_the_shown_picture_as_a_png(page):
+    open_explorer(page)
+    head, data = page.evaluate(OUTPUT_SRC).split(",", 1)
+    assert head == "data:image/webp;base64"   # the page gets lossless WebPs: faster to write
+    with page.expect_download() as download:
+        page.locator("#explorer-output").get_by_text("download PNG").click()
+    saved = Image.open(download.value.path())
+    assert saved.format == "PNG" and download.value.suggested_filename == "explorer-output.png"
+    shown = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert np.array_equal(np.asarray(saved.convert("RGB")), np.asarray(shown.convert("RGB")))   # pixel for pixel

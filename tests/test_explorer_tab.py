@@ -1,5 +1,7 @@
 """The explorer's handlers as the UI calls them: real CIFAR-10, uploads, bad values, the trained model."""
+import base64
 import io
+import re
 
 import gradio as gr
 import numpy as np
@@ -206,7 +208,12 @@ def is_skipped(part) -> bool:
 
 def test_the_page_gets_pictures_inline_and_only_what_changed():
     first, sent = page_update()
-    assert first["output"]["value"].count('src="data:image/png;base64,') == 1
+    assert first["output"]["value"].count('src="data:image/webp;base64,') == 1
+    # Lossless: the page's WebP holds the very pixels of the API's PNG.
+    webp = re.search(r'src="data:image/webp;base64,([^"]+)"', first["output"]["value"])[1]
+    png = explorer_tab.explore(**DEFAULTS)[2].split(",", 1)[1]
+    pixels = [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB")) for b in (webp, png)]
+    assert np.array_equal(*pixels)
     again, sent = page_update(sent, colormap="cividis")   # a drawing option: same input, numbers, code
     assert all(is_skipped(again[name]) for name in ("input", "hist", "code", "output"))
     assert not is_skipped(again["maps"])

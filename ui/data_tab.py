@@ -9,7 +9,7 @@ from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int
 from visual.charts import class_counts_figure
-from visual.images import labelled_grid_html, png_data_uri, to_hwc
+from visual.images import data_uri, labelled_grid_html, to_hwc
 
 ALL = "all"
 
@@ -46,7 +46,7 @@ def browse_data(split: str, class_name: str, count: float, seed: float):
     answer, as /explore's: as files, gradio_client fetched them one by one, 4.2 s for 64), and the images
     per class of both splits."""
     images = chosen_images(split, class_name, count, seed)
-    return [[png_data_uri(to_hwc(x)), caption] for x, caption in images], counts_figure()
+    return [[data_uri(to_hwc(x)), caption] for x, caption in images], counts_figure()
 
 
 def browse_page(split: str, class_name: str, count: float, seed: float) -> str:

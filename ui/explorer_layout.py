@@ -15,11 +15,16 @@ BUILDER_CHAIN = "your network (Builder tab)"
 CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
                                                           "explorer.chain_blocks13", "explorer.chain_network",
                                                           "explorer.chain_builder")))
-# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it.
+# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it. The page
+# gets lossless WebPs (faster to write); the download is the same pixels written as a PNG, which every tool reads.
 PICTURE_JS = """element.addEventListener('click', (e) => {
   const link = e.target.closest('a.ll-download');
-  if (link) link.href = link.parentElement.querySelector('img').src;
-  else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
+  if (link) {
+    const img = link.parentElement.querySelector('img'), canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    canvas.getContext('2d').drawImage(img, 0, 0);
+    link.href = canvas.toDataURL('image/png');
+  } else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
 });"""
 
 

@@ -71,14 +71,14 @@ def explore(model=None, **controls):
 
 
 def explore_page(sent, model=None, **controls):
-    """The page's update, pictures first: they come inline in the update's one message (no file to fetch
-    after it); the figures and the code follow in `later` (show_later), so drawing them never holds up the
-    pictures. Only what changed since the visitor's last update (`sent`) is sent and redrawn."""
+    """The page's update, pictures first: they come inline (lossless WebPs) in the update's one message (no
+    file to fetch after it); the figures and the code follow in `later` (show_later), so drawing them never
+    holds up the pictures. Only what changed since the visitor's last update (`sent`) is sent and redrawn."""
     if any(value is None for name, value in controls.items() if name != "upload"):
         return gr.skip()   # a number box emptied while the learner types: keep the view
     view, drawn, status, step, code, grid = update(model, controls)
     locale = current_locale()
-    input_uri, output_uri, maps_uri, gallery = picture_uris(drawn)
+    input_uri, output_uri, maps_uri, gallery = picture_uris(drawn, "webp")
     parts = dict(status=status,
                  input=picture_html(input_uri, say("explorer.alt_input"), "explorer-input", locale),
                  output=picture_html(output_uri, say("explorer.alt_output"), "explorer-output", locale),

@@ -11,7 +11,7 @@ from nets.explorer.slide import SlideState, explain_value, window
 from nets.explorer.view import ExplorerView
 from nets.text import Phrase, class_name, text
 from visual import layer_figures as figs
-from visual.images import Picture, image_grid, png_data_uri
+from visual.images import Picture, data_uri, image_grid
 from visual.maps import batch_grid, batch_view, feature_maps_grid, for_display, scores_grid
 
 HIST_SAMPLE = 200_000    # histograms are drawn from an even sample of at most this many values
@@ -43,18 +43,18 @@ class Drawn:
     slide_text: str = ""
 
 
-INPUT_PNGS: dict = {}     # checksum of an input picture -> its PNG: a layer control leaves the input unchanged
+INPUT_URIS: dict = {}     # (checksum of an input picture, encoding) -> its URI: a layer control leaves it unchanged
 
 
-def input_png_uri(pic: np.ndarray) -> str:
-    """The input picture as a PNG data: URI, encoded once while it is unchanged (10 ms an update saved)."""
-    key = (pic.shape, zlib.crc32(pic.data))
-    uri = INPUT_PNGS.get(key)
+def input_uri(pic: np.ndarray, kind: str) -> str:
+    """The input picture as a data: URI, encoded once while it is unchanged (10 ms an update saved)."""
+    key = (pic.shape, zlib.crc32(pic.data), kind)
+    uri = INPUT_URIS.get(key)
     if uri is None:
-        uri = png_data_uri(pic)
-        if len(INPUT_PNGS) > 64:
-            INPUT_PNGS.clear()
-        INPUT_PNGS[key] = uri
+        uri = data_uri(pic, kind)
+        if len(INPUT_URIS) > 64:
+            INPUT_URIS.clear()
+        INPUT_URIS[key] = uri
     return uri
 
 
@@ -128,18 +128,19 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
     return gallery
 
 
-def picture_uris(drawn: Drawn) -> tuple:
-    """The pictures inline, as data: URIs of their PNGs, for the API and the page: input, output, feature
-    maps (or None) and the gallery's [picture, caption] pairs. Inline, one answer carries them all: as files,
-    gradio_client fetched each one after the answer, one request (and one new TLS context) per picture."""
-    maps = png_data_uri(drawn.maps) if drawn.maps is not None else None
-    gallery = [[png_data_uri(pic), caption] for pic, caption in drawn.gallery]
-    return input_png_uri(drawn.input), png_data_uri(drawn.output), maps, gallery
+def picture_uris(drawn: Drawn, kind: str = "png") -> tuple:
+    """The pictures inline, as data: URIs (lossless PNGs for the API, WebPs for the page: visual.images.ENCODINGS):
+    input, output, feature maps (or None) and the gallery's [picture, caption] pairs. Inline, one answer
+    carries them all: as files, gradio_client fetched each one after the answer, one request (and one new TLS
+    context) per picture."""
+    maps = data_uri(drawn.maps, kind) if drawn.maps is not None else None
+    gallery = [[data_uri(pic, kind), caption] for pic, caption in drawn.gallery]
+    return input_uri(drawn.input, kind), data_uri(drawn.output, kind), maps, gallery
 
 
 def picture_html(uri: str | None, alt: str, elem_id: str, locale: str = "en") -> str:
-    """One picture inline, shown pixel for pixel, with a download link (the page's script points it at the
-    picture when clicked, so the PNG is sent once); "" without one (its panel is then hidden). PNG, not BMP:
+    """One picture inline, shown pixel for pixel, with a download link (the page's script writes the shown
+    picture as a PNG when clicked, so it is sent once); "" without one (its panel is then hidden). Not BMP:
     Chromium took 60 ms longer to show an update's BMPs (three times the bytes) than the server saved."""
     if not uri:
         return ""

@@ -39,8 +39,14 @@ def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarra
 Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 
 
-def png_bytes(pic: Picture) -> bytes:
-    """A picture as a lossless PNG at low compression: fast to encode; palettes kept as PNG palettes."""
+# Both lossless. PNG for files and programs: every tool reads it. WebP for the page, where Chromium shows it:
+# the explorer's output grid (274 x 546 colour pixels) took 22 ms to write as a PNG, 7 ms as a WebP, 5% smaller.
+ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
+             "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
+
+
+def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
+    """A picture as a lossless PNG or WebP (ENCODINGS); palettes kept as palettes."""
     pal = None
     if isinstance(pic, tuple):
         pic, pal = pic
@@ -48,13 +54,13 @@ def png_bytes(pic: Picture) -> bytes:
     if pal is not None:
         image.putpalette(pal.tobytes())
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
+    image.save(buffer, **ENCODINGS[kind])
     return buffer.getvalue()
 
 
-def png_data_uri(pic: Picture) -> str:
-    """A picture as an inline PNG: the page needs no file serving, and a program no second request."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(pic)).decode()
+def data_uri(pic: Picture, kind: str = "png") -> str:
+    """A picture inline: the page needs no file serving, and a program no second request."""
+    return f"data:image/{kind};base64," + base64.b64encode(picture_bytes(pic, kind)).decode()
 
 
 def bmp_data_uri(img: np.ndarray) -> str:

@@ -9,7 +9,7 @@ from plotly.colors import hex_to_rgb, sequential
 
 from nets.tempfolders import keep_newest_files
 from nets.text import Phrase
-from visual.images import Picture, enlarge, image_grid, png_bytes
+from visual.images import Picture, enlarge, image_grid, picture_bytes
 
 MAP_SCALES = ("shared", "per_map", "clip")  # one range for all maps, one per map, or TensorBoard's clip to 0..1
 COLORMAPS = ("viridis", "cividis")         # perceptually uniform and readable with colour-blindness
@@ -128,7 +128,7 @@ def scores_grid(scores: torch.Tensor, cmap: str) -> tuple[np.ndarray, np.ndarray
 
 def save_png(pic: Picture, folder: str, keep: int = 512) -> str:
     """Write a picture as a fast lossless PNG; its path. Prunes old files."""
-    return write_png(png_bytes(pic), folder, keep)
+    return write_png(picture_bytes(pic), folder, keep)
 
 
 def write_png(png: bytes, folder: str, keep: int = 512) -> str:

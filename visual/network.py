@@ -13,7 +13,7 @@ from nets.data.cifar import normalize
 from nets.builder.spec import spec_from_model
 from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
 from nets.text import text
-from visual.images import png_data_uri, to_hwc
+from visual.images import data_uri, to_hwc
 
 MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels kept square by the browser
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
@@ -159,7 +159,7 @@ def epoch_strip(model: nn.Sequential, states: list[dict], x: torch.Tensor, layer
 
 def _figure(img: np.ndarray, alt: str, scale: int) -> str:
     width = min(scale * img.shape[1], DISPLAY_WIDTH)
-    return (f'<img src="{png_data_uri(img)}" alt="{html.escape(alt)}" '
+    return (f'<img src="{data_uri(img)}" alt="{html.escape(alt)}" '
             f'style="width:{width}px;max-width:100%;image-rendering:pixelated;display:block">')
 
 

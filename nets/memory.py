@@ -10,10 +10,13 @@ from nets.builder.shapes import numel
 from nets.builder.spec import check_spec
 from nets.models import tutorial_spec
 from nets.text import LearnerError, Phrase
+from nets.train.device import KEPT_FREE_BYTES
 
 FLOAT_BYTES = 4
-# A training run holds per weight its value, its gradient and up to two optimizer slots (Adam's moments).
-TRAINING_COPIES = 4
+# A training run holds per weight its value, its gradient and up to two optimizer slots (Adam's moments), the
+# snapshots it keeps, and at each epoch's end the new one before the oldest is dropped (the run's peak for a
+# big network: benchmarks/memory_estimates.py measured 2.9 GB for 400 MB of weights, 7 copies).
+TRAINING_COPIES = 4 + 1
 # A training step keeps each activation of the batch for the backward pass, its gradient and a temporary.
 ACTIVATION_COPIES = 3
 # An uploaded weights file is read (torch.save never compresses: about its size), loaded into a network of
@@ -81,12 +84,13 @@ def snapshots_that_fit(snapshot_bytes: int, most: int) -> int:
 
 
 def training_bytes(arch, batch_size: int, most_snapshots: int) -> int:
-    """What a training run holds at once: its weights with their gradients and optimizer slots, the
-    snapshots it keeps and one batch's activations."""
+    """What a training run holds at once: its weights with their gradients, optimizer slots and snapshots,
+    one batch's activations, and the freed buffers glibc keeps for the next step (KEPT_FREE_BYTES: the
+    tutorial's CNN, a few MB of weights and activations, took 290-350 MB above the start)."""
     params, activations = network_size(arch)
     snapshots = snapshots_that_fit(params * FLOAT_BYTES, most_snapshots)
-    return FLOAT_BYTES * (params * (TRAINING_COPIES + snapshots)
-                          + activations * batch_size * ACTIVATION_COPIES)
+    return KEPT_FREE_BYTES + FLOAT_BYTES * (params * (TRAINING_COPIES + snapshots)
+                                            + activations * batch_size * ACTIVATION_COPIES)
 
 
 def upload_bytes(path) -> int:

@@ -69,9 +69,9 @@ def fake_spaces(durations: list) -> types.ModuleType:
 
     def GPU(duration):
         def wrap(fn):
-            def in_worker(cfg, data, model):
-                durations.append(duration(cfg, data, model))
-                yield from fn(cfg, data, copy.deepcopy(model))
+            def in_worker(cfg, data, model, **options):
+                durations.append(duration(cfg, data, model, **options))
+                yield from fn(cfg, data, copy.deepcopy(model), **options)
             return in_worker
         return wrap
     module.GPU = GPU

@@ -110,6 +110,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
+    out_of_time.daemon = True   # a run its caller abandoned (never closed) must not keep the process alive
     out_of_time.start()
     holder = SLOT.start(session, limits.MAX_RUN_S)
     LIVE[session] = run
@@ -119,8 +120,8 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # the Stop flag cannot reach it (read at its next report instead). Elsewhere the engine reads it
     # between slices of a step. The run trains in a thread of its own: this handler yields at least every
     # HEARTBEAT_S however long a step is, and Gradio's cancel closes it, which stops the run.
-    engine = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model) if hosting.on_zerogpu() else \
-        train(cfg, data, model, stop=stop)
+    engine = hosting.gpu_task(train, zerogpu_duration)(cfg, data, model, resumable=False) \
+        if hosting.on_zerogpu() else train(cfg, data, model, stop=stop, resumable=False)
     events = in_background(engine, stop, HEARTBEAT_S)
     try:
         for ev in events:
@@ -191,7 +192,7 @@ def last_state(states: dict) -> dict:
     return states[max(states)]
 
 
-def zerogpu_duration(cfg: TrainConfig, data, model) -> int:
+def zerogpu_duration(cfg: TrainConfig, data, model, resumable: bool = False) -> int:
     """Seconds of ZeroGPU time this run asks for (spaces.GPU calls it with train's arguments)."""
     return hosting.zerogpu_seconds(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
 

@@ -58,6 +58,10 @@ def app_threads() -> int:
     return max(1, cpu_cores() - 1)
 
 
+# What glibc may keep of a CPU run's freed buffers once tune_allocator has run (its trim threshold).
+KEPT_FREE_BYTES = 512 * 2**20
+
+
 def tune_allocator() -> None:
     """Ask glibc to keep large freed buffers instead of returning them to the OS after every step."""
     # Each step frees and re-allocates the same multi-megabyte activations; by default glibc maps
@@ -69,7 +73,7 @@ def tune_allocator() -> None:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)   # glibc's maximum on 64-bit
-    libc.mallopt(m_trim_threshold, 512 * 1024 * 1024)
+    libc.mallopt(m_trim_threshold, KEPT_FREE_BYTES)
 
 
 def use_bf16(device: torch.device) -> bool:

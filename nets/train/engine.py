@@ -81,8 +81,12 @@ def pick(n: int, count: int, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:count]
 
 
-def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, stop: threading.Event | None = None):
-    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating or set stop."""
+def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, stop: threading.Event | None = None,
+          resumable: bool = True):
+    """Train model on data (a nets.data.Cifar10), yielding metric dicts; to stop, stop iterating or set stop.
+
+    resumable: each epoch event carries a copy of the optimizer's state, which a checkpoint needs to resume
+    from (the command line saves one); the Training tab keeps none, and Adam's is two more copies of the weights."""
     # The model is trained in place on the training device: after a stop it holds the weights of
     # the last step. resume (a nets.checkpoint.Checkpoint) restores weights, optimizer state and
     # the epoch to continue from. Events: "start" once, "step" every cfg.log_every steps, "epoch"
@@ -100,7 +104,7 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
         torch.set_num_threads(cfg.threads or max(1, cpu_cores() // local_processes()))
     try:
         model = model if model is not None else seeded_model(cfg.seed)
-        yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event())
+        yield from run_epochs(cfg, data, model, resume, device, stop or threading.Event(), resumable)
     except torch.cuda.OutOfMemoryError:   # torch.OutOfMemoryError in recent torch, for every device
         raise TrainingError("train.err.out_of_memory", device=device.type.upper(), batch=cfg.batch_size) from None
     finally:
@@ -111,7 +115,8 @@ def train(cfg: TrainConfig, data, model: nn.Module | None = None, resume=None, s
             give_memory_back()         # the run's buffers, kept by glibc as tune_allocator asked
 
 
-def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device, stop: threading.Event):
+def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.device, stop: threading.Event,
+               resumable: bool):
     """The training loop proper (see train)."""
     num_classes = len(data.classes)
     keep = pick(len(data.train_y), cfg.train_images, cfg.seed)
@@ -195,7 +200,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
                "train_acc": correct.item() / seen, **metrics, "elapsed_s": train_seconds + eval_seconds,
                "images_per_s": (step - first_epoch * steps_per_epoch) * batch / train_seconds,
                "complete": i == steps_per_epoch - 1, "state_dict": cpu_state(model),
-               "optimizer_state": to_cpu(optimizer.state_dict())}
+               **({"optimizer_state": to_cpu(optimizer.state_dict())} if resumable else {})}
 
 
 def to_cpu(obj):

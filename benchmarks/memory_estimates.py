@@ -4,8 +4,8 @@ memory it really took, for small and large networks and batches.
 Each case trains through ui.training_run.start_training, the handler the Training tab and /train call (so the
 epoch snapshots it keeps are counted), in a fresh process: the dataset is loaded and one tiny run trained
 first (one-time imports, kernels and thread pools are nobody's), then the peak is reset and read after the
-run (tests/test_memory.py's training_peak: /proc/self/status's VmHWM, reset through clear_refs). Goal: the estimate is never below what the run
-took, and not so far above it that the budget refuses runs that fit.
+run (tests/test_memory.py's training_peak: /proc/self/status's VmHWM, reset through clear_refs). Goal: the
+estimate is never below what the run took, and not so far above it that the budget refuses runs that fit.
 
     python benchmarks/memory_estimates.py [ARCHIVE]
 """
@@ -60,7 +60,8 @@ def main() -> None:
     if args.case is not None:
         print(json.dumps(one_case(args.archive, args.case)))
         return
-    print("| training run | estimate (checked against the budget) | took (peak RSS above the start) | estimate / took |")
+    print("| training run | estimate (checked against the budget) | took (peak RSS above the start) "
+          "| estimate / took |")
     print("|---|---|---|---|")
     for i in range(len(CASES)):
         out = subprocess.run([sys.executable, __file__, args.archive, "--case", str(i)], capture_output=True,

@@ -81,6 +81,14 @@ def test_the_estimates_count_what_the_work_holds(monkeypatch):
     kept = 512 * MB
     assert training_bytes(WIDE, 64, 8) == 5 * weights + 3 * weights + 4 * 3 * activations + kept
     assert training_bytes(WIDE, 64, 2) == 5 * weights + 2 * weights + 4 * 3 * activations + kept
+    # A CPU step holds one slice of 128 images at a time; with BatchNorm, the whole batch
+    sliced = training_bytes(WIDE, 64, 2) + 4 * 3 * activations          # 128 images' activations
+    assert training_bytes(WIDE, 1024, 2) == training_bytes(WIDE, 128, 2) == sliced
+    conv = [{"type": "Conv2d", "in_channels": 3, "out_channels": 8, "kernel_size": 3}, {"type": "Flatten"},
+            {"type": "Linear", "in_features": 8 * 30 * 30, "out_features": 10}]
+    normed = [conv[0], {"type": "BatchNorm2d", "num_features": 8}, *conv[1:]]
+    grown = training_bytes(normed, 1024, 2) - training_bytes(normed, 128, 2)
+    assert training_bytes(conv, 1024, 2) == training_bytes(conv, 128, 2) and grown >= 4 * 3 * 896 * 7200 * 3
 
 
 def test_a_training_run_takes_no_more_than_its_estimate(cifar, monkeypatch):

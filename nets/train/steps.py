@@ -6,12 +6,9 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from nets.train.batches import prepare
+from nets.train.device import SLICE
 
 WARMUP_STEPS = 3   # eager steps before capture: cuDNN picks its kernels, lazy state is created
-# Images per forward/backward when a CPU step is sliced: a Stop is read between slices, so it waits for at
-# most one slice whatever the batch size. At batch 1024 on a loaded 2-core CPU, slices of 128 cost about 20%
-# more step time than the whole batch (256: about the same; 64: 80% more).
-SLICE = 128
 
 
 def eager_step(model: nn.Module, device: torch.device, bf16: bool):

@@ -17,8 +17,8 @@ def to_hwc(x: torch.Tensor) -> np.ndarray:
 
 
 def enlarge(img: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour enlargement: every pixel stays a crisp square (factor 1: img itself, not a copy)."""
-    return img if factor == 1 else img.repeat(factor, axis=0).repeat(factor, axis=1)
+    """Nearest-neighbour enlargement: every pixel stays a crisp square."""
+    return img.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarray:

@@ -10,7 +10,7 @@ from nets.builder.shapes import numel
 from nets.builder.spec import check_spec
 from nets.models import tutorial_spec
 from nets.text import LearnerError, Phrase
-from nets.train.device import KEPT_FREE_BYTES, SLICE
+from nets.train.device import EVAL_BATCH, KEPT_FREE_BYTES, SLICE
 
 FLOAT_BYTES = 4
 # A training run holds per weight its value, its gradient and up to two optimizer slots (Adam's moments), the
@@ -66,11 +66,13 @@ def check_memory(needed: int, work: str, refusal=OverBudgetError) -> None:
                       held=held / limits.MB, budget=limits.MAX_SERVER_MEMORY_BYTES / limits.MB)
 
 
-def network_size(arch) -> tuple[int, int, bool]:
-    """(weights, activation values per image, whether it has BatchNorm) of a layer list (None: the tutorial's),
-    from its shape walk."""
+def network_size(arch) -> tuple[int, int, int, bool]:
+    """(weights, activation values per image, the largest two consecutive activations per image, whether it
+    has BatchNorm) of a layer list (None: the tutorial's), from its shape walk."""
     result = check_spec(arch if arch is not None else tutorial_spec())
-    return (result.params, sum(numel(c.out_shape) for c in result.layers if c.out_shape),
+    outputs = [numel(c.out_shape) for c in result.layers if c.out_shape]
+    pairs = [a + b for a, b in zip([3 * 32 * 32, *outputs], outputs)]   # a layer's input and output
+    return (result.params, sum(outputs), max(pairs, default=0),
             any(c.type.startswith("BatchNorm") for c in result.layers))
 
 
@@ -89,13 +91,14 @@ def training_bytes(arch, batch_size: int, most_snapshots: int) -> int:
     """What a training run holds at once: its weights with their gradients, optimizer slots and snapshots,
     one batch's activations, and the freed buffers glibc keeps for the next step (KEPT_FREE_BYTES: the
     tutorial's CNN, a few MB of weights and activations, took 290-350 MB above the start)."""
-    params, activations, batch_norm = network_size(arch)
+    params, activations, largest_pair, batch_norm = network_size(arch)
     snapshots = snapshots_that_fit(params * FLOAT_BYTES, most_snapshots)
     # A CPU step holds the activations of one slice at a time (nets.train.steps.sliced_step), unless
-    # BatchNorm needs the whole batch's statistics; a GPU's are not the server's memory.
+    # BatchNorm needs the whole batch's statistics; a GPU's are not the server's memory. A test pass holds a
+    # layer's input and output for EVAL_BATCH images, more than a slice for a wide first layer.
     held = batch_size if batch_norm else min(batch_size, SLICE)
-    return KEPT_FREE_BYTES + FLOAT_BYTES * (params * (TRAINING_COPIES + snapshots)
-                                            + activations * held * ACTIVATION_COPIES)
+    values = max(activations * held * ACTIVATION_COPIES, largest_pair * EVAL_BATCH)
+    return KEPT_FREE_BYTES + FLOAT_BYTES * (params * (TRAINING_COPIES + snapshots) + values)
 
 
 def upload_bytes(path) -> int:

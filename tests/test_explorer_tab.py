@@ -15,6 +15,7 @@ from nets.models import TrainedModel, tutorial_cnn
 from ui import dataset, explorer_tab
 from nets.explorer.kernels import preset_kernel
 from tests.test_explorer_api import picture
+from visual.images import data_uri
 from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
@@ -219,6 +220,14 @@ def test_the_page_gets_pictures_inline_and_only_what_changed():
     assert not is_skipped(again["maps"])
     emptied = explorer_tab.explore_page(sent, **{**DEFAULTS, "stride": None})   # a box cleared while typing
     assert is_skipped(emptied)
+
+
+def test_a_picture_too_wide_for_webp_comes_as_a_png():
+    wide = np.arange(64 * 16384, dtype=np.uint8).reshape(64, 16384)   # a (64, 16384) table of numbers, drawn
+    head, data = data_uri(wide, "webp").split(",", 1)
+    assert head == "data:image/png;base64"                             # WebP holds at most 16383 a side
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), wide)
+    assert data_uri(wide[:, :16383], "webp").startswith("data:image/webp;base64,")
 
 
 def test_linear_and_activations_hide_what_they_do_not_have():

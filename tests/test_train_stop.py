@@ -2,6 +2,8 @@
 import threading
 from types import SimpleNamespace
 
+import gradio as gr
+import pytest
 import torch
 
 from nets import limits
@@ -118,8 +120,11 @@ def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypa
     training_run.end_closed_session("closed-tab")        # demo.unload: the tab closed
     final = list(updates)[-1]
     assert "Stopped" in final[0] and len(final[-1][-1]["losses"]) < 300    # 3 epochs of 100 steps: it ended early
+    training_run.end_closed_session("closed-tab")        # closed again, with a run still queued
     queued = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
-    assert list(queued) == [] and "closed-tab" not in training_run.STOPS   # it never began
-    other = SimpleNamespace(session_hash="open-tab", headers={})
+    with pytest.raises(gr.Error, match="This tab lost its connection to the server"):   # shown if it is open
+        next(queued)
+    assert "closed-tab" not in training_run.STOPS         # it never began
     settings.update(epochs=1, train_images=640)
-    assert "Done" in list(training_run.start_training(None, None, [], other, lambda *a, **k: None, **settings))[-1][0]
+    for tab in (request, SimpleNamespace(session_hash="open-tab", headers={})):   # the next Start trains
+        assert "Done" in list(training_run.start_training(None, None, [], tab, lambda *a, **k: None, **settings))[-1][0]

@@ -44,10 +44,12 @@ DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
 LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
-# Sessions whose tab has closed, newest last. Gradio cancels a run whose page closes only through the page's
-# event stream, and a page closed just after Start may never open it: the run would train for nobody, holding
-# the slot for its whole budget. The tab's unload ends it instead, and one that starts after it does not train.
-CLOSED: OrderedDict[str, None] = OrderedDict()
+# Sessions whose tab has closed since their last run began, newest last. Gradio cancels a run whose page
+# closes only through the page's event stream, and a page closed just after Start may never open it: the run
+# would train for nobody, holding the slot for its whole budget. The tab's unload ends it instead, and the
+# next run of that session does not start. (Gradio's unload also comes when a tab's heartbeat connection
+# drops with the tab still open: that tab is told so, and its next Start trains.)
+CLOSED: OrderedDict[str, bool] = OrderedDict()
 CLOSED_KEPT = 10_000   # about 1 MB of session ids; a run queued longer than 10,000 closes is not a concern
 CLOSED_LOCK = threading.Lock()
 
@@ -82,8 +84,8 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
     session = request.session_hash if request else ""
-    if session in CLOSED:
-        return   # its tab closed while it waited in the queue: nobody would see the run
+    if forget_closed(session):   # its tab closed while it waited in the queue: nobody would see the run
+        raise refuse("train.err.tab_closed")
     cfg = config_from_controls(controls)
     epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
     cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs) \
@@ -105,7 +107,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     # Each run its own flag: Gradio may start a visitor's next run before it closes their cancelled one,
     # whose closing sets that run's flag.
     stop = STOPS[session] = threading.Event()
-    if session in CLOSED:   # closed since the check above: end_closed_session found no flag to set
+    if forget_closed(session):   # closed since the check above: end_closed_session found no flag to set
         stop.set()
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
@@ -295,15 +297,21 @@ def request_stop(request: gr.Request):
 
 
 def end_closed_session(session: str) -> None:
-    """The visitor's tab has closed (demo.unload): their run stops as a Stop would, and one that Gradio starts
-    later (still queued) does not train."""
+    """The visitor's tab has closed (demo.unload): their run stops as a Stop would, and their next one (still
+    queued) does not start."""
     with CLOSED_LOCK:   # unload handlers run in Gradio's worker threads
-        CLOSED[session] = None
+        CLOSED[session] = True
         while len(CLOSED) > CLOSED_KEPT:
             CLOSED.popitem(last=False)
     flag = STOPS.get(session)   # read after CLOSED is written: a run starting now sees one or the other
     if flag is not None:
         flag.set()
+
+
+def forget_closed(session: str) -> bool:
+    """Whether session's tab closed since its last run began; forgotten once asked, so a next Start trains."""
+    with CLOSED_LOCK:
+        return CLOSED.pop(session, False)
 
 
 def overlay_runs(selected, runs):

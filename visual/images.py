@@ -43,6 +43,7 @@ Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 # the explorer's output grid (274 x 546 colour pixels) took 22 ms to write as a PNG, 7 ms as a WebP, 5% smaller.
 ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
              "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
+WEBP_MAX_SIDE = 16383   # libwebp's limit
 
 
 def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
@@ -59,7 +60,10 @@ def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
 
 
 def data_uri(pic: Picture, kind: str = "png") -> str:
-    """A picture inline: the page needs no file serving, and a program no second request."""
+    """A picture inline: the page needs no file serving, and a program no second request. WebP holds at most
+    WEBP_MAX_SIDE pixels a side: a longer picture (a wide table of numbers) comes as a PNG."""
+    if kind == "webp" and max(np.shape(pic[0] if isinstance(pic, tuple) else pic)[:2]) > WEBP_MAX_SIDE:
+        kind = "png"
     return f"data:image/{kind};base64," + base64.b64encode(picture_bytes(pic, kind)).decode()
 
 

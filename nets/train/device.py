@@ -65,6 +65,7 @@ KEPT_FREE_BYTES = 512 * 2**20
 # At batch 1024 on a loaded 2-core CPU, slices of 128 cost about 20% more step time than the whole batch
 # (256: about the same; 64: 80% more).
 SLICE = 128
+EVAL_BATCH = 1000   # images a test pass computes at once (no gradients: only two layers' outputs live at a time)
 
 
 def tune_allocator() -> None:

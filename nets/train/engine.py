@@ -12,12 +12,12 @@ from nets.models import seeded, tutorial_cnn
 from nets.text import LearnerError
 from nets.train.batches import augment, prepare
 from nets.train.config import TrainConfig, check_config, lr_factor, make_optimizer
-from nets.train.device import autocast, cpu_cores, device_name, device_phrase, resolve_device, tune_allocator, use_bf16
+from nets.train.device import (EVAL_BATCH, autocast, cpu_cores, device_name, device_phrase, resolve_device,
+                               tune_allocator, use_bf16)
 from nets.train.distributed import (check_batch, is_main, local_processes, mean_across, my_share, sum_across,
                                      world_size, wrap)
 from nets.train.steps import make_step
 
-EVAL_BATCH = 1000
 REPORT_EVERY_S = 0.5   # a step report at least this often: a consumer that stops iterating is never kept long
 AUGMENT_BLOCK = 4096   # images gathered and augmented in one pass (the Stop flag read between its chunks)
 

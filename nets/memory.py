@@ -89,8 +89,9 @@ def snapshots_that_fit(snapshot_bytes: int, most: int) -> int:
 
 def training_bytes(arch, batch_size: int, most_snapshots: int) -> int:
     """What a training run holds at once: its weights with their gradients, optimizer slots and snapshots,
-    one batch's activations, and the freed buffers glibc keeps for the next step (KEPT_FREE_BYTES: the
-    tutorial's CNN, a few MB of weights and activations, took 290-350 MB above the start)."""
+    the activations of a step or a test pass (whichever is larger), and the freed buffers glibc keeps for the
+    next step (KEPT_FREE_BYTES: the tutorial's CNN, a few MB of weights and activations, took 290-350 MB
+    above the start)."""
     params, activations, largest_pair, batch_norm = network_size(arch)
     snapshots = snapshots_that_fit(params * FLOAT_BYTES, most_snapshots)
     # A CPU step holds the activations of one slice at a time (nets.train.steps.sliced_step), unless

@@ -291,7 +291,12 @@ def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int
 
 def request_stop(request: gr.Request):
     """Ask this visitor's run to stop at its next report (a fraction of a second)."""
-    flag = STOPS.get(request.session_hash if request else "")
+    stop_run(request.session_hash if request else "")
+
+
+def stop_run(session: str) -> None:
+    """Set session's Stop flag, if it has a run."""
+    flag = STOPS.get(session)
     if flag is not None:
         flag.set()
 
@@ -303,9 +308,7 @@ def end_closed_session(session: str) -> None:
         CLOSED[session] = True
         while len(CLOSED) > CLOSED_KEPT:
             CLOSED.popitem(last=False)
-    flag = STOPS.get(session)   # read after CLOSED is written: a run starting now sees one or the other
-    if flag is not None:
-        flag.set()
+    stop_run(session)   # STOPS read after CLOSED is written: a run starting now sees one or the other
 
 
 def forget_closed(session: str) -> bool:

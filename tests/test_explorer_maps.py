@@ -5,9 +5,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
+from torchvision.utils import make_grid
 
 from nets.explorer.layer import value_stats
 from visual import layer_figures as figs
+from visual.images import image_grid
 from visual.maps import LUTS, batch_view, feature_maps_grid, palette, to_uint8
 
 
@@ -93,3 +95,11 @@ def test_palette_is_colour_blind_safe_viridis_or_cividis():
     for name in ("viridis", "cividis"):
         lum = palette(name)[:255] @ np.array([0.299, 0.587, 0.114])
         assert np.all(np.diff(lum) > -1.5)   # brightness rises monotonically: readable without hue
+
+
+@pytest.mark.parametrize("b, c, columns", [(64, 3, 8), (128, 3, 16), (5, 1, 3), (17, 3, 16), (2, 3, 8), (9, 1, 3)])   # make_grid leaves one image unpadded
+def test_image_grid_is_torchvisions_make_grid(b, c, columns):
+    batch = torch.randint(0, 256, (b, c, 7, 9), dtype=torch.uint8, generator=torch.Generator().manual_seed(b))
+    grid = image_grid(batch, columns=columns)
+    reference = make_grid(batch, nrow=columns, padding=2, pad_value=255)[:c].permute(1, 2, 0).numpy()
+    assert grid.flags.c_contiguous and np.array_equal(grid, reference)

@@ -16,6 +16,7 @@ from ui import dataset, explorer_tab
 from nets.explorer.kernels import preset_kernel
 from tests.test_explorer_api import picture
 from visual.images import data_uri
+from visual.maps import feature_maps_grid
 from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
@@ -228,6 +229,14 @@ def test_a_picture_too_wide_for_webp_comes_as_a_png():
     assert head == "data:image/png;base64"                             # WebP holds at most 16383 a side
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), wide)
     assert data_uri(wide[:, :16383], "webp").startswith("data:image/webp;base64,")
+
+
+def test_colour_mapped_pictures_come_to_the_page_as_pngs_with_their_palette():
+    indices, pal = feature_maps_grid(torch.randn(6, 30, 30), "shared", "viridis")
+    head, data = data_uri((indices, pal), "webp").split(",", 1)
+    assert head == "data:image/png;base64"     # smaller and faster than a WebP for one byte a pixel
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+    assert np.array_equal(shown, pal[indices])
 
 
 def test_linear_and_activations_hide_what_they_do_not_have():

@@ -48,7 +48,7 @@ INPUT_URIS: dict = {}     # (checksum of an input picture, encoding) -> its URI:
 
 def input_uri(pic: np.ndarray, kind: str) -> str:
     """The input picture as a data: URI, encoded once while it is unchanged (10 ms an update saved)."""
-    key = (pic.shape, zlib.crc32(pic.data), kind)
+    key = (pic.shape, zlib.crc32(np.ascontiguousarray(pic)), kind)
     uri = INPUT_URIS.get(key)
     if uri is None:
         uri = data_uri(pic, kind)

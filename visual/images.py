@@ -17,21 +17,30 @@ def to_hwc(x: torch.Tensor) -> np.ndarray:
 
 
 def enlarge(img: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour enlargement: every pixel stays a crisp square."""
+    """Nearest-neighbour enlargement: every pixel stays a crisp square. A factor of 1 is the picture itself."""
+    if factor == 1:
+        return img
     return img.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarray:
-    """(B, C, H, W) uint8 images tiled into one (rows*H, columns*W, C) picture, like make_grid."""
+    """(B, C, H, W) uint8 images tiled into one (rows*H, columns*W, C) picture, like make_grid; contiguous.
+
+    One copy into a view of the grid's cells, not a copy per image (3.5 ms an explorer update for 128 tiles)."""
     b, c, h, w = batch.shape
     columns = max(1, min(columns, b))
     rows = -(-b // columns)
-    grid = torch.full((c, rows * (h + pad) + pad, columns * (w + pad) + pad), 255, dtype=torch.uint8)
-    for i in range(b):
-        r, col = divmod(i, columns)
-        top, left = pad + r * (h + pad), pad + col * (w + pad)
-        grid[:, top:top + h, left:left + w] = batch[i]
-    return grid.permute(1, 2, 0).numpy()
+    grid = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad, c), 255, np.uint8)
+    down, across, depth = grid.strides
+    # cells[r, col] is the image area of tile (r, col): its rows and columns lie h + pad and w + pad apart.
+    cells = np.lib.stride_tricks.as_strided(grid[pad:, pad:], shape=(rows, columns, h, w, c),
+                                            strides=((h + pad) * down, (w + pad) * across, down, across, depth))
+    images = batch.permute(0, 2, 3, 1).numpy()
+    full = b // columns
+    cells[:full] = images[:full * columns].reshape(full, columns, h, w, c)
+    if full < rows:   # the last row, part filled
+        cells[full, :b - full * columns] = images[full * columns:]
+    return grid
 
 
 # A picture: (H, W, 3) RGB or (H, W) grey uint8 pixels, or (palette indices, (256, 3) palette): a colour-mapped
@@ -41,6 +50,8 @@ Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 
 # Both lossless. PNG for files and programs: every tool reads it. WebP for the page, where Chromium shows it:
 # the explorer's output grid (274 x 546 colour pixels) took 22 ms to write as a PNG, 7 ms as a WebP, 5% smaller.
+# Not for a palette picture (the colour-mapped feature maps): there PNG is the smaller and faster (12.0 KB in
+# 1.6 ms against 14.5 KB in 3.8 ms), so the page gets those as PNGs.
 ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
              "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
 WEBP_MAX_SIDE = 16383   # libwebp's limit
@@ -60,9 +71,9 @@ def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
 
 
 def data_uri(pic: Picture, kind: str = "png") -> str:
-    """A picture inline: the page needs no file serving, and a program no second request. WebP holds at most
-    WEBP_MAX_SIDE pixels a side: a longer picture (a wide table of numbers) comes as a PNG."""
-    if kind == "webp" and max(np.shape(pic[0] if isinstance(pic, tuple) else pic)[:2]) > WEBP_MAX_SIDE:
+    """A picture inline: the page needs no file serving, and a program no second request. A palette picture, and
+    one longer than WebP's WEBP_MAX_SIDE pixels a side (a wide table of numbers), comes as a PNG."""
+    if kind == "webp" and (isinstance(pic, tuple) or max(pic.shape[:2]) > WEBP_MAX_SIDE):
         kind = "png"
     return f"data:image/{kind};base64," + base64.b64encode(picture_bytes(pic, kind)).decode()
 

@@ -1,7 +1,6 @@
 """The explorer's handlers as the UI calls them: real CIFAR-10, uploads, bad values, the trained model."""
 import base64
 import io
-import re
 
 import gradio as gr
 import numpy as np
@@ -210,15 +209,21 @@ def is_skipped(part) -> bool:
 
 def test_the_page_gets_pictures_inline_and_only_what_changed():
     first, sent = page_update()
-    assert first["output"]["value"].count('src="data:image/webp;base64,') == 1
+    pictures = first["pictures"]["value"]     # one value for the panels' frames (explorer_layout.SHOW_PICTURES)
+    assert set(pictures) == {"explorer-input", "explorer-output", "explorer-maps"}
+    assert pictures["explorer-output"]["src"].startswith("data:image/webp;base64,")
+    assert pictures["explorer-maps"]["src"].startswith("data:image/png;base64,")   # colour-mapped: a palette
+    assert (pictures["explorer-output"]["alt"], pictures["explorer-output"]["download"]) == ("output batch",
+                                                                                           "download PNG")
     # Lossless: the page's WebP holds the very pixels of the API's PNG.
-    webp = re.search(r'src="data:image/webp;base64,([^"]+)"', first["output"]["value"])[1]
+    webp = pictures["explorer-output"]["src"].split(",", 1)[1]
     png = explorer_tab.explore(**DEFAULTS)[2].split(",", 1)[1]
     pixels = [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB")) for b in (webp, png)]
     assert np.array_equal(*pixels)
     again, sent = page_update(sent, colormap="cividis")   # a drawing option: same input, numbers, code
-    assert all(is_skipped(again[name]) for name in ("input", "hist", "code", "output"))
-    assert not is_skipped(again["maps"])
+    assert all(is_skipped(again[name]) for name in ("hist", "code"))
+    assert set(again["pictures"]["value"]) == {"explorer-maps"}   # only the colour-mapped maps changed
+    assert is_skipped(page_update(sent, colormap="cividis")[0]["pictures"])   # nothing changed: nothing sent
     emptied = explorer_tab.explore_page(sent, **{**DEFAULTS, "stride": None})   # a box cleared while typing
     assert is_skipped(emptied)
 
@@ -241,9 +246,9 @@ def test_colour_mapped_pictures_come_to_the_page_as_pngs_with_their_palette():
 
 def test_linear_and_activations_hide_what_they_do_not_have():
     linear, _ = page_update(kind="Linear")
-    assert not linear["maps"]["visible"] and not linear["slide_box"]["visible"]
+    assert linear["pictures"]["value"]["explorer-maps"] is None and not linear["slide_box"]["visible"]   # hidden
     relu, _ = page_update(kind="ReLU")
-    assert relu["maps"]["visible"] and not relu["slide_box"]["visible"]
+    assert relu["pictures"]["value"]["explorer-maps"] and not relu["slide_box"]["visible"]
     pool, _ = page_update(kind="MaxPool2d")
     assert not pool["layer_plot"]["visible"] and pool["slide_box"]["visible"]
 

@@ -13,17 +13,19 @@ from nets.text import LearnerError
 from ui import explorer_layout
 from ui.explorer_inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, layer_config, load_input,
                                 load_preset_grid, next_seed, receive_upload, view_options)
-from ui.explorer_layout import BUILDER_CHAIN
+from ui.explorer_layout import BUILDER_CHAIN, PICTURE_FRAMES, SHOW_PICTURES
 from ui.i18n import current_locale, say
 from ui.validate import as_choice, as_int, refuse, refused
-from visual.explorer import draw, gallery_html, input_text, picture_html, picture_uris, slide_picture
+from visual.explorer import draw, gallery_html, input_text, picture_uris, slide_picture
 
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
 # The upload is per-visitor state that /explorer_upload fills, so the API's /explore has no upload parameter.
 API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
-# What the page's update sends only when it changed: pictures at once, figures and code just after.
-PICTURE_PARTS = ("status", "input", "output", "maps", "gallery")
+# What the page's update sends only when it changed: pictures at once, figures and code just after. The input,
+# output and feature maps go in one value, `pictures` (explorer_layout.SHOW_PICTURES), holding those that changed.
+PICTURE_PARTS = ("status", "pictures", "gallery")
+ALTS = {"input": "explorer.alt_input", "output": "explorer.alt_output", "maps": "explorer.alt_maps"}
 LATER_PARTS = ("hist", "layer_plot", "code")
 # A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
 # a slow machine shows fewer frames, not a slower pass.
@@ -71,23 +73,25 @@ def explore(model=None, **controls):
 
 
 def explore_page(sent, model=None, **controls):
-    """The page's update, pictures first: they come inline (lossless WebPs) in the update's one message (no
-    file to fetch after it); the figures and the code follow in `later` (show_later), so drawing them never
-    holds up the pictures. Only what changed since the visitor's last update (`sent`) is sent and redrawn."""
+    """The page's update, pictures first: they come inline (lossless WebPs; PNGs for colour-mapped ones) in the
+    update's one message (no file to fetch after it), the input, output and feature maps in `pictures`; the
+    figures and the code follow in `later` (show_later), so drawing them never holds up the pictures. Only what
+    changed since the visitor's last update (`sent`) is sent and redrawn."""
     if any(value is None for name, value in controls.items() if name != "upload"):
         return gr.skip()   # a number box emptied while the learner types: keep the view
     view, drawn, status, step, code, grid = update(model, controls)
-    locale = current_locale()
-    input_uri, output_uri, maps_uri, gallery = picture_uris(drawn, "webp")
-    parts = dict(status=status,
-                 input=picture_html(input_uri, say("explorer.alt_input"), "explorer-input", locale),
-                 output=picture_html(output_uri, say("explorer.alt_output"), "explorer-output", locale),
-                 maps=picture_html(maps_uri, say("explorer.alt_maps"), "explorer-maps", locale),
-                 gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
+    *uris, gallery = picture_uris(drawn, "webp")
+    words = dict(title=say("explorer.fullscreen"), download=say("explorer.download_png"))
+    parts = dict(status=status, gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code,
+                 **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
+                    for name, uri in zip(PICTURE_FRAMES, uris)})
     sent = dict(sent or {})
-    changed = {name: gr.skip() if name in sent and sent[name] == value else gr.update(value=value, visible=bool(value))
-               for name, value in parts.items()}
+    fresh = {name: value for name, value in parts.items() if name not in sent or sent[name] != value}
     sent.update(parts)
+    changed = {name: gr.update(value=fresh[name], visible=bool(fresh[name])) if name in fresh else gr.skip()
+               for name in parts}
+    pictures = {frame: fresh[name] for name, frame in PICTURE_FRAMES.items() if name in fresh}
+    changed["pictures"] = gr.update(value=pictures) if pictures else gr.skip()
     later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
              drawn.slide_plot, drawn.slide_text]                         # the activations have no window
     return [*(changed[name] for name in PICTURE_PARTS), step, view.slide, grid, sent, later]
@@ -192,8 +196,8 @@ def build(model_state, arch_state):
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
     outputs = [ui.status, ui.input_image, ui.output_image, ui.maps_image, ui.gallery, ui.hist_plot, ui.layer_plot,
                ui.slide_plot, ui.slide_text, ui.step, ui.code, ui.slide_state, ui.grid]
-    page_outputs = [ui.status, ui.input_html, ui.output_html, ui.maps_html, ui.gallery_box, ui.step, ui.slide_state,
-                    ui.grid, ui.sent_state, ui.later_state]
+    page_outputs = [ui.status, ui.pictures, ui.gallery_box, ui.step, ui.slide_state, ui.grid, ui.sent_state,
+                    ui.later_state]
     hidden = dict(queue=False, show_progress="hidden", api_visibility="private")
     ui.kind.change(show_groups, ui.kind, [ui.conv_group, ui.pool_group, ui.act_group, ui.linear_group, ui.seq_group],
                    **hidden)
@@ -217,6 +221,7 @@ def build(model_state, arch_state):
     later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
                  outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)
     gr.on(triggers, **page, trigger_mode="always_last").then(**later)
+    ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, show_progress="hidden", api_visibility="private")
     redrawn = (partial(redraw, tuple(values)), [ui.sent_state, model_state, *values.values()],
                page_outputs + later["outputs"])
     ui.api_button.click(explore, model_state, outputs, inputs_kwargs=values, api_name="explore",

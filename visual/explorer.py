@@ -138,17 +138,6 @@ def picture_uris(drawn: Drawn, kind: str = "png") -> tuple:
     return input_uri(drawn.input, kind), data_uri(drawn.output, kind), maps, gallery
 
 
-def picture_html(uri: str | None, alt: str, elem_id: str, locale: str = "en") -> str:
-    """One picture inline, shown pixel for pixel, with a download link (the page's script writes the shown
-    picture as a PNG when clicked, so it is sent once); "" without one (its panel is then hidden). Not BMP:
-    Chromium took 60 ms longer to show an update's BMPs (three times the bytes) than the server saved."""
-    if not uri:
-        return ""
-    return (f'<div id="{elem_id}" class="ll-picture"><img src="{uri}" alt="{html.escape(alt)}" '
-            f'title="{html.escape(text("explorer.fullscreen", locale))}"><a class="ll-download" href="#" '
-            f'download="{elem_id}.png">{html.escape(text("explorer.download_png", locale))}</a></div>')
-
-
 def gallery_html(gallery: list) -> str:
     """Stages or comparisons ([picture URI, caption] pairs) as captioned inline pictures; "" when there are none."""
     if not gallery:

@@ -3,6 +3,7 @@ import base64
 import html
 import io
 import struct
+import zlib
 
 import numpy as np
 import torch
@@ -54,6 +55,10 @@ Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 # 1.6 ms against 14.5 KB in 3.8 ms), so the page gets those as PNGs.
 ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
              "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
+# A PNG of pixels, not palette indices, compresses its filtered rows as runs: the output grid 217 KB in 14 ms
+# instead of 253 KB in 15 ms, the CIFAR-10 input grid the same size 20% faster. Indices of enlarged pictures
+# repeat whole rows, which only the default finds: runs made the feature maps 2.7x larger.
+PIXEL_PNG = dict(compress_type=zlib.Z_RLE)
 WEBP_MAX_SIDE = 16383   # libwebp's limit
 
 
@@ -66,7 +71,7 @@ def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
     if pal is not None:
         image.putpalette(pal.tobytes())
     buffer = io.BytesIO()
-    image.save(buffer, **ENCODINGS[kind])
+    image.save(buffer, **ENCODINGS[kind], **(PIXEL_PNG if kind == "png" and pal is None else {}))
     return buffer.getvalue()
 
 

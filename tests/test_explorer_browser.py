@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.test_browser import open_tab
 
@@ -108,8 +109,16 @@ def test_a_language_switch_rewrites_the_view_on_screen(page):
     body = page.locator("body").inner_text()
     assert "✓ 实际张量是 32×32" in body and "标签：" in body and "# PyTorch 的默认初始化" in body
     assert "the real tensor" not in body and "Labels:" not in body
+    # The pictures' words too, and the pictures themselves still shown (their panels' labels changed under them).
+    for frame in ("explorer-input", "explorer-output", "explorer-maps"):
+        picture = page.locator(f"#{frame}")
+        expect(picture.locator("a.ll-download")).to_have_text("下载 PNG", timeout=30_000)
+        assert picture.locator("img").get_attribute("title") == "点击：全屏"
+        assert picture.locator("img").evaluate("img => img.complete && img.naturalWidth > 0 && img.src.startsWith('data:')")
+    assert page.locator("#explorer-output img").get_attribute("alt") == "输出批次"
     page.locator("#language").get_by_text("English", exact=True).click()
     page.get_by_text("✓ the real tensor is 32×32").first.wait_for(timeout=30_000)
+    expect(page.locator("#explorer-output a.ll-download")).to_have_text("download PNG", timeout=30_000)
     assert page.errors == []
 
 

@@ -245,10 +245,10 @@ def test_colour_mapped_pictures_come_to_the_page_as_pngs_with_their_palette():
 
 
 def test_linear_and_activations_hide_what_they_do_not_have():
-    linear, _ = page_update(kind="Linear")
+    linear, sent = page_update(kind="Linear")
     assert linear["pictures"]["value"]["explorer-maps"] is None and not linear["slide_box"]["visible"]   # hidden
-    relu, _ = page_update(kind="ReLU")
-    assert relu["pictures"]["value"]["explorer-maps"] and not relu["slide_box"]["visible"]
+    relu, _ = page_update(sent, kind="ReLU")      # the maps come back (and their panel shows) after Linear
+    assert relu["pictures"]["value"]["explorer-maps"]["src"] and not relu["slide_box"]["visible"]
     pool, _ = page_update(kind="MaxPool2d")
     assert not pool["layer_plot"]["visible"] and pool["slide_box"]["visible"]
 
@@ -276,6 +276,7 @@ def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     redrawn = fn({"status": "old"}, None, *DEFAULTS.values())
     assert len(inputs) == 2 + len(DEFAULTS) and len(redrawn) == len(outputs)
     assert "✓ the real tensor is 32×32" in redrawn[0]["value"]    # every part sent again, not skipped
+    assert set(redrawn[1]["value"]) == {"explorer-input", "explorer-output", "explorer-maps"}   # with their words
 
 
 def test_an_update_computed_meanwhile_keeps_the_step_the_learner_typed():

@@ -15,34 +15,45 @@ BUILDER_CHAIN = "your network (Builder tab)"
 CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
                                                           "explorer.chain_blocks13", "explorer.chain_network",
                                                           "explorer.chain_builder")))
-# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it. The page
-# gets lossless WebPs (faster to write); the download is the same pixels written as a PNG, which every tool reads.
-PICTURE_JS = """element.addEventListener('click', (e) => {
-  const link = e.target.closest('a.ll-download');
-  if (link) {
-    const img = link.parentElement.querySelector('img'), canvas = document.createElement('canvas');
-    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-    canvas.getContext('2d').drawImage(img, 0, 0);
-    link.href = canvas.toDataURL('image/png');
-  } else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
-});"""
 # The input, output and feature-map panels each hold a frame that never changes; the page's update sends their
 # pictures (src, alt, title and the download link's words, in the visitor's language) in one hidden value,
 # `pictures` ({frame id: picture, or None to hide its panel}), and SHOW_PICTURES puts them in the frames. Not as
 # the panels' own values: gr.HTML serializes its props several times an update and parses all of its HTML
 # again, and for the 330 KB output grid that held the picture back (slider release -> picture drawn, A/B in
-# Chromium: 183 ms as the panel's value, 146 ms through `pictures`). Only what changed is in `pictures`.
-SHOW_PICTURES = """(pictures) => {
-  for (const [id, picture] of Object.entries(pictures || {})) {
-    const frame = document.getElementById(id);
-    if (!frame) continue;
-    frame.closest('.block').style.display = picture ? '' : 'none';
-    if (!picture) continue;
-    const img = frame.querySelector('img');
-    img.src = picture.src; img.alt = picture.alt; img.title = picture.title;
-    frame.querySelector('a.ll-download').textContent = picture.download;
-  }
+# Chromium: 183 ms as the panel's value, 146 ms through `pictures`). Only what changed is in `pictures`, so the
+# page keeps the latest of each (window.llPictures): a panel Gradio builds after the first update (a tab's
+# components are built when it is first opened) takes its picture from there when it loads.
+SHOW_PICTURE = """function showPicture(frame, picture) {
+  frame.closest('.block').style.display = picture ? '' : 'none';
+  if (!picture) return;
+  const img = frame.querySelector('img');
+  img.src = picture.src; img.alt = picture.alt; img.title = picture.title;
+  frame.querySelector('a.ll-download').textContent = picture.download;
 }"""
+SHOW_PICTURES = f"""(pictures) => {{
+  {SHOW_PICTURE}
+  const latest = (window.llPictures ??= {{}});
+  for (const [id, picture] of Object.entries(pictures || {{}})) {{
+    latest[id] = picture;
+    const frame = document.getElementById(id);
+    if (frame) showPicture(frame, picture);
+  }}
+}}"""
+# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it. The page
+# gets lossless WebPs (PNGs for colour-mapped ones); the download is the shown pixels written as a PNG, which
+# every tool reads.
+PICTURE_JS = f"""{SHOW_PICTURE}
+const frame = element.querySelector('.ll-picture');
+if (frame && window.llPictures && frame.id in window.llPictures) showPicture(frame, window.llPictures[frame.id]);
+element.addEventListener('click', (e) => {{
+  const link = e.target.closest('a.ll-download');
+  if (link) {{
+    const img = link.parentElement.querySelector('img'), canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    canvas.getContext('2d').drawImage(img, 0, 0);
+    link.href = canvas.toDataURL('image/png');
+  }} else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
+}});"""
 PICTURE_FRAMES = {"input": "explorer-input", "output": "explorer-output", "maps": "explorer-maps"}
 
 

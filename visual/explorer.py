@@ -129,7 +129,8 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
 
 
 def picture_uris(drawn: Drawn, kind: str = "png") -> tuple:
-    """The pictures inline, as data: URIs (lossless PNGs for the API, WebPs for the page: visual.images.ENCODINGS):
+    """The pictures inline, as data: URIs (lossless PNGs for the API; WebPs for the page, PNGs for its colour-mapped
+    pictures: visual.images.ENCODINGS):
     input, output, feature maps (or None) and the gallery's [picture, caption] pairs. Inline, one answer
     carries them all: as files, gradio_client fetched each one after the answer, one request (and one new TLS
     context) per picture."""

@@ -36,7 +36,7 @@ def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarra
     # cells[r, col] is the image area of tile (r, col): its rows and columns lie h + pad and w + pad apart.
     cells = np.lib.stride_tricks.as_strided(grid[pad:, pad:], shape=(rows, columns, h, w, c),
                                             strides=((h + pad) * down, (w + pad) * across, down, across, depth))
-    images = batch.permute(0, 2, 3, 1).numpy()
+    images = batch.permute(0, 2, 3, 1).cpu().numpy()
     full = b // columns
     cells[:full] = images[:full * columns].reshape(full, columns, h, w, c)
     if full < rows:   # the last row, part filled
@@ -49,15 +49,15 @@ def image_grid(batch: torch.Tensor, columns: int = 8, pad: int = 2) -> np.ndarra
 Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 
 
-# Both lossless. PNG for files and programs: every tool reads it. WebP for the page, where Chromium shows it:
-# the explorer's output grid (274 x 546 colour pixels) took 22 ms to write as a PNG, 7 ms as a WebP, 5% smaller.
-# Not for a palette picture (the colour-mapped feature maps): there PNG is the smaller and faster (12.0 KB in
-# 1.6 ms against 14.5 KB in 3.8 ms), so the page gets those as PNGs.
+# Both lossless. PNG for files and programs: every tool reads it. WebP for the page, where Chromium shows it.
+# Measured in one run (tests' CIFAR-10, the explorer's default view; least of 7 writes):
+#   output grid, 546 x 274 colour pixels: PNG 253 KB in 16 ms, PNG with runs 217 KB in 16 ms, WebP 240 KB in 9 ms
+#   input grid, 274 x 274 colour pixels:  PNG 141 KB in 10 ms, PNG with runs 142 KB in 7.5 ms, WebP 108 KB in 4 ms
+#   feature maps, 416 x 280 palette:      PNG 12 KB in 0.8 ms, PNG with runs 34 KB in 1.3 ms, WebP 15 KB in 4 ms
+# So a palette picture comes to the page as a PNG too, and a PNG of pixels (not palette indices) compresses its
+# filtered rows as runs; enlarged palette pictures repeat whole rows, which only the default finds.
 ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
              "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
-# A PNG of pixels, not palette indices, compresses its filtered rows as runs: the output grid 217 KB in 14 ms
-# instead of 253 KB in 15 ms, the CIFAR-10 input grid the same size 20% faster. Indices of enlarged pictures
-# repeat whole rows, which only the default finds: runs made the feature maps 2.7x larger.
 PIXEL_PNG = dict(compress_type=zlib.Z_RLE)
 WEBP_MAX_SIDE = 16383   # libwebp's limit
 

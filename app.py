@@ -23,7 +23,9 @@ CSS = """
 .ll-stages { display: flex; flex-wrap: wrap; gap: 12px; }
 .ll-stages figure { margin: 0; max-width: 48%; font-size: 12px; text-align: center; }
 .ll-picture img, .ll-stages img { cursor: zoom-in; }
-.ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto; }
+.ll-picture img, .ll-stages img { max-height: 75vh; object-fit: contain; }   /* a tall table of scores stays on screen */
+.ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto;
+  max-height: none; }
 .ll-download { font-size: 12px; }
 """
 

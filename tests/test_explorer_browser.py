@@ -94,6 +94,8 @@ def test_layers_without_a_window_or_maps_hide_those_panels(page):
     assert not page.locator("#explorer-maps").is_visible()
     assert not page.get_by_label("number input for Step").first.is_visible()
     assert page.get_by_text("1 images").count() == 0
+    # The 64 x 10 scores, a tall picture, stay on screen instead of stretching to the panel's width (2,342 px).
+    assert page.locator("#explorer-output img").bounding_box()["height"] <= 0.75 * page.viewport_size["height"] + 1
     page.get_by_label("ReLU", exact=True).check()
     page.get_by_text("ReLU() · input").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
@@ -132,3 +134,18 @@ def test_download_png_saves_the_shown_picture_as_a_png(page):
     assert saved.format == "PNG" and download.value.suggested_filename == "explorer-output.png"
     shown = Image.open(io.BytesIO(base64.b64decode(data)))
     assert np.array_equal(np.asarray(saved.convert("RGB")), np.asarray(shown.convert("RGB")))   # pixel for pixel
+
+
+def test_removing_the_upload_goes_back_to_the_cifar10_batch(page, tmp_path):
+    open_explorer(page)
+    page.get_by_label("Your image", exact=True).check()
+    path = tmp_path / "mine.png"
+    Image.fromarray(np.arange(40 * 48 * 3, dtype=np.uint8).reshape(40, 48, 3)).save(path)
+    page.locator(".tabitem:visible input[type=file]").first.set_input_files(str(path))
+    page.get_by_text("input (1, 3, 32, 32)").first.wait_for(timeout=60_000)
+    assert "mine.png" in page.locator("body").inner_text()
+    page.get_by_role("button", name="Clear").first.click()      # the file box's ✕
+    page.get_by_text("input (64, 3, 32, 32)").first.wait_for(timeout=60_000)
+    assert page.get_by_label("CIFAR-10 batch", exact=True).is_checked()
+    assert "mine.png" not in page.locator("body").inner_text()
+    assert page.errors == []

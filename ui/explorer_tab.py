@@ -131,6 +131,11 @@ def upload_image(path):
     return receive_upload(path), "upload"
 
 
+def forget_upload():
+    """The learner removed their file: forget it and show the CIFAR-10 batch again (the source's change redraws)."""
+    return None, "cifar10"
+
+
 def step_window(state, step, channel):
     """Redraw the sliding window at another step (or channel) without recomputing the layer."""
     step, channel = as_int(step, say("explorer.step"), 0, 1 << 20), as_int(channel, say("explorer.channel"), 0, 1023)
@@ -229,6 +234,7 @@ def build(model_state, arch_state):
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws
     ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
                      show_progress="hidden", preprocess=False).then(**page).then(**later)
+    ui.upload.clear(forget_upload, None, [ui.upload_state, ui.source], **hidden)
     ui.load_grid_button.click(load_preset_grid, [ui.preset, ui.kernel_size], [ui.grid, ui.weights],
                               api_name="explorer_preset_grid", preprocess=False)
     ui.chain_preset.change(chain_text, [ui.chain_preset, arch_state], ui.chain, api_name="explorer_chain_preset",

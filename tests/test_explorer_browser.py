@@ -149,3 +149,20 @@ def test_removing_the_upload_goes_back_to_the_cifar10_batch(page, tmp_path):
     assert page.get_by_label("CIFAR-10 batch", exact=True).is_checked()
     assert "mine.png" not in page.locator("body").inner_text()
     assert page.errors == []
+
+
+def test_the_channel_and_image_boxes_show_what_the_view_draws(page):
+    open_explorer(page)
+    box = page.get_by_label("number input for Channel").first
+    box.fill("40")
+    box.press("Enter")                                   # Conv2d(3, 6, 3): channels 0 to 5
+    expect(box).to_have_value("5", timeout=30_000)
+    image = page.get_by_label("number input for Image of the batch").first
+    image.fill("50")
+    image.press("Enter")
+    batch = page.get_by_label("number input for Batch size").first
+    batch.fill("4")
+    batch.press("Enter")
+    page.get_by_text("input (4, 3, 32, 32)").first.wait_for(timeout=30_000)
+    expect(image).to_have_value("3", timeout=30_000)     # images 0 to 3
+    assert page.errors == []

@@ -197,10 +197,10 @@ def test_activations_show_curve_derivative_and_what_they_cut():
 def page_update(sent=None, **changes):
     """The page's update (pictures, then what show_later draws) as named parts, and what it remembers as sent."""
     controls = {**DEFAULTS, **changes}
-    *pictures, step, slide, grid, sent, later = explorer_tab.explore_page(sent, **controls)
+    *pictures, step, image, channel, slide, grid, sent, later = explorer_tab.explore_page(sent, **controls)
     names = [*explorer_tab.PICTURE_PARTS, *explorer_tab.LATER_PARTS, "slide_box", "slide_plot", "slide_text"]
     shown = explorer_tab.show_later(later, slide, controls["step"], controls["channel"])
-    return dict(zip(names, [*pictures, *shown])), sent
+    return dict(zip(names, [*pictures, *shown]), image=image, channel=channel), sent
 
 
 def is_skipped(part) -> bool:
@@ -253,6 +253,19 @@ def test_linear_and_activations_hide_what_they_do_not_have():
     assert not pool["layer_plot"]["visible"] and pool["slide_box"]["visible"]
 
 
+def test_the_image_and_channel_sliders_reach_only_what_the_view_has():
+    first, sent = page_update()                         # 64 images, Conv2d with 6 output channels
+    assert first["image"]["maximum"] == 63 and first["channel"]["maximum"] == 5 and "value" not in first["channel"]
+    again, sent = page_update(sent, kernel_size=5)      # same counts: nothing to send
+    assert is_skipped(again["image"]) and is_skipped(again["channel"])
+    typed, sent = page_update(sent, channel=40)         # past the last channel: the one drawn, 5
+    assert typed["channel"]["value"] == 5
+    fewer, sent = page_update(sent, image=50, batch_size=4)
+    assert (fewer["image"]["maximum"], fewer["image"]["value"]) == (3, 3)
+    linear, _ = page_update(sent, kind="Linear")        # scores, no channels: the slider is left as it is
+    assert is_skipped(linear["channel"])
+
+
 def test_one_image_is_not_images():
     status = run(batch_size=1)["status"]
     assert "1 image x 6 channels become 2 pictures" in status and "1 images" not in status
@@ -282,11 +295,11 @@ def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
 def test_an_update_computed_meanwhile_keeps_the_step_the_learner_typed():
     """The page's update was computed for step 0 while the learner typed 500: the box keeps 500 and the
     window is drawn there; only a step the new map cannot hold is put back in range."""
-    *_, step, slide, _, _, later = explorer_tab.explore_page(None, **DEFAULTS)
+    *_, step, _, _, slide, _, _, later = explorer_tab.explore_page(None, **DEFAULTS)
     assert "value" not in step and step["maximum"] == 1023
     _, _, _, _, _, said = explorer_tab.show_later(later, slide, 500, 0)
     assert "Step 501 of 1024" in said
-    *_, step, _, _, _, _ = explorer_tab.explore_page(None, **{**DEFAULTS, "step": 1030})
+    *_, step, _, _, _, _, _, _ = explorer_tab.explore_page(None, **{**DEFAULTS, "step": 1030})
     assert step["value"] == 6
 
 

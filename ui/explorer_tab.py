@@ -85,7 +85,7 @@ def explore_page(sent, model=None, **controls):
     parts = dict(status=status, gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code,
                  **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
                     for name, uri in zip(PICTURE_FRAMES, uris)})
-    sent = dict(sent or {})
+    sent_before, sent = sent, dict(sent or {})
     fresh = {name: value for name, value in parts.items() if name not in sent or sent[name] != value}
     sent.update(parts)
     changed = {name: gr.update(value=fresh[name], visible=bool(fresh[name])) if name in fresh else gr.skip()
@@ -94,7 +94,23 @@ def explore_page(sent, model=None, **controls):
     changed["pictures"] = gr.update(value=pictures) if pictures else gr.skip()
     later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
              drawn.slide_plot, drawn.slide_text]                         # the activations have no window
-    return [*(changed[name] for name in PICTURE_PARTS), step, view.slide, grid, sent, later]
+    # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
+    # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
+    counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
+    boxes = [within(as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20), count,
+                    (sent_before or {}).get(f"{name}_count")) for name, count in counts.items()]
+    sent.update({f"{name}_count": count for name, count in counts.items()})
+    return [*(changed[name] for name in PICTURE_PARTS), step, *boxes, view.slide, grid, sent, later]
+
+
+def within(value, count: int | None, count_sent: int | None):
+    """A slider's update for a view with `count` images or channels: its new maximum (sent when it changes),
+    and the last one as its value when it holds more; nothing for a view without them (Linear's channels)."""
+    if count is None:
+        return gr.skip()
+    if value > count - 1:
+        return gr.update(maximum=max(1, count - 1), value=count - 1)
+    return gr.update(maximum=max(1, count - 1)) if count != count_sent else gr.skip()
 
 
 def explore_kept(sent, model, kept, **controls):
@@ -201,8 +217,8 @@ def build(model_state, arch_state):
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
     outputs = [ui.status, ui.input_image, ui.output_image, ui.maps_image, ui.gallery, ui.hist_plot, ui.layer_plot,
                ui.slide_plot, ui.slide_text, ui.step, ui.code, ui.slide_state, ui.grid]
-    page_outputs = [ui.status, ui.pictures, ui.gallery_box, ui.step, ui.slide_state, ui.grid, ui.sent_state,
-                    ui.later_state]
+    page_outputs = [ui.status, ui.pictures, ui.gallery_box, ui.step, ui.image, ui.channel, ui.slide_state, ui.grid,
+                    ui.sent_state, ui.later_state]
     hidden = dict(queue=False, show_progress="hidden", api_visibility="private")
     ui.kind.change(show_groups, ui.kind, [ui.conv_group, ui.pool_group, ui.act_group, ui.linear_group, ui.seq_group],
                    **hidden)

@@ -19,11 +19,11 @@ CSS = """
 .ll-thumb img { width: 64px; height: 64px; transition: transform .1s; }
 .ll-thumb:focus img { transform: scale(3); position: relative; z-index: 10; box-shadow: 0 0 8px #0006; }
 #language { max-width: 12em; margin-left: auto; }
-.ll-picture img, .ll-stages img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
+/* max-height: a tall table of scores (Linear's 64 x 10) stays on screen, drawn whole inside the box */
+.ll-picture img, .ll-stages img { image-rendering: pixelated; width: 100%; height: auto; display: block;
+  max-height: 75vh; object-fit: contain; cursor: zoom-in; }
 .ll-stages { display: flex; flex-wrap: wrap; gap: 12px; }
 .ll-stages figure { margin: 0; max-width: 48%; font-size: 12px; text-align: center; }
-.ll-picture img, .ll-stages img { cursor: zoom-in; }
-.ll-picture img, .ll-stages img { max-height: 75vh; object-fit: contain; }   /* a tall table of scores stays on screen */
 .ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto;
   max-height: none; }
 .ll-download { font-size: 12px; }

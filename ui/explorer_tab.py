@@ -85,11 +85,11 @@ def explore_page(sent, model=None, **controls):
     parts = dict(status=status, gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code,
                  **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
                     for name, uri in zip(PICTURE_FRAMES, uris)})
-    sent_before, sent = sent, dict(sent or {})
+    sent = dict(sent or {})
     fresh = {name: value for name, value in parts.items() if name not in sent or sent[name] != value}
     sent.update(parts)
     changed = {name: gr.update(value=fresh[name], visible=bool(fresh[name])) if name in fresh else gr.skip()
-               for name in parts}
+               for name in parts if name not in PICTURE_FRAMES}
     pictures = {frame: fresh[name] for name, frame in PICTURE_FRAMES.items() if name in fresh}
     changed["pictures"] = gr.update(value=pictures) if pictures else gr.skip()
     later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
@@ -97,8 +97,8 @@ def explore_page(sent, model=None, **controls):
     # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
     # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
     counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
-    boxes = [within(as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20), count,
-                    (sent_before or {}).get(f"{name}_count")) for name, count in counts.items()]
+    boxes = [within(as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20), count, sent.get(f"{name}_count"))
+             for name, count in counts.items()]
     sent.update({f"{name}_count": count for name, count in counts.items()})
     return [*(changed[name] for name in PICTURE_PARTS), step, *boxes, view.slide, grid, sent, later]
 

@@ -1,4 +1,4 @@
-"""Issue 11 figure: the memory a training run is checked against (nets.memory.training_bytes) beside the
+"""Issue 11 figure: the memory a training run is checked against (nets.estimates.training_bytes) beside the
 memory it really took, for small and large networks and batches.
 
 Each case trains through ui.training_run.start_training, the handler the Training tab and /train call (so the
@@ -39,7 +39,7 @@ CASES = [("tutorial CNN, batch 64", None, 64, 2, 2048),
 def one_case(archive: str, index: int) -> dict:
     """Run CASES[index] in this process: its estimate and what it took, in bytes."""
     from nets.data.cifar import load_cifar10
-    from nets.memory import training_bytes
+    from nets.estimates import training_bytes
     from tests.test_memory import training_peak
     from ui import dataset, training_run
 

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from nets.builder.layers import make_sequential
+from nets.builder.spec import tutorial_spec
 
 
 class Template(nn.Module):
@@ -16,25 +17,6 @@ class Template(nn.Module):
     def forward(self, input):
         output = input + 1
         return output
-
-
-def tutorial_spec(num_classes: int = 10) -> list[dict]:
-    """The tutorial's CIFAR-10 network as a fresh layer list: the one definition all its forms come from."""
-    return [
-        # conv1 (B, 32, 32, 32) -> pool1 (B, 32, 16, 16)
-        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        # conv2 (B, 32, 16, 16) -> pool2 (B, 32, 8, 8)
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        # conv3 (B, 64, 8, 8) -> pool3 (B, 64, 4, 4)
-        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
-        {"type": "MaxPool2d", "kernel_size": 2},
-        # flatten (B, 1024) -> fc1 (B, 64) -> fc2 (B, num_classes)
-        {"type": "Flatten"},
-        {"type": "Linear", "in_features": 1024, "out_features": 64},
-        {"type": "Linear", "in_features": 64, "out_features": num_classes},
-    ]
 
 
 def tutorial_cnn(num_classes: int = 10) -> nn.Sequential:

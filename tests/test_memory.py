@@ -11,7 +11,8 @@ from PIL import Image
 from nets import limits, memory
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
-from nets.memory import OverBudgetError, check_memory, give_memory_back, network_bytes, rss_bytes, training_bytes
+from nets.estimates import network_bytes, training_bytes
+from nets.memory import OverBudgetError, check_memory, give_memory_back, rss_bytes
 from nets.train.device import tune_allocator
 from ui import dataset, network_tab, saving_tab, training_model, training_run
 

@@ -12,7 +12,8 @@ import torch
 from nets.builder.spec import build_model
 from nets.data.images import ImageError, decode_image
 from nets.builder.layers import SpecError
-from nets.memory import check_memory, network_bytes
+from nets.estimates import network_bytes
+from nets.memory import check_memory
 from nets.models import seeded
 from nets.text import class_name
 from ui import dataset

@@ -4,7 +4,8 @@ import gradio as gr
 from nets.builder.layers import SpecError
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.data.cifar import CIFAR10_CLASSES
-from nets.memory import OverBudgetError, check_memory, network_bytes
+from nets.estimates import network_bytes
+from nets.memory import OverBudgetError, check_memory
 from nets.models import TrainedModel, seeded, tutorial_spec
 from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state_dict, whole_model_bytes
 from nets.text import LearnerError, Phrase

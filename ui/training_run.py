@@ -8,7 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 from nets import limits
-from nets.memory import check_memory, snapshots_that_fit, training_bytes
+from nets.estimates import snapshots_that_fit, training_bytes
+from nets.memory import check_memory
 from nets.models import TrainedModel
 from nets.text import Phrase, text
 from nets.train.background import in_background
@@ -30,7 +31,7 @@ MAX_RUNS = 12          # runs kept per visitor for the overlay chart
 # Weight snapshots kept per visitor for the Network tab's epoch strip (one row each). Each is a full copy of
 # the weights (400 MB for the largest network the Builder allows) held in the visitor's session, so a long
 # run keeps evenly spaced epochs and the newest: at most this many, fewer when limits.MAX_VISITOR_BYTES
-# holds fewer (nets.memory.snapshots_that_fit).
+# holds fewer (nets.estimates.snapshots_that_fit).
 MAX_EPOCH_STATES = 8
 # Gradio cancels a run only when the handler yields, so it yields an unchanged update (the status line) at
 # least this often, however long a step is; a cancel then waits for the run's current slice: at 0.25 s the

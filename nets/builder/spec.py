@@ -25,11 +25,29 @@ from nets.builder.shapes import (
     numel,
     walk,
 )
-from nets.models import tutorial_spec
 from nets.text import Phrase
 
 INPUT_SHAPE = (1, 3, 32, 32)     # one CIFAR-10 image
 NUM_CLASSES = 10
+
+
+def tutorial_spec(num_classes: int = NUM_CLASSES) -> list[dict]:
+    """The tutorial's CIFAR-10 network as a fresh layer list: the one definition all its forms come from."""
+    return [
+        # conv1 (B, 32, 32, 32) -> pool1 (B, 32, 16, 16)
+        {"type": "Conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # conv2 (B, 32, 16, 16) -> pool2 (B, 32, 8, 8)
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 32, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # conv3 (B, 64, 8, 8) -> pool3 (B, 64, 4, 4)
+        {"type": "Conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 5, "padding": 2},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        # flatten (B, 1024) -> fc1 (B, 64) -> fc2 (B, num_classes)
+        {"type": "Flatten"},
+        {"type": "Linear", "in_features": 1024, "out_features": 64},
+        {"type": "Linear", "in_features": 64, "out_features": num_classes},
+    ]
 
 
 def normalize_spec(spec) -> list[dict]:

@@ -14,9 +14,9 @@ from nets.builder.shapes import (
     numel,
     walk,
 )
-from nets.builder.spec import normalize_spec
+from nets.builder.spec import normalize_spec, tutorial_spec
 from nets.explorer.layer import LayerError
-from nets.models import seeded, tutorial_spec
+from nets.models import seeded
 from nets.text import Phrase
 
 MAX_STAGES = 12

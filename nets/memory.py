@@ -2,6 +2,7 @@
 check that refuses the work when the sum would pass limits.MAX_SERVER_MEMORY_BYTES (read at each call).
 What a network or a training run will add is estimated in nets.estimates."""
 import ctypes.util
+import functools
 import os
 import resource
 import sys
@@ -40,9 +41,19 @@ def give_memory_back() -> None:
     glibc keeps freed blocks for reuse, and a training run tunes it to keep up to 512 MB of them
     (nets.train.device.tune_allocator): a finished run's buffers and a dropped model would stay counted
     against the server (tests/test_memory.py: 200 MB freed in 4 MB blocks stays held without this)."""
-    libc = ctypes.util.find_library("c")
-    if libc:
-        ctypes.CDLL(libc).malloc_trim(0)
+    trim = malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library runs `ldconfig -p` in a subprocess at every call);
+    None where the C library has none (macOS, musl, Windows)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
 
 
 def check_memory(needed: int, work: str, refusal=OverBudgetError) -> None:

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torchinfo import summary
 
-from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, make_layer, parse_args
+from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, make_layer
+from nets.builder.parse import parse_args
 from nets.builder.shapes import MAX_LAYERS, walk
 from nets.builder.spec import INPUT_SHAPE, NUM_CLASSES, build_model, check_spec, default_layer, normalize_spec
 from nets.models import tutorial_cnn, tutorial_spec

@@ -4,9 +4,10 @@ import json
 import gradio as gr
 
 from nets.builder.code import module_code, sequential_code
-from nets.builder.layers import LAYER_TYPES, SpecError, layer_names, parse_args
-from nets.builder.shapes import LIMITS, MAX_LAYERS
-from nets.builder.spec import check_spec, default_layer, normalize_spec
+from nets.builder.layers import LAYER_TYPES, SpecError, layer_names
+from nets.builder.parse import parse_args
+from nets.builder.shapes import LIMITS, MAX_LAYERS, walk
+from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_spec
 from nets.models import tutorial_spec
 from nets.text import Phrase
 from ui.i18n import current_locale, say, t
@@ -102,8 +103,19 @@ def show_unread(rows: list[list], error: Phrase, at: int | None, arch):
     failed = say("builder.mark_failed", reason=error)
     marks = [failed if i == at else say("builder.not_checked_cell") for i in range(len(rows))]
     shown = [[i + 1, r[1] or "", r[2], r[3], "—", "—", mark] for i, (r, mark) in enumerate(zip(rows, marks))]
+    for row, c in zip(shown, rows_before(rows, at)):   # the rows above the unread cell keep their shapes
+        row[4:] = [str(c.out_shape) if c.out_shape else "—", f"{c.params:,}",
+                   "✓" if c.reached and c.error is None else say("builder.not_checked")]
     return layer_table(shown), {"unread": shown, "error": error, "at": at}, say("builder.status_unread", error=error), \
         gr.update(visible=False), None, gr.skip(), gr.skip(), arch
+
+
+def rows_before(rows: list[list], at: int | None) -> list:
+    """The rows above an unread cell, walked from the input image (none if they cannot be read either)."""
+    try:
+        return walk(table_to_spec(rows[:at]), INPUT_SHAPE) if at else []
+    except (SpecError, gr.Error):
+        return []
 
 
 def redraw_builder(spec, arch):

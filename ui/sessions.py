@@ -1,12 +1,10 @@
 """What a visitor's closed tab gives back: their training run, their place in the training queue, and soon their
 per-visitor state."""
-import gc
-import threading
-
 import gradio as gr
 
-from nets import limits, memory
+from nets import limits
 from ui.i18n import forget_session
+from ui.reclaimer import RECLAIMER
 from ui.training_queue import SLOT
 from ui.training_run import end_closed_session
 
@@ -23,10 +21,4 @@ def session_closed(request: gr.Request) -> None:
         # (gr.State(time_to_live=...) counts from the last update whether the tab is open or not, so it
         # would take the model from a visitor still reading the page.)
         session.STATE_TTL_WHEN_CLOSED = limits.CLOSED_SESSION_S
-        threading.Timer(limits.CLOSED_SESSION_S + 2, reclaim_memory).start()
-
-
-def reclaim_memory() -> None:
-    """Once a closed session's state is gone, collect it and hand the freed memory back to the system."""
-    gc.collect()
-    memory.give_memory_back()
+        RECLAIMER.ask(limits.CLOSED_SESSION_S + 2)   # once Gradio's sweep has dropped it: one pass for many tabs

@@ -1,5 +1,4 @@
 """The layers a learner may put in a Sequential: their parameters, limits, and how they read as code."""
-import ast
 import keyword
 import re
 from collections import OrderedDict
@@ -72,7 +71,7 @@ LAYER_TYPES = {
 }
 
 
-def _where(index, name) -> Phrase:
+def where_phrase(index, name) -> Phrase:
     return Phrase("builder.where_named", n=index + 1, name=name) if name else Phrase("builder.where", n=index + 1)
 
 
@@ -102,7 +101,7 @@ def normalize_layer(layer, index: int = 0) -> dict:
     if not isinstance(layer, dict):
         raise SpecError("builder.err.not_dict", index, n=index + 1, kind=type(layer).__name__)
     name = layer.get("name")
-    where = _where(index, name if isinstance(name, str) else None)
+    where = where_phrase(index, name if isinstance(name, str) else None)
     kind = layer.get("type")
     if kind not in LAYER_TYPES:
         raise SpecError("builder.err.unknown_type", index, where=where, kind=repr(kind), offers=", ".join(LAYER_TYPES))
@@ -210,31 +209,3 @@ def format_args(d: dict) -> str:
 def layer_code(d: dict) -> str:
     """'nn.Conv2d(3, 32, kernel_size=5, padding=2)'."""
     return f"nn.{d['type']}({format_args(d)})"
-
-
-def parse_args(kind: str, text: str, index: int = 0) -> dict:
-    """'3, 32, kernel_size=5' for kind as a layer dict; only literal numbers and True/False are read."""
-    where = _where(index, None)
-    if kind not in LAYER_TYPES:
-        raise SpecError("builder.err.unknown_type", index, where=where, kind=repr(kind), offers=", ".join(LAYER_TYPES))
-    text = (text or "").strip()
-    if len(text) > 200:
-        raise SpecError("builder.err.args_too_long", index, where=where, count=len(text))
-    try:
-        call = ast.parse(f"f({text})", mode="eval").body
-        values = [ast.literal_eval(a) for a in call.args]
-        named = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
-        if len(named) != len(call.keywords):
-            raise ValueError
-    except (SyntaxError, ValueError, TypeError):
-        raise SpecError("builder.err.args_unreadable", index, where=where, text=repr(text)) from None
-    params = LAYER_TYPES[kind].params
-    if len(values) > len(params):
-        raise SpecError("builder.err.too_many_args", index, where=where, kind=kind, most=len(params),
-                        count=len(values))
-    layer = {"type": kind, **{p.name: v for p, v in zip(params, values)}}
-    for key, value in named.items():
-        if key in layer:
-            raise SpecError("builder.err.twice", index, where=where, param=key)
-        layer[key] = value
-    return normalize_layer(layer, index)

@@ -1,10 +1,11 @@
 """The explorer's Sequential view: a short chain of layers typed as PyTorch code, run stage by stage."""
-import re
+import ast
 
 import torch
 from torch import nn
 
-from nets.builder.layers import SpecError, layer_code, make_sequential, parse_args
+from nets.builder.layers import SpecError, layer_code, make_sequential
+from nets.builder.parse import call_layer, call_name, layer_calls
 from nets.builder.shapes import (
     CHAIN_MAX_MACS,
     CHAIN_MAX_PARAMS,
@@ -21,7 +22,6 @@ from nets.text import Phrase
 
 MAX_STAGES = 12
 MAX_TEXT = 2000
-LINE = re.compile(r"^(?:nn\.)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\s*,?$")
 
 
 def chain_lines(layers: list[dict]) -> list[str]:
@@ -39,25 +39,42 @@ CHAIN_PRESETS = {   # name -> chain text; the first is the default view
 
 
 def parse_chain(text) -> list[dict]:
-    """'Conv2d(3, 32, kernel_size=5)' lines as the builder's layer dicts (literals only, nothing run)."""
+    """The chain's layer calls as the builder's layer dicts: one or several a line as copied from inside
+    nn.Sequential(...), or the whole nn.Sequential(...); numbers and arithmetic on them are read, nothing is run."""
     if not isinstance(text, str) or not text.strip():
         raise LayerError("explorer.err.chain_empty")
     if len(text) > MAX_TEXT:
         raise LayerError("explorer.err.chain_long", n=len(text), limit=MAX_TEXT)
-    lines = [line.strip() for line in text.strip().splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
-    if len(lines) > MAX_STAGES:
-        raise LayerError("explorer.err.chain_stages", n=len(lines), limit=MAX_STAGES)
+    calls = chain_calls(text)
+    if len(calls) > MAX_STAGES:
+        raise LayerError("explorer.err.chain_stages", n=len(calls), limit=MAX_STAGES)
     spec = []
-    for i, line in enumerate(lines):
-        match = LINE.match(line)
-        if not match:
-            raise LayerError("explorer.err.chain_line", i=i + 1, line=repr(line[:60]))
+    for i, (line, source, call) in enumerate(calls):
+        args = ", ".join(ast.get_source_segment(source, a) for a in (*call.args, *call.keywords))
         try:
-            spec.append(parse_args(match.group(1), match.group(2), i))
-        except SpecError as e:   # the Builder's own check, worded by nets.builder
-            raise LayerError("explorer.err.chain_spec", i=i + 1, reason=str(e)) from None
+            spec.append(call_layer(call_name(call), call, args, i))
+        except SpecError as e:   # the Builder's own check, worded by nets.builder in the visitor's language
+            raise LayerError("explorer.err.chain_spec", i=line, reason=e.phrase) from None
     return spec
+
+
+def chain_calls(text: str) -> list[tuple[int, str, ast.Call]]:
+    """Every layer call with its line number and the source it was read from: the whole text at once (calls
+    separated by commas, one call may span lines), else line by line."""
+    calls = layer_calls(text)
+    if calls is not None:
+        return [(c.lineno - 1, f"(\n{text}\n)", c) for c in calls]
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        calls = layer_calls(line)
+        if calls is None:
+            raise LayerError("explorer.err.chain_line", i=number, line=repr(line.strip()[:60]))
+        found += [(number, f"(\n{line}\n)", c) for c in calls]
+        if len(found) > MAX_STAGES:
+            break
+    return found
 
 
 def build_chain(spec: list[dict], seed: int) -> nn.Sequential:

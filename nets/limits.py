@@ -80,13 +80,30 @@ def whole_number(text: str, name: str) -> int:
     return int(value)
 
 
+def read_limit(limit: Limit, flags: argparse.Namespace | None) -> int:
+    """One limit's constant: its flag if given, else its environment variable, else its default; times scale."""
+    given = getattr(flags, limit.dest, None)
+    number = given if given is not None else \
+        whole_number(os.environ.get(limit.variable, str(limit.default)), limit.variable)
+    return number * limit.scale
+
+
 def settle(flags: argparse.Namespace | None = None) -> None:
-    """Set each limit's constant here: from its flag if given, else its environment variable, else default."""
-    for limit in LIMITS:
-        given = getattr(flags, limit.dest, None)
-        number = given if given is not None else \
-            whole_number(os.environ.get(limit.variable, str(limit.default)), limit.variable)
-        globals()[limit.constant] = number * limit.scale
+    """Set every limit's constant here, each by its name (tests/test_limits.py checks that none is missed)."""
+    global MAX_UPLOAD_BYTES, MAX_UNPACKED_BYTES, MAX_ENTRIES, MAX_PICKLE_BYTES, MAX_RUN_S, MAX_TEMP_BYTES
+    global MAX_PIXELS, MAX_REQUEST_MACS, MAX_SERVER_MEMORY_BYTES, MAX_VISITOR_BYTES, CLOSED_SESSION_S
+    value = {limit.constant: read_limit(limit, flags) for limit in LIMITS}
+    MAX_UPLOAD_BYTES = value["MAX_UPLOAD_BYTES"]
+    MAX_UNPACKED_BYTES = value["MAX_UNPACKED_BYTES"]
+    MAX_ENTRIES = value["MAX_ENTRIES"]
+    MAX_PICKLE_BYTES = value["MAX_PICKLE_BYTES"]
+    MAX_RUN_S = value["MAX_RUN_S"]
+    MAX_TEMP_BYTES = value["MAX_TEMP_BYTES"]
+    MAX_PIXELS = value["MAX_PIXELS"]
+    MAX_REQUEST_MACS = value["MAX_REQUEST_MACS"]
+    MAX_SERVER_MEMORY_BYTES = value["MAX_SERVER_MEMORY_BYTES"]
+    MAX_VISITOR_BYTES = value["MAX_VISITOR_BYTES"]
+    CLOSED_SESSION_S = value["CLOSED_SESSION_S"]
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:

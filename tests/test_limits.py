@@ -1,4 +1,5 @@
 """Every limit has one home (nets.limits), a flag of app.py and an environment variable; the flag wins."""
+import ast
 import io
 import os
 import time
@@ -55,6 +56,22 @@ def test_every_limit_is_read_where_its_table_says(settled):
         "MAX_PICKLE_BYTES": 7 * MB, "MAX_RUN_S": 7 * 60, "MAX_TEMP_BYTES": 7 * MB, "MAX_PIXELS": 7_000_000,
         "MAX_REQUEST_MACS": 7 * limits.MACS_PER_CPU_SECOND, "MAX_SERVER_MEMORY_BYTES": 7 * MB,
         "MAX_VISITOR_BYTES": 7 * MB, "CLOSED_SESSION_S": 7}
+
+
+def module_names(path) -> set[str]:
+    """The names a module assigns at its top level or declares global."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assigned = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
+    return assigned | {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+
+
+def test_each_limit_has_one_name_that_grep_finds():
+    code = [p for folder in ("nets", "ui", "visual") for p in (ROOT / folder).rglob("*.py")] + [ROOT / "app.py"]
+    names = {p: module_names(p) for p in code}
+    assert {limit.constant for limit in LIMITS} <= names[ROOT / "nets" / "limits.py"]   # set by name, not globals()
+    for name in ("LIMITS", *(limit.constant for limit in LIMITS)):
+        assert [p.relative_to(ROOT).as_posix() for p in code if name in names[p]] == ["nets/limits.py"], name
 
 
 def test_the_readme_table_documents_every_limit():

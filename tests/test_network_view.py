@@ -144,7 +144,7 @@ def test_bad_uploads_and_epochs_get_clear_messages(data, tmp_path):
     (tmp_path / "notes.png").write_text("not an image")
     with pytest.raises(gr.Error):
         render(upload=str(tmp_path / "notes.png"))
-    with pytest.raises(gr.Error, match="under 20 MB"):
+    with pytest.raises(gr.Error, match="under 50 MB"):
         render(upload=str(tmp_path / "missing.png"))
     trained = TrainedModel(tutorial_cnn().eval(), data.classes, "m", [tutorial_cnn().state_dict()] * 2, {})
     with pytest.raises(gr.Error, match="Epoch must be between 1 and 2"):

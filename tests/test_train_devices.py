@@ -5,6 +5,7 @@ import torch
 
 from nets.data.cifar import normalize
 from nets.train.config import TrainConfig
+from nets.train.device import BF16_ENV, bf16_is_fast_on_cpu, use_bf16
 from nets.train.engine import cpu_model, pick, seeded_model, train
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -33,3 +34,16 @@ def test_gpu_keeps_the_dataset_on_the_gpu(cifar):
     torch.cuda.reset_peak_memory_stats()
     list(train(TrainConfig(device="cuda", **{**TINY, "train_images": 0, "epochs": 1, "max_steps": 2}), cifar))
     assert torch.cuda.max_memory_allocated() >= cifar.train_x.numel()   # the uint8 images went over once
+
+
+@pytest.mark.parametrize("value, expected", [("0", False), ("1", True), ("auto", bf16_is_fast_on_cpu()),
+                                             ("", bf16_is_fast_on_cpu())])
+def test_layerlab_bf16_picks_the_cpu_arithmetic(monkeypatch, value, expected):
+    monkeypatch.setenv(BF16_ENV, value)
+    assert use_bf16(torch.device("cpu")) is expected
+
+
+def test_an_unknown_layerlab_bf16_names_the_allowed_values(monkeypatch):
+    monkeypatch.setenv(BF16_ENV, "yes")
+    with pytest.raises(ValueError, match="LAYERLAB_BF16 must be one of auto, 0, 1, got 'yes'"):
+        use_bf16(torch.device("cpu"))

@@ -1,6 +1,8 @@
 """`python -m nets.train` under torchrun: 2 CPU processes on gloo train as one process on the same global batches."""
+import contextlib
 import os
 import subprocess
+import threading
 import sys
 
 import pytest
@@ -9,8 +11,11 @@ from PIL import Image
 
 from nets.data.cifar import load_cifar10
 from nets.train.checkpoint import load_checkpoint, save_checkpoint
+from nets.train import engine
 from nets.train.config import TrainConfig
+from nets.train.device import BF16_ENV
 from nets.train.engine import seeded_model, train
+from nets.train.steps import sliced_step
 from tests.conftest import ROOT
 
 # 5 steps of 16 images per epoch, augmentation on: most of a run's time is Python and torch starting
@@ -18,19 +23,40 @@ from tests.conftest import ROOT
 # and the first epoch of a run of 2 take the same steps (resume tests continue the former).
 TRAIN_PER_CLASS, TEST_PER_CLASS = 8, 10
 CFG = dict(optimizer="sgd", lr=0.05, schedule="constant", batch_size=16, device="cpu", threads=1, log_every=5)
-# Two processes each average the gradient of their 8 images and DDP averages those two means: the sum
-# one process takes over 16 images, added in another order (and convolved in batches of another size),
-# so float32 rounding differs, ~1e-7 relative per step; SGD passes that on linearly (measured: at most
-# 2e-8 on any weight after 10 steps). ATOL allows 50x that, while the weights move ~1e-2 in 10 steps:
-# a batch split wrongly fails by far. Why SGD at batch 16: Adam divides each gradient by its size, so
-# rounding noise in a near-zero gradient becomes a step of up to lr; and with more images per step a
-# max-pool sooner meets two inputs equal up to rounding, where the sum's order picks the one that gets
-# the gradient, and the runs drift apart by ~1e-5 from then on (the same drift as accumulating the
-# two halves' gradients in one process; in float64 the two agree to 1e-17).
+# Which arithmetic each test checks is set, not left to the CPU: LAYERLAB_BF16=0 is float32 everywhere (the
+# engine would use bf16 autocast on a CPU with AVX-512 bf16), LAYERLAB_BF16=1 is bf16 autocast on any CPU.
+FP32, BF16 = {BF16_ENV: "0"}, {BF16_ENV: "1"}
+# float32, one process on the whole batch: two processes each average the gradient of their 8 images and DDP
+# averages those two means: the sum one process takes over 16 images, added in another order (and convolved
+# in batches of another size), so float32 rounding differs, ~1e-7 relative per step; SGD passes that on
+# linearly (measured: at most 2e-8 on any weight after 10 steps). ATOL allows 50x that, while the weights move
+# ~1e-2 in 10 steps: a batch split wrongly fails by far. Why SGD at batch 16: Adam divides each gradient by
+# its size, so rounding noise in a near-zero gradient becomes a step of up to lr; and with more images per
+# step a max-pool sooner meets two inputs equal up to rounding, where the sum's order picks the one that gets
+# the gradient, and the runs drift apart by ~1e-5 from then on (the same drift as accumulating the two halves'
+# gradients in one process; in float64 the two agree to 1e-17).
+# These bounds hold for float32 only: bf16 keeps 8 significant bits (relative rounding 2**-8 = 4e-3), and a
+# convolution's weight gradient over 8 images rounds otherwise than over 16, so the same comparison under
+# bf16 differs by ~1e-4 after 5 steps (measured on an AVX-512 bf16 CPU: 1.05e-4).
 ATOL, RTOL = 1e-6, 1e-5
 # Resumed runs take 10 steps, time enough for such a max-pool flip (measured: 3e-6 on a few weights);
 # resuming wrongly (a fresh optimizer, another epoch's batch order) changes the weights ~1e-3.
 RESUME_ATOL = 1e-4
+# bf16 is checked against one process that sums the gradients of the same two halves of each global batch
+# (the engine's sliced step, slices of 8), which is DDP's arithmetic: each half's forward and backward are the
+# same bf16 operations on the same 8 images in both runs, and the halves' float32 gradients are added (DDP:
+# averaged; the factors 1/16 and 1/2 * 1/8 are powers of two, exact), so the float32 bound above holds for it
+# too. Against the whole batch no bound follows from bf16's precision alone: where two halves' gradients
+# cancel, rounding each half is relative to the halves, not to their sum.
+HALF = CFG["batch_size"] // 2
+
+
+@contextlib.contextmanager
+def arithmetic(env: dict):
+    """LAYERLAB_BF16 set as env says for the runs in this process."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(BF16_ENV, env[BF16_ENV])
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -48,24 +74,25 @@ def folder(cifar, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(folder, tmp_path_factory):
-    """The epoch events of one process training for 2 epochs: the weights every other run must reach."""
+    """float32: the epoch events of one process training for 2 epochs, the weights every other run must reach."""
     data = load_cifar10(folder, tmp_path_factory.mktemp("cache"))
-    return data, [ev for ev in train(TrainConfig(**CFG, epochs=2), data) if ev["event"] == "epoch"]
+    with arithmetic(FP32):
+        return data, [ev for ev in train(TrainConfig(**CFG, epochs=2), data) if ev["event"] == "epoch"]
 
 
 @pytest.fixture(scope="module")
 def two_processes(folder, tmp_path_factory):
-    """torchrun's output and checkpoint after 1 epoch (5 steps) in 2 processes."""
+    """float32: torchrun's output and checkpoint after 1 epoch (5 steps) in 2 processes."""
     out = tmp_path_factory.mktemp("ddp") / "ddp.safetensors"
-    return torchrun(folder, out.parent, "--epochs=1", "--out", str(out)), out
+    return torchrun(folder, out.parent, "--epochs=1", "--out", str(out), env=FP32), out
 
 
-def torchrun(folder, tmp_path, *flags, check=True) -> subprocess.CompletedProcess:
+def torchrun(folder, tmp_path, *flags, env: dict, check=True) -> subprocess.CompletedProcess:
     """`torchrun --standalone --nproc_per_node=2 -m nets.train` on the small folder, 1 thread per process."""
     args = [f"--{k.replace('_', '-')}={v}" for k, v in CFG.items()]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                "-m", "nets.train", *args, "--data", str(folder), *flags]
-    env = dict(os.environ, LAYERLAB_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
+    env = dict(os.environ, LAYERLAB_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1", **env)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0 or not check, done.stderr[-4000:]
     return done
@@ -95,19 +122,35 @@ def test_two_processes_reach_the_weights_of_one_on_the_same_global_batches(two_p
 def test_a_checkpoint_resumes_with_another_number_of_processes(folder, two_processes, reference, tmp_path):
     data, epochs = reference
     two = load_checkpoint(two_processes[1])   # epoch 1 by 2 processes, then epoch 2 by 1
-    rest = list(train(TrainConfig(**CFG, epochs=2), data, seeded_model(0), two))
+    with arithmetic(FP32):
+        rest = list(train(TrainConfig(**CFG, epochs=2), data, seeded_model(0), two))
     assert_same_weights(rest[-1]["state_dict"], epochs[1]["state_dict"], RESUME_ATOL)
     assert largest_change(epochs[1]["state_dict"], epochs[0]["state_dict"]) > 10 * RESUME_ATOL
     one = save_checkpoint(tmp_path / "one.safetensors", epochs[0]["state_dict"], config=CFG, epoch=1,
                           optimizer_state=epochs[0]["optimizer_state"])   # epoch 1 by 1 process, then 2 by 2
     out = tmp_path / "resumed.safetensors"
-    done = torchrun(folder, tmp_path, "--epochs=2", "--resume", str(one), "--out", str(out))
+    done = torchrun(folder, tmp_path, "--epochs=2", "--resume", str(one), "--out", str(out), env=FP32)
     assert "Resuming after epoch 1 of 2." in done.stdout
     assert load_checkpoint(out).epoch == 2
     assert_same_weights(load_checkpoint(out).state_dict, epochs[1]["state_dict"], RESUME_ATOL)
 
 
 def test_a_batch_that_does_not_split_stops_every_process_with_a_message(folder, tmp_path):
-    done = torchrun(folder, tmp_path, "--epochs=1", "--batch-size=33", check=False)
+    done = torchrun(folder, tmp_path, "--epochs=1", "--batch-size=33", env=FP32, check=False)
     assert done.returncode != 0
     assert "33 does not divide by 2: use a multiple of 2 such as 32" in done.stderr
+
+
+def test_under_bf16_two_processes_reach_the_weights_of_one_summing_the_same_two_halves(folder, reference,
+                                                                                       tmp_path):
+    data, fp32_epochs = reference
+    out = tmp_path / "ddp-bf16.safetensors"
+    done = torchrun(folder, tmp_path, "--epochs=1", "--out", str(out), env=BF16)
+    assert "Training on 2 processes" in done.stdout and " with bf16:" in done.stdout
+    halves = lambda model, device, bf16, stop=None: sliced_step(model, device, bf16, stop or threading.Event(), HALF)
+    with arithmetic(BF16), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "make_step", halves)
+        summed = [ev for ev in train(TrainConfig(**CFG, epochs=1), data) if ev["event"] == "epoch"][0]
+    ddp = load_checkpoint(out).state_dict
+    assert_same_weights(ddp, summed["state_dict"])   # measured on an AVX2 CPU: equal to the last bit
+    assert largest_change(ddp, fp32_epochs[0]["state_dict"]) > 10 * ATOL   # bf16 did run: not float32's weights

@@ -7,12 +7,13 @@ import torch.nn.functional as F
 
 from nets.train.batches import prepare, random_crop, random_flip
 from nets.data.cifar import normalize
-from nets.train.device import DeviceError, resolve_device
+from nets.train.device import DeviceError, autocast, resolve_device, use_bf16
 from nets.train.config import ConfigError, TrainConfig, check_config, lr_factor
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 TORCH_THREADS = torch.get_num_threads()
+CPU = torch.device("cpu")
 
 
 def losses_of(cfg, data, model=None) -> list[float]:
@@ -22,12 +23,13 @@ def losses_of(cfg, data, model=None) -> list[float]:
 def test_first_loss_is_torch_cross_entropy_of_the_first_shuffled_batch(cifar):
     cfg = TrainConfig(**TINY, epochs=1, max_steps=5, augment=False)
     first = losses_of(cfg, cifar)[0]
-    # The engine's first batch: its seeded shuffle of its seeded subset, loss under the same bf16 autocast.
+    # The engine's first batch: its seeded shuffle of its seeded subset, loss under the engine's arithmetic
+    # on this CPU (bf16 autocast where it is fast or LAYERLAB_BF16=1 asks, float32 otherwise).
     keep = pick(len(cifar.train_y), cfg.train_images, cfg.seed)
     perm = torch.randperm(len(keep), generator=torch.Generator().manual_seed(cfg.seed * 1_000_003))
     idx = keep[perm[:cfg.batch_size]]
     model = seeded_model(cfg.seed).to(memory_format=torch.channels_last)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with autocast(CPU, use_bf16(CPU)):
         logits = model(normalize(cifar.train_x[idx]).contiguous(memory_format=torch.channels_last))
     assert first == pytest.approx(F.cross_entropy(logits.float(), cifar.train_y[idx]).item(), rel=1e-5)
 
@@ -70,7 +72,7 @@ def test_epoch_events_hold_test_metrics_matching_torch(cifar):
     keep = pick(len(cifar.test_y), cfg.test_images, 0)
     net = seeded_model(cfg.seed)
     net.load_state_dict(epoch["state_dict"])
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.inference_mode(), autocast(CPU, use_bf16(CPU)):
         pred = net(normalize(cifar.test_x[keep])).argmax(1)
     assert epoch["test_acc"] == pytest.approx((pred == cifar.test_y[keep]).float().mean().item(), abs=0.01)
     confusion = torch.tensor(epoch["confusion"])

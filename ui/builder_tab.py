@@ -6,7 +6,7 @@ import gradio as gr
 from nets.builder.code import module_code, sequential_code
 from nets.builder.layers import LAYER_TYPES, SpecError, layer_names
 from nets.builder.parse import parse_args
-from nets.builder.shapes import LIMITS, MAX_LAYERS, walk
+from nets.builder.shapes import LIMITS_PHRASE, MAX_LAYERS, walk
 from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_spec
 from nets.models import tutorial_spec
 from nets.text import Phrase
@@ -125,7 +125,7 @@ def redraw_builder(spec, arch):
         codes = (gr.skip(), gr.skip())
     else:
         table_value, _, status, fix_button, _, *codes, _ = show_spec(spec, arch)
-    return (say("builder.limits_list", limits=LIMITS), table_value, status, fix_button, *codes)
+    return (say("builder.limits_list", limits=LIMITS_PHRASE), table_value, status, fix_button, *codes)
 
 
 def edit_table(rows, arch):
@@ -229,7 +229,7 @@ def build(arch_state):
     start_rows, start = spec_rows(tutorial_spec())
     with gr.Tab(t("builder.tab"), id="builder"):
         gr.Markdown(t("builder.intro"))
-        limits = gr.Markdown(say("builder.limits_list", limits=LIMITS))
+        limits = gr.Markdown(say("builder.limits_list", limits=LIMITS_PHRASE))
         # Headers in English here (a marked header would stay in the table's value): the redraw words them.
         layers = gr.Dataframe(start_rows, headers=layer_table([])["headers"],
                               datatype=["number"] + ["str"] * 6, interactive=True,

@@ -5,7 +5,14 @@ from dataclasses import asdict, dataclass
 import torch
 
 from nets.data.cifar import SPLITS
-from nets.data.images import ImageError, fit_long_side, open_image, to_network_input, to_rgb_array
+from nets.data.images import (
+    MAX_PICTURE_FILE_BYTES,
+    ImageError,
+    fit_long_side,
+    open_image,
+    to_network_input,
+    to_rgb_array,
+)
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.code import cifar_code, upload_code
 from nets.explorer.kernels import PRESETS, KernelError, parse_grid, preset_kernel, resize_grid
@@ -22,11 +29,10 @@ ALL = "all"
 SOURCES = ("cifar10", "upload")
 RESOLUTIONS = ("32", "full")
 APPROXIMATE = ("none", "tanh")
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SEED_MAX = 2**31 - 1
-LIMITS = dict(out_channels=(1, 64), kernel_size=(1, 11), stride=(1, 8), padding=(0, 10), dilation=(1, 5),
-              pool_kernel=(1, 8), pool_stride=(1, 8), pool_padding=(0, 4), pool_dilation=(1, 4),
-              out_features=(1, 100))
+CONTROL_BOUNDS = dict(out_channels=(1, 64), kernel_size=(1, 11), stride=(1, 8), padding=(0, 10), dilation=(1, 5),
+                      pool_kernel=(1, 8), pool_stride=(1, 8), pool_padding=(0, 4), pool_dilation=(1, 4),
+                      out_features=(1, 100))
 DEFAULT_GRID = "0 -1 0\n-1 5 -1\n0 -1 0"   # sharpen, as the learner would type it
 
 
@@ -107,8 +113,8 @@ def receive_upload(path) -> dict:
     if not path or not isinstance(path, str) or not os.path.isfile(path):
         raise refuse("explorer.err.upload_lost")
     size = os.path.getsize(path)
-    if size > MAX_UPLOAD_BYTES:
-        raise refuse("explorer.err.upload_big", mb=size / 2**20, limit=MAX_UPLOAD_BYTES // 2**20)
+    if size > MAX_PICTURE_FILE_BYTES:
+        raise refuse("explorer.err.upload_big", mb=size / 2**20, limit=MAX_PICTURE_FILE_BYTES // 2**20)
     name = os.path.basename(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -171,7 +177,7 @@ def grid_kernel(grid, k: int) -> list:
 
 def layer_config(c: Controls) -> LayerConfig:
     """Every layer control checked against its bounds, as one LayerConfig for the chosen kind."""
-    ints = {name: as_int(getattr(c, name), name, *bounds) for name, bounds in LIMITS.items()}
+    ints = {name: as_int(getattr(c, name), name, *bounds) for name, bounds in CONTROL_BOUNDS.items()}
     kind = as_choice(c.kind, say("explorer.layer"), KINDS)
     pool = kind in ("MaxPool2d", "AvgPool2d")   # the pooling sliders are separate, with their own bounds
     window = ("pool_kernel", "pool_stride", "pool_padding", "pool_dilation") if pool else \
@@ -204,7 +210,7 @@ def view_options(c: Controls) -> ViewOptions:
 def load_preset_grid(preset, kernel_size):
     """The chosen preset as numbers in the grid, and switch the weights to the grid."""
     preset = as_choice(preset, say("explorer.preset"), PRESETS)
-    k = as_int(kernel_size, "kernel_size", *LIMITS["kernel_size"])
+    k = as_int(kernel_size, "kernel_size", *CONTROL_BOUNDS["kernel_size"])
     try:
         kernel = preset_kernel(preset, k)
     except KernelError as e:

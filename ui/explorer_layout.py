@@ -7,7 +7,7 @@ from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS
-from ui.explorer_inputs import ALL, APPROXIMATE, DEFAULTS, KEPT, LIMITS
+from ui.explorer_inputs import ALL, APPROXIMATE, CONTROL_BOUNDS, DEFAULTS, KEPT
 from ui.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
@@ -58,8 +58,8 @@ PICTURE_FRAMES = {"input": "explorer-input", "output": "explorer-output", "maps"
 
 
 def bounded(name: str, label: str) -> gr.Slider:
-    """A whole-number slider over the control's LIMITS, starting at its default."""
-    return gr.Slider(*LIMITS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
+    """A whole-number slider over the control's bounds, starting at its default."""
+    return gr.Slider(*CONTROL_BOUNDS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
 
 
 def picture_panel(label: str, frame: str | None = None, visible: bool = True) -> gr.HTML:

@@ -10,7 +10,7 @@ import gradio as gr
 import torch
 
 from nets.builder.spec import build_model
-from nets.data.images import ImageError, decode_image
+from nets.data.images import MAX_PICTURE_FILE_BYTES, ImageError, decode_image
 from nets.builder.layers import SpecError
 from nets.estimates import network_bytes
 from nets.memory import check_memory
@@ -23,7 +23,6 @@ from visual.network import epoch_strip, flow_html, network_views, probabilities,
 
 WEIGHTS = ("random", "trained")
 SUMMARY_COLUMNS = ("layer", "type", "shape", "params", "macs")   # network.col_* keys: the table's headers
-MAX_UPLOAD_BYTES = 20 * 2**20
 # Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
 CACHE_MODELS = 8
 CACHE_MAX_PARAMS = 5_000_000
@@ -70,8 +69,8 @@ def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
     """(uint8 (3, 32, 32) image, its label or None, words saying which image)."""
     if upload:
         path = Path(upload)
-        if not path.is_file() or path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise refuse("network.err.upload", mb=MAX_UPLOAD_BYTES // 2**20)
+        if not path.is_file() or path.stat().st_size > MAX_PICTURE_FILE_BYTES:
+            raise refuse("network.err.upload", mb=MAX_PICTURE_FILE_BYTES // 2**20)
         try:
             x, converted = decode_image(path.read_bytes(), path.name)
         except ImageError as e:

@@ -18,7 +18,7 @@ MAX_MACS = 2_000_000_000         # multiply-adds of one forward pass, so it runs
 CHAIN_MAX_VALUES = 4 * MAX_ACTIVATION
 CHAIN_MAX_MACS = 4 * MAX_MACS
 CHAIN_MAX_PARAMS = MAX_PARAMS // 20
-LIMITS = Phrase("builder.limits_values", layers=MAX_LAYERS, channels=MAX_CHANNELS, kernel=MAX_KERNEL,
+LIMITS_PHRASE = Phrase("builder.limits_values", layers=MAX_LAYERS, channels=MAX_CHANNELS, kernel=MAX_KERNEL,
                 padding=MAX_PADDING, linear=MAX_LINEAR_PARAMS, params=MAX_PARAMS, macs=MAX_MACS,
                 values=MAX_ACTIVATION)
 

@@ -18,6 +18,9 @@ warnings.filterwarnings("ignore", "The image decoding and encoding capabilities 
 
 REDUCE_ABOVE = 4   # block-average first above 4x the target size; the antialiased resize does the rest
 BLOCK_PIXELS = 2**18   # 16-bit, 32-bit and float pictures are converted to uint8 this many pixels at a time
+# An uploaded picture's file (the Layer explorer's, the Network tab's), read whole before its header is held
+# against limits.MAX_PIXELS; below limits.MAX_UPLOAD_BYTES, which any upload (a weights file) must pass.
+MAX_PICTURE_FILE_BYTES = 50 * limits.MB
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 

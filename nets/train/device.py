@@ -82,13 +82,28 @@ def tune_allocator() -> None:
     libc.mallopt(m_trim_threshold, KEPT_FREE_BYTES)
 
 
+# LAYERLAB_BF16 picks the arithmetic of training and test passes: "auto" (unset) uses bf16 autocast where it is
+# fast, "0" never does, "1" does wherever the device can run it. A CPU without AVX-512 bf16 runs bf16 about
+# 10x slower, but "1" and "0" let one machine test both paths (the tests and .ci/run do).
+BF16_ENV = "LAYERLAB_BF16"
+BF16_CHOICES = ("auto", "0", "1")
+
+
 def use_bf16(device: torch.device) -> bool:
-    """Whether bf16 autocast is fast and supported on this device."""
+    """Whether to train and test under bf16 autocast on device: where it is fast, unless LAYERLAB_BF16 says."""
+    choice = os.environ.get(BF16_ENV, "auto").strip().lower() or "auto"
+    if choice not in BF16_CHOICES:
+        raise ValueError(f"{BF16_ENV} must be one of {', '.join(BF16_CHOICES)}, got {choice[:40]!r}")
+    if choice == "0" or device.type not in ("cuda", "cpu"):
+        return False
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    return False
+        return torch.cuda.is_bf16_supported(including_emulation=choice == "1")   # emulated bf16 is slow
+    return choice == "1" or bf16_is_fast_on_cpu()
+
+
+def bf16_is_fast_on_cpu() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 bf16 or AMX), where autocast pays (~3x the fp32 step)."""
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
 def autocast(device: torch.device, enabled: bool):

@@ -79,8 +79,8 @@ def test_every_lesson_runs_and_opens_its_tab(browser, client, app_url, locale): 
     page.reload()   # a request still on its way is aborted: Gradio's page logs that, and that alone is allowed
     page.locator("#lesson-module").wait_for()
     page.wait_for_function("() => document.querySelector('#lessons-runs input').value == '11'", timeout=30_000)
-    opened = page.locator("#lessons-opened input[type=checkbox]")
-    assert opened.count() == len(LESSONS) and all(box.is_checked() for box in opened.all())
+    opened = table["lessons.opened"].format(n=len(LESSONS), total=len(LESSONS))
+    page.locator("#lessons-opened").get_by_text(opened).wait_for()
     assert all("AbortError" in e or "errored out" in e for e in page.errors)
     context.close()
 
@@ -91,5 +91,10 @@ def test_a_lesson_link_opens_that_lesson_in_chinese(browser, client, app_url):  
     assert page.locator('#lesson-pick input[value="maxpool"]').is_checked()
     assert page.locator("#lesson-module").is_hidden()
     page.get_by_text(plain(TRANSLATIONS["zh-CN"]["lessons.maxpool.slip1"])).wait_for()
+    page.locator("#lessons-opened").get_by_text(TRANSLATIONS["zh-CN"]["lessons.opened"].format(
+        n=1, total=len(LESSONS))).wait_for()
+    titles = [TRANSLATIONS["zh-CN"][f"lessons.{k}.title"] for k in LESSONS]   # listed once: the one picker
+    assert page.evaluate("ts => [...document.querySelectorAll('label')].filter(l => l.offsetParent && "
+                         "ts.includes(l.textContent.trim())).length", titles) == len(LESSONS)
     assert page.errors == []
     context.close()

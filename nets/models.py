@@ -1,4 +1,5 @@
 """The tutorial's networks: the nn.Module template and the CIFAR-10 CNN, with named layers."""
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -41,12 +42,32 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def seeded(seed: int, make):
-    """make() under torch.manual_seed(seed), leaving the caller's (and every other visitor's) random state alone.
-    Seeds the CPU generator only (what torch.manual_seed does on the CPU): it also queues seeds for CUDA, MTIA
-    and XPU, formatting a stack trace for each (2 ms of every explorer update)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        return make()
+    """make()'s module with the weights it has after torch.manual_seed(seed), bit for bit, drawn from a generator
+    of this call's own: requests building at the same time (or a run drawing dropout masks) cannot interleave
+    their draws, as they could with the process-wide generator."""
+    with torch.device("meta"):   # built without drawing or allocating anything
+        module = make()
+    module = module.to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in module.modules():   # the order make() built them in, so the draws come in torch's order
+            initialize(m, generator)
+    return module
+
+
+def initialize(m: nn.Module, generator: torch.Generator) -> None:
+    """m's own weights as its constructor sets them, random draws taken from generator."""
+    if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+        # reset_parameters of nn.Linear and nn.Conv2d (torch 2.14), with the generator passed on
+        nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+        if m.bias is not None:
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+    elif hasattr(m, "reset_parameters"):   # BatchNorm: ones, zeros and its counters, nothing random
+        m.reset_parameters()
+    elif any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)):
+        raise TypeError(f"seeded() does not know how {type(m).__name__} initialises its weights")
 
 
 @dataclass

@@ -14,7 +14,16 @@ from nets.models import TrainedModel
 from nets.text import Phrase, text
 from nets.train.background import in_background
 from nets.train.checkpoint import save_checkpoint
-from nets.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, check_config
+from nets.train.config import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_LR,
+    OPTIMIZERS,
+    SCHEDULES,
+    ConfigError,
+    TrainConfig,
+    check_config,
+)
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 from nets.train.runs import log_event, new_run
@@ -60,11 +69,11 @@ def config_from_controls(controls: dict) -> TrainConfig:
     c = controls
     cfg = TrainConfig(   # each value is refused under its control's name, in the visitor's language
         optimizer=as_choice(c["optimizer"], say("train.optimizer"), OPTIMIZERS),
-        lr=as_float(c["lr"], say("train.lr"), 1e-6, 10.0),
+        lr=as_float(c["lr"], say("train.lr"), 1e-6, MAX_LR),
         momentum=as_float(c["momentum"], say("train.momentum"), 0.0, 0.999),
         weight_decay=as_float(c["weight_decay"], say("train.weight_decay"), 0.0, 1.0),
-        batch_size=as_int(c["batch_size"], say("train.batch_size"), 1, 4096),
-        epochs=as_int(c["epochs"], say("train.epochs"), 1, 200),
+        batch_size=as_int(c["batch_size"], say("train.batch_size"), 1, MAX_BATCH),
+        epochs=as_int(c["epochs"], say("train.epochs"), 1, MAX_EPOCHS),
         schedule=as_choice(c["schedule"], say("train.schedule"), SCHEDULES),
         augment=c["augment"] is True or c["augment"] == "true",
         seed=as_int(c["seed"], say("train.seed"), 0, 2**31 - 1),

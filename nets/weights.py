@@ -17,6 +17,10 @@ from nets.text import LearnerError, Phrase
 
 SAFETENSORS_MAX_HEADER = 100 * MB    # the safetensors format's own limit on its JSON header
 PICKLE_SCAN_BYTES = MB               # enough of a refused pickle to name what it imports
+# A zip's directory holds 46 bytes per entry plus its name (torch's: "archive/data/123") and extra fields; an
+# end record declaring fewer entries than the directory's size can hold lies (1,000,000 entries behind a
+# claimed 3 took 9 s and 0.5 GB to list), so the directory is read only up to this much per declared entry.
+DIRECTORY_ENTRY_BYTES = 1024
 WRAPPER_PREFIXES = ("model1.", "module.", "model.")   # TutorialNet's attribute, DataParallel's, LayerLab checkpoints'
 STATE_KEYS = ("state_dict", "model_state_dict", "model")   # where .pth checkpoints commonly keep the weights
 DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int64)   # int64: BatchNorm's counter
@@ -103,12 +107,17 @@ def check_zip(path: Path, name: str) -> None:
         end = zipfile._EndRecData(f)   # the stdlib's end-record reader: the count, before an object per entry
     if end is None:
         raise WeightsError("not_weights", name=name)
-    count_entries(end[zipfile._ECD_ENTRIES_TOTAL], name)
+    count = end[zipfile._ECD_ENTRIES_TOTAL]
+    count_entries(count, name)
+    if end[zipfile._ECD_SIZE] > max(count, 1) * DIRECTORY_ENTRY_BYTES:
+        raise WeightsError("directory_too_big", name=name, size_kb=end[zipfile._ECD_SIZE] / 1024, count=count,
+                           entry_kb=DIRECTORY_ENTRY_BYTES / 1024)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as archive:   # reads the directory's declared size, no more
             entries = archive.infolist()    # declared sizes: torch's reader never unpacks more than these
     except (zipfile.BadZipFile, OSError, ValueError):
         raise WeightsError("not_weights", name=name) from None
+    count_entries(len(entries), name)
     biggest = max(entries, key=lambda e: e.file_size, default=None)
     if biggest is not None and biggest.file_size > limits.MAX_UNPACKED_BYTES:
         raise WeightsError("entry_too_big", name=name, entry=biggest.filename[-60:], size_mb=biggest.file_size / MB,

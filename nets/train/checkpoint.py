@@ -14,6 +14,9 @@ from nets.weights import WeightsError, fit_weights, message, read_weights
 FORMAT = "layerlab-checkpoint"
 VERSION = 1
 MODEL_PREFIX, OPTIM_PREFIX = "model.", "optim."
+# A checkpoint's class names come back in every answer that shows a prediction and in every gallery caption
+# (a 1 MB name made a 1.17 MB /network_view answer): as many as ImageNet's, each a short phrase.
+MAX_CLASSES, MAX_CLASS_NAME = 1000, 60
 
 
 @dataclass
@@ -79,7 +82,9 @@ def load_checkpoint(path) -> Checkpoint:
             spec = meta.get(SPEC_KEY)
             return Checkpoint(state_dict=weights.tensors, arch=json.loads(spec) if spec else None, name=weights.name,
                               notes=[message("weights_only", name=weights.name)])
-        return from_metadata(weights.tensors, meta, weights.name)
+        return checked_classes(from_metadata(weights.tensors, meta, weights.name))
+    except WeightsError:
+        raise   # it names what is wrong already (a WeightsError is a ValueError too)
     except (KeyError, ValueError, TypeError) as e:
         raise WeightsError("bad_metadata", name=weights.name, detail=str(e)[:120]) from None
 
@@ -93,6 +98,17 @@ def from_metadata(tensors: dict, meta: dict, name: str) -> Checkpoint:
         state_dict=weights, config=json.loads(meta["config"]), metrics=json.loads(meta["metrics"]),
         classes=tuple(json.loads(meta["classes"])), arch=json.loads(meta["arch"]), epoch=int(meta["epoch"]),
         optimizer_state=unflatten_optimizer(optim_tensors, optim_meta) if optim_meta else None, name=name)
+
+
+def checked_classes(ckpt: Checkpoint) -> Checkpoint:
+    """ckpt, once its class names are at most MAX_CLASSES texts of at most MAX_CLASS_NAME characters."""
+    if not all(isinstance(c, str) for c in ckpt.classes):
+        raise TypeError("class names must be texts")
+    longest = max(map(len, ckpt.classes), default=0)
+    if len(ckpt.classes) > MAX_CLASSES or longest > MAX_CLASS_NAME:
+        raise WeightsError("class_names", name=ckpt.name, most=MAX_CLASSES, longest=MAX_CLASS_NAME,
+                           count=len(ckpt.classes), length=longest)
+    return ckpt
 
 
 def load_weights(ckpt: Checkpoint, model: nn.Module) -> nn.Module:

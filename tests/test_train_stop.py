@@ -107,6 +107,7 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
     assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
     assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_model.GALLERY_SIZE
+    assert f"Its test accuracy: {expected['test_acc']:.1%}, measured on 500 test images." in status
 
 
 def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypatch):

@@ -10,6 +10,7 @@ from nets.train.steps import make_step
 from nets.text import text
 from ui import dataset
 from ui.training_queue import duration
+from ui.training_status import counted
 
 SPEEDS: dict[tuple[str, str], float] = {}   # (device type, network) → training images/s here, newest measure
 CALIBRATION_BATCH, CALIBRATION_STEPS = 128, 3
@@ -54,6 +55,11 @@ def calibrate(model: torch.nn.Module, device: torch.device, threads: int) -> flo
         torch.set_num_threads(before)
 
 
+def run_threads(cfg) -> int:
+    """The CPU threads a run inside the app trains with (the plan times and names the same number)."""
+    return cfg.threads or app_threads()
+
+
 def run_cost(cfg, build, arch) -> tuple[int, int, float, torch.device, float]:
     """(steps, test passes, expected seconds, device, training images/s) of the run cfg describes, here."""
     data = dataset.require_data()
@@ -61,7 +67,7 @@ def run_cost(cfg, build, arch) -> tuple[int, int, float, torch.device, float]:
     per_epoch = images // cfg.batch_size
     steps = min(per_epoch * cfg.epochs, cfg.max_steps or math.inf)
     device = resolve_device(cfg.device)
-    rate = speed(build, arch, device, cfg.threads or app_threads())
+    rate = speed(build, arch, device, run_threads(cfg))
     tests = math.ceil(steps / per_epoch)
     seconds = steps * cfg.batch_size / rate + tests * (cfg.test_images or len(data.test_y)) / (TEST_SPEEDUP * rate)
     return steps, tests, seconds, device, rate
@@ -71,5 +77,6 @@ def plan_text(cfg, build, arch, locale: str) -> str:
     """The run cfg describes in steps, images and expected time here; advice when it is long."""
     steps, tests, seconds, device, rate = run_cost(cfg, build, arch)
     plan = text("train.plan", locale, steps=steps, batch=cfg.batch_size, images=steps * cfg.batch_size,
-                epochs=tests, time=duration(seconds, locale), device=device_phrase(device).words(locale), rate=rate)
+                tests=counted("tests", tests), time=duration(seconds, locale),
+                device=device_phrase(device, run_threads(cfg)).words(locale), rate=rate)
     return plan + ("\n\n" + text("train.plan_long", locale) if seconds > LONG_S else "")

@@ -32,7 +32,7 @@ from ui.i18n import current_locale, say
 from ui.training_model import build_network, has_results, prediction_gallery, result_figures
 from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
-from ui.training_status import run_title, status_line
+from ui.training_status import counted, run_title, status_line
 from ui.validate import as_choice, as_float, as_int, refuse, refused
 from visual.training import live_figures, overlay_figure
 
@@ -98,7 +98,8 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
         raise refuse("train.err.tab_closed")
     cfg = config_from_controls(controls)
     epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
-    cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=epochs, asked=cfg.epochs) \
+    cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=counted("epochs", epochs),
+                      asked=counted("epochs", cfg.epochs)) \
         if epochs < cfg.epochs else None
     cfg = replace(cfg, epochs=epochs)
     check_memory(training_bytes(arch, cfg.batch_size, min(cfg.epochs, MAX_EPOCH_STATES)), "memory.work_training",
@@ -239,7 +240,7 @@ def trained_model(run: dict, net, classes, epoch_states: dict) -> TrainedModel:
     """The run's model for the other tabs, labelled with its test accuracy once it has one."""
     final = run.get("final")
     label = Phrase("train.model_label" if final else "train.model_label_untested", network=Phrase(run["network"]),
-                   optimizer=run["config"]["optimizer"], epochs=len(run["epochs"]),
+                   optimizer=run["config"]["optimizer"], epochs=counted("epochs", len(run["epochs"])),
                    **({"acc": final["test_acc"]} if final else {}))
     return TrainedModel(model=net, classes=tuple(classes), label=label,
                         epoch_states=list(epoch_states.values()), state_epochs=list(epoch_states),
@@ -262,7 +263,8 @@ def after_run(trained, runs, mistakes_first, request: gr.Request):
     keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
     run["final"] = evaluate(trained.model, data.test_x[keep], data.test_y[keep], len(data.classes))
     run["label"] = run_title(run)
-    run["notes"] = [Phrase("train.stop_scored", n=n) if p.key == "train.stop_scoring" else p for p in run["notes"]]
+    scored = Phrase("train.stop_scored", n=n, acc=run["final"]["test_acc"])   # the number, where the learner looks
+    run["notes"] = [scored if p.key == "train.stop_scoring" else p for p in run["notes"]]
     trained = trained_model(run, trained.model, trained.classes, dict(zip(trained.state_epochs, trained.epoch_states)))
     shown = [run_id(r) for r in runs[-5:]]
     return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),

@@ -3,7 +3,7 @@ import math
 import time
 
 from nets import limits
-from nets.text import text
+from nets.text import Phrase, text
 from ui import hosting
 from ui.training_queue import duration
 
@@ -14,6 +14,11 @@ def run_title(run: dict, locale: str = "en") -> str:
     title = text("train.run_label", locale, number=run["number"], optimizer=cfg["optimizer"], lr=cfg["lr"],
                  batch=cfg["batch_size"], seed=cfg["seed"])
     return text("train.run_scored", locale, label=title, acc=run["final"]["test_acc"]) if "final" in run else title
+
+
+def counted(what: str, n: int) -> Phrase:
+    """'1 epoch', '2 epochs' (what: "epochs" or "tests"), worded in whichever language shows it."""
+    return Phrase(f"train.n_{what}_one" if n == 1 else f"train.n_{what}", n=n)
 
 
 def budget_words(locale: str) -> str:

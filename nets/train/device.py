@@ -30,13 +30,14 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def device_phrase(device: torch.device) -> Phrase:
-    """A line for the learner, in any language: the GPU's name, or the CPU and its thread count."""
+def device_phrase(device: torch.device, threads: int | None = None) -> Phrase:
+    """A line for the learner, in any language: the GPU's name, or the CPU and its thread count (threads: the
+    run's, where it sets its own; else this thread's)."""
     if device.type == "cuda":
         return Phrase("train.device_gpu", name=torch.cuda.get_device_name(device))
     if device.type == "mps":
         return Phrase("train.device_gpu", name="Apple MPS")
-    n = torch.get_num_threads()
+    n = threads or torch.get_num_threads()
     return Phrase("train.device_cpu", threads=n) if n > 1 else Phrase("train.device_cpu_one")
 
 

@@ -6,6 +6,7 @@ import torch
 
 from nets.data.cifar import SPLITS
 from nets.data.images import (
+    DECODES,
     MAX_PICTURE_FILE_BYTES,
     ImageError,
     fit_long_side,
@@ -119,12 +120,14 @@ def receive_upload(path) -> dict:
     with open(path, "rb") as f:
         data = f.read()
     try:
-        img = open_image(data, name)
-        rgb = to_rgb_array(img)
+        with DECODES:   # bounded: a big picture holds hundreds of MB until its copies are made
+            img = open_image(data, name)
+            mode, size, rgb = img.mode, img.size, to_rgb_array(img)
+            img.close()   # Pillow's own pixels, before the resized copies are made
+            return dict(name=name, mode=mode, size=size, small=to_network_input(rgb)[None],
+                        full=fit_long_side(rgb, 512)[None])
     except ImageError as e:
         raise refused(e) from None
-    return dict(name=name, mode=img.mode, size=img.size, small=to_network_input(rgb)[None],
-                full=fit_long_side(rgb, 512)[None])
 
 
 def uploaded_image(upload, resolution) -> tuple[torch.Tensor, Phrase, str]:

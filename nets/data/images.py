@@ -1,5 +1,6 @@
 """Decoding any image file into the uint8 RGB tensors the networks take."""
 import io
+import threading
 import warnings
 
 import numpy as np
@@ -21,6 +22,9 @@ BLOCK_PIXELS = 2**18   # 16-bit, 32-bit and float pictures are converted to uint
 # An uploaded picture's file (the Layer explorer's, the Network tab's), read whole before its header is held
 # against limits.MAX_PIXELS; below limits.MAX_UPLOAD_BYTES, which any upload (a weights file) must pass.
 MAX_PICTURE_FILE_BYTES = 50 * limits.MB
+# Pictures decoded at once: a 40-megapixel one holds ~7 bytes a pixel (Pillow's pixels, the RGB array) while
+# it is decoded, 280 MB; eight uploads at once took +3.6 GB.
+DECODES = threading.BoundedSemaphore(2)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 
@@ -75,11 +79,25 @@ def to_rgb_array(img: Image.Image) -> np.ndarray:
         return gray_blocks_to_rgb(img, np.float32,
                                   lambda a: ((a - low) / span * 255.0 + 0.5).astype(np.uint8))
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent pixels are shown over white, as an image viewer would.
-        img = img.convert("RGBA")
-        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, img)
-    return np.asarray(img.convert("RGB"), dtype=np.uint8)
+        return blocks_to_rgb(img, over_white)   # transparent pixels shown over white, as a viewer would
+    return blocks_to_rgb(img, lambda block: block.convert("RGB"))
+
+
+def over_white(block: Image.Image) -> Image.Image:
+    """A transparent block of a picture as RGB over a white background."""
+    block = block.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", block.size, (255, 255, 255, 255)), block).convert("RGB")
+
+
+def blocks_to_rgb(img: Image.Image, to_rgb) -> np.ndarray:
+    """img as a uint8 (H, W, 3) array, converted BLOCK_PIXELS at a time: whole-picture copies (RGBA, the white
+    background, their composite, its RGB, the array) took 22 bytes a pixel, 0.9 GB for 40 megapixels."""
+    width, height = img.size
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, BLOCK_PIXELS // width)
+    for first in range(0, height, rows):
+        rgb[first:first + rows] = np.asarray(to_rgb(img.crop((0, first, width, min(first + rows, height)))))
+    return rgb
 
 
 def sixteen_to_eight(a: np.ndarray) -> np.ndarray:
@@ -137,6 +155,7 @@ def fit_long_side(rgb: np.ndarray, long_side: int = 512) -> torch.Tensor:
 
 def decode_image(data: bytes, name: str = "image", size: int = 32) -> tuple[torch.Tensor, bool]:
     """Bytes to a (3, size, size) uint8 tensor, and whether it had to be converted."""
-    img = open_image(data, name)
-    converted = img.mode != "RGB" or img.size != (size, size)
-    return to_network_input(to_rgb_array(img), size), converted
+    with DECODES:
+        img = open_image(data, name)
+        converted = img.mode != "RGB" or img.size != (size, size)
+        return to_network_input(to_rgb_array(img), size), converted

@@ -90,6 +90,14 @@ def config_from_controls(controls: dict) -> TrainConfig:
 
 def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progress(), **controls):
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
+    try:
+        yield from train_visitor(trained, arch, runs, request, progress, **controls)
+    finally:   # a Start refused before its run took the slot (lr=0) no longer waits in line, telling others
+        SLOT.leave(request.session_hash if request else "")
+
+
+def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls):
+    """start_training's work: the checks, the run in the training slot, the model handed over."""
     # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.

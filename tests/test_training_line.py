@@ -1,0 +1,24 @@
+"""The waiting line for the training slot holds only visitors whose run can still start."""
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from ui import training_run
+from ui.training_queue import TrainingSlot, queue_place
+
+SETTINGS = dict(optimizer="adam", lr=0.0, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=1,
+                schedule="constant", augment=False, seed=0, device="cpu", train_images=640, test_images=100,
+                max_steps=0, from_current=False)   # lr 0: refused before the run takes the slot
+
+
+def test_a_start_refused_before_its_run_leaves_the_waiting_line(monkeypatch):
+    slot = TrainingSlot()
+    monkeypatch.setattr(training_run, "SLOT", slot)
+    monkeypatch.setattr("ui.training_queue.SLOT", slot)
+    queue_place(SimpleNamespace(session_hash="first"))   # the Start button's first event: a place in the line
+    with pytest.raises(gr.Error):
+        list(training_run.start_training(None, None, [], SimpleNamespace(session_hash="first"), lambda *a, **k: None,
+                                         **SETTINGS))
+    assert slot.wait("next") == (0, 0.0, 0.0)   # the next visitor is not told of a run that never comes
+    assert queue_place(SimpleNamespace(session_hash="next")) == "Starting your run…"

@@ -1,6 +1,7 @@
 """LayerLab: see what a convolutional network does to real CIFAR-10 images, layer by layer."""
 import argparse
 import os
+from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -8,26 +9,14 @@ from starlette.middleware import Middleware
 from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
                 tempfiles, training_tab, zoo_tab)
-from ui.i18n import LANGUAGE_HEAD, Page, language_picker, t
-from ui.progress import PROGRESS_HEAD, narrow_progress, progress_sink
+from ui.i18n import Page, language_picker, t
+from ui.progress import narrow_progress, progress_sink
 from ui.requests import JsonGuard
 
-CSS = """
-.gallery-item img, #data-gallery img { image-rendering: pixelated; }
-.ll-thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)); gap: 6px; }
-.ll-thumb { margin: 0; text-align: center; font-size: 12px; }
-.ll-thumb img { width: 64px; height: 64px; transition: transform .1s; }
-.ll-thumb:focus img { transform: scale(3); position: relative; z-index: 10; box-shadow: 0 0 8px #0006; }
-#language { max-width: 12em; margin-left: auto; }
-/* max-height: a tall table of scores (Linear's 64 x 10) stays on screen, drawn whole inside the box */
-.ll-picture img, .ll-stages img { image-rendering: pixelated; width: 100%; height: auto; display: block;
-  max-height: 75vh; object-fit: contain; cursor: zoom-in; }
-.ll-stages { display: flex; flex-wrap: wrap; gap: 12px; }
-.ll-stages figure { margin: 0; max-width: 48%; font-size: 12px; text-align: center; }
-.ll-picture img:fullscreen, .ll-stages img:fullscreen { object-fit: contain; background: #fff; cursor: auto;
-  max-height: none; }
-.ll-download { font-size: 12px; }
-"""
+ASSETS = Path(__file__).resolve().parent / "assets"
+CSS_PATHS = [ASSETS / "app.css"]
+# In the page's <head>: the visitor's language (ui/i18n.py) and the progress hook (ui/progress.py).
+HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html"]
 
 
 def build_demo() -> gr.Blocks:
@@ -69,6 +58,7 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+tempfiles.hold_gradio_cache()   # before the first component is built
 demo = build_demo()
 
 
@@ -97,7 +87,8 @@ def main(argv=None) -> None:
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, css=CSS, head=LANGUAGE_HEAD + PROGRESS_HEAD, footer_links=["api"],
+        server_name=args.host, server_port=args.port, css_paths=CSS_PATHS, head_paths=HEAD_PATHS,
+        footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
         max_file_size=limits.MAX_UPLOAD_BYTES)   # Gradio refuses bigger uploads before storing them
 

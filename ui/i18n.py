@@ -21,21 +21,9 @@ CHOSEN: dict[str, str] = {}    # session hash -> the locale its visitor chose (d
 MAX_CHOSEN = 100_000           # sessions remembered at most (a few MB): tabs that never said goodbye go first
 NAMES = (("English", "en"), ("中文", "zh-CN"))   # each language named in itself
 
-# In the page's <head>: the visitor's language is a ?lang= link, else their last choice, else the browser's.
-# (Gradio adds the head after it has chosen the language of its own widget words, "Drop File Here": those
-# follow the browser.)
-LANGUAGE_HEAD = """<script>
-window.layerlabLanguage = () => {
-  const tags = [new URLSearchParams(location.search).get("lang"), localStorage.getItem("layerlab-lang"),
-                ...(navigator.languages || [navigator.language])];
-  for (const tag of tags.filter(Boolean).map(t => t.toLowerCase())) {
-    if (tag === "zh" || tag.startsWith("zh-")) return "zh-CN";
-    if (tag === "en" || tag.startsWith("en-")) return "en";
-  }
-  return "en";
-};
-document.documentElement.lang = window.layerlabLanguage();
-</script>"""
+# assets/language.html, in the page's <head>, defines window.layerlabLanguage: the visitor's language is a ?lang=
+# link, else their last choice, else the browser's. (Gradio adds the head after it has chosen the language of its
+# own widget words, "Drop File Here": those follow the browser.)
 INITIAL_LANGUAGE = "() => [window.layerlabLanguage()]"
 # Runs in the browser when the visitor picks a language: remembered, and the address bar links to it.
 REMEMBER_LANGUAGE = """(locale, ...chosen) => {

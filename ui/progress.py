@@ -18,28 +18,13 @@ def unseen(block) -> bool:
         (isinstance(block, BlockContext) and not isinstance(block, Component))
 
 
-# Gradio 6's page also keeps, from its last status message on, every INPUT of every event that has run (the
-# status "closed" marks them as stream inputs): the explorer's 25 controls, then every other tab's. Each later
-# status message walks the page's component tree once per kept component (1,300 walks per slider update, 76 kept).
-# LayerLab streams no input, so inputs that were never streaming are not kept. The class is found by its method
-# (its file name and export change with every Gradio build); without it the page works as before, only slower.
-PROGRESS_HEAD = """<script>
-new PerformanceObserver((list, observer) => {
-  const url = list.getEntries().map(e => e.name).find(name => /\\/statustracker-[^/]*\\.js$/.test(name));
-  if (!url) return;
-  observer.disconnect();
-  import(url).then(module => {
-    const status = Object.values(module).find(v => typeof v === "function" && v.prototype?.resolve_args);
-    if (!status || status.prototype.layerlabInputsDropped) return;
-    const resolve = status.prototype.resolve_args;
-    status.prototype.resolve_args = function (update) {
-      return resolve.call(this, update).filter(s => s.type !== "input" || s.id in this.current
-                                                   || update.stream_state !== "closed");
-    };
-    status.prototype.layerlabInputsDropped = true;
-  });
-}).observe({type: "resource", buffered: true});
-</script>"""
+# The page script assets/progress.html (app.py puts it in the <head>), checked against Gradio 6.31.0, the one
+# place LayerLab changes Gradio's page: Gradio 6's page also keeps, from its last status message on, every INPUT
+# of every event that has run (the status "closed" marks them as stream inputs): the explorer's 25 controls, then
+# every other tab's. Each later status message walks the page's component tree once per kept component (1,300
+# walks per slider update, 76 kept). LayerLab streams no input, so inputs that were never streaming are not kept.
+# The class is found by its method (its file name and export change with every Gradio build); without it the page
+# works as before, only slower, and tests/test_progress.py fails.
 
 
 def progress_sink() -> gr.HTML:

@@ -22,6 +22,8 @@ def load_tables() -> dict[str, dict[str, str]]:
 
 
 TRANSLATIONS = load_tables()
+# A space between two Chinese characters: a template's "{name} 必须…" filled with a Chinese name ("层").
+CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 
 
 def text(key: str, locale: str = DEFAULT, /, **params) -> str:
@@ -32,7 +34,10 @@ def text(key: str, locale: str = DEFAULT, /, **params) -> str:
         raise KeyError(f"no English text for i18n key {key!r}: add it to assets/i18n/")
     template = TRANSLATIONS.get(locale, {}).get(key) or TRANSLATIONS[DEFAULT][key]
     params = {name: value.words(locale) if isinstance(value, Phrase) else value for name, value in params.items()}
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    words = template.format(**params)
+    return CJK_SPACE.sub("", words) if locale == "zh-CN" else words
 
 
 def class_name(name: str, locale: str = DEFAULT) -> str:

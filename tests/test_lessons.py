@@ -1,4 +1,5 @@
 """Every lesson's script runs on real CIFAR-10 and prints what its page shows, checked against torch."""
+import ast
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ from nets.models import count_parameters, tutorial_cnn
 from tests.conftest import ROOT
 from nets.text import TRANSLATIONS
 
+STDLIB = set(sys.stdlib_module_names)
 EXPECTED = re.compile(r"^\s*print\(.*\)  # (.+)$")
 
 
@@ -39,10 +41,11 @@ def test_every_commented_print_prints_its_comment_in_order(lesson, outputs):
 
 
 def test_conv2d_and_maxpool_shapes_are_torchs(cifar, outputs):
-    imgs, _ = pick_images(cifar, "test", 8)
+    imgs, _ = pick_images(cifar, "test", 64)   # the notes' batch of 64
     conv = F.conv2d(imgs, torch.zeros(6, 3, 3, 3), padding=1)
     assert shape_text(conv) in outputs["conv2d"]
     assert shape_text(conv.reshape(-1, 3, 32, 32)) in outputs["conv2d"]
+    imgs = imgs[:8]
     assert shape_text(F.max_pool2d(imgs, 2, 2)) in outputs["maxpool"]
     assert shape_text(F.max_pool2d(imgs, 2, 2, padding=1)) in outputs["maxpool"]
 
@@ -62,7 +65,7 @@ def test_linear_and_sequential_shapes_are_torchs(cifar, outputs):
     for i, layer in enumerate(tutorial_cnn()):
         x = layer(x)
         assert lines[i] == f"{type(layer).__name__:<10} {tuple(x.shape)}"
-    assert lines[-1] == str(count_parameters(tutorial_cnn()))
+    assert lines[-2] == str(count_parameters(tutorial_cnn()))
 
 
 def test_sequential_lesson_is_the_tutorial_network():
@@ -114,17 +117,37 @@ def test_unknown_lessons_are_refused(cifar):
             runner.run_lesson(bad, cifar)
 
 
-def test_a_lesson_runs_as_a_script(cifar_archive):
-    env = dict(os.environ, LAYERLAB_DATA=str(cifar_archive))
-    done = subprocess.run([sys.executable, "-m", "nets.lessons.maxpool"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+def test_a_lesson_copied_out_of_layerlab_runs_on_its_own(cifar, tmp_path):
+    """The file alone, outside the checkout (no nets/ to import), gives what the page's run gives."""
+    (tmp_path / "lesson.py").write_text(lesson_source("maxpool"), encoding="utf-8")
+    imgs, targets = pick_images(cifar, "test", 8)
+    torch.save({"imgs": imgs, "targets": targets}, tmp_path / "batch.pt")
+    run = ("import torch, lesson; b = torch.load('batch.pt'); lesson.main(b['imgs'], b['targets'])")
+    done = subprocess.run([sys.executable, "-c", run], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=""))
     assert done.returncode == 0, done.stderr
-    assert "torch.Size([8, 3, 17, 17])" in done.stdout
+    assert done.stdout == runner.run_lesson("maxpool", cifar)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_a_lesson_needs_nothing_of_layerlab_but_lesson_6s_network(lesson):
+    """Its imports are torch, torchvision and the standard library, and lesson 6's Module, which the page says
+    to paste in; its own loader is torchvision's CIFAR10 with ToTensor(), the split and batch size it runs on."""
+    tree = ast.parse(lesson_source(lesson))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    layerlab = {name for name in imported if name.split(".")[0] not in {"torch", "torchvision"} | STDLIB}
+    assert layerlab <= {"nets.lessons.sequential"}
+    assert ("nets.lessons.sequential" in layerlab) is (lesson in ("loss", "optim", "saving", "gpu"))
+    split, n = lesson_module(lesson).BATCH
+    assert f'torchvision.datasets.CIFAR10("./CIFAR10", train={split == "train"}' in lesson_source(lesson)
+    assert f"DataLoader(dataset, batch_size={n}, shuffle=True)" in lesson_source(lesson)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_lesson_has_its_text_and_one_reason_per_slip_in_both_languages(lesson):
     keys = {"title", "text", *(f"slip{i}" for i in range(1, len(LESSONS[lesson]) + 1))}
+    keys |= {f"{part}{i}" for i, s in enumerate(LESSONS[lesson], 1) if s.prose for part in ("wrong", "fixed")}
     for locale in ("en", "zh-CN"):
         prefix = f"lessons.{lesson}."
         have = {k.removeprefix(prefix) for k in TRANSLATIONS[locale] if k.startswith(prefix)}

@@ -18,8 +18,22 @@ def test_api_gives_every_lesson_in_both_languages(client, language):
         assert table[f"lessons.{lesson}.title"] in text and table[f"lessons.{lesson}.text"] in text
         assert lesson_source(lesson) in text
         for n, slip in enumerate(slips, 1):
-            assert slip.wrong in text and slip.fixed in text and table[f"lessons.{lesson}.slip{n}"] in text
+            shown = ([table[f"lessons.{lesson}.wrong{n}"], table[f"lessons.{lesson}.fixed{n}"]] if slip.prose
+                     else [slip.wrong, slip.fixed])
+            assert all(part in text for part in shown) and table[f"lessons.{lesson}.slip{n}"] in text
         assert (table["lessons.no_slips"] in text) is (not slips)
+
+
+def test_api_speaks_the_callers_language_by_the_rule_every_endpoint_uses(app_url):
+    """language "zh" is Chinese (as ?lang=zh is); left out, the caller's Accept-Language decides."""
+    from gradio_client import Client
+    chinese_caller = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    chinese = TRANSLATIONS["zh-CN"]["lessons.conv2d.title"]
+    assert chinese in chinese_caller.predict("conv2d", "zh", api_name="/lesson")
+    assert chinese in chinese_caller.predict("conv2d", api_name="/lesson")
+    assert TRANSLATIONS["en"]["lessons.conv2d.title"] in chinese_caller.predict("conv2d", "en", api_name="/lesson")
+    with pytest.raises(AppError, match="语言必须是以下之一：en, zh-CN"):
+        chinese_caller.predict("conv2d", "fr", api_name="/lesson")
 
 
 def test_api_runs_a_lesson_as_the_runner_does(client, cifar):

@@ -6,10 +6,10 @@ import gradio as gr
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
-from nets.text import TRANSLATIONS, Phrase
+from nets.text import LOCALES, TRANSLATIONS, Phrase, locale_of
 from ui import dataset, explorer_tab
-from ui.i18n import Page, say, t
-from ui.validate import as_choice, refused
+from ui.i18n import Page, current_locale, say, t
+from ui.validate import as_choice, refuse, refused, shown
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
 LINKS = {
@@ -34,18 +34,34 @@ NO_PROGRESS = {"opened": [], "runs": 0}
 PROGRESS_SECRET = "layerlab-lessons-progress"
 
 
-def slip_lines(slip) -> str:
-    """The wrong line and its fix, as code (the same in every language)."""
+def slip_lines(slip, lesson: str, n: int, word=t) -> str:
+    """The wrong line and its fix: code as code (the same in every language), a sentence of the notes and its
+    correction as sentences in the learner's language (word: t while the page is built, else a table lookup)."""
+    if slip.prose:
+        return f"✗ {word(f'lessons.{lesson}.wrong{n}')}  \n✓ {word(f'lessons.{lesson}.fixed{n}')}"
     return f"✗ `{slip.wrong}`  \n✓ " + (f"`{slip.fixed}`" if slip.fixed else "—")
 
 
-def lesson_text(lesson: str = FIRST, language: str = "en") -> str:
-    """A lesson as Markdown in English ("en") or Simplified Chinese ("zh-CN"): text, code and slips."""
+def lesson_locale(language) -> str:
+    """The language /lesson answers in: the one named (as ?lang= and Accept-Language are read: "zh", "zh-CN",
+    "en-US" ...), else the caller's, by the rule every endpoint uses (their choice, else Accept-Language)."""
+    if language is None or language == "":
+        return current_locale()
+    locale = locale_of(language) if isinstance(language, str) else None
+    if locale is None:
+        raise refuse("validate.choice", name=LANGUAGE, choices=", ".join(LOCALES), value=shown(language))
+    return locale
+
+
+def lesson_text(lesson: str = FIRST, language: str = "") -> str:
+    """A lesson as Markdown: text, code and slips, in the language named ("en", "zh-CN", "zh") or, left empty,
+    the caller's (Accept-Language)."""
     lesson = as_choice(lesson, LESSON, tuple(LESSONS))
-    table = TRANSLATIONS[as_choice(language, LANGUAGE, ("en", "zh-CN", "zh"))]
-    slips = [f"{slip_lines(s)}  \n{table[f'lessons.{lesson}.slip{n}']}" for n, s in enumerate(LESSONS[lesson], 1)]
+    table = TRANSLATIONS[lesson_locale(language)]
+    slips = [f"{slip_lines(s, lesson, n, table.__getitem__)}  \n{table[f'lessons.{lesson}.slip{n}']}"
+             for n, s in enumerate(LESSONS[lesson], 1)]
     return "\n\n".join([f"## {table[f'lessons.{lesson}.title']}", table[f"lessons.{lesson}.text"],
-                        f"```python\n{lesson_source(lesson)}```", table["lessons.slips"],
+                        table["lessons.runs_how"], f"```python\n{lesson_source(lesson)}```", table["lessons.slips"],
                         *(slips or [table["lessons.no_slips"]])])
 
 
@@ -154,13 +170,14 @@ def lesson_column(lesson: str) -> gr.Column:
     """One lesson: its explanation, its code, and beside the code each slip with its one-line reason."""
     with gr.Column(visible=lesson == FIRST, elem_id=f"lesson-{lesson}") as column:
         gr.Markdown(t(f"lessons.{lesson}.text"))
+        gr.Markdown(t("lessons.runs_how"))
         with gr.Row():
             gr.Code(lesson_source(lesson), language="python", label=t("lessons.code"), interactive=False,
                     wrap_lines=True, scale=3)
             with gr.Column(scale=2):
                 gr.Markdown(t("lessons.slips"))
                 for n, slip in enumerate(LESSONS[lesson], 1):
-                    gr.Markdown(slip_lines(slip), elem_classes="lesson-slip")
+                    gr.Markdown(slip_lines(slip, lesson, n), elem_classes="lesson-slip")
                     gr.Markdown(t(f"lessons.{lesson}.slip{n}"))
                 if not LESSONS[lesson]:
                     gr.Markdown(t("lessons.no_slips"))

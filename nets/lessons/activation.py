@@ -1,8 +1,6 @@
 import torch
 from torch import nn
 
-from nets.lessons.batch import cifar_batch
-
 BATCH = ("test", 8)
 
 
@@ -29,4 +27,10 @@ def main(imgs, targets):
 
 
 if __name__ == "__main__":
-    main(*cifar_batch(*BATCH))
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    dataset = torchvision.datasets.CIFAR10("./CIFAR10", train=False, download=True,
+                                           transform=torchvision.transforms.ToTensor())
+    imgs, targets = next(iter(DataLoader(dataset, batch_size=8, shuffle=True)))
+    main(imgs, targets)

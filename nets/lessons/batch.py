@@ -1,6 +1,4 @@
 """The small real CIFAR-10 batch a lesson script runs on."""
-import os
-
 import torch
 
 from nets.data.cifar import Cifar10, load_cifar10, to_unit
@@ -14,11 +12,3 @@ def pick_images(data: Cifar10, split: str, n: int) -> tuple[torch.Tensor, torch.
     pick = torch.randperm(len(y), generator=torch.Generator().manual_seed(SEED))[:n]
     return to_unit(x[pick]), y[pick]   # (n, 3, 32, 32) in 0..1, (n,)
 
-
-def cifar_batch(split: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """For `python -m nets.lessons.<lesson>`: the batch from the CIFAR-10 that LAYERLAB_DATA names."""
-    path = os.environ.get("LAYERLAB_DATA")
-    if not path:
-        raise SystemExit("Set LAYERLAB_DATA to a CIFAR-10 folder or archive, e.g. "
-                         "LAYERLAB_DATA=../shared/data/cifar10-jpeg.tar.gz python -m nets.lessons.maxpool")
-    return pick_images(load_cifar10(path), split, n)

@@ -3,7 +3,6 @@ import math
 import torch
 from torch import nn
 
-from nets.lessons.batch import cifar_batch
 from nets.lessons.sequential import Module
 
 BATCH = ("test", 8)
@@ -21,8 +20,17 @@ def main(imgs, targets):
     print(conv1.weight.grad)  # None
     result_loss.backward()
     print(conv1.weight.grad.shape)  # torch.Size([32, 3, 5, 5])
+    first = conv1.weight.grad.clone()
+    loss_fn(module(imgs), targets).backward()
+    print(torch.allclose(conv1.weight.grad, 2 * first))  # True
     print(math.ceil(50000 / 64))  # 782
 
 
 if __name__ == "__main__":
-    main(*cifar_batch(*BATCH))
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    dataset = torchvision.datasets.CIFAR10("./CIFAR10", train=False, download=True,
+                                           transform=torchvision.transforms.ToTensor())
+    imgs, targets = next(iter(DataLoader(dataset, batch_size=8, shuffle=True)))
+    main(imgs, targets)

@@ -1,7 +1,6 @@
 import torch
 from torch import nn
 
-from nets.lessons.batch import cifar_batch
 from nets.lessons.sequential import Module
 
 BATCH = ("test", 16)
@@ -24,4 +23,10 @@ def main(imgs, targets):
 
 
 if __name__ == "__main__":
-    main(*cifar_batch(*BATCH))
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    dataset = torchvision.datasets.CIFAR10("./CIFAR10", train=False, download=True,
+                                           transform=torchvision.transforms.ToTensor())
+    imgs, targets = next(iter(DataLoader(dataset, batch_size=16, shuffle=True)))
+    main(imgs, targets)

@@ -3,7 +3,6 @@ import tempfile
 
 import torch
 
-from nets.lessons.batch import cifar_batch
 from nets.lessons.sequential import Module
 
 BATCH = ("test", 4)
@@ -22,10 +21,17 @@ def main(imgs, targets):
         model2.load_state_dict(torch.load(path2))
     print(type(model1).__name__)  # Module
     print(len(module.state_dict()))  # 10
+    print(len(list(module.parameters())), len(list(module.buffers())))  # 10 0
     print(list(module.state_dict())[:2])  # ['model1.0.weight', 'model1.0.bias']
     with torch.no_grad():
         print(torch.equal(model1(imgs), module(imgs)), torch.equal(model2(imgs), module(imgs)))  # True True
 
 
 if __name__ == "__main__":
-    main(*cifar_batch(*BATCH))
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    dataset = torchvision.datasets.CIFAR10("./CIFAR10", train=False, download=True,
+                                           transform=torchvision.transforms.ToTensor())
+    imgs, targets = next(iter(DataLoader(dataset, batch_size=4, shuffle=True)))
+    main(imgs, targets)

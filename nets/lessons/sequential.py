@@ -1,8 +1,6 @@
 import torch
 from torch import nn
 
-from nets.lessons.batch import cifar_batch
-
 BATCH = ("test", 8)
 
 
@@ -35,7 +33,19 @@ def main(imgs, targets):
         print(f"{type(layer).__name__:<10} {tuple(x.shape)}")
     print(module(imgs).shape)  # torch.Size([8, 10])
     print(sum(p.numel() for p in module.parameters()))  # 145578
+    flat, fc1, fc2 = module.model1[:7](imgs), module.model1[7], module.model1[8]
+    one = nn.Linear(1024, 10)
+    with torch.no_grad():
+        one.weight.copy_(fc2.weight @ fc1.weight)
+        one.bias.copy_(fc2.weight @ fc1.bias + fc2.bias)
+        print(torch.allclose(fc2(fc1(flat)), one(flat), atol=1e-5))  # True
 
 
 if __name__ == "__main__":
-    main(*cifar_batch(*BATCH))
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    dataset = torchvision.datasets.CIFAR10("./CIFAR10", train=False, download=True,
+                                           transform=torchvision.transforms.ToTensor())
+    imgs, targets = next(iter(DataLoader(dataset, batch_size=8, shuffle=True)))
+    main(imgs, targets)

@@ -17,6 +17,15 @@ def folder(area: str) -> Path:
     return PROCESS_DIR / area
 
 
+def hold_gradio_cache() -> None:
+    """Gradio's cache (uploads, the files it serves) in this process's folder, so the next start removes what a
+    killed server left (2.3 GB after one SIGTERM restart). Call before any component is built: each reads the
+    folder then. A folder the host chose (GRADIO_TEMP_DIR) is kept, unless a parent LayerLab set it to its own."""
+    given = os.environ.get("GRADIO_TEMP_DIR")
+    if not given or Path(given).resolve().is_relative_to(ROOT.resolve()):
+        os.environ["GRADIO_TEMP_DIR"] = str(folder("gradio"))
+
+
 def new_file(area: str, name: str, cap_bytes: int | None = None) -> Path:
     """A path for a new file called name (in a fresh subfolder, so names never clash); the area pruned first."""
     base = folder(area)

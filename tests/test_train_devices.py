@@ -8,6 +8,8 @@ from nets.train.config import TrainConfig
 from nets.train.device import BF16_ENV, bf16_is_fast_on_cpu, use_bf16
 from nets.train.engine import cpu_model, pick, seeded_model, train
 
+pytestmark = pytest.mark.arithmetic   # run under both CPU paths (.ci/run)
+
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 TINY = dict(train_images=2048, test_images=1000, batch_size=128, epochs=2, log_every=4, seed=3)
 

@@ -11,6 +11,8 @@ from nets.train.device import DeviceError, autocast, resolve_device, use_bf16
 from nets.train.config import ConfigError, TrainConfig, check_config, lr_factor
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 
+pytestmark = pytest.mark.arithmetic   # run under both CPU paths (.ci/run)
+
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 TORCH_THREADS = torch.get_num_threads()
 CPU = torch.device("cpu")

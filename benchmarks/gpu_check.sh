@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU figures and checks of issues 4 and 13, in one call on a GPU machine (the device tool):
 #   bash benchmarks/gpu_check.sh ARCHIVE
-# Needs torch, torchvision, safetensors, tqdm and pytest there (no gradio: only nets/ is exercised).
+# Needs torch, torchvision, safetensors, tqdm and pytest there; with gradio too, the GPU lesson runs through the
+# app's /lesson_run (else through the same runner in plain Python).
 set -uo pipefail
 export LAYERLAB_TEST_DATA=${1:?archive} LAYERLAB_CACHE=${LAYERLAB_CACHE:-/tmp/layerlab-cache} PYTHONUNBUFFERED=1
 PY=${PYTHON:-python3}
@@ -18,3 +19,5 @@ for N in 1 $([ "$GPUS" -gt 1 ] && echo "$GPUS"); do
     --out /tmp/layerlab-ddp-$N.safetensors 2>&1 | tr "\r" "\n" | grep -v "step/s" | tail -4
 done
 $PY benchmarks/ddp_throughput.py --device cuda --steps 300
+# Issue 23: the GPU lesson after the page has called torch.cuda.is_available(); it must print "cuda"
+$PY benchmarks/lesson_gpu.py "$LAYERLAB_TEST_DATA" 2>&1 | tail -8

@@ -44,6 +44,6 @@ def test_explorer_redraws_when_a_conv2d_parameter_changes(page, screenshots):
     box.press("Tab")   # typing already redraws; leaving the box sends nothing stale
     page.get_by_text("output (64, 12, 32, 32)").first.wait_for(timeout=30_000)
     page.wait_for_function(f"old => ({output})() !== old", arg=before, timeout=30_000)
-    assert page.get_by_text("Conv2d(3, 12, kernel_size=(3, 3)").count() >= 1
+    assert page.get_by_text("Conv2d(3, 12, kernel_size=3, padding=1)").count() >= 1
     page.screenshot(path=screenshots / "explorer-12-channels.png", full_page=True)
     assert page.errors == []

@@ -32,7 +32,7 @@ def test_typed_value_and_enter_redraws_the_view(page):
     box.fill("2")
     box.press("Enter")   # no blur: the learner stays in the box
     wait_for_output(page, "(64, 6, 16, 16)", old)
-    assert "stride=(2, 2)" in page.locator("body").inner_text()
+    assert "stride=2," in page.locator("body").inner_text()
     assert page.errors == []
 
 

@@ -359,3 +359,14 @@ def test_prose_slips_quote_the_notes_exactly():
         for n, s in enumerate(slips, 1):
             if s.prose:
                 assert s.wrong in notes, (lesson, n)
+
+
+def test_vgg16_slip2():
+    """The notes' snippet, as written (import torchvision only), fails at nn; with the import it adds the layer."""
+    s = slip("vgg16", 2)
+    snippet = "import torchvision\nwith torch.device('meta'):\n    vgg16_true = torchvision.models.vgg16()\n"
+    with pytest.raises(NameError, match="'nn'"):
+        exec(snippet + s.wrong, {"torch": torch})
+    namespace = {"torch": torch}
+    exec(s.fixed + "\n" + snippet + s.wrong, namespace)
+    assert isinstance(namespace["vgg16_true"].classifier.add_linear, nn.Linear)

@@ -103,7 +103,7 @@ def cifar_batch(split, class_name, batch_size, seed) -> tuple[torch.Tensor, list
     seed = as_int(seed, say("explorer.seed"), 0, SEED_MAX)
     label = None if class_name == ALL else data.classes.index(class_name)
     x, y = pick_batch(*data.split(split), label, batch_size, seed)
-    code = cifar_code(split, batch_size, seed, label, class_name, current_locale())
+    code = cifar_code(split, batch_size, seed, label, class_name, current_locale(), data.source)
     return x, [data.classes[i] for i in y.tolist()], code
 
 
@@ -178,24 +178,39 @@ def grid_kernel(grid, k: int) -> list:
     return resize_grid(kernel, k).tolist()
 
 
+# The controls each kind reads; the others keep LayerConfig's defaults and are not checked, so a value left in a
+# hidden control (or sent to the API for another kind) cannot refuse the layer chosen.
+READS = {"Conv2d": ("out_channels", "kernel_size", "stride", "padding", "dilation", "padding_mode", "bias",
+                    "weights", "init_seed"),
+         "MaxPool2d": ("pool_kernel", "pool_stride", "pool_padding", "pool_dilation", "ceil_mode"),
+         "AvgPool2d": ("pool_kernel", "pool_stride", "pool_padding", "ceil_mode"),
+         "LeakyReLU": ("negative_slope",), "GELU": ("approximate",), "Linear": ("out_features", "bias", "init_seed")}
+WINDOW = {"pool_kernel": "kernel_size", "pool_stride": "stride", "pool_padding": "padding",
+          "pool_dilation": "dilation"}   # the pooling sliders are separate, with their own bounds
+
+
+def checked(c: Controls, name: str):
+    """One control's value, checked against what it allows, under the LayerConfig field it sets."""
+    value = getattr(c, name)
+    if name in CONTROL_BOUNDS:
+        return as_int(value, name, *CONTROL_BOUNDS[name])
+    checks = {"padding_mode": lambda: as_choice(value, "padding_mode", PADDING_MODES),
+              "bias": lambda: as_bool(value, "bias"), "ceil_mode": lambda: as_bool(value, "ceil_mode"),
+              "weights": lambda: as_choice(value, say("explorer.weights"), WEIGHT_SOURCES),
+              "init_seed": lambda: as_int(value, say("explorer.init_seed"), 0, SEED_MAX),
+              "approximate": lambda: as_choice(value, "approximate", APPROXIMATE),
+              "negative_slope": lambda: as_float(value, "negative_slope", 0.0, 1.0)}
+    return checks[name]()
+
+
 def layer_config(c: Controls) -> LayerConfig:
-    """Every layer control checked against its bounds, as one LayerConfig for the chosen kind."""
-    ints = {name: as_int(getattr(c, name), name, *bounds) for name, bounds in CONTROL_BOUNDS.items()}
+    """The controls the chosen kind reads, each checked against its bounds, as one LayerConfig."""
     kind = as_choice(c.kind, say("explorer.layer"), KINDS)
-    pool = kind in ("MaxPool2d", "AvgPool2d")   # the pooling sliders are separate, with their own bounds
-    window = ("pool_kernel", "pool_stride", "pool_padding", "pool_dilation") if pool else \
-        ("kernel_size", "stride", "padding", "dilation")
-    cfg = LayerConfig(kind=kind, scale=as_choice(c.scale, say("explorer.scale"), INPUT_SCALES),
-                      padding_mode=as_choice(c.padding_mode, "padding_mode", PADDING_MODES),
-                      bias=as_bool(c.bias, "bias"),
-                      weights=as_choice(c.weights, say("explorer.weights"), WEIGHT_SOURCES),
-                      preset=as_choice(c.preset, say("explorer.preset"), PRESETS),
-                      seed=as_int(c.init_seed, say("explorer.init_seed"), 0, SEED_MAX),
-                      ceil_mode=as_bool(c.ceil_mode, "ceil_mode"),
-                      approximate=as_choice(c.approximate, "approximate", APPROXIMATE),
-                      out_features=ints["out_features"], out_channels=ints["out_channels"],
-                      negative_slope=as_float(c.negative_slope, "negative_slope", 0.0, 1.0),
-                      **dict(zip(("kernel_size", "stride", "padding", "dilation"), (ints[n] for n in window))))
+    fields = {WINDOW.get(name, "seed" if name == "init_seed" else name): checked(c, name)
+              for name in READS.get(kind, ())}
+    cfg = LayerConfig(kind=kind, scale=as_choice(c.scale, say("explorer.scale"), INPUT_SCALES), **fields)
+    if kind == "Conv2d" and cfg.weights == "preset":
+        cfg.preset = as_choice(c.preset, say("explorer.preset"), PRESETS)
     if kind == "Conv2d" and cfg.weights == "grid":
         cfg.grid = grid_kernel(c.grid, cfg.kernel_size)
     return cfg

@@ -123,7 +123,7 @@ def layout() -> SimpleNamespace:
                     grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"), visible=False)
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
-                    pool_kernel = bounded("pool_kernel", "kernel_size")
+                    pool_kernel = bounded("pool_kernel", "pool_kernel_size")
                     pool_stride = bounded("pool_stride", "stride")
                     pool_padding = bounded("pool_padding", "padding")
                     pool_dilation = bounded("pool_dilation", "dilation")

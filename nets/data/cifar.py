@@ -115,6 +115,14 @@ def decode_source(path: Path) -> Cifar10:
     raise DataError("data.err.no_cifar", path=str(path), archive=CIFAR10_ARCHIVE)
 
 
+def torchvision_order(source) -> bool:
+    """Whether decode_source reads `source` from the official batches, in torchvision's CIFAR10 order (not an
+    ImageFolder tree, or another archive, whose images come in their own order)."""
+    path = Path(source)
+    return path.name == CIFAR10_ARCHIVE or (path / "cifar-10-batches-py").is_dir() or \
+        (path / CIFAR10_ARCHIVE).is_file()
+
+
 def decode_torchvision_root(root: Path) -> Cifar10:
     """The official pickled batches, read by torchvision, which checks their MD5 sums before unpickling."""
     from torchvision.datasets import CIFAR10

@@ -1,9 +1,10 @@
 """The PyTorch code that reproduces the explorer's view, runnable as shown; its comments in the learner's language."""
 import textwrap
+from pathlib import Path
 
 from torch import nn
 
-from nets.data.cifar import CIFAR_MEAN, CIFAR_STD
+from nets.data.cifar import CIFAR_MEAN, CIFAR_STD, torchvision_order
 from nets.explorer.layer import CONVS, POOLS, LayerConfig, build_conv, comparison_pool, conv_shape, trained_conv
 from nets.saving import STATE_FILE
 from nets.text import text
@@ -12,14 +13,20 @@ HEADER = ["import torch", "from torch import nn", ""]
 
 
 def cifar_code(split: str, batch: int, seed: int, label: int | None = None, class_name: str = "",
-               locale: str = "en") -> str:
-    """Code that loads the very batch on screen the tutorial's way: torchvision's CIFAR10 with ToTensor(),
-    the chosen class's images (or all), and the seeded draw LayerLab makes (nets.explorer.view.pick_batch)."""
+               locale: str = "en", source: str = "") -> str:
+    """Code that loads the batch the tutorial's way: torchvision's CIFAR10 with ToTensor(), the chosen class's
+    images (or all), and the seeded draw LayerLab makes (nets.explorer.view.pick_batch). The very batch on screen
+    only when LayerLab read the official files (source "", or one torchvision_order accepts); from a folder or
+    another archive the comment says the order differs."""
     if label is None:
         pool = "list(range(len(dataset)))  # " + text("explorer.code.pool_all", locale)
     else:
         pool = (f"[i for i, t in enumerate(dataset.targets) if t == {label}]  # "
                 + text("explorer.code.pool_class", locale, label=label, name=class_name))
+    if source and not torchvision_order(source):
+        drawn = text("explorer.code.pick_other", locale, batch=batch, seed=seed, source=Path(source).name)
+    else:
+        drawn = text("explorer.code.pick_one" if batch == 1 else "explorer.code.pick", locale, batch=batch, seed=seed)
     return "\n".join([
         "import torch",
         "import torchvision",
@@ -27,8 +34,7 @@ def cifar_code(split: str, batch: int, seed: int, label: int | None = None, clas
         f"dataset = torchvision.datasets.CIFAR10(\"./CIFAR10\", train={split == 'train'}, download=True,",
         "                                       transform=torchvision.transforms.ToTensor())",
         f"pool = {pool}",
-        f"pick = torch.randperm(len(pool), generator=torch.Generator().manual_seed({seed}))[:{batch}]  # "
-        + text("explorer.code.pick_one" if batch == 1 else "explorer.code.pick", locale, batch=batch, seed=seed),
+        f"pick = torch.randperm(len(pool), generator=torch.Generator().manual_seed({seed}))[:{batch}]  # " + drawn,
         "x = torch.stack([dataset[pool[i]][0] for i in pick])  # " + text("explorer.code.batch", locale, batch=batch),
         "targets = torch.tensor([dataset.targets[pool[i]] for i in pick])",
         "",
@@ -116,6 +122,20 @@ def pool_args(cfg: LayerConfig, kind: str) -> str:
     if kind == "MaxPool2d":
         args.append(f"dilation={cfg.dilation}")
     return ", ".join(args + [f"ceil_mode={cfg.ceil_mode}"])
+
+
+def layer_call(cfg: LayerConfig, shape: tuple, trained=None) -> str:
+    """The layer as the code below builds it, nn. left out: the view's label names exactly that layer
+    (torch's repr leaves settings out: AvgPool2d's ceil_mode=True, which changes the output size)."""
+    if cfg.kind in CONVS:
+        out_channels, k = conv_shape(cfg, trained)
+        return f"Conv2d({conv_args(cfg, shape[1], out_channels, k, cfg.bias or cfg.weights == 'trained')})"
+    if cfg.kind in POOLS:
+        return f"{cfg.kind}({pool_args(cfg, cfg.kind)})"
+    if cfg.kind == "Linear":
+        n = shape[1] * shape[2] * shape[3]
+        return f"Flatten() → Linear({n}, {cfg.out_features}{'' if cfg.bias else ', bias=False'})"
+    return activation_line(cfg).removeprefix("layer = nn.")
 
 
 def activation_line(cfg: LayerConfig) -> str:

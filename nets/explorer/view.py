@@ -8,7 +8,7 @@ from torch import nn
 
 from nets.data.cifar import normalize
 from nets.explorer.chain import build_chain, check_sizes, load_trained, parse_chain, run_chain
-from nets.explorer.code import chain_code, layer_script
+from nets.explorer.code import chain_code, layer_call, layer_script
 from nets.explorer.layer import (CONVS, POOLS, LayerConfig, LayerError, activation_curve, build_layer,
                                  comparison_pool, dropped_window_notes, formula_lines,
                                  prepare_input, value_stats)
@@ -106,7 +106,7 @@ def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> li
     if cfg.kind == "MaxPool2d" and (cfg.kernel_size, cfg.stride, cfg.padding) == (2, 2, 1):
         notes.append(Phrase("explorer.note_tutorial_pool", h=y.shape[2], w=y.shape[3]))
     if cfg.kind in ("ReLU", "LeakyReLU", "GELU") and x.min() >= 0:
-        notes.append(Phrase("explorer.note_positive"))
+        notes.append(positive_note(cfg))
     if cfg.kind == "Sigmoid" and x.min() >= 0:
         notes.append(Phrase("explorer.note_sigmoid"))
     if cfg.kind in CONVS and cfg.padding_mode != "zeros":
@@ -114,11 +114,16 @@ def notes_for(cfg: LayerConfig, x: torch.Tensor, y: torch.Tensor, trained) -> li
     return notes
 
 
-def layer_label(layer: nn.Module) -> str:
-    """A layer as its constructor call, e.g. Conv2d(3, 16, kernel_size=(3, 3), ...)."""
-    if isinstance(layer, nn.Sequential):
-        return " → ".join(repr(m) for m in layer)
-    return repr(layer)
+def positive_note(cfg: LayerConfig) -> Phrase:
+    """What the activation does to the negatives an all-positive input lacks: ReLU cuts them, LeakyReLU scales
+    them by its slope, GELU pulls them towards 0 (its least value, from the real layer)."""
+    if cfg.kind == "LeakyReLU":
+        return Phrase("explorer.note_positive_leakyrelu", slope=cfg.negative_slope)
+    if cfg.kind == "GELU":
+        gelu = nn.GELU(approximate=cfg.approximate)
+        least = float(gelu(torch.linspace(-3, 0, 3001)).min())
+        return Phrase("explorer.note_positive_gelu", half=float(gelu(torch.tensor(0.5))), least=least)
+    return Phrase("explorer.note_positive_relu")
 
 
 def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=None,
@@ -132,7 +137,8 @@ def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=
     with torch.no_grad():
         y = layer(x)
     i = min(image, x.shape[0] - 1)
-    view = ExplorerView(cfg.kind, x_u8, x, y, layer, i, layer_label(layer), parameter_text(layer),
+    view = ExplorerView(cfg.kind, x_u8, x, y, layer, i, layer_call(cfg, tuple(x.shape), trained),
+                        parameter_text(layer),
                         [(Phrase("explorer.row_input"), value_stats(x, "")),
                          (Phrase("explorer.row_output"), value_stats(y, cfg.kind))],
                         layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None,

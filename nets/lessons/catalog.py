@@ -63,6 +63,8 @@ LESSONS: dict[str, tuple[Slip, ...]] = {
     "vgg16": (
         Slip("vgg16_true = torchvision.models.vgg16(pretrained = True)",
              'vgg16_true = torchvision.models.vgg16(weights="DEFAULT")'),
+        Slip('vgg16_true.classifier.add_module("add_linear",nn.Linear(1000,10))',
+             'from torch import nn  # the notes import only torchvision'),
     ),
     "saving": (
         Slip('torch.save(vgg16_true.state_dict,"vgg16_method2.pth")',

@@ -183,7 +183,7 @@ def layout() -> SimpleNamespace:
                     gallery = gr.JSON()   # [picture, caption] pairs
                     api_button = gr.Button()
                     # The layer controls' values in one, kept by the page itself (explorer_tab.build).
-                    kept = gr.JSON({name: D[name] for name in KEPT})
+                    kept = gr.JSON({**{name: D[name] for name in KEPT}, "moving": False})
                     pictures = gr.JSON(None)   # the pictures for the panels' frames (SHOW_PICTURES)
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates

@@ -27,14 +27,16 @@ API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 PICTURE_PARTS = ("status", "pictures", "gallery")
 ALTS = {"input": "explorer.alt_input", "output": "explorer.alt_output", "maps": "explorer.alt_maps"}
 LATER_PARTS = ("hist", "layer_plot", "code")
+# In the page: whether a slider is held by the pointer now (being dragged).
+HELD = "!!document.querySelector('input[type=range]:active')"
 # A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
 # a slow machine shows fewer frames, not a slower pass.
 PASS_SECONDS = 8.0
 
 
-def update(model, controls: dict):
+def update(model, controls: dict, figures: bool = True):
     """One explorer update computed and drawn, as both the API and the page show it:
-    (view, drawn, status, the step slider's update, code, the grid's update)."""
+    (view, drawn, status, the step slider's update, code, the grid's update); no figures when `figures` is False."""
     c, locale = Controls(**controls), current_locale()
     x, labels, loading_code = load_input(c)
     cfg = layer_config(c)
@@ -46,7 +48,7 @@ def update(model, controls: dict):
                 view = compute_chain(x, c.chain, cfg.seed, cfg.scale, image, model, use_trained, locale)
             else:
                 view = compute_layer(x, cfg, image, model, locale)
-            drawn = draw(view, opts, locale)
+            drawn = draw(view, opts, locale, figures)
     except LearnerError as e:   # a layer, kernel, image or Builder refusal, in the visitor's language
         raise refused(e) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
@@ -72,19 +74,23 @@ def explore(model=None, **controls):
             drawn.layer_plot, drawn.slide_plot, drawn.slide_text, step, code, view.slide, grid)
 
 
-def explore_page(sent, model=None, **controls):
+def explore_page(sent, model=None, *, moving: bool = False, **controls):
     """The page's update, pictures first: they come inline (lossless WebPs; PNGs for colour-mapped ones) in the
     update's one message (no file to fetch after it), the input, output and feature maps in `pictures`; the
     figures and the code follow in `later` (show_later), so drawing them never holds up the pictures. Only what
-    changed since the visitor's last update (`sent`) is sent and redrawn."""
+    changed since the visitor's last update (`sent`) is sent and redrawn. While a slider is `moving` (held by the
+    pointer) the update is its pictures (JPEGs) and status alone: the browser drew each update's three figures
+    in 0.1-0.4 s, in which no new picture could show; the lossless pictures, the figures and the code come with
+    the release's update."""
     if any(value is None for name, value in controls.items() if name != "upload"):
         return gr.skip()   # a number box emptied while the learner types: keep the view
-    view, drawn, status, step, code, grid = update(model, controls)
-    *uris, gallery = picture_uris(drawn, "webp")
+    view, drawn, status, step, code, grid = update(model, controls, figures=not moving)
+    *uris, gallery = picture_uris(drawn, "jpeg" if moving else "webp")
     words = dict(title=say("explorer.fullscreen"), download=say("explorer.download_png"))
-    parts = dict(status=status, gallery=gallery_html(gallery), hist=drawn.hist, layer_plot=drawn.layer_plot, code=code,
-                 **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
-                    for name, uri in zip(PICTURE_FRAMES, uris)})
+    parts = dict(status=status, gallery=gallery_html(gallery), **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
+                                                                   for name, uri in zip(PICTURE_FRAMES, uris)})
+    if not moving:
+        parts.update(hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
     sent = dict(sent or {})
     fresh = {name: value for name, value in parts.items() if name not in sent or sent[name] != value}
     sent.update(parts)
@@ -92,8 +98,9 @@ def explore_page(sent, model=None, **controls):
                for name in parts if name not in PICTURE_FRAMES}
     pictures = {frame: fresh[name] for name, frame in PICTURE_FRAMES.items() if name in fresh}
     changed["pictures"] = gr.update(value=pictures) if pictures else gr.skip()
-    later = [*(changed[name] for name in LATER_PARTS), gr.update(visible=view.slide is not None),   # Linear and
-             drawn.slide_plot, drawn.slide_text]                         # the activations have no window
+    later = None if moving else [*(changed[name] for name in LATER_PARTS),
+                                 gr.update(visible=view.slide is not None),   # Linear and the activations
+                                 drawn.slide_plot, drawn.slide_text]          # have no window
     # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
     # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
     counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
@@ -117,7 +124,8 @@ def explore_kept(sent, model, kept, **controls):
     """The page's update, the layer controls as the one value the page keeps (see build); anything else
     there is read as an emptied box, which keeps the view."""
     kept = kept if isinstance(kept, dict) else {}
-    return explore_page(sent, model, **{name: kept.get(name) for name in KEPT}, **controls)
+    return explore_page(sent, model, moving=kept.get("moving") is True, **{name: kept.get(name) for name in KEPT},
+                        **controls)
 
 
 def redraw(names, sent, model, *values):
@@ -229,9 +237,15 @@ def build(model_state, arch_state):
     # one a search of the page's component tree (415 nodes): with every control an input (38 in all) and 36
     # triggers, 52 ms passed between releasing a slider and the request (now 14). So each control's change
     # copies its value into `kept` inside the page (no request), and a change of `kept` is the one trigger.
+    # `moving`: a slider is held by the pointer (dragged); its updates then bring pictures only, and its
+    # release asks for the whole view (explore_page).
     for name in KEPT:
         values[name].change(None, [values[name], ui.kept], ui.kept, show_progress="hidden",
-                            js=f"(value, kept) => ({{...kept, {name}: value}})", api_visibility="private")
+                            js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
+                            api_visibility="private")
+        if isinstance(values[name], gr.Slider):
+            values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
+                                 show_progress="hidden", api_visibility="private")
     triggers = [ui.kept.change, ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select]
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").

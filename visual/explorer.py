@@ -80,16 +80,23 @@ def words(said: str | Phrase | None, locale: str) -> str:
     return said.words(locale) if isinstance(said, Phrase) else said or ""
 
 
-def draw(view: ExplorerView, opts: ViewOptions, locale: str = "en") -> Drawn:
-    """Every picture, figure and text of one explorer update, its words in locale."""
-    out = Drawn(input=for_display(image_grid(view.x_u8, columns=8)),
-                hist=figs.histogram_figure(sample(view.x), sample(view.output), locale=locale))
+def draw(view: ExplorerView, opts: ViewOptions, locale: str = "en", figures: bool = True) -> Drawn:
+    """Every picture, figure and text of one explorer update, its words in locale; without the figures (the
+    histogram, the layer's figure, the window) when `figures` is False, as while a slider is dragged."""
+    out = Drawn(input=for_display(image_grid(view.x_u8, columns=8)))
     note = draw_output(out, view, opts)
     out.gallery = stage_gallery(view, opts) if view.stages else comparison_gallery(view, opts)
+    out.status = status_text(view, words(note, locale), locale)
+    if figures:
+        draw_figures(out, view, opts, locale)
+    return out
+
+
+def draw_figures(out: Drawn, view: ExplorerView, opts: ViewOptions, locale: str = "en") -> None:
+    """The histogram, the layer's own figure and the sliding window, into `out`."""
+    out.hist = figs.histogram_figure(sample(view.x), sample(view.output), locale=locale)
     out.layer_plot = layer_plot(view, opts.channel, locale)
     out.slide_plot, out.slide_text = slide_picture(view.slide, opts.step, opts.channel, locale)
-    out.status = status_text(view, words(note, locale), locale)
-    return out
 
 
 def draw_output(out: Drawn, view: ExplorerView, opts: ViewOptions) -> Phrase | None:

@@ -33,7 +33,7 @@ from ui.training_model import build_network, has_results, prediction_gallery, re
 from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
 from ui.training_status import counted, run_title, status_line
-from ui.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
+from ui.validate import as_choice, as_float, as_int, refuse, refused
 from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
@@ -75,7 +75,7 @@ def config_from_controls(controls: dict) -> TrainConfig:
         batch_size=as_int(c["batch_size"], say("train.batch_size"), 1, MAX_BATCH),
         epochs=as_int(c["epochs"], say("train.epochs"), 1, MAX_EPOCHS),
         schedule=as_choice(c["schedule"], say("train.schedule"), SCHEDULES),
-        augment=as_bool(c["augment"], say("train.augment")),
+        augment=c["augment"] is True or c["augment"] == "true",
         seed=as_int(c["seed"], say("train.seed"), 0, 2**31 - 1),
         device=as_choice(c["device"], say("train.device"), DEVICES),
         train_images=as_int(c["train_images"], say("train.train_images"), 0, 50_000),
@@ -99,7 +99,6 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
 def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls):
     """start_training's work: the checks, the run in the training slot, the model handed over."""
     # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
-    from_current = as_bool(controls["from_current"], say("train.name_from_current"))
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
     session = request.session_hash if request else ""
@@ -115,7 +114,7 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
                  refuse)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
-    if from_current and trained is not None:
+    if controls["from_current"] is True and trained is not None:
         try:
             model.load_state_dict(trained.model.state_dict())
         except RuntimeError:
@@ -340,8 +339,7 @@ def forget_closed(session: str) -> bool:
 
 def overlay_runs(selected, runs):
     """The chosen runs of this session on one chart."""
-    selected = as_subset(selected, say("train.runs"), [run_id(r) for r in runs or []])
-    chosen = [r for r in (runs or []) if run_id(r) in selected]
+    chosen = [r for r in (runs or []) if run_id(r) in (selected or [])]
     locale = current_locale()
     return overlay_figure(chosen, [run_title(r, locale) for r in chosen], locale)
 

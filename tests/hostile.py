@@ -22,6 +22,13 @@ GENERIC_ERROR = "has not enabled verbose error reporting"
 OUR_CODE = re.compile(r'File "[^"]*/(ui|nets|visual)/(?!requests\.py")[^"]+\.py"')
 FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio", "Model3D"}
 CALL_TIMEOUT_S = 30
+# Gradio's own wording and Python's: a refusal from LayerLab never contains these (issue 24).
+GRADIO_WORDS = ("less than minimum", "greater than maximum", "Could not preprocess", "not in the list of choices",
+                "maximum recursion depth", "Traceback", "could not convert", "invalid literal", "Error(")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+SHOWN_CHARS = 40             # ui/validate.py quotes at most this many characters of a refused value
+LONG_TEXT = "x" * 100_000
+DEEP_JSON = "[" * 10_000 + "]" * 10_000   # a value nested 10,000 deep, inside one string
 
 
 class Payload:
@@ -66,6 +73,90 @@ def hostile_values(param: dict, files: dict[str, Path]) -> list:
     if kind == "string":
         return ["\u2603" * 5000, 12345, None, "../../etc/passwd"]
     return [None, "garbage", 3.5, {"a": 1}]
+
+
+def refusal_values(param: dict, files: dict[str, Path]) -> list:
+    """Values a caller may send that the page never would, one of each kind the issue found refused badly:
+    the wrong type, nothing, out of range, a fraction for a whole number, a long text for a choice, a file that
+    is no picture or checkpoint. (A string or number where Gradio expects an upload or a table is refused by
+    Gradio's own FileData/DataframeData check, which runs before any handler even with preprocess=False.)"""
+    component = param.get("component", "")
+    kind = param.get("type", {}).get("type")
+    if component in FILE_COMPONENTS:
+        return [handle_file(str(files["text.png"]))]
+    if component == "Dataframe":
+        return [None]
+    if kind in ("number", "integer"):
+        return ["abc", None, -5] + ([2.5] if kind == "integer" else [])
+    if kind == "boolean":
+        return ["yes"]
+    if kind == "string":
+        return [LONG_TEXT, 12345]
+    return [None, "abc"]
+
+
+def unclear_refusal(message: str, value=None) -> str | None:
+    """Why a refusal given with Accept-Language: zh-CN is not LayerLab's clear one, or None if it is: Gradio's or
+    Python's words, not Chinese, or more than SHOWN_CHARS characters of the refused value quoted back."""
+    words = [w for w in GRADIO_WORDS if w in message]
+    if words:
+        return f"Gradio's or Python's words {words}"
+    if not CHINESE.search(message):
+        return "not in Chinese"
+    if isinstance(value, str) and len(value) > SHOWN_CHARS and value[:SHOWN_CHARS + 1] in message:
+        return f"quotes {len(message):,} characters, the input echoed"
+    return None
+
+
+def refusal_of(client, api_name: str, args: list) -> str | None:
+    """The message a call is refused with, or None when it completes."""
+    job = client.submit(*args, api_name=api_name)
+    try:
+        job.result(timeout=CALL_TIMEOUT_S)
+        return None
+    except TimeoutError:
+        job.cancel()
+        return None
+    except Exception as e:
+        return str(e)
+
+
+def raw_refusal(url: str, api_name: str, body: str, locale: str = "zh-CN") -> str:
+    """POST a JSON body exactly as given (NaN included, which gradio_client cannot send) and read the error
+    message the event stream ends with ("" if it completed)."""
+    request = urllib.request.Request(f"{url}gradio_api/call{api_name}", data=body.encode(),
+                                     headers={"Content-Type": "application/json", "Accept-Language": locale})
+    event_id = json.loads(urllib.request.urlopen(request, timeout=10).read())["event_id"]
+    stream = urllib.request.urlopen(f"{url}gradio_api/call{api_name}/{event_id}", timeout=CALL_TIMEOUT_S)
+    lines = stream.read().decode(errors="replace").splitlines()
+    if "event: error" not in lines:
+        return ""
+    data = json.loads(lines[lines.index("event: error") + 1].removeprefix("data: "))
+    return data.get("error") or "" if isinstance(data, dict) else str(data)
+
+
+def unclear_refusals(client, files: dict[str, Path], skip=(), overrides: dict | None = None,
+                     values_per_param: dict | None = None) -> list[str]:
+    """Every parameter of every endpoint sent refusal_values (the others at their defaults): each refusal that
+    is not LayerLab's clear one, as 'endpoint parameter=value: why: message'. values_per_param: {api_name: n}
+    for an endpoint of many parameters, to try only the first n values of each."""
+    found = []
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for api_name, spec in api.items():
+        if api_name in skip:
+            continue
+        params = spec["parameters"]
+        for i, param in enumerate(params):
+            for value in refusal_values(param, files)[:(values_per_param or {}).get(api_name)]:
+                args = base_args(params)
+                for j, p in enumerate(params):
+                    args[j] = (overrides or {}).get(api_name, {}).get(p["parameter_name"], args[j])
+                args[i] = value
+                message = refusal_of(client, api_name, args)
+                why = message is not None and unclear_refusal(message, value)
+                if why:
+                    found.append(f"{api_name} {param['parameter_name']}={str(value)[:20]!r}: {why}: {message[:160]}")
+    return found
 
 
 @dataclass

@@ -31,10 +31,10 @@ def test_data_view_serves_real_labelled_images(client, cifar):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("valid", "all", 4, 0), r"'valid'.*not in the list of choices: \['train', 'test'\]"),
-    (("test", "unicorn", 4, 0), "unicorn is not in the list of choices"),
-    (("test", "all", 4, -1), "-1 is less than minimum value 0"),
-    (("test", "all", 65, 0), "65 is greater than maximum value 64"),
+    (("valid", "all", 4, 0), r"Split must be one of train, test; got 'valid'"),
+    (("test", "unicorn", 4, 0), "Class must be one of all, airplane, .*; got 'unicorn'"),
+    (("test", "all", 4, -1), "Seed must be between 0 and 2147483647, got -1"),
+    (("test", "all", 65, 0), "Number of images must be between 1 and 64, got 65"),
 ])
 def test_data_view_refuses_bad_values_clearly(client, args, message):
     with pytest.raises(Exception, match=message):

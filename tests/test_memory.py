@@ -121,13 +121,13 @@ def test_building_or_loading_a_big_network_is_refused_past_the_budget(tmp_path, 
     with pytest.raises(gr.Error, match="Building this network"):
         saving_tab.current_model(None, WIDE)
     with pytest.raises(gr.Error, match="Loading this weights file needs about 71 MB"):
-        training_model.load_uploaded(str(path), WIDE)
+        training_model.load_uploaded({"path": str(path)}, WIDE)
     with pytest.raises(gr.Error, match="Loading this weights file"):
-        saving_tab.upload_weights(str(path), WIDE)
+        saving_tab.upload_weights({"path": str(path)}, WIDE)
     room(2000)
     model, _ = saving_tab.current_model(None, WIDE)
     assert sum(p.numel() for p in model.parameters()) * 4 == network_bytes(WIDE)
-    assert saving_tab.upload_weights(str(path), WIDE)[1] == WIDE
+    assert saving_tab.upload_weights({"path": str(path)}, WIDE)[1] == WIDE
 
 
 def test_a_big_picture_is_refused_before_it_is_decoded(room):

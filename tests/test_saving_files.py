@@ -65,7 +65,7 @@ def test_malicious_pickle_payload_never_runs(tmp_path, how):
         path.write_bytes(pickle.dumps(evil))
     assert not marker.exists()
     with pytest.raises(gr.Error, match=f"import {os.mkdir.__module__}.mkdir.*would run code"):
-        saving_tab.upload_weights(str(path), None)
+        saving_tab.upload_weights({"path": str(path)}, None)
     assert not marker.exists()
     control = tmp_path / "control"            # the payload does run when fully unpickled: the test is real
     pickle.loads(pickle.dumps(Payload(control)))
@@ -122,7 +122,7 @@ def test_mismatched_weights_name_the_keys_and_shapes():
 def test_upload_handler_makes_the_visitors_model(tmp_path):
     spec = tutorial_spec()[:6] + [{"type": "Dropout", "p": 0.2}] + tutorial_spec()[6:]
     path, _ = saving_tab.download_weights("state_dict (.pth)", None, spec)   # built network, random weights
-    loaded, arch, status = saving_tab.upload_weights(path, spec)
+    loaded, arch, status = saving_tab.upload_weights({"path": path}, spec)
     assert arch[6]["type"] == "Dropout" and "Loaded" in status and len(loaded.epoch_states) == 1
     model = build_model(spec)
     model.load_state_dict(torch.load(path, weights_only=True))   # torch itself as the reference
@@ -132,7 +132,7 @@ def test_upload_handler_makes_the_visitors_model(tmp_path):
 def test_download_safetensors_then_upload_restores_the_architecture():
     spec = tutorial_spec()[:6] + [{"type": "BatchNorm2d", "num_features": 64}] + tutorial_spec()[6:]
     path, _ = saving_tab.download_weights("safetensors", None, spec)
-    loaded, arch, _ = saving_tab.upload_weights(path, None)   # the tutorial's network is current: spec comes from the file
+    loaded, arch, _ = saving_tab.upload_weights({"path": path}, None)   # the tutorial's network is current: spec comes from the file
     assert [d["type"] for d in arch] == [d["type"] for d in spec]
     reference = load_weights(load_checkpoint(path), build_model(spec))
     assert same_outputs(reference, loaded.model)

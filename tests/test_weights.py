@@ -32,7 +32,7 @@ class RunsCode:
 def refusal(upload, path) -> str:
     """The message an upload handler answers a refused file with."""
     with pytest.raises(gr.Error) as refused:
-        upload(str(path), None)
+        upload({"path": str(path)}, None)   # as Gradio sends an upload
     return refused.value.message
 
 
@@ -161,8 +161,8 @@ def test_tutorial_net_files_load_on_every_path(tmp_path, loaded):
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "tutorial.safetensors"))
     torch.save(net.state_dict(), tmp_path / "tutorial.pth")
     for path in (tmp_path / "tutorial.safetensors", tmp_path / "tutorial.pth"):
-        from_saving = saving_tab.upload_weights(str(path), None)[0].model
-        from_training = load_uploaded(str(path), None)[-2].model
+        from_saving = saving_tab.upload_weights({"path": str(path)}, None)[0].model
+        from_training = load_uploaded({"path": str(path)}, None)[-2].model
         from_resume = load_weights(load_checkpoint(path), tutorial_cnn())
         for model in (from_saving, from_training, from_resume):
             state = model.state_dict()

@@ -86,8 +86,11 @@ def test_zoo_handler_refuses_unknown_models():
     assert "add_module" in code and "138,367,554 parameters" in stats and "add_linear" in head
 
 
-def test_pretrained_weights_are_only_fetched_after_the_learner_confirms(monkeypatch):
+def test_pretrained_weights_are_only_fetched_after_the_learner_confirms(monkeypatch, cifar):
+    monkeypatch.setattr(zoo_tab.dataset, "require_data", lambda: cifar)   # the image index is checked first
     monkeypatch.setattr(zoo_tab, "fetch_pretrained", lambda name: pytest.fail("fetched without confirmation"))
-    for confirm in (False, None, "yes", 1):
-        with pytest.raises(gr.Error, match="Tick the box first"):
+    with pytest.raises(gr.Error, match="Tick the box first"):
+        zoo_tab.pretrained_top5("vgg16", 0, False)
+    for confirm in (None, "yes", 1):   # sent straight to the API: not read as a tick
+        with pytest.raises(gr.Error, match="Download confirmation must be true or false"):
             zoo_tab.pretrained_top5("vgg16", 0, confirm)

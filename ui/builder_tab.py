@@ -11,7 +11,7 @@ from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_
 from nets.models import tutorial_spec
 from nets.text import Phrase
 from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, refuse, refused
+from ui.validate import as_choice, as_int, as_json, refuse, refused
 
 COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
@@ -140,12 +140,7 @@ def edit_table(rows, arch):
 
 def set_layers(layers_json, arch):
     """API: replace the layer list with a JSON list of layer dicts (refused, state kept, if it cannot run)."""
-    if not isinstance(layers_json, str) or len(layers_json) > MAX_JSON:
-        raise refuse("builder.err.json_size", limit=MAX_JSON)
-    try:
-        spec = json.loads(layers_json)
-    except ValueError as e:
-        raise refuse("builder.err.json", reason=str(e)) from None
+    spec = as_json(layers_json, say("builder.name_json"), MAX_JSON)
     result = check_spec(spec)
     if not result.ok:
         torch_says = Phrase("builder.err.refused_torch", error=result.torch_error) if result.torch_error else ""
@@ -260,11 +255,12 @@ def build(arch_state):
         selected = gr.State(None)
 
     outputs = [layers, spec_state, status, fix_button, fix_state, seq_code, mod_code, arch_state]
-    layers.input(edit_table, [layers, arch_state], outputs, api_name="builder_edit_table")
+    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
+    layers.input(edit_table, [layers, arch_state], outputs, api_name="builder_edit_table", preprocess=False)
     layers.select(pick_row, None, selected, queue=False, api_visibility="private")
-    json_button.click(set_layers, [layers_json, arch_state], outputs, api_name="builder_set_layers")
+    json_button.click(set_layers, [layers_json, arch_state], outputs, api_name="builder_set_layers", preprocess=False)
     add_button.click(add_layer, [spec_state, kind, selected, arch_state], outputs + [selected],
-                     api_name="builder_add_layer")
+                     api_name="builder_add_layer", preprocess=False)
     remove_button.click(remove_layer, [spec_state, selected, arch_state], outputs, api_name="builder_remove_layer")
     up_button.click(move_up, [spec_state, selected, arch_state], outputs + [selected], api_name="builder_move_up")
     down_button.click(move_down, [spec_state, selected, arch_state], outputs + [selected],

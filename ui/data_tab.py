@@ -78,6 +78,11 @@ def data_status(split="test", class_name=ALL, count=32, seed=0):
     return (loading, gr.update(), gr.Timer(active=True), gr.update(visible=False), gr.update(), gr.update())
 
 
+def next_seed(seed) -> int:
+    """Shuffle: the next seed."""
+    return as_int(seed, say("data.seed"), 0, 2**31 - 2) + 1
+
+
 def retry_load():
     """Start loading again after a failure; the status timer takes it from there."""
     dataset.LOADER.start()
@@ -103,13 +108,15 @@ def build():
         api_gallery = gr.JSON(visible=False)
         api_button = gr.Button(visible=False)
 
+    # preprocess=False here and on every LayerLab event: values reach the handlers as sent, which check them with
+    # ui/validate.py in the caller's language (Gradio's own conversion answers in English, before any handler).
     browse_inputs = [split, class_name, count, seed]
     status_outputs = [status, class_name, poll, retry_button, gallery, counts_plot]
     poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
     retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
-          browse_inputs, gallery, api_visibility="private", show_progress="hidden")
-    shuffle_button.click(lambda s: int(s or 0) + 1, seed, seed, queue=False, api_visibility="private").then(
-        browse_page, browse_inputs, gallery, api_visibility="private", show_progress="hidden")
-    api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data")
+          browse_inputs, gallery, api_visibility="private", show_progress="hidden", preprocess=False)
+    shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private", preprocess=False).then(
+        browse_page, browse_inputs, gallery, api_visibility="private", show_progress="hidden", preprocess=False)
+    api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data", preprocess=False)
     return browse_inputs, status_outputs

@@ -18,11 +18,13 @@ from nets.models import seeded
 from nets.text import class_name
 from ui import dataset
 from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, refuse, refused
+from ui.validate import as_choice, as_int, as_text, as_upload, refuse, refused
 from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
 
 WEIGHTS = ("random", "trained")
 SUMMARY_COLUMNS = ("layer", "type", "shape", "params", "macs")   # network.col_* keys: the table's headers
+MAX_EPOCH = 200         # the Training tab's most epochs: the epoch slider never goes further
+MAX_LAYER_NAME = 100    # characters of a layer's name (the Builder's names have at most 32)
 # Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
 CACHE_MODELS = 8
 CACHE_MAX_PARAMS = 5_000_000
@@ -66,7 +68,7 @@ def chosen_model(weights: str, epoch, trained, arch):
 
 
 def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
-    """(uint8 (3, 32, 32) image, its label or None, words saying which image)."""
+    """(uint8 (3, 32, 32) image, its label or None, words saying which image); upload: a path or None."""
     if upload:
         path = Path(upload)
         if not path.is_file() or path.stat().st_size > MAX_PICTURE_FILE_BYTES:
@@ -78,13 +80,13 @@ def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
         return x, None, say("network.image_resized" if converted else "network.image_upload")
     data = dataset.require_data()
     x, y = data.split("test")
-    i = as_int(index, say("network.name_index"), 0, len(y) - 1)
+    i = as_int(index, say("network.name_index"), 0, len(y) - 1)   # checked again: the test split's own size
     return x[i], int(y[i]), say("network.image_test", index=i, cls=class_name(data.classes[y[i]], current_locale()))
 
 
 def render_network(index, upload, weights, epoch, layer, trained, arch):
     """Gallery of every layer's output, probabilities, torchinfo summary, status, and the epoch strip."""
-    weights = as_choice(weights, say("network.weights"), WEIGHTS)
+    index, upload, weights, epoch, layer = checked_controls(index, upload, weights, epoch, layer)
     x, label, which = chosen_image(index, upload)
     model, how = chosen_model(weights, epoch, trained, arch)
     locale = current_locale()
@@ -102,6 +104,17 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
     return flow_html(views, locale), figure, summary_table(summary_rows(model, locale)), status, strip, strip_text
 
 
+def checked_controls(index, upload, weights, epoch, layer) -> tuple:
+    """The view's controls as sent, checked before anything is computed: (index, upload path or None, weights,
+    epoch, layer)."""
+    index = as_int(index, say("network.name_index"), 0, 9999)
+    upload = as_upload(upload, say("network.name_upload"))
+    weights = as_choice(weights, say("network.weights"), WEIGHTS)
+    epoch = as_int(epoch, say("network.name_epoch"), 1, MAX_EPOCH)
+    layer = as_text(layer, say("network.epoch_layer"), MAX_LAYER_NAME) if layer is not None else None
+    return index, upload, weights, epoch, layer
+
+
 def summary_table(rows: list[list]) -> dict:
     """The torchinfo summary with its headers in the visitor's language."""
     return {"headers": [say(f"network.col_{c}") for c in SUMMARY_COLUMNS], "data": rows}
@@ -113,6 +126,8 @@ def redraw_network(status, index, upload, weights, epoch, layer, trained, arch):
     skip = (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
     if not status:
         return skip[:2] + (summary_table([]),) + skip[3:]
+    if isinstance(upload, str):   # this event's values come through Gradio's conversion: the upload as its path
+        upload = {"path": upload}
     try:
         return render_network(index, upload, weights, epoch, layer, trained, arch)
     except gr.Error:    # what was shown can no longer be drawn (an upload gone): leave it as it is
@@ -186,10 +201,12 @@ def build(model_state, arch_state):
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
     outputs = [flow, probs_plot, summary, status, strip, strip_text]
-    # Opening the tab shows whatever the Builder and Training tabs changed meanwhile.
+    # Opening the tab shows whatever the Builder and Training tabs changed meanwhile. preprocess=False: values
+    # reach the handler as sent, to be checked in the caller's language (ui/validate.py); the upload arrives as
+    # Gradio's FileData, already checked to lie in its upload folder, and is decoded by LayerLab alone.
     gr.on([tab.select, show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change],
-          render_network, inputs, outputs, api_name="network_view")
+          render_network, inputs, outputs, api_name="network_view", preprocess=False)
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
-        render_network, inputs, outputs, api_visibility="private")
+        render_network, inputs, outputs, api_visibility="private", preprocess=False)
     model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")
     return [status, *inputs], outputs

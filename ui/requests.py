@@ -1,22 +1,11 @@
 """Every request's cost bounded before Gradio parses it: JSON bodies of sane size and nesting only."""
 import json
-import re
 
+from nets.safejson import json_depth
 from nets.text import preferred_locale, text
 
 MAX_JSON_BYTES = 2 * 2**20   # an API call's settings; files travel separately through /gradio_api/upload
 MAX_JSON_DEPTH = 32          # LayerLab's deepest value (a kernel grid in a list) nests 3 levels
-STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-BRACKETS = re.compile(rb"[\[\]{}]")
-
-
-def json_depth(body: bytes) -> int:
-    """How deeply a JSON text nests its lists and objects, without parsing it (and so without recursion)."""
-    depth = deepest = 0
-    for bracket in BRACKETS.findall(STRINGS.sub(b"", body)):
-        depth += 1 if bracket in b"[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
 
 
 def refusal(body: bytes, locale: str = "en") -> str | None:

@@ -13,7 +13,7 @@ from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError
 from ui import dataset, tempfiles
 from ui.i18n import say, t
-from ui.validate import as_choice, refuse, refused
+from ui.validate import as_choice, as_upload, refuse, refused
 
 FORMATS = ("state_dict (.pth)", "safetensors")
 
@@ -65,6 +65,7 @@ def redraw(shown, trained, arch) -> tuple[str, str, str]:
 
 def upload_weights(file, arch):
     """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
+    file = as_upload(file, Phrase("saving.name_upload"))
     if not file:
         raise refuse("saving.choose_file")
     try:
@@ -117,9 +118,11 @@ def build(model_state, arch_state):
                                  label=t("saving.upload"))
                 upload_status = gr.Markdown()
 
+    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py);
+    # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     inspect_button.click(whole_model_view, [model_state, arch_state], inspect_text, api_name="saving_whole_model")
     download_button.click(download_weights, [fmt, model_state, arch_state], [download_file, download_status],
-                          api_name="saving_download")
+                          api_name="saving_download", preprocess=False)
     upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
-                  api_name="saving_upload")
+                  api_name="saving_upload", preprocess=False)
     return [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status]

@@ -12,7 +12,7 @@ from nets.train.engine import evaluate, pick, predict_probs
 from nets.weights import WeightsError
 from ui import dataset, tempfiles
 from ui.i18n import current_locale, say
-from ui.validate import refuse, refused
+from ui.validate import as_bool, as_upload, refuse, refused
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
 from visual.training import confusion_figure, per_class_figure
@@ -39,6 +39,7 @@ def images_within_budget(model, wanted: int) -> int:
 
 def load_uploaded(file, arch):
     """A checkpoint the visitor uploads, checked before use; it becomes their model."""
+    file = as_upload(file, say("train.name_upload"))
     if not file:
         raise refuse("train.err.no_file")
     try:
@@ -83,6 +84,7 @@ def has_results(trained: TrainedModel | None) -> bool:
 def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     """Test images with predicted and true labels and the predicted probability; mistakes first on request."""
     locale = current_locale()
+    mistakes_first = as_bool(mistakes_first, say("train.mistakes_first"))
     if trained is None:
         return []
     data = dataset.require_data()
@@ -91,7 +93,7 @@ def prediction_gallery(trained: TrainedModel | None, mistakes_first):
     conf, pred = probs.max(1)
     true = data.test_y[idx]
     order = torch.arange(len(idx))
-    if mistakes_first is True:
+    if mistakes_first:
         wrong = (pred != true).float()
         order = torch.argsort(wrong * 2 + conf * wrong, descending=True, stable=True)   # confident mistakes first
     items = []

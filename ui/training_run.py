@@ -33,7 +33,7 @@ from ui.training_model import build_network, has_results, prediction_gallery, re
 from ui.training_plan import remember_speed
 from ui.training_queue import SLOT
 from ui.training_status import counted, run_title, status_line
-from ui.validate import as_choice, as_float, as_int, refuse, refused
+from ui.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
 from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
@@ -75,7 +75,7 @@ def config_from_controls(controls: dict) -> TrainConfig:
         batch_size=as_int(c["batch_size"], say("train.batch_size"), 1, MAX_BATCH),
         epochs=as_int(c["epochs"], say("train.epochs"), 1, MAX_EPOCHS),
         schedule=as_choice(c["schedule"], say("train.schedule"), SCHEDULES),
-        augment=c["augment"] is True or c["augment"] == "true",
+        augment=as_bool(c["augment"], say("train.augment")),
         seed=as_int(c["seed"], say("train.seed"), 0, 2**31 - 1),
         device=as_choice(c["device"], say("train.device"), DEVICES),
         train_images=as_int(c["train_images"], say("train.train_images"), 0, 50_000),
@@ -105,6 +105,7 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
     if forget_closed(session):   # its tab closed while it waited in the queue: nobody would see the run
         raise refuse("train.err.tab_closed")
     cfg = config_from_controls(controls)
+    from_current = as_bool(controls["from_current"], say("train.name_from_current"))
     epochs = hosting.max_epochs_that_fit(cfg.epochs, hosting.ZEROGPU_EPOCH_S)
     cap_note = Phrase("train.zerogpu_cap", seconds=hosting.ZEROGPU_MAX_S, fit=counted("epochs", epochs),
                       asked=counted("epochs", cfg.epochs)) \
@@ -114,7 +115,7 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
                  refuse)
     data = dataset.require_data()
     model = seeded_model(cfg.seed, build_network(arch))
-    if controls["from_current"] is True and trained is not None:
+    if from_current and trained is not None:
         try:
             model.load_state_dict(trained.model.state_dict())
         except RuntimeError:
@@ -339,7 +340,8 @@ def forget_closed(session: str) -> bool:
 
 def overlay_runs(selected, runs):
     """The chosen runs of this session on one chart."""
-    chosen = [r for r in (runs or []) if run_id(r) in (selected or [])]
+    selected = as_subset(selected, say("train.runs"), [run_id(r) for r in runs or []])
+    chosen = [r for r in (runs or []) if run_id(r) in selected]
     locale = current_locale()
     return overlay_figure(chosen, [run_title(r, locale) for r in chosen], locale)
 

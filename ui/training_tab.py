@@ -125,11 +125,13 @@ def build(model_state, arch_state):
     after = [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, checkpoint_file, model_state, runs_state]
     # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`,
     # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
+    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py);
+    # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     start_button.click(queue_place, None, status, queue=False, show_progress="hidden", api_visibility="private")
     train_event = start_button.click(
         start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
-        show_progress_on=[status])
+        show_progress_on=[status], preprocess=False)
     quick_button.click(quick_preset, None, [controls[name] for name in QUICK_RUN], api_visibility="private",
                        show_progress="hidden")
     # After the run has given the training slot back: a stopped run tested and drawn, and the predictions gallery.
@@ -137,15 +139,16 @@ def build(model_state, arch_state):
                      live + [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, model_state, runs_state],
                      api_visibility="private", show_progress="hidden")
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
-    mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery")
-    runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs")
+    mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery",
+                          preprocess=False)
+    runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs", preprocess=False)
     upload.upload(load_uploaded, [upload, arch_state],
                   [upload_status, confusion_plot, per_class_plot, gallery, model_state, arch_state],
-                  api_name="load_checkpoint")
+                  api_name="load_checkpoint", preprocess=False)
     # The run's cost, said before it starts: when the tab opens, the settings or the network change.
     plan_inputs = [arch_state, *(controls[name] for name in CONTROL_NAMES)]
     for event in (tab.select, arch_state.change, *(controls[name].change for name in CONTROL_NAMES)):
-        event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private")
+        event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private", preprocess=False)
     for event in (tab.select, arch_state.change):
         event(quick_words, arch_state, [quick_button, quick_note], show_progress="hidden", api_visibility="private")
     return [(redraw, [runs_state, model_state, runs_list, mistakes_first],

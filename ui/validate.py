@@ -1,8 +1,10 @@
 """Checks for values that arrive from the UI or straight from the API, bypassing the sliders."""
 import math
+import os
 
 import gradio as gr
 
+from nets import safejson
 from nets.text import LearnerError, Phrase
 from ui.i18n import current_locale, say
 
@@ -68,3 +70,50 @@ def as_choice(value, name: str, choices) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value not in choices:
         raise refuse("validate.choice", name=name, choices=", ".join(map(str, choices)), value=shown(value))
     return value
+
+
+def as_text(value, name: str, max_chars: int) -> str:
+    """value if it is a text of at most max_chars characters, else a gr.Error naming the limit."""
+    if not isinstance(value, str) or len(value) > max_chars:
+        raise refuse("validate.text", name=name, limit=max_chars, value=shown(value))
+    return value
+
+
+def as_bool(value, name: str) -> bool:
+    """value if it is True or False (a checkbox), else a gr.Error: "yes" and 1 are not read as a tick."""
+    if isinstance(value, bool):
+        return value
+    raise refuse("validate.bool", name=name, value=shown(value))
+
+
+def as_subset(values, name: str, choices) -> list:
+    """values if it is a list of some of choices (a group of checkboxes), else a gr.Error listing them."""
+    if not isinstance(values, (list, tuple)):
+        raise refuse("validate.subset", name=name, choices=", ".join(map(str, choices)) or "—", value=shown(values))
+    for value in values:
+        as_choice(value, name, choices)
+    return list(values)
+
+
+def as_upload(value, name: str) -> str | None:
+    """The path of an uploaded file as Gradio sends it (a FileData dict, already checked to lie in its upload
+    folder), None for no file, else a gr.Error: a string or a number is not an upload."""
+    if value is None:
+        return None
+    path = value.get("path") if isinstance(value, dict) else None
+    if not isinstance(path, str) or not os.path.isfile(path):
+        raise refuse("validate.not_file", name=name, value=shown(value))
+    return path
+
+
+def as_json(value, name: str, max_chars: int):
+    """value (a JSON text) parsed, refused first if longer than max_chars or nested deeper than
+    safejson.MAX_DEPTH levels (Python's json would fail with RecursionError), else a gr.Error saying why."""
+    if not isinstance(value, str) or len(value) > max_chars:
+        raise refuse("validate.json_size", name=name, limit=max_chars)
+    try:
+        return safejson.loads(value)
+    except safejson.TooDeep as e:
+        raise refuse("validate.json_deep", name=name, limit=e.limit) from None
+    except ValueError as e:   # json.JSONDecodeError: where the text stops being JSON
+        raise refuse("validate.json", name=name, line=getattr(e, "lineno", 1), column=getattr(e, "colno", 1)) from None

@@ -5,7 +5,7 @@ from nets.text import Phrase
 from nets.zoo import VERSIONS, ZOO, compare, fetch_pretrained, imagenet_top5, weights_size_mb
 from ui import dataset
 from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, refuse
+from ui.validate import as_bool, as_choice, as_int, refuse
 
 TITLES = {"original": "zoo.original", "add_linear": "zoo.add_linear", "replace_last": "zoo.replace_last"}
 
@@ -34,11 +34,11 @@ def show_zoo(name):
 def pretrained_top5(name, index, confirm):
     """Fetch ImageNet weights through torchvision (cache first); say so and keep random weights when offline."""
     name = as_choice(name, MODEL, tuple(ZOO))
-    if confirm is not True:
-        raise refuse("zoo.tick_first", name=name, size_mb=weights_size_mb(name))
     data = dataset.require_data()
     x, y = data.split("test")
     i = as_int(index, Phrase("zoo.index"), 0, len(y) - 1)
+    if not as_bool(confirm, Phrase("zoo.name_confirm")):
+        raise refuse("zoo.tick_first", name=name, size_mb=weights_size_mb(name))
     state, message = fetch_pretrained(name)
     if state is None:
         return f"⚠ {message.words(current_locale())}", None
@@ -86,9 +86,10 @@ def build():
             fetch_status = gr.Markdown()
             top5 = gr.Label(num_top_classes=5, label=t("zoo.top5"))
 
-    gr.on([tab.select, name.change], show_zoo, name, columns + [structure], api_name="zoo_compare")
-    name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private")
+    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
+    gr.on([tab.select, name.change], show_zoo, name, columns + [structure], api_name="zoo_compare", preprocess=False)
+    name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private", preprocess=False)
     fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",
-                       concurrency_limit=1)
+                       concurrency_limit=1, preprocess=False)
     # What redraw() takes and gives after a language switch.
     return [name, columns[1]], [*columns, structure, fetch_button, fetch_status]

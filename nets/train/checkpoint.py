@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from nets import safejson
 from nets.memory import check_memory, upload_bytes
 from nets.saving import SPEC_KEY
 from nets.weights import WeightsError, fit_weights, message, read_weights
@@ -80,9 +81,11 @@ def load_checkpoint(path) -> Checkpoint:
     try:
         if meta.get("format") != FORMAT:   # a plain state_dict; Save & load's safetensors keep their layer list
             spec = meta.get(SPEC_KEY)
-            return Checkpoint(state_dict=weights.tensors, arch=json.loads(spec) if spec else None, name=weights.name,
+            return Checkpoint(state_dict=weights.tensors, arch=safejson.loads(spec) if spec else None, name=weights.name,
                               notes=[message("weights_only", name=weights.name)])
         return checked_classes(from_metadata(weights.tensors, meta, weights.name))
+    except safejson.TooDeep as e:   # json.loads would fail with RecursionError
+        raise WeightsError("metadata_too_deep", name=weights.name, limit=e.limit) from None
     except WeightsError:
         raise   # it names what is wrong already (a WeightsError is a ValueError too)
     except (KeyError, ValueError, TypeError) as e:
@@ -90,13 +93,14 @@ def load_checkpoint(path) -> Checkpoint:
 
 
 def from_metadata(tensors: dict, meta: dict, name: str) -> Checkpoint:
-    """A LayerLab checkpoint from its tensors (model., optim.) and JSON metadata."""
+    """A LayerLab checkpoint from its tensors (model., optim.) and JSON metadata (its nesting bounded first)."""
     weights = {k[len(MODEL_PREFIX):]: v for k, v in tensors.items() if k.startswith(MODEL_PREFIX)}
-    optim_meta = json.loads(meta.get("optimizer") or "null")
+    optim_meta = safejson.loads(meta.get("optimizer") or "null")
     optim_tensors = {k: v for k, v in tensors.items() if k.startswith(OPTIM_PREFIX)}
+    loads = safejson.loads
     return Checkpoint(
-        state_dict=weights, config=json.loads(meta["config"]), metrics=json.loads(meta["metrics"]),
-        classes=tuple(json.loads(meta["classes"])), arch=json.loads(meta["arch"]), epoch=int(meta["epoch"]),
+        state_dict=weights, config=loads(meta["config"]), metrics=loads(meta["metrics"]),
+        classes=tuple(loads(meta["classes"])), arch=loads(meta["arch"]), epoch=int(meta["epoch"]),
         optimizer_state=unflatten_optimizer(optim_tensors, optim_meta) if optim_meta else None, name=name)
 
 

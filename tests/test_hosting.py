@@ -17,7 +17,8 @@ from tests.conftest import ROOT
 from ui import dataset, hosting, training_run
 from ui.training_status import budget_words
 from ui.sessions import session_closed
-from ui.training_queue import TrainingSlot, queue_place
+from ui.sessions import SESSIONS, TrainingSlot
+from ui.training_queue import queue_place
 
 SETTINGS = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=200,
                 schedule="constant", augment=False, seed=0, device="cpu", train_images=640, test_images=100,
@@ -91,7 +92,7 @@ def test_a_cancelled_run_closing_late_frees_only_its_own_hold_on_the_slot():
 
 def test_the_page_shows_the_estimate_while_a_run_trains(monkeypatch):
     slot = TrainingSlot()
-    monkeypatch.setattr("ui.training_queue.SLOT", slot)
+    monkeypatch.setattr(SESSIONS, "slot", slot)
     runner = slot.start("runner", budget_s=limits.MAX_RUN_S)
     slot.report(runner, eta_s=240)
     slot.join("early")

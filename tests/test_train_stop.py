@@ -11,6 +11,7 @@ from nets.limits import MB
 from nets.train.config import TrainConfig
 from nets.train.engine import evaluate, pick, seeded_model, train
 from ui import dataset, network_tab, training_model, training_run
+from ui.sessions import SESSIONS
 from ui.training_run import MAX_EPOCH_STATES, keep_epoch_state
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, threads=1, schedule="constant")
@@ -118,14 +119,14 @@ def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypa
     request = SimpleNamespace(session_hash="closed-tab", headers={})
     updates = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
     next(updates)                                        # training has started
-    training_run.end_closed_session("closed-tab")        # demo.unload: the tab closed
+    SESSIONS.close("closed-tab")        # demo.unload: the tab closed
     final = list(updates)[-1]
     assert "Stopped" in final[0] and len(final[-1][-1]["losses"]) < 300    # 3 epochs of 100 steps: it ended early
-    training_run.end_closed_session("closed-tab")        # closed again, with a run still queued
+    SESSIONS.close("closed-tab")        # closed again, with a run still queued
     queued = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
     with pytest.raises(gr.Error, match="This tab lost its connection to the server"):   # shown if it is open
         next(queued)
-    assert "closed-tab" not in training_run.STOPS         # it never began
+    assert SESSIONS.live_run("closed-tab") is None   # it never began
     settings.update(epochs=1, train_images=640)
     for tab in (request, SimpleNamespace(session_hash="open-tab", headers={})):   # the next Start trains
         assert "Done" in list(training_run.start_training(None, None, [], tab, lambda *a, **k: None, **settings))[-1][0]

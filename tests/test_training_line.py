@@ -5,7 +5,8 @@ import gradio as gr
 import pytest
 
 from ui import training_run
-from ui.training_queue import TrainingSlot, queue_place
+from ui.sessions import SESSIONS, TrainingSlot
+from ui.training_queue import queue_place
 
 SETTINGS = dict(optimizer="adam", lr=0.0, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=1,
                 schedule="constant", augment=False, seed=0, device="cpu", train_images=640, test_images=100,
@@ -14,8 +15,7 @@ SETTINGS = dict(optimizer="adam", lr=0.0, momentum=0.9, weight_decay=0.0, batch_
 
 def test_a_start_refused_before_its_run_leaves_the_waiting_line(monkeypatch):
     slot = TrainingSlot()
-    monkeypatch.setattr(training_run, "SLOT", slot)
-    monkeypatch.setattr("ui.training_queue.SLOT", slot)
+    monkeypatch.setattr(SESSIONS, "slot", slot)
     queue_place(SimpleNamespace(session_hash="first"))   # the Start button's first event: a place in the line
     with pytest.raises(gr.Error):
         list(training_run.start_training(None, None, [], SimpleNamespace(session_hash="first"), lambda *a, **k: None,

@@ -13,12 +13,11 @@ from gradio.context import LocalContext
 from gradio.i18n import I18nData
 
 from nets.text import DEFAULT, LOCALES, TRANSLATIONS, locale_of, preferred_locale, text
+from ui.sessions import SESSIONS
 
-__all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page", "forget_session"]
+__all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page"]
 
 MARKER = re.compile(r'__i18n__(\{"__type__": "translation_metadata", "key": "[^"]+"\})')
-CHOSEN: dict[str, str] = {}    # session hash -> the locale its visitor chose (dropped when the tab closes)
-MAX_CHOSEN = 100_000           # sessions remembered at most (a few MB): tabs that never said goodbye go first
 NAMES = (("English", "en"), ("中文", "zh-CN"))   # each language named in itself
 
 # assets/language.html, in the page's <head>, defines window.layerlabLanguage: the visitor's language is a ?lang=
@@ -48,26 +47,13 @@ def current_locale(request: gr.Request | None = None) -> str:
     request = request or LocalContext.request.get(None)
     if request is None:
         return DEFAULT
-    chosen = CHOSEN.get(request.session_hash or "")
+    chosen = SESSIONS.locale(request.session_hash or "")
     return chosen or preferred_locale((request.headers or {}).get("accept-language"))
 
 
 def say(key: str, /, **params) -> str:
     """The sentence for key in the language of the request being handled."""
     return text(key, current_locale(), **params)
-
-
-def remember(session_hash: str, locale: str) -> None:
-    """The visitor's choice, for every later request of their session."""
-    CHOSEN.pop(session_hash, None)           # re-inserted last: the oldest sessions are dropped first
-    CHOSEN[session_hash] = locale
-    while len(CHOSEN) > MAX_CHOSEN:
-        CHOSEN.pop(next(iter(CHOSEN)))
-
-
-def forget_session(session_hash: str) -> None:
-    """A closed tab's language choice is dropped with the rest of its state."""
-    CHOSEN.pop(session_hash, None)
 
 
 def resolve(value, locale: str):
@@ -131,12 +117,12 @@ class Page:
 
         def choose(request: gr.Request, tag, *values):   # request first: Gradio inserts it by position
             locale = locale_of(tag) or DEFAULT
-            remember(request.session_hash, locale)
+            SESSIONS.choose_locale(request.session_hash, locale)
             return {picker: locale, **self.updates(locale, dict(zip(choosers, values)))}
 
         def open_page(request: gr.Request, tag):
             if (locale_of(tag) or DEFAULT) == DEFAULT:
-                remember(request.session_hash, DEFAULT)
+                SESSIONS.choose_locale(request.session_hash, DEFAULT)
                 return {picker: DEFAULT}         # the page was built in English: nothing to rewrite
             return choose(request, tag)
 

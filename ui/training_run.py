@@ -1,7 +1,6 @@
 """The Training tab's run: its settings checked, streamed to the charts, stopped, and handed to the other tabs."""
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from ui import dataset, hosting, tempfiles
 from ui.i18n import current_locale, say
 from ui.training_model import build_network, has_results, prediction_gallery, result_figures
 from ui.training_plan import remember_speed
-from ui.training_queue import SLOT
+from ui.sessions import SESSIONS
 from ui.training_status import counted, run_title, status_line
 from ui.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
 from visual.training import live_figures, overlay_figure
@@ -52,16 +51,11 @@ HEARTBEAT_S = 0.25
 CHART_EVERY_S = 1.0
 DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
-STOPS: dict[str, threading.Event] = {}   # session → its Stop flag (each visitor stops only their own run)
-LIVE: dict[str, dict] = {}   # session → its run while it trains (a language switch redraws it from here)
-# Sessions whose tab has closed since their last run began, newest last. Gradio cancels a run whose page
-# closes only through the page's event stream, and a page closed just after Start may never open it: the run
-# would train for nobody, holding the slot for its whole budget. The tab's unload ends it instead, and the
-# next run of that session does not start. (Gradio's unload also comes when a tab's heartbeat connection
-# drops with the tab still open: that tab is told so, and its next Start trains.)
-CLOSED: OrderedDict[str, bool] = OrderedDict()
-CLOSED_KEPT = 10_000   # about 1 MB of session ids; a run queued longer than 10,000 closes is not a concern
-CLOSED_LOCK = threading.Lock()
+# Gradio cancels a run whose page closes only through the page's event stream, and a page closed just after Start
+# may never open it: the run would train for nobody, holding the slot for its whole budget. The tab's unload
+# (ui.sessions.session_closed) ends it instead, and the next run of that session does not start. (Gradio's unload
+# also comes when a tab's heartbeat connection drops with the tab still open: that tab is told so, and its next
+# Start trains.)
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -93,7 +87,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     try:
         yield from train_visitor(trained, arch, runs, request, progress, **controls)
     finally:   # a Start refused before its run took the slot (lr=0) no longer waits in line, telling others
-        SLOT.leave(request.session_hash if request else "")
+        SESSIONS.slot.leave(request.session_hash if request else "")
 
 
 def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls):
@@ -102,7 +96,7 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
     session = request.session_hash if request else ""
-    if forget_closed(session):   # its tab closed while it waited in the queue: nobody would see the run
+    if SESSIONS.take_closed(session):   # its tab closed while it waited in the queue: nobody would see the run
         raise refuse("train.err.tab_closed")
     cfg = config_from_controls(controls)
     from_current = as_bool(controls["from_current"], say("train.name_from_current"))
@@ -124,18 +118,13 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
     run = new_run(cfg, "")
     run.update(number=len(runs) + 1, label=run_title({**run, "number": len(runs) + 1}),
                **({"cap_note": cap_note} if cap_note else {}))
-    # Each run its own flag: Gradio may start a visitor's next run before it closes their cancelled one,
-    # whose closing sets that run's flag.
-    stop = STOPS[session] = threading.Event()
-    if forget_closed(session):   # closed since the check above: end_closed_session found no flag to set
-        stop.set()
+    stop = SESSIONS.begin_run(session, run)   # set already if the tab closed since the check above
     # The run-time budget ends the run as a Stop would, read by the engine after every step.
     run["deadline"] = time.monotonic() + limits.MAX_RUN_S
     out_of_time = threading.Timer(limits.MAX_RUN_S, stop.set)
     out_of_time.daemon = True   # a run its caller abandoned (never closed) must not keep the process alive
     out_of_time.start()
-    holder = SLOT.start(session, limits.MAX_RUN_S)
-    LIVE[session] = run
+    holder = SESSIONS.slot.start(session, limits.MAX_RUN_S)
     epoch_states = {}   # epoch → its weights, thinned to what the visitor's budget holds
     note, next_draw, next_beat = None, 0.0, time.perf_counter() + HEARTBEAT_S
     # On a ZeroGPU Space the run happens in spaces.GPU's worker: only what it yields comes back, and
@@ -160,7 +149,7 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
                 began = time.perf_counter()
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc=text("train.progress", locale),
                          unit="steps")
-                SLOT.report(holder, run.get("eta_s", limits.MAX_RUN_S))
+                SESSIONS.slot.report(holder, run.get("eta_s", limits.MAX_RUN_S))
                 yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
                 next_draw = began + max(CHART_EVERY_S, (time.perf_counter() - began) / DRAW_SHARE)
                 next_beat = time.perf_counter() + HEARTBEAT_S
@@ -179,11 +168,8 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
     finally:
         out_of_time.cancel()
         events.close()
-        if STOPS.get(session) is stop:   # not yet replaced by the visitor's next run
-            del STOPS[session]
-        if LIVE.get(session) is run:
-            del LIVE[session]
-        SLOT.free(holder)
+        SESSIONS.end_run(session, stop)
+        SESSIONS.slot.free(holder)
     if stop.is_set() and not note:
         note = Phrase("train.out_of_time", budget=Phrase("train.budget", minutes=limits.MAX_RUN_S / 60)) \
             if time.monotonic() >= run["deadline"] else Phrase("train.stopped")
@@ -295,7 +281,7 @@ def redraw(runs, trained, shown, mistakes_first, request: gr.Request):
     """What the server wrote on the tab (status, charts, captions) again, in the language the visitor chose."""
     locale = current_locale(request)
     runs = runs or []
-    run = LIVE.get(request.session_hash if request else "") or (runs[-1] if runs else None)
+    run = SESSIONS.live_run(request.session_hash if request else "") or (runs[-1] if runs else None)
     status = status_line(run, locale) if run else text("train.status_idle", locale)
     gallery = prediction_gallery(trained, mistakes_first) if has_results(trained) else gr.skip()
     return (status, *live_figures(run or new_run(TrainConfig(), ""), locale), *result_figures(trained, locale), gallery,
@@ -312,30 +298,7 @@ def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int
 
 def request_stop(request: gr.Request):
     """Ask this visitor's run to stop at its next report (a fraction of a second)."""
-    stop_run(request.session_hash if request else "")
-
-
-def stop_run(session: str) -> None:
-    """Set session's Stop flag, if it has a run."""
-    flag = STOPS.get(session)
-    if flag is not None:
-        flag.set()
-
-
-def end_closed_session(session: str) -> None:
-    """The visitor's tab has closed (demo.unload): their run stops as a Stop would, and their next one (still
-    queued) does not start."""
-    with CLOSED_LOCK:   # unload handlers run in Gradio's worker threads
-        CLOSED[session] = True
-        while len(CLOSED) > CLOSED_KEPT:
-            CLOSED.popitem(last=False)
-    stop_run(session)   # STOPS read after CLOSED is written: a run starting now sees one or the other
-
-
-def forget_closed(session: str) -> bool:
-    """Whether session's tab closed since its last run began; forgotten once asked, so a next Start trains."""
-    with CLOSED_LOCK:
-        return CLOSED.pop(session, False)
+    SESSIONS.stop(request.session_hash if request else "")
 
 
 def overlay_runs(selected, runs):

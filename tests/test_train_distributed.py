@@ -147,7 +147,8 @@ def test_under_bf16_two_processes_reach_the_weights_of_one_summing_the_same_two_
     out = tmp_path / "ddp-bf16.safetensors"
     done = torchrun(folder, tmp_path, "--epochs=1", "--out", str(out), env=BF16)
     assert "Training on 2 processes" in done.stdout and " with bf16:" in done.stdout
-    halves = lambda model, device, bf16, stop=None: sliced_step(model, device, bf16, stop or threading.Event(), HALF)
+    halves = lambda model, optimizer, device, bf16, stop=None: sliced_step(model, optimizer, bf16,
+                                                                         stop or threading.Event(), HALF)
     with arithmetic(BF16), pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "make_step", halves)
         summed = [ev for ev in train(TrainConfig(**CFG, epochs=1), data) if ev["event"] == "epoch"][0]

@@ -141,7 +141,7 @@ def test_schedules_scale_the_learning_rate():
 def test_out_of_memory_is_explained(cifar, monkeypatch):
     import nets.train.engine
 
-    def step_that_runs_out(model, device, bf16, stop=None):
+    def step_that_runs_out(model, optimizer, device, bf16, stop=None):
         def step(x, y):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         return step

@@ -1,4 +1,5 @@
-"""A CPU step in slices: the whole batch's gradients, and a Stop between slices leaves the weights untouched."""
+"""The training step as pytorch/examples writes it, and a CPU step in slices: the whole batch's gradients, and a Stop
+between slices leaves the weights untouched."""
 import threading
 
 import torch
@@ -8,7 +9,7 @@ from nets.models import seeded, tutorial_cnn
 from nets.train.batches import prepare
 from nets.train.config import TrainConfig
 from nets.train.engine import seeded_model, train
-from nets.train.steps import make_step, sliced_step
+from nets.train.steps import make_step, sliced_step, train_step
 
 CPU = torch.device("cpu")
 
@@ -18,10 +19,31 @@ def batch(n: int, seed: int = 0):
     return torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
+def sgd(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+
+def test_a_step_is_the_loop_of_pytorch_examples():
+    model, reference = seeded(0, tutorial_cnn), seeded(0, tutorial_cnn)
+    optimizer, reference_optimizer = sgd(model), sgd(reference)
+    for seed in (0, 1):
+        x, y = batch(64, seed)
+        loss, logits = train_step(model.eval(), optimizer, x, y)
+        reference.train()                              # as pytorch/examples' train() writes it
+        reference_optimizer.zero_grad()
+        output = reference(prepare(x))
+        expected = F.cross_entropy(output, y)
+        expected.backward()
+        reference_optimizer.step()
+        assert model.training and torch.equal(loss, expected.detach()) and torch.equal(logits, output.detach())
+    for w, ref in zip(model.parameters(), reference.parameters()):
+        assert torch.equal(w, ref)
+
+
 def test_sliced_gradients_equal_the_whole_batch_ones():
     x, y = batch(300)                                  # slices of 128, 128 and 44
     model = seeded(0, tutorial_cnn)
-    loss, logits = sliced_step(model, CPU, False, threading.Event(), 128)(x, y)
+    loss, logits = sliced_step(model, sgd(model), False, threading.Event(), 128)(x, y)
     sliced = [p.grad.clone() for p in model.parameters()]
     reference = seeded(0, tutorial_cnn)                # plain torch, one backward of the batch's mean loss
     whole = reference(prepare(x))
@@ -36,15 +58,17 @@ def test_a_stop_between_slices_drops_the_partial_gradients():
     x, y = batch(256)
     model, stop = seeded(0, tutorial_cnn), threading.Event()
     model.register_forward_hook(lambda *a: stop.set())   # the click lands during the first slice
-    assert sliced_step(model, CPU, False, stop, 128)(x, y) is None
-    assert all(p.grad is None for p in model.parameters())
+    before = [p.clone() for p in model.parameters()]
+    assert sliced_step(model, sgd(model), False, stop, 128)(x, y) is None
+    assert all(p.grad is None and torch.equal(p, b) for p, b in zip(model.parameters(), before))
 
 
 def test_batch_norm_networks_and_small_batches_keep_whole_steps():
     with_bn = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
                                   torch.nn.LazyLinear(10))
-    assert make_step(with_bn, CPU, False).__qualname__.startswith("eager_step")
-    assert make_step(tutorial_cnn(), CPU, False).__qualname__.startswith("sliced_step")
+    plain = tutorial_cnn()
+    assert not make_step(with_bn, sgd(with_bn), CPU, False).__qualname__.startswith("sliced_step")
+    assert make_step(plain, sgd(plain), CPU, False).__qualname__.startswith("sliced_step")
 
 
 def test_a_stop_inside_a_big_step_keeps_the_weights_of_the_last_whole_step(cifar):

@@ -5,6 +5,7 @@ import time
 
 import torch
 
+from nets.train.config import TrainConfig, make_optimizer
 from nets.train.device import app_threads, device_phrase, resolve_device, use_bf16
 from nets.train.steps import make_step
 from nets.text import text
@@ -42,7 +43,8 @@ def calibrate(model: torch.nn.Module, device: torch.device, threads: int) -> flo
     torch.set_num_threads(threads)
     try:
         model = model.to(device, memory_format=torch.channels_last).train()
-        step = make_step(model, device, use_bf16(device))
+        optimizer = make_optimizer(TrainConfig(), model.parameters(), device)   # the default run's, Adam
+        step = make_step(model, optimizer, device, use_bf16(device))
         x = torch.randint(0, 256, (CALIBRATION_BATCH, 3, 32, 32), dtype=torch.uint8, device=device)
         y = torch.randint(0, 10, (CALIBRATION_BATCH,), device=device)
         step(x, y)   # warm-up: the first step allocates

@@ -138,7 +138,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     first_epoch = resume.epoch if resume is not None else 0
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
-    forward_backward = make_step(wrap(model), device, bf16, stop)   # under torchrun: DDP averages the gradients
+    take_step = make_step(wrap(model), optimizer, device, bf16, stop)   # under torchrun: DDP averages gradients
     yield {"event": "start", "device": device_name(device), "device_phrase": device_phrase(device), "bf16": bf16,
            "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
@@ -160,10 +160,9 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             y = train_y[my_share(perm[i * batch:(i + 1) * batch])]
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
-            # uint8 (B, 3, 32, 32) in, gradients set; None: stopped inside the step or while augmenting its block
-            out = forward_backward(my_share(block_x[j:j + batch]), y) if block_x is not None else None
+            # uint8 (B, 3, 32, 32) in, the weights updated; None: stopped inside the step or while augmenting
+            out = take_step(my_share(block_x[j:j + batch]), y) if block_x is not None else None
             if out is not None:
-                optimizer.step()
                 step, seen = step + 1, seen + batch
                 pending.append(out[0])
                 correct += (out[1].argmax(1) == y).sum()

@@ -15,7 +15,7 @@ NOT_USED = {
     "图片": "图像",                       # an image (109 uses against 28)
     "每行一行": "每行写卷积核的一行数字",   # "one row per line", said twice
     "“弯曲”": "引入非线性",                # a calque of "bends the output"
-    "隐藏的 Linear": "作为隐藏层的线性层",  # 隐藏的 reads as "concealed"
+    "隐藏的 `Linear": "作为隐藏层的线性层",  # 隐藏的 reads as "concealed"
 }
 
 

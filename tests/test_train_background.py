@@ -32,10 +32,10 @@ def test_closing_sets_stop_and_waits_for_the_producer():
     stream = in_background(slow_events(stop, 0.2, made), stop, 0.05)
     while next(stream) is None:
         pass
-    began = time.perf_counter()
+    before = len(made)
     stream.close()   # what Gradio's cancel does to the handler, and through it to this generator
-    assert stop.is_set() and time.perf_counter() - began < 0.5
     count = len(made)
+    assert stop.is_set() and count <= before + 1   # it finished the item in progress, no more (no timing: any CPU)
     time.sleep(0.3)
     assert len(made) == count   # nothing runs after close returns
 

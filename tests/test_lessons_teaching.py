@@ -123,3 +123,16 @@ def test_gpu_lesson_moves_the_loss_only_when_it_holds_tensors(locale):
     assert "loss_fn = nn.CrossEntropyLoss()\n" in open(ROOT / "nets" / "lessons" / "gpu.py").read()
     assert "three things" not in TRANSLATIONS[locale]["lessons.gpu.text"] and "三样东西" not in \
         TRANSLATIONS[locale]["lessons.gpu.text"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_save_tab_says_state_dict_holds_buffers_too(locale):
+    """A network with BatchNorm2d (the Builder offers it) keeps running statistics in its state_dict: buffers."""
+    from torch import nn
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    buffers = {name for name, _ in model.named_buffers()}
+    assert buffers and buffers <= set(model.state_dict()) and not buffers & {n for n, _ in model.named_parameters()}
+    for key in ("saving.method2", "saving.method2_code"):
+        words = TRANSLATIONS[locale][key]
+        assert ("buffers" if locale == "en" else "缓冲区") in words
+        assert "parameters only" not in words and "only the parameters" not in words and "只保存参数" not in words

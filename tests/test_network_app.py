@@ -104,3 +104,12 @@ def test_zoo_compares_vgg16_versions(client):
     with pytest.raises(Exception):
         client.predict("alexnet", api_name="/zoo_compare")
     assert healthy(client)
+
+
+def test_the_last_epoch_or_layer_chosen_while_the_view_draws_is_drawn():
+    """The page runs the last trigger that came while the network view was drawing: with Gradio's default
+    for these triggers ("once") a second epoch release during the draw was dropped, and the view kept the
+    epoch before while the slider showed the new one."""
+    from app import demo
+    view = next(fn for fn in demo.fns.values() if fn.api_name == "network_view")
+    assert view.trigger_mode == "always_last"

@@ -204,8 +204,10 @@ def build(model_state, arch_state):
     # Opening the tab shows whatever the Builder and Training tabs changed meanwhile. preprocess=False: values
     # reach the handler as sent, to be checked in the caller's language (ui/validate.py); the upload arrives as
     # Gradio's FileData, already checked to lie in its upload folder, and is decoded by LayerLab alone.
+    # always_last: a trigger that comes while the view draws (the epoch slider released again) runs after it;
+    # Gradio's default for several triggers ("once") dropped it, and the view kept the epoch before.
     gr.on([tab.select, show_button.click, index.submit, upload.change, weights.change, epoch.release, layer.change],
-          render_network, inputs, outputs, api_name="network_view", preprocess=False)
+          render_network, inputs, outputs, api_name="network_view", preprocess=False, trigger_mode="always_last")
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
         render_network, inputs, outputs, api_visibility="private", preprocess=False)
     model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")

@@ -112,3 +112,22 @@ def test_readme_commands_name_files_and_flags_that_exist():
     seen = Counter(check_command(words) for command in readme_commands() for words in command_parts(command))
     assert seen["pip install -r"] == 2 and seen["pip install"] == 1 and seen["torchrun"] == 2 and seen["python -m nets.train"] >= 2
     assert seen["python app.py"] >= 2
+
+
+def map_rows() -> dict[str, str]:
+    """The README's map of the code: each row's path and the names its description gives in backticks."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Map of the code", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (.*) \|$", section, flags=re.MULTILINE)
+    return {path: " ".join(re.findall(r"`([^`]+)`", words)) for path, words in rows}
+
+
+def test_the_map_of_the_code_names_every_module():
+    rows = map_rows()
+    for folder in ("nets", "visual", "ui"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name == "__init__.py":
+                continue
+            module = path.relative_to(ROOT).as_posix()
+            row = max((p for p in rows if module.startswith(p)), key=len)   # the deepest folder's row
+            assert re.search(rf"\b{re.escape(path.stem)}\b", rows[row]), f"{module} is missing from {row}'s row"

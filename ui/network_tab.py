@@ -16,6 +16,7 @@ from nets.estimates import network_bytes
 from nets.memory import check_memory
 from nets.models import seeded
 from nets.text import class_name
+from nets.train.config import MAX_EPOCHS   # the Training tab's most epochs: the epoch slider goes no further
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, as_text, as_upload, refuse, refused
@@ -23,7 +24,6 @@ from visual.network import epoch_strip, flow_html, network_views, probabilities,
 
 WEIGHTS = ("random", "trained")
 SUMMARY_COLUMNS = ("layer", "type", "shape", "params", "macs")   # network.col_* keys: the table's headers
-MAX_EPOCH = 200         # the Training tab's most epochs: the epoch slider never goes further
 MAX_LAYER_NAME = 100    # characters of a layer's name (the Builder's names have at most 32)
 # Seed-0 random networks are the same for every visitor and only read (eval, no_grad), so a few are kept.
 CACHE_MODELS = 8
@@ -110,7 +110,7 @@ def checked_controls(index, upload, weights, epoch, layer) -> tuple:
     index = as_int(index, say("network.name_index"), 0, 9999)
     upload = as_upload(upload, say("network.name_upload"))
     weights = as_choice(weights, say("network.weights"), WEIGHTS)
-    epoch = as_int(epoch, say("network.name_epoch"), 1, MAX_EPOCH)
+    epoch = as_int(epoch, say("network.name_epoch"), 1, MAX_EPOCHS)
     layer = as_text(layer, say("network.epoch_layer"), MAX_LAYER_NAME) if layer is not None else None
     return index, upload, weights, epoch, layer
 

@@ -89,3 +89,9 @@ def test_the_loading_code_says_when_torchvision_would_draw_other_images(locale, 
     official = cifar_code("test", 8, 0, locale=locale, source=str(tmp_path))
     same = TRANSLATIONS[locale]["explorer.code.pick"].format(batch=8, seed=0)
     assert same in official and same not in own and cifar_archive.name in own
+
+
+def test_the_explore_api_takes_maxpool_whatever_the_conv2d_slider_holds(client):
+    status = client.predict(kind="MaxPool2d", kernel_size=0, api_name="/explore")[0]
+    assert "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)" in status
+    assert "output (64, 3, 16, 16)" in status

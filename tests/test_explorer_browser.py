@@ -66,13 +66,11 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     value = int(page.get_by_label("number input for out_channels").first.input_value())
     assert value > 6
     wait_for_output(page, f"(64, {value}, 32, 32)", old)
-    # While held, the slider's updates bring JPEG pictures alone; the release brings the lossless picture and
-    # the code and figures of the value it stops at.
-    page.wait_for_function(f"() => ({OUTPUT_SRC})().startsWith('data:image/webp')", timeout=30_000)
+    # While held, the slider's updates bring pictures alone; the release brings the code and figures of the
+    # value it stops at.
     page.get_by_text(f"nn.Conv2d(3, {value}").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)   # nothing stale arrives after the last value
     assert f"output (64, {value}, 32, 32)" in page.locator("body").inner_text()
-    assert page.evaluate(OUTPUT_SRC).startswith("data:image/webp")
     assert page.errors == []
 
 

@@ -316,3 +316,18 @@ def test_the_page_reads_the_layer_controls_from_the_one_value_it_keeps():
     assert "stride=2," in status and "output (64, 6, 16, 16)" in status
     assert is_skipped(explorer_tab.explore_kept(None, None, "not the page's", **others))
     assert is_skipped(explorer_tab.explore_kept(None, None, {"stride": 2}, **others))   # the others missing
+
+
+def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_the_rest():
+    """A dragged slider's updates (`moving` in the kept value) carry the pictures and the status alone; the
+    release's update sends the figures and the code, and not the pictures again."""
+    kept = {name: DEFAULTS[name] for name in explorer_tab.KEPT}
+    others = {name: DEFAULTS[name] for name in DEFAULTS if name not in explorer_tab.KEPT}
+    status, pictures, *_, sent, later = explorer_tab.explore_kept(None, None, {**kept, "kernel_size": 5,
+                                                                               "moving": True}, **others)
+    assert "output (64, 6, 30, 30)" in status["value"] and later is None   # nothing for show_later to draw
+    assert set(pictures["value"]) == {"explorer-input", "explorer-output", "explorer-maps"}
+    released = explorer_tab.explore_kept(sent, None, {**kept, "kernel_size": 5, "moving": False}, **others)
+    assert is_skipped(released[0]) and is_skipped(released[1])       # status and pictures: already shown
+    hist, layer_plot, code, *_ = explorer_tab.show_later(released[-1], released[-4], 0, 0)
+    assert hist["value"]["data"] and layer_plot["value"]["data"] and "kernel_size=5" in code["value"]

@@ -79,13 +79,14 @@ def explore_page(sent, model=None, *, moving: bool = False, **controls):
     update's one message (no file to fetch after it), the input, output and feature maps in `pictures`; the
     figures and the code follow in `later` (show_later), so drawing them never holds up the pictures. Only what
     changed since the visitor's last update (`sent`) is sent and redrawn. While a slider is `moving` (held by the
-    pointer) the update is its pictures (JPEGs) and status alone: the browser drew each update's three figures
-    in 0.1-0.4 s, in which no new picture could show; the lossless pictures, the figures and the code come with
-    the release's update."""
+    pointer) the update is its pictures and status alone: the browser drew each update's three figures in
+    0.1-0.4 s, in which no new picture could show; the figures and the code come with the release's update.
+    (JPEGs while held, the lossless pictures on release, cost more than they saved: the release had a picture to
+    send again, release -> final picture 136-184 -> 620-636 ms side by side under load 14-16.)"""
     if any(value is None for name, value in controls.items() if name != "upload"):
         return gr.skip()   # a number box emptied while the learner types: keep the view
     view, drawn, status, step, code, grid = update(model, controls, figures=not moving)
-    *uris, gallery = picture_uris(drawn, "jpeg" if moving else "webp")
+    *uris, gallery = picture_uris(drawn, "webp")
     words = dict(title=say("explorer.fullscreen"), download=say("explorer.download_png"))
     parts = dict(status=status, gallery=gallery_html(gallery), **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
                                                                    for name, uri in zip(PICTURE_FRAMES, uris)})

@@ -56,11 +56,8 @@ Picture = np.ndarray | tuple[np.ndarray, np.ndarray]
 #   feature maps, 416 x 280 palette:      PNG 12 KB in 0.8 ms, PNG with runs 34 KB in 1.3 ms, WebP 15 KB in 4 ms
 # So a palette picture comes to the page as a PNG too, and a PNG of pixels (not palette indices) compresses its
 # filtered rows as runs; enlarged palette pictures repeat whole rows, which only the default finds.
-# While a slider is dragged the page gets JPEGs: the output grid in 1 ms instead of WebP's 6, a quarter of the
-# bytes to send and decode; the lossless picture follows on release.
 ENCODINGS = {"png": dict(format="PNG", compress_level=1),                     # low compression: fast
-             "webp": dict(format="WEBP", lossless=True, quality=0, method=0),   # lossless, least effort
-             "jpeg": dict(format="JPEG", quality=90)}                           # lossy, while a slider moves
+             "webp": dict(format="WEBP", lossless=True, quality=0, method=0)}   # lossless, least effort
 PIXEL_PNG = dict(compress_type=zlib.Z_RLE)
 WEBP_MAX_SIDE = 16383   # libwebp's limit
 
@@ -81,7 +78,7 @@ def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
 def data_uri(pic: Picture, kind: str = "png") -> str:
     """A picture inline: the page needs no file serving, and a program no second request. A palette picture, and
     one longer than WebP's WEBP_MAX_SIDE pixels a side (a wide table of numbers), comes as a PNG."""
-    if kind != "png" and (isinstance(pic, tuple) or max(pic.shape[:2]) > WEBP_MAX_SIDE):
+    if kind == "webp" and (isinstance(pic, tuple) or max(pic.shape[:2]) > WEBP_MAX_SIDE):
         kind = "png"
     return f"data:image/{kind};base64," + base64.b64encode(picture_bytes(pic, kind)).decode()
 

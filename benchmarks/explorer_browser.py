@@ -6,7 +6,7 @@ in separate processes, as programs run by default and reusing one TLS context as
 benchmarks/explorer_api.py also times them as threads of one process).
 
     python benchmarks/explorer_browser.py [ARCHIVE] [--runs N] [--drags N] [--first N] [--users 8] [--seconds 20]
-    [--no-api]    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
+    [--no-api] [--url URL [URL ...]]    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
 
 Goals from the issues: release -> picture median < 150 ms, p95 < 250 ms on two idle cores, for drags too; while
 dragging a new picture at least 8 times a second; the first drag no slower than the others; 8 users >= 12
@@ -65,16 +65,13 @@ SHUFFLE = """async ([button, seed]) => { const before = seed.value, start = perf
 
 
 def time_slider(page, runs: int) -> list[float]:
-    """Click the kernel_size track at alternating places (press + release, as a short drag ends): 4, 6, 8,
-    each a new kernel, so every output picture is a new one (a new out_channels may leave it as it was)."""
-    slider = page.get_by_label("range slider for kernel_size").first   # Conv2d's (pooling's is hidden)
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
+    """Click the kernel_size track at alternating places (press + release, as a short drag ends): 6, 8, 10,
+    each a new kernel and none where a drag leaves the thumb (3 or 4), so every output picture is a new one."""
+    box = slider_box(page)
     times = []
     for i in range(runs):
         old = output_src(page)
-        x = box["x"] + box["width"] * (0.3 + 0.2 * (i % 3))   # away from the start (3 of 11): not on the thumb
-        page.mouse.move(x, box["y"] + box["height"] / 2)
+        page.mouse.move(slider_x(box, 6 + 2 * (i % 3)), box["y"] + box["height"] / 2)
         page.evaluate(ARM_RELEASE)
         page.mouse.down()
         page.mouse.up()
@@ -103,9 +100,12 @@ DRAG_PATHS = ((3, 5, 3, 7, 5, 4), (4, 6, 4, 8, 6, 3))
 SPEEDS = {"fast (80 ms a stretch)": 0.08, "human (250 ms a stretch)": 0.25, "slow (600 ms a stretch)": 0.6}
 POINTER_HZ = 60   # a mouse reports about 60 positions a second
 # Records, in the page, every output picture shown (the first animation frame that finds it decoded) with its
-# time, and the drag's press and release, all on the page's clock (performance.now()).
+# time and the output shape the status names then (each kernel_size of a path gives another), and the drag's
+# press and release, all on the page's clock (performance.now()).
+STATUS_SHAPE = """() => { const status = [...document.querySelectorAll('.prose')]
+  .find((e) => e.textContent.includes('→ output (')); return status?.textContent.match(/→ output \\(([^)]*)\\)/)?.[1]; }"""
 RECORD_DRAG = f"""() => {{
-  const rec = window.__drag = {{down: null, up: null, shown: [], srcs: []}};
+  const rec = window.__drag = {{down: null, up: null, shown: [], srcs: [], shapes: []}};
   document.addEventListener('pointerdown', (e) => {{ rec.down = e.timeStamp; }}, {{once: true, capture: true}});
   document.addEventListener('pointerup', (e) => {{ rec.up = e.timeStamp; }}, {{once: true, capture: true}});
   let last = ({OUTPUT_IMG})()?.src;
@@ -113,18 +113,23 @@ RECORD_DRAG = f"""() => {{
     if (rec.stop) return;
     const img = ({OUTPUT_IMG})();
     if (img && img.src !== last && img.complete && img.naturalWidth > 0) {{
-      last = img.src; rec.shown.push(performance.now()); rec.srcs.push(img.src);
+      last = img.src; rec.shown.push(performance.now()); rec.srcs.push(img.src); rec.shapes.push(({STATUS_SHAPE})());
     }}
     requestAnimationFrame(tick);
   }};
   requestAnimationFrame(tick);
 }}"""
 # The drag's figures once the page is quiet: release -> the final picture (0 when it was shown before the
-# release), pictures shown a second between press and release, and the longest wait for one while dragging.
+# release), release -> the first picture of the value released on (a JPEG shown while held counts; the same
+# as the final picture where each update is the final one), pictures shown a second between press and
+# release, and the longest wait for one while dragging.
 DRAG_RESULT = """() => { const rec = window.__drag; rec.stop = true;
   const final = rec.srcs.length - 1, during = rec.shown.filter((t) => t > rec.down && t <= rec.up);
   const marks = [rec.down, ...during, rec.up];
+  let first = final;
+  while (first > 0 && rec.shapes[first - 1] === rec.shapes[final]) first--;
   return {release: final < 0 ? null : Math.max(0, rec.shown[final] - rec.up),
+          value: final < 0 ? null : Math.max(0, rec.shown[first] - rec.up),
           rate: 1000 * during.length / (rec.up - rec.down),
           gap: Math.max(...marks.slice(1).map((t, i) => t - marks[i])), pictures: rec.srcs.length}; }"""
 
@@ -138,7 +143,8 @@ def slider_x(box: dict, value: int, low: int = 1, high: int = 11) -> float:
 
 def drag(page, box: dict, path: tuple, stretch_s: float) -> dict:
     """Press on the thumb at path[0], move through the path at a hand's pace (POINTER_HZ), release, and wait
-    until no new picture has come for 1.5 s; the drag's figures (DRAG_RESULT)."""
+    until the last picture shown is the released value's, lossless (a JPEG is the preview shown while the
+    slider is held), and no other has come for 1.5 s; the drag's figures (DRAG_RESULT)."""
     y = box["y"] + box["height"] / 2
     page.evaluate(RECORD_DRAG)
     page.mouse.move(slider_x(box, path[0]), y)
@@ -150,26 +156,28 @@ def drag(page, box: dict, path: tuple, stretch_s: float) -> dict:
             time.sleep(max(0.0, 1 / POINTER_HZ - (time.monotonic() - start) % (1 / POINTER_HZ)))
         page.mouse.move(x1, y)
     page.mouse.up()
-    quiet = "() => { const s = window.__drag.shown; return performance.now() - Math.max(window.__drag.up, " \
-            "s.length ? s[s.length - 1] : 0) > 1500; }"
-    page.wait_for_function(quiet, timeout=30_000, polling=100)
+    side = 35 - path[-1]   # Conv2d's default padding 1, stride 1 on 32 x 32
+    done = f"""() => {{ const rec = window.__drag, n = rec.shown.length - 1;
+      return n >= 0 && rec.shapes[n] === '64, 6, {side}, {side}' && !rec.srcs[n].startsWith('data:image/jpeg')
+        && performance.now() - Math.max(rec.up, rec.shown[n]) > 1500; }}"""
+    page.wait_for_function(done, timeout=60_000, polling=100)
     value = page.get_by_label("number input for kernel_size").first.input_value()
     if int(value) != path[-1]:
         raise SystemExit(f"the drag ended on kernel_size {value}, not {path[-1]}: slider_x misses the track")
     return page.evaluate(DRAG_RESULT)
 
 
-def time_drags(page, runs: int, stretch_s: float) -> list[dict]:
-    """`runs` drags at one speed, alternating DRAG_PATHS (the slider starts each at the last one's end)."""
+def slider_box(page) -> dict:
+    """The kernel_size slider's track on the page (Conv2d's; pooling's is hidden)."""
     slider = page.get_by_label("range slider for kernel_size").first
     slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    return [drag(page, box, DRAG_PATHS[i % 2], stretch_s) for i in range(runs)]
+    return slider.bounding_box()
 
 
 def drag_line(label: str, drags: list[dict]) -> str:
     rates, gaps = [d["rate"] for d in drags], [d["gap"] for d in drags]
     return (summary(f"{label}: release -> final picture", [d["release"] for d in drags])[0] +
+            "; " + summary("its value's first picture", [d["value"] for d in drags])[0] +
             f"; pictures while dragging {statistics.median(rates):.1f}/s (lowest {min(rates):.1f}), longest wait "
             f"for one {statistics.median(gaps):.0f} ms median, {max(gaps):.0f} max")
 
@@ -184,37 +192,50 @@ def open_explorer(browser, url: str):
     return page
 
 
-def first_drags(browser, url: str, runs: int, stretch_s: float) -> list[dict]:
-    """The first drag of `runs` visitors, each on a page just opened (the slider at its default, 3)."""
-    drags = []
-    for _ in range(runs):
-        page = open_explorer(browser, url)
-        drags += time_drags(page, 1, stretch_s)
-        page.close()
-    return drags
+def first_drag(browser, url: str, stretch_s: float) -> dict:
+    """The first drag of a visitor on a page just opened (the slider at its default, 3)."""
+    page = open_explorer(browser, url)
+    result = drag(page, slider_box(page), DRAG_PATHS[0], stretch_s)
+    page.close()
+    return result
 
 
-def browser_figures(url: str, runs: int, drags: int, first: int) -> None:
+def browser_figures(urls: list[str], runs: int, drags: int, first: int) -> None:
+    """Every figure for each app in `urls`; with several, the apps take turns drag by drag, so that each sees
+    the same load on a shared machine (compare them side by side)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         human = SPEEDS["human (250 ms a stretch)"]
-        firsts = first_drags(browser, url, first, human) if first else []
-        page = open_explorer(browser, url)
-        time_slider(page, 3)   # warm-up
+        firsts = {url: [] for url in urls}
+        for _ in range(first):
+            for url in urls:
+                firsts[url].append(first_drag(browser, url, human))
+        pages = {url: open_explorer(browser, url) for url in urls}
+        boxes = {url: slider_box(page) for url, page in pages.items()}
+        done = 0   # drags so far on each page: the path alternates, the slider starts each on its last end
+        for url, page in pages.items():   # warm-up
+            drag(page, boxes[url], DRAG_PATHS[0], human), drag(page, boxes[url], DRAG_PATHS[1], human)
         for label, stretch_s in SPEEDS.items():
-            print(f"load {os.getloadavg()[0]:.2f}  " + drag_line(f"drag, {label}", time_drags(page, drags, stretch_s)),
-                  flush=True)
-        if firsts:
-            print(f"load {os.getloadavg()[0]:.2f}  " + drag_line("first drag after opening the tab, human pace",
-                                                                 firsts), flush=True)
-        base, base_ms = summary("baseline: Gradio round trip in the page (Shuffle: seed + 1, no pictures)",
-                                time_round_trip(page, runs))
-        slide, slide_ms = summary("explorer in Chromium: kernel_size slider released -> new output picture "
-                                  "drawn (goal median < 150 ms, p95 < 250 ms)", time_slider(page, runs))
-        print(f"load {os.getloadavg()[0]:.2f}  {base}")
-        print(f"load {os.getloadavg()[0]:.2f}  {slide}")
-        print(f"ratio slider -> picture / round trip (medians): {slide_ms / base_ms:.1f}")
+            results = {url: [] for url in urls}
+            for _ in range(drags):
+                for url, page in pages.items():
+                    results[url].append(drag(page, boxes[url], DRAG_PATHS[done % 2], stretch_s))
+                done += 1
+            for url in urls:
+                print(f"{url}  load {os.getloadavg()[0]:.2f}  " + drag_line(f"drag, {label}", results[url]),
+                      flush=True)
+        for url in urls if first else ():
+            print(f"{url}  load {os.getloadavg()[0]:.2f}  " +
+                  drag_line("first drag after opening the tab, human pace", firsts[url]), flush=True)
+        for url, page in pages.items():
+            base, base_ms = summary("baseline: Gradio round trip in the page (Shuffle: seed + 1, no pictures)",
+                                    time_round_trip(page, runs))
+            slide, slide_ms = summary("explorer in Chromium: kernel_size slider released -> new output picture "
+                                      "drawn (goal median < 150 ms, p95 < 250 ms)", time_slider(page, runs))
+            print(f"{url}  load {os.getloadavg()[0]:.2f}  {base}")
+            print(f"{url}  load {os.getloadavg()[0]:.2f}  {slide}")
+            print(f"{url}  ratio slider -> picture / round trip (medians): {slide_ms / base_ms:.1f}", flush=True)
         browser.close()
 
 
@@ -234,15 +255,16 @@ def main() -> None:
     p.add_argument("--no-api", action="store_true", help="leave out the 8-user /explore figures")
     p.add_argument("--users", type=int, default=8)
     p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--url", help="time an app already running there instead of starting one")
+    p.add_argument("--url", nargs="+", help="time apps already running there instead of starting one; with "
+                                            "several, side by side (the API figures for the first)")
     args = p.parse_args()
     if args.url:
         browser_figures(args.url, args.runs, args.drags, args.first)
         if not args.no_api:
-            api_figures(args.url, args, None)
+            api_figures(args.url[0], args, None)
         return
     with app_with_data(args.archive) as (url, pid):
-        browser_figures(url, args.runs, args.drags, args.first)
+        browser_figures([url], args.runs, args.drags, args.first)
         if not args.no_api:
             api_figures(url, args, pid)
 

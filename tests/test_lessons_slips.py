@@ -370,3 +370,25 @@ def test_vgg16_slip2():
     namespace = {"torch": torch}
     exec(s.fixed + "\n" + snippet + s.wrong, namespace)
     assert isinstance(namespace["vgg16_true"].classifier.add_linear, nn.Linear)
+
+
+def test_maxpool_slip3():
+    """Max pooling pads with -inf (a padded cell never wins), average pooling counts it as 0; padding=1 on 32x32
+    with a 2x2 window gives the 17x17 the correction states."""
+    x = -torch.rand(1, 1, 32, 32) - 0.5                  # every value negative: a zero could only be padding
+    before = x.clone()
+    out = nn.MaxPool2d(2, 2, padding=1)(x)
+    assert torch.equal(x, before) and out.shape[-1] == 17 and (out < 0).all()
+    assert nn.AvgPool2d(2, 2, padding=1)(x)[0, 0, 0, 0].item() == pytest.approx(x[0, 0, 0, 0].item() / 4)
+    for locale in ("en", "zh-CN"):
+        assert f"{out.shape[-2]}×{out.shape[-1]}" in TRANSLATIONS[locale]["lessons.maxpool.fixed3"]
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        nn.MaxPool2d(2, 2, padding=2)(x)
+
+
+def test_maxpool_slip4(tmp_path, monkeypatch):
+    s = slip("maxpool", 4)
+    assert (s.wrong, s.fixed) == (slip("conv2d", 1).wrong, slip("conv2d", 1).fixed)   # the slip lesson 2 tests
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(NameError, match="SummaryWriter"):
+        exec(s.wrong, {})

@@ -36,6 +36,9 @@ LESSONS: dict[str, tuple[Slip, ...]] = {
         Slip("MaxPool2d(kernel_size=2, stride=2, padding=1)  # [3,32,32] -> [3,16,16]",
              "MaxPool2d(kernel_size=2, stride=2)  # [3,32,32] -> [3,16,16]"),
         Slip("kernel_size =2 即 3*3的层化核", prose=True),
+        Slip("这决定了输入的图像尺寸大小,这个参数由卷积核的大小和输入图像尺寸决定", prose=True),
+        Slip("writer = SummaryWriter('CIFAR10')",
+             "from torch.utils.tensorboard import SummaryWriter; writer = SummaryWriter('logs')"),
     ),
     "activation": (),
     "linear": (

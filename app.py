@@ -89,7 +89,7 @@ def main(argv=None) -> None:
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, css_paths=CSS_PATHS, head_paths=HEAD_PATHS,
         footer_links=["api"],
-        show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard)]},
+        show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard), Middleware(tempfiles.CacheCap)]},
         max_file_size=limits.MAX_UPLOAD_BYTES)   # Gradio refuses bigger uploads before storing them
 
 

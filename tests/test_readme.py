@@ -41,7 +41,7 @@ def readme_commands() -> list[str]:
 def command_parts(command: str) -> list[list[str]]:
     """A shell line split at && into argument lists, environment assignments dropped."""
     parts = [shlex.split(part) for part in command.split("&&")]
-    return [[a for a in words if not re.match(r"^[A-Z_]+=", a)] for words in parts]
+    return [[a for a in words if not re.match(r"^[A-Z_][A-Z0-9_]*=", a)] for words in parts]
 
 
 def requirements(path) -> list[Requirement]:
@@ -102,6 +102,9 @@ def check_command(words: list[str]) -> str:
         else:
             parse_args(words[2:])    # and tests/conftest.py starts every test server with `python app.py`
         return "python app.py"
+    if words[:5] == ["python", "-m", "pytest", "-q", "-m"]:   # a marker the project registers
+        assert f'"{words[5]}:' in (ROOT / "pyproject.toml").read_text(), f"no pytest marker {words[5]!r}"
+        return "environment"
     # The standard library's venv and its activation; pytest is what runs these tests.
     assert words in (["python", "-m", "venv", ".venv"], ["source", ".venv/bin/activate"],
                      ["python", "-m", "pytest", "-q"]), f"a README command this test does not know: {words}"

@@ -8,12 +8,11 @@ from nets.train.config import TrainConfig
 from nets.train.device import BF16_ENV, bf16_is_fast_on_cpu, use_bf16
 from nets.train.engine import cpu_model, pick, seeded_model, train
 
-pytestmark = pytest.mark.arithmetic   # run under both CPU paths (.ci/run)
-
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 TINY = dict(train_images=2048, test_images=1000, batch_size=128, epochs=2, log_every=4, seed=3)
 
 
+@pytest.mark.arithmetic   # against torch under the engine's arithmetic: .ci/run runs it under both
 @pytest.mark.parametrize("device", DEVICES)
 def test_a_few_epochs_learn_on_each_device(cifar, device):
     model = seeded_model(3)
@@ -38,6 +37,7 @@ def test_gpu_keeps_the_dataset_on_the_gpu(cifar):
     assert torch.cuda.max_memory_allocated() >= cifar.train_x.numel()   # the uint8 images went over once
 
 
+@pytest.mark.arithmetic   # against torch under the engine's arithmetic: .ci/run runs it under both
 @pytest.mark.parametrize("value, expected", [("0", False), ("1", True), ("auto", bf16_is_fast_on_cpu()),
                                              ("", bf16_is_fast_on_cpu())])
 def test_layerlab_bf16_picks_the_cpu_arithmetic(monkeypatch, value, expected):

@@ -11,8 +11,6 @@ from nets.train.device import DeviceError, autocast, resolve_device, use_bf16
 from nets.train.config import ConfigError, TrainConfig, check_config, lr_factor
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 
-pytestmark = pytest.mark.arithmetic   # run under both CPU paths (.ci/run)
-
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, log_every=5, threads=1)
 TORCH_THREADS = torch.get_num_threads()
 CPU = torch.device("cpu")
@@ -22,6 +20,7 @@ def losses_of(cfg, data, model=None) -> list[float]:
     return [loss for ev in train(cfg, data, model) if ev["event"] == "step" for loss in ev["losses"]]
 
 
+@pytest.mark.arithmetic   # against torch under the engine's arithmetic: .ci/run runs it under both
 def test_first_loss_is_torch_cross_entropy_of_the_first_shuffled_batch(cifar):
     cfg = TrainConfig(**TINY, epochs=1, max_steps=5, augment=False)
     first = losses_of(cfg, cifar)[0]
@@ -67,6 +66,7 @@ def test_stop_mid_epoch_leaves_a_usable_model(cifar):
     assert logits.shape == (4, 10) and torch.isfinite(logits).all()
 
 
+@pytest.mark.arithmetic   # against torch under the engine's arithmetic: .ci/run runs it under both
 def test_epoch_events_hold_test_metrics_matching_torch(cifar):
     cfg = TrainConfig(**TINY, epochs=1)
     model = seeded_model(cfg.seed)

@@ -5,8 +5,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import anyio
+
 from nets import limits
-from nets.tempfolders import keep_newest_bytes
+from nets.tempfolders import delete, keep_newest_bytes, oldest_first, size
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())
@@ -24,6 +26,35 @@ def hold_gradio_cache() -> None:
     given = os.environ.get("GRADIO_TEMP_DIR")
     if not given or Path(given).resolve().is_relative_to(ROOT.resolve()):
         os.environ["GRADIO_TEMP_DIR"] = str(folder("gradio"))
+
+
+class CacheCap:
+    """ASGI middleware: after each upload, Gradio's cache in this process's folder is cut to limits.MAX_TEMP_BYTES,
+    oldest files first (Gradio itself deletes only files over an hour old: 40 visitors could leave 18 GB). The
+    upload just made is the newest, and every upload is smaller than the cap, so it stays for its handler."""
+
+    def __init__(self, app, cache: Path | None = None):
+        self.app = app
+        self.cache = cache or folder("gradio")
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith("/upload") and \
+                os.environ.get("GRADIO_TEMP_DIR") == str(self.cache) and self.cache.is_dir():
+            await anyio.to_thread.run_sync(cut_cache, self.cache, limits.MAX_TEMP_BYTES)
+
+
+def cut_cache(cache: Path, max_bytes: int) -> None:
+    """Delete the cache's oldest stored files (a folder each) until the rest take max_bytes; uploads still
+    arriving (Gradio's temporary files at its top) are left alone."""
+    stored = [e for e in oldest_first(cache) if e.is_dir()]
+    sizes = [size(e) for e in stored]
+    total = sum(sizes)
+    for entry, n in zip(stored, sizes):
+        if total <= max_bytes:
+            return
+        delete(entry)
+        total -= n
 
 
 def new_file(area: str, name: str, cap_bytes: int | None = None) -> Path:

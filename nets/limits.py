@@ -49,7 +49,8 @@ LIMITS = (
           "One training run's wall time: at the limit it stops as after a Stop, keeping its weights. Runs go "
           "one at a time, so a waiting visitor starts within (runs ahead) x this."),
     Limit("LAYERLAB_MAX_TEMP_MB", 1024, "MB", "MAX_TEMP_BYTES", MB,
-          "Each of LayerLab's folders of run checkpoints and of downloads, oldest files deleted first: "
+          "Each of LayerLab's folders of run checkpoints and of downloads, and Gradio's cache of uploads, oldest "
+          "files deleted first: "
           "they only need to outlive one response, and the largest network's weights fit."),
     Limit("LAYERLAB_MAX_IMAGE_MEGAPIXELS", 40, "megapixels", "MAX_PIXELS", 1_000_000,
           "An uploaded picture's width x height, read from its header and refused before decoding; below it "

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
+from nets.data.images import IMAGE_SUFFIXES
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS
@@ -70,6 +71,11 @@ def picture_panel(label: str, frame: str | None = None, visible: bool = True) ->
     return gr.HTML(value, label=t(label), show_label=True, container=True, visible=visible, js_on_load=PICTURE_JS)
 
 
+def refusal_box() -> gr.Markdown:
+    """Where a refusal stays beside the control that caused it, until an update that runs (explorer_tab)."""
+    return gr.Markdown(visible=False, elem_classes="ll-refusal")
+
+
 def layout() -> SimpleNamespace:
     """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use."""
     D = DEFAULTS
@@ -89,7 +95,9 @@ def layout() -> SimpleNamespace:
                         seed = gr.Number(D["seed"], precision=0, minimum=0, label=t("explorer.seed"))
                         shuffle_button = gr.Button(t("explorer.shuffle"))
                 with gr.Group(visible=False) as upload_group:
-                    upload = gr.File(label=t("explorer.upload"), file_types=["image"], type="filepath")
+                    # The chooser offers the formats LayerLab reads, the ones the label and the refusals list.
+                    upload = gr.File(label=t("explorer.upload"), file_types=list(IMAGE_SUFFIXES), type="filepath")
+                    upload_error = refusal_box()
                     resolution = gr.Radio([(t("explorer.res_32"), "32"), (t("explorer.res_full"), "full")],
                                           value=D["resolution"], label=t("explorer.resolution"))
                 scale = gr.Radio([(t("explorer.scale_unit"), "unit"),
@@ -121,6 +129,7 @@ def layout() -> SimpleNamespace:
                                               for name in PRESETS], value=D["preset"], label=t("explorer.preset"))
                         load_grid_button = gr.Button(t("explorer.load_grid"), size="sm")
                     grid = gr.Textbox(D["grid"], lines=3, max_lines=15, label=t("explorer.grid"), visible=False)
+                    grid_error = refusal_box()
                 with gr.Group(visible=False) as pool_group:
                     gr.Markdown(t("explorer.pool_group"))
                     pool_kernel = bounded("pool_kernel", "pool_kernel_size")
@@ -144,6 +153,7 @@ def layout() -> SimpleNamespace:
                                                label=t("explorer.chain_preset"))
                     chain = gr.Textbox(D["chain"], lines=5, max_lines=14,
                                        label=t("explorer.chain"))
+                    chain_error = refusal_box()
                     chain_trained = gr.Checkbox(D["chain_trained"], label=t("explorer.chain_trained"))
                     chain_button = gr.Button(t("explorer.chain_apply"), variant="primary")
             with gr.Column(scale=2):

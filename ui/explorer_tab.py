@@ -27,6 +27,9 @@ API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 PICTURE_PARTS = ("status", "pictures", "gallery")
 ALTS = {"input": "explorer.alt_input", "output": "explorer.alt_output", "maps": "explorer.alt_maps"}
 LATER_PARTS = ("hist", "layer_plot", "code")
+REFUSAL_BOXES = ("chain", "grid")   # explorer_shown's outputs before the page's: where refusals are worded
+# The page update's outputs after the refusal boxes, by role (build lists the components in this order).
+PAGE_PARTS = ("status", "pictures", "gallery", "step", "image", "channel", "slide", "grid", "sent", "later")
 # In the page: whether a slider is held by the pointer now (being dragged).
 HELD = "!!document.querySelector('input[type=range]:active')"
 # A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
@@ -129,6 +132,33 @@ def explore_kept(sent, model, kept, **controls):
                         **controls)
 
 
+def refusal_place(kind, weights) -> str:
+    """Which control a refused update is worded beside: the chain, the kernel grid, or the view's status."""
+    return "chain" if kind == "Sequential" else "grid" if kind == "Conv2d" and weights == "grid" else "status"
+
+
+def explore_shown(sent, model, kept, **controls):
+    """The page's update, a refusal shown beside the control that caused it (the chain, the kernel grid; else in
+    the status) and kept there until an update runs; the pictures stay the last that ran. "Your image" picked
+    before any upload: the view waits for the file (no refusal)."""
+    kept = kept if isinstance(kept, dict) else {}
+    if kept.get("source") == "upload" and not isinstance(controls.get("upload"), dict):
+        return gr.skip()
+    try:
+        page = explore_kept(sent, model, kept, **controls)
+    except gr.Error as e:
+        place = refusal_place(kept.get("kind"), kept.get("weights"))
+        words = f"✗ {e.message}"
+        boxes = [gr.update(value=words, visible=True) if place == box else gr.skip() for box in REFUSAL_BOXES]
+        sent = {k: v for k, v in (sent or {}).items() if k != "status"}   # the next update's status is sent
+        status = gr.update(value=words, visible=True) if place == "status" else gr.skip()
+        return [*boxes, status, *(gr.skip(),) * (len(PAGE_PARTS) - 3), {**sent, "refused": True}, None]
+    if not isinstance(page, list):
+        return page
+    cleared = gr.update(value="", visible=False) if page[-2].pop("refused", False) else gr.skip()
+    return [*(cleared for _ in REFUSAL_BOXES), *page]
+
+
 def redraw(names, sent, model, *values):
     """After a language switch, the view on screen drawn again in the new language; none before the first.
 
@@ -149,6 +179,15 @@ def show_later(later, slide, step, channel):
     if slide is None:
         return later
     return [*later[:-2], *step_window(slide, step, channel)]
+
+
+def refused_upload(path):
+    """A refused upload: the file box emptied (it must not look accepted) and the refusal kept beside it."""
+    try:
+        receive_upload(path)
+    except gr.Error as e:
+        return None, gr.update(value=f"✗ {e.message}", visible=True)
+    return gr.skip(), gr.skip()
 
 
 def upload_image(path):
@@ -251,8 +290,9 @@ def build(model_state, arch_state):
     # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
     # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
     # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    page = dict(fn=explore_kept, inputs=[ui.sent_state, model_state, ui.kept],
-                inputs_kwargs={name: values[name] for name in DEFAULTS if name not in KEPT}, outputs=page_outputs,
+    page = dict(fn=explore_shown, inputs=[ui.sent_state, model_state, ui.kept],
+                inputs_kwargs={name: values[name] for name in DEFAULTS if name not in KEPT},
+                outputs=[ui.chain_error, ui.grid_error, *page_outputs],
                 show_progress="hidden", api_visibility="private", preprocess=False)
     later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
                  outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)
@@ -263,8 +303,12 @@ def build(model_state, arch_state):
     ui.api_button.click(explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
                         show_progress="hidden", preprocess=False)
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws
-    ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
-                     show_progress="hidden", preprocess=False).then(**page).then(**later)
+    uploaded = ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
+                                show_progress="hidden", preprocess=False)
+    uploaded.success(**page).then(**later)
+    uploaded.success(lambda: gr.update(value="", visible=False), None, ui.upload_error, **hidden)
+    uploaded.failure(refused_upload, ui.upload, [ui.upload, ui.upload_error], show_progress="hidden",
+                     api_visibility="private", preprocess=False)
     ui.upload.clear(forget_upload, None, [ui.upload_state, ui.source], **hidden)
     ui.load_grid_button.click(load_preset_grid, [ui.preset, ui.kernel_size], [ui.grid, ui.weights],
                               api_name="explorer_preset_grid", preprocess=False)

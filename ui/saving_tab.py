@@ -89,6 +89,16 @@ def upload_weights(file, arch):
     raise refused(WeightsError("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
+def refused_weights(file, arch):
+    """After a refused upload: the file box emptied (it must not look accepted once the message fades) and the
+    refusal kept beside it until the next upload."""
+    try:
+        upload_weights(file, arch)
+    except gr.Error as e:
+        return None, f"✗ {e.message}"
+    return gr.skip(), gr.skip()
+
+
 def network_summary(spec) -> str:
     """'Conv2d → MaxPool2d → ...' for a status line."""
     return " → ".join(d["type"] for d in spec)
@@ -123,6 +133,8 @@ def build(model_state, arch_state):
     inspect_button.click(whole_model_view, [model_state, arch_state], inspect_text, api_name="saving_whole_model")
     download_button.click(download_weights, [fmt, model_state, arch_state], [download_file, download_status],
                           api_name="saving_download", preprocess=False)
-    upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
-                  api_name="saving_upload", preprocess=False)
+    loaded = upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
+                  api_name="saving_upload", preprocess=False, show_progress="hidden")
+    loaded.failure(refused_weights, [upload, arch_state], [upload, upload_status], show_progress="hidden",
+                   api_visibility="private", preprocess=False)
     return [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status]

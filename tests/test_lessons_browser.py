@@ -11,7 +11,7 @@ from ui.lessons_tab import LINKS
 TAB_KEYS = {"explorer": "explorer.tab", "training": "train.tab", "builder": "builder.tab", "zoo": "zoo.tab",
             "saving": "saving.tab"}
 SLIDER_LABELS = {"out_channels": "out_channels", "kernel_size": "kernel_size", "stride": "stride",
-                 "padding": "padding", "dilation": "dilation", "pool_kernel": "kernel_size", "pool_stride": "stride",
+                 "padding": "padding", "dilation": "dilation", "pool_kernel": "pool_kernel_size", "pool_stride": "stride",
                  "pool_padding": "padding", "pool_dilation": "dilation", "out_features": "out_features"}
 
 

@@ -31,8 +31,8 @@ def test_a_run_that_reaches_its_budget_stops_with_a_message_and_keeps_its_weight
     began = time.monotonic()
     final = list(training_run.start_training(None, None, [], None, lambda *a, **k: None, **SETTINGS))[-1]
     assert time.monotonic() - began < 60
-    assert "Time is up" in final[0] and "0.05 minutes" in final[0]
-    trained, ckpt = final[-2], load_checkpoint(final[-3])
+    assert "Time is up" in final.status and "0.05 minutes" in final.status
+    trained, ckpt = final.model_state, load_checkpoint(final.checkpoint_file)
     assert ckpt.epoch < 200
     for name, w in trained.model.state_dict().items():   # the download holds the weights the run ended with
         torch.testing.assert_close(ckpt.state_dict[name], w, msg=name)

@@ -47,7 +47,7 @@ def training_peak(arch, batch_size: int, epochs: int, images: int) -> int:
     settings = {**SETTINGS, "batch_size": batch_size, "epochs": epochs, "train_images": images,
                 "test_images": 1000}
     final = list(training_run.start_training(None, arch, [], None, lambda *a, **k: None, **settings))[-1]
-    assert "Done" in final[0], final[0]
+    assert "Done" in final.status, final.status
     return status_bytes("VmHWM") - start
 
 
@@ -109,7 +109,7 @@ def test_training_that_would_pass_the_budget_is_refused_before_it_starts(cifar, 
         next(training_run.start_training(None, WIDE, [], None, lambda *a, **k: None, **SETTINGS))
     room(2000)
     final = list(training_run.start_training(None, WIDE, [], None, lambda *a, **k: None, **SETTINGS))[-1]
-    assert final[-2].state_epochs == [1, 2]
+    assert final.model_state.state_epochs == [1, 2]
 
 
 def test_building_or_loading_a_big_network_is_refused_past_the_budget(tmp_path, room):

@@ -72,7 +72,7 @@ def test_a_long_run_keeps_a_bounded_history_the_network_tab_can_show(cifar, monk
                     schedule="constant", augment=False, seed=0, device="cpu", train_images=128, test_images=100,
                     max_steps=0, from_current=False)
     final = list(training_run.start_training(None, None, [], None, lambda *a, **k: None, **settings))[-1]
-    trained = final[-2]
+    trained = final.model_state
     assert len(trained.epoch_states) <= MAX_EPOCH_STATES < 12
     assert trained.state_epochs[0] == 1 and trained.state_epochs[-1] == 12
     for name, w in trained.model.state_dict().items():                      # the newest is the model itself
@@ -97,17 +97,17 @@ def test_a_stops_final_update_comes_before_any_scoring(cifar, monkeypatch):
     next(updates)                                        # the first update: training has started
     training_run.request_stop(request)
     final = list(updates)[-1]
-    assert "Stopped" in final[0] and "being measured on 500 test images" in final[0] and not scored
-    trained, runs = final[-2], final[-1]
+    assert "Stopped" in final.status and "being measured on 500 test images" in final.status and not scored
+    trained, runs = final.model_state, final.runs_state
     assert "not yet tested" in str(trained.label) and "final" not in runs[-1]
     after = training_run.after_run(trained, runs, False, request)
     assert len(scored) == 1 and len(scored[0]) == 500     # the stopped weights, on 500 of the run's test images
-    status, trained, runs = after[0], after[-2], after[-1]
+    status, trained, runs = after.status, after.model_state, after.runs_state
     assert "measured on 500 test images." in status and "being measured" not in status
     keep = pick(len(cifar.test_y), 500, 0)
     expected = evaluate(trained.model, cifar.test_x[keep], cifar.test_y[keep], 10)
     assert runs[-1]["final"]["test_acc"] == expected["test_acc"] == trained.metrics["test_acc"]
-    assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after[5]) == training_model.GALLERY_SIZE
+    assert f"{expected['test_acc']:.1%}" in str(trained.label) and len(after.gallery) == training_model.GALLERY_SIZE
     assert f"Its test accuracy: {expected['test_acc']:.1%}, measured on 500 test images." in status
 
 
@@ -121,7 +121,7 @@ def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypa
     next(updates)                                        # training has started
     SESSIONS.close("closed-tab")        # demo.unload: the tab closed
     final = list(updates)[-1]
-    assert "Stopped" in final[0] and len(final[-1][-1]["losses"]) < 300    # 3 epochs of 100 steps: it ended early
+    assert "Stopped" in final.status and len(final.runs_state[-1]["losses"]) < 300    # 3 epochs of 100 steps: it ended early
     SESSIONS.close("closed-tab")        # closed again, with a run still queued
     queued = training_run.start_training(None, None, [], request, lambda *a, **k: None, **settings)
     with pytest.raises(gr.Error, match="This tab lost its connection to the server"):   # shown if it is open
@@ -129,4 +129,4 @@ def test_a_closed_tabs_run_stops_and_its_queued_run_never_trains(cifar, monkeypa
     assert SESSIONS.live_run("closed-tab") is None   # it never began
     settings.update(epochs=1, train_images=640)
     for tab in (request, SimpleNamespace(session_hash="open-tab", headers={})):   # the next Start trains
-        assert "Done" in list(training_run.start_training(None, None, [], tab, lambda *a, **k: None, **settings))[-1][0]
+        assert "Done" in list(training_run.start_training(None, None, [], tab, lambda *a, **k: None, **settings))[-1].status

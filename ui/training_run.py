@@ -3,6 +3,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import gradio as gr
 
@@ -56,6 +57,40 @@ STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on th
 # (ui.sessions.session_closed) ends it instead, and the next run of that session does not start. (Gradio's unload
 # also comes when a tab's heartbeat connection drops with the tab still open: that tab is told so, and its next
 # Start trains.)
+
+
+class TrainingView(NamedTuple):
+    """What a Training-tab event updates, each by its component's role (training_tab wires them in this order).
+    Build it with TrainingView.of(...): a part left out stays as the page shows it."""
+    status: object
+    loss_plot: object
+    epoch_plot: object
+    confusion_plot: object
+    per_class_plot: object
+    gallery: object
+    runs_list: object
+    overlay_plot: object
+    checkpoint_file: object
+    model_state: object   # the visitor's TrainedModel, for the other tabs
+    runs_state: object    # the visitor's runs, for the overlay chart
+
+    @classmethod
+    def of(cls, **parts) -> "TrainingView":
+        if unknown := set(parts) - set(cls._fields):
+            raise TypeError(f"no Training-tab part named {sorted(unknown)}")
+        return cls(*(parts[name] if name in parts else gr.skip() for name in cls._fields))
+
+
+def charts(run: dict, locale: str) -> dict:
+    """The two live charts of run, by role."""
+    loss, epochs = live_figures(run, locale)
+    return {"loss_plot": loss, "epoch_plot": epochs}
+
+
+def results(trained, locale: str) -> dict:
+    """The confusion matrix and per-class chart of the visitor's model, by role (none while it has no results)."""
+    confusion, per_class = result_figures(trained, locale)
+    return {"confusion_plot": confusion, "per_class_plot": per_class}
 
 
 def config_from_controls(controls: dict) -> TrainConfig:
@@ -150,13 +185,13 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
                 progress((run.get("step", 0), run.get("total_steps") or 1), desc=text("train.progress", locale),
                          unit="steps")
                 SESSIONS.slot.report(holder, run.get("eta_s", limits.MAX_RUN_S))
-                yield (status_line(run, locale), *live_figures(run, locale), *([gr.skip()] * 8))
+                yield TrainingView.of(status=status_line(run, locale), **charts(run, locale))
                 next_draw = began + max(CHART_EVERY_S, (time.perf_counter() - began) / DRAW_SHARE)
                 next_beat = time.perf_counter() + HEARTBEAT_S
             elif time.perf_counter() >= next_beat:
                 # Nothing new to draw: the status line again (API clients read it from every update) and a
                 # point where a cancel can land.
-                yield (status_line(run, locale), *([gr.skip()] * 10))
+                yield TrainingView.of(status=status_line(run, locale))
                 next_beat = time.perf_counter() + HEARTBEAT_S
     except (ConfigError, DeviceError, TrainingError) as e:
         note = e.phrase
@@ -225,10 +260,10 @@ def finish(run, model, epoch_states, data, arch, runs, note: Phrase | None, loca
     remember_speed(run["config"]["device"], arch, run["images_per_s"])   # the next plan uses this run's speed
     runs = (runs + [run])[-MAX_RUNS:]
     shown = [run_id(r) for r in runs[-5:]]
-    views = (*live_figures(run, locale), *result_figures(trained, locale)) if scored else (gr.skip(),) * 4
-    return (status_line(run, locale), *views, gr.update(),   # gallery: drawn after the run
-            runs_choices(runs, shown, locale), overlay_runs(shown, runs) if scored else gr.skip(), str(path),
-            trained, runs)
+    views = {**charts(run, locale), **results(trained, locale),
+             "overlay_plot": overlay_runs(shown, runs)} if scored else {}
+    return TrainingView.of(status=status_line(run, locale), **views, runs_list=runs_choices(runs, shown, locale),
+                           checkpoint_file=str(path), model_state=trained, runs_state=runs)   # gallery: after_run
 
 
 def trained_model(run: dict, net, classes, epoch_states: dict) -> TrainedModel:
@@ -252,7 +287,7 @@ def after_run(trained, runs, mistakes_first, request: gr.Request):
     charts and results drawn; then the predictions gallery."""
     run = (runs or [None])[-1]
     if trained is None or run is None or "final" in run:
-        return (*(gr.skip(),) * 5, prediction_gallery(trained, mistakes_first), *(gr.skip(),) * 4)
+        return TrainingView.of(gallery=prediction_gallery(trained, mistakes_first))
     locale, data = current_locale(request), dataset.require_data()
     n = stop_score_images(run, data)
     keep = pick(len(data.test_y), n, 0)   # the first n of the run's own test images
@@ -262,9 +297,9 @@ def after_run(trained, runs, mistakes_first, request: gr.Request):
     run["notes"] = [scored if p.key == "train.stop_scoring" else p for p in run["notes"]]
     trained = trained_model(run, trained.model, trained.classes, dict(zip(trained.state_epochs, trained.epoch_states)))
     shown = [run_id(r) for r in runs[-5:]]
-    return (status_line(run, locale), *live_figures(run, locale), *result_figures(trained, locale),
-            prediction_gallery(trained, mistakes_first), runs_choices(runs, shown, locale), overlay_runs(shown, runs),
-            trained, runs)
+    return TrainingView.of(status=status_line(run, locale), **charts(run, locale), **results(trained, locale),
+                           gallery=prediction_gallery(trained, mistakes_first), runs_list=runs_choices(runs, shown, locale),
+                           overlay_plot=overlay_runs(shown, runs), model_state=trained, runs_state=runs)
 
 
 def run_id(run: dict) -> str:
@@ -283,9 +318,10 @@ def redraw(runs, trained, shown, mistakes_first, request: gr.Request):
     runs = runs or []
     run = SESSIONS.live_run(request.session_hash if request else "") or (runs[-1] if runs else None)
     status = status_line(run, locale) if run else text("train.status_idle", locale)
-    gallery = prediction_gallery(trained, mistakes_first) if has_results(trained) else gr.skip()
-    return (status, *live_figures(run or new_run(TrainConfig(), ""), locale), *result_figures(trained, locale), gallery,
-            runs_choices(runs, shown or [], locale), overlay_runs(shown, runs))
+    gallery = {"gallery": prediction_gallery(trained, mistakes_first)} if has_results(trained) else {}
+    return TrainingView.of(status=status, **charts(run or new_run(TrainConfig(), ""), locale),
+                           **results(trained, locale), **gallery, runs_list=runs_choices(runs, shown or [], locale),
+                           overlay_plot=overlay_runs(shown, runs))
 
 
 def save_run_checkpoint(trained: TrainedModel, cfg: dict, arch, epochs_done: int) -> Path:

@@ -8,7 +8,8 @@ from ui.i18n import current_locale, t
 from ui.training_plan import plan_text, run_cost
 from ui.training_queue import duration, queue_place
 from ui.training_model import build_network, load_uploaded, prediction_gallery
-from ui.training_run import after_run, config_from_controls, overlay_runs, redraw, request_stop, start_training
+from ui.training_run import (TrainingView, after_run, config_from_controls, overlay_runs, redraw, request_stop,
+                             start_training)
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
@@ -121,23 +122,22 @@ def build(model_state, arch_state):
             upload = gr.File(label=t("train.upload"), file_types=[".safetensors", ".pt", ".pth"], type="filepath")
         upload_status = gr.Markdown()
 
-    live = [status, loss_plot, epoch_plot]
-    after = [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, checkpoint_file, model_state, runs_state]
+    view = list(TrainingView(status, loss_plot, epoch_plot, confusion_plot, per_class_plot, gallery, runs_list,
+                             overlay_plot, checkpoint_file, model_state, runs_state))   # what the run's events update
     # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`,
     # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
     # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py);
     # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     start_button.click(queue_place, None, status, queue=False, show_progress="hidden", api_visibility="private")
     train_event = start_button.click(
-        start_training, [model_state, arch_state, runs_state], live + after, inputs_kwargs=controls,
+        start_training, [model_state, arch_state, runs_state], view, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
         show_progress_on=[status], preprocess=False)
     quick_button.click(quick_preset, None, [controls[name] for name in QUICK_RUN], api_visibility="private",
                        show_progress="hidden")
     # After the run has given the training slot back: a stopped run tested and drawn, and the predictions gallery.
-    train_event.then(after_run, [model_state, runs_state, mistakes_first],
-                     live + [confusion_plot, per_class_plot, gallery, runs_list, overlay_plot, model_state, runs_state],
-                     api_visibility="private", show_progress="hidden")
+    train_event.then(after_run, [model_state, runs_state, mistakes_first], view, api_visibility="private",
+                     show_progress="hidden")
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery",
                           preprocess=False)
@@ -151,6 +151,5 @@ def build(model_state, arch_state):
         event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private", preprocess=False)
     for event in (tab.select, arch_state.change):
         event(quick_words, arch_state, [quick_button, quick_note], show_progress="hidden", api_visibility="private")
-    return [(redraw, [runs_state, model_state, runs_list, mistakes_first],
-             [status, loss_plot, epoch_plot, confusion_plot, per_class_plot, gallery, runs_list, overlay_plot]),
+    return [(redraw, [runs_state, model_state, runs_list, mistakes_first], view),
             (run_plan, plan_inputs, [plan]), (quick_words, [arch_state], [quick_button, quick_note])]

@@ -66,7 +66,7 @@ def test_a_refusal_names_the_setting_and_the_figures_in_both_languages(room):
     assert english.startswith("Decoding this picture needs about 100 MB of memory, and the server already holds")
     assert f"of its {limits.MAX_SERVER_MEMORY_BYTES / MB:,.0f} MB budget" in english
     assert "`LAYERLAB_MAX_SERVER_MEMORY_MB`" in english and "`--max-server-memory-mb`" in english
-    assert chinese.startswith("解码这张图片大约需要 100 MB 内存") and "`LAYERLAB_MAX_SERVER_MEMORY_MB`" in chinese
+    assert chinese.startswith("解码这张图像大约需要 100 MB 内存") and "`LAYERLAB_MAX_SERVER_MEMORY_MB`" in chinese
     check_memory(5 * MB, "memory.work_picture")   # what fits passes
     room(1000)
     check_memory(100 * MB, "memory.work_picture")

@@ -81,6 +81,14 @@ def check_command(words: list[str]) -> str:
     if words[:3] == ["pip", "install", "-r"]:
         check_installs(words[3:])
         return "pip install -r"
+    if words[:2] == ["pip", "install"] and "--index-url" in words:   # PyTorch's CPU build, from its own index
+        assert words[words.index("--index-url") + 1] == "https://download.pytorch.org/whl/cpu"
+        pinned = {r.name: r.specifier for r in requirements(ROOT / "requirements.txt")}
+        asked = [Requirement(w) for w in words[2:] if not w.startswith("--") and "://" not in w]
+        # The same upper bounds as requirements.txt, so its `pip install -r` keeps the CPU build in place.
+        assert {r.name for r in asked} == {"torch", "torchvision"}
+        assert all(str(r.specifier) in str(pinned[r.name]) for r in asked)
+        return "pip install --index-url"
     if words[:2] == ["pip", "install"]:
         assert all(version(name) for name in words[2:])
         return "pip install"
@@ -113,7 +121,7 @@ def check_command(words: list[str]) -> str:
 
 def test_readme_commands_name_files_and_flags_that_exist():
     seen = Counter(check_command(words) for command in readme_commands() for words in command_parts(command))
-    assert seen["pip install -r"] == 2 and seen["pip install"] == 1 and seen["torchrun"] == 2 and seen["python -m nets.train"] >= 2
+    assert seen["pip install -r"] == 3 and seen["pip install"] == 1 and seen["pip install --index-url"] == 1 and seen["torchrun"] == 2 and seen["python -m nets.train"] >= 2
     assert seen["python app.py"] >= 2
 
 

@@ -120,7 +120,7 @@ def test_a_language_switch_rewrites_the_view_on_screen(page):
         expect(picture.locator("a.ll-download")).to_have_text("下载 PNG", timeout=30_000)
         assert picture.locator("img").get_attribute("title") == "点击：全屏"
         assert picture.locator("img").evaluate("img => img.complete && img.naturalWidth > 0 && img.src.startsWith('data:')")
-    assert page.locator("#explorer-output img").get_attribute("alt") == "输出批次"
+    assert page.locator("#explorer-output img").get_attribute("alt") == "输出批量"
     page.locator("#language").get_by_text("English", exact=True).click()
     page.get_by_text("✓ the real tensor is 32×32").first.wait_for(timeout=30_000)
     expect(page.locator("#explorer-output a.ll-download")).to_have_text("download PNG", timeout=30_000)

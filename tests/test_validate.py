@@ -40,3 +40,17 @@ def test_choices_are_listed():
     assert refusal(lambda: as_choice("valid", "Split", ("train", "test"))) == \
         "Split must be one of train, test; got 'valid'."
     assert refusal(lambda: as_choice(["train"], "Split", ("train", "test"))).endswith("got ['train'].")
+
+
+def test_checkboxes_uploads_texts_and_json_are_checked_by_kind():
+    from ui.validate import as_bool, as_json, as_subset, as_text, as_upload
+    assert refusal(lambda: as_bool("yes", "Augmentation")) == "Augmentation must be true or false, got 'yes'."
+    assert as_subset(["#1"], "Runs", ["#1", "#2"]) == ["#1"] and as_subset([], "Runs", []) == []
+    assert refusal(lambda: as_subset(None, "Runs", ["#1"])).startswith("Runs must be a list of some of #1;")
+    assert refusal(lambda: as_subset(["#3"], "Runs", [])).startswith("Runs must be an empty list")
+    assert refusal(lambda: as_upload("/etc/passwd", "Weights file")).startswith("Weights file must be an uploaded file")
+    assert as_upload({"path": __file__}, "Weights file") == __file__ and as_upload(None, "Weights file") is None
+    assert "at most 100 characters" in refusal(lambda: as_text("x" * 101, "Layer", 100))
+    assert as_json('[{"type": "ReLU"}]', "JSON", 100) == [{"type": "ReLU"}]
+    assert "deeper than 32 levels" in refusal(lambda: as_json("[" * 10_000 + "]" * 10_000, "JSON", 20_000))
+    assert "line 1, column 2" in refusal(lambda: as_json("[", "JSON", 100))

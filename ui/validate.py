@@ -88,8 +88,9 @@ def as_bool(value, name: str) -> bool:
 
 def as_subset(values, name: str, choices) -> list:
     """values if it is a list of some of choices (a group of checkboxes), else a gr.Error listing them."""
-    if not isinstance(values, (list, tuple)):
-        raise refuse("validate.subset", name=name, choices=", ".join(map(str, choices)) or "—", value=shown(values))
+    if not isinstance(values, (list, tuple)) or (values and not choices):
+        key = "validate.subset" if choices else "validate.subset_none"   # nothing to choose from yet
+        raise refuse(key, name=name, choices=", ".join(map(str, choices)), value=shown(values))
     for value in values:
         as_choice(value, name, choices)
     return list(values)

@@ -13,8 +13,8 @@ from tests.conftest import TINY_TRAINING
 from tests.hostile import (DEEP_JSON, attack, crashes_in_our_code, hostile_files, raw_refusal, unclear_refusal,
                            unclear_refusals)
 
-# Valid values around each hostile one for the training endpoint: a hostile value the server rightly
-# accepts (augment="yes" is truthy) then starts seconds of training, not the default ten epochs.
+# Valid values around each hostile one for the training endpoint: a hostile value the server accepts
+# then starts seconds of training, not the default ten epochs.
 TINY_RUN = {"/train": TINY_TRAINING}
 
 

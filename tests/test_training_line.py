@@ -22,3 +22,18 @@ def test_a_start_refused_before_its_run_leaves_the_waiting_line(monkeypatch):
                                          **SETTINGS))
     assert slot.wait("next") == (0, 0.0, 0.0)   # the next visitor is not told of a run that never comes
     assert queue_place(SimpleNamespace(session_hash="next")) == "Starting your run…"
+
+
+def test_a_run_that_ends_keeps_the_same_visitors_next_start_in_line(cifar, monkeypatch):
+    from ui import dataset
+    monkeypatch.setattr(dataset.LOADER, "data", cifar)
+    slot = TrainingSlot()
+    monkeypatch.setattr(SESSIONS, "slot", slot)
+    tab = SimpleNamespace(session_hash="keen", headers={})
+    run = training_run.start_training(None, None, [], tab, lambda *a, **k: None,
+                                      **{**SETTINGS, "lr": 0.001, "max_steps": 2})
+    next(run)                                   # training: the run holds the slot
+    queue_place(tab)                            # Start pressed again: the next run waits in line
+    queue_place(SimpleNamespace(session_hash="other"))
+    list(run)                                   # the first run ends
+    assert slot.wait("other")[0] == 1           # the keen visitor's next Start is still ahead of the other one

@@ -80,7 +80,7 @@ def data_status(split="test", class_name=ALL, count=32, seed=0):
 
 def next_seed(seed) -> int:
     """Shuffle: the next seed."""
-    return as_int(seed, say("data.seed"), 0, 2**31 - 2) + 1
+    return as_int(0 if seed is None else seed, say("data.seed"), 0, 2**31 - 2) + 1   # an emptied box: seed 0
 
 
 def retry_load():

@@ -121,8 +121,9 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
     """Train the visitor's network, streaming charts; at the end (or Stop) hand the model to the other tabs."""
     try:
         yield from train_visitor(trained, arch, runs, request, progress, **controls)
-    finally:   # a Start refused before its run took the slot (lr=0) no longer waits in line, telling others
+    except gr.Error:   # a Start refused before its run took the slot (lr=0) no longer waits in line, telling others
         SESSIONS.slot.leave(request.session_hash if request else "")
+        raise   # (a run that ended did leave it when it took the slot: the visitor's next Start may be in line now)
 
 
 def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls):

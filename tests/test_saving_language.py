@@ -32,7 +32,7 @@ def test_weights_errors_are_learner_errors_worded_in_either_language():
     assert isinstance(refused.value, LearnerError)
     assert str(refused.value) == "m.pth is for a different network: it lacks fc2.bias and has nothing that " \
                                  "this network does not. Load it with the network it was trained on."
-    assert refused.value.phrase.words("zh-CN") == "m.pth 属于另一个网络：它缺少 fc2.bias，并且多出本网络没有的 无。" \
+    assert refused.value.phrase.words("zh-CN") == "m.pth 属于另一个网络：它缺少 fc2.bias，并且多出本网络没有的无。" \
                                                   "请用训练它时的网络读取。"
     note = message("loaded_by_position")
     assert str(note) == text("weights.loaded_by_position") and note.words("zh-CN").startswith("层的名字不同")

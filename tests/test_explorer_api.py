@@ -60,7 +60,7 @@ def test_explore_sends_a_chains_stages_as_captioned_pictures(client):
     (dict(kernel_size=11, dilation=4, padding=0), "larger than the padded input"),
     (dict(kind="AvgPool2d", pool_kernel=3, pool_padding=2), "at most half the kernel size"),
     (dict(kind="Sequential", chain="Conv2d(3, 32, 5)\nConv2d(16, 8, 3)"), "expects in_channels=16"),
-    (dict(kind="Sequential", chain="__import__('os').system('true')"), "is not a layer: write it like MaxPool2d(2)"),
+    (dict(kind="Sequential", chain="__import__('os').system('true')"), "is not a layer: write it like MaxPool2d"),
     (dict(weights="grid", grid="1 x\n2 3"), "must be a number"),
     (dict(weights="grid", grid=12345), "rows of numbers"),
     (dict(padding_mode="mirror"), "padding_mode must be one of"),

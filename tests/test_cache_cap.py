@@ -1,4 +1,5 @@
 """Gradio's cache is cut to LAYERLAB_MAX_TEMP_MB after each upload, oldest files first, the newest kept."""
+import concurrent.futures
 import os
 
 import anyio
@@ -29,5 +30,9 @@ def test_the_cache_is_cut_to_the_temp_limit_after_an_upload(tmp_path, monkeypatc
     arriving.write_bytes(bytes(2 * MB))
     os.utime(arriving, (arriving.stat().st_mtime - 60,) * 2)
     cap = CacheCap(gradio_upload, tmp_path)
-    anyio.run(cap, {"type": "http", "method": "POST", "path": "/gradio_api/upload"}, None, None)
+    upload = {"type": "http", "method": "POST", "path": "/gradio_api/upload"}
+    # In a thread of its own: Playwright's sync API, used by the browser tests, keeps an event loop running in
+    # the main thread, where anyio.run refuses to start another.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, cap, upload, None, None).result()
     assert new.exists() and old.exists() and arriving.exists() and not older.exists()

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import anyio
+from starlette.requests import ClientDisconnect
 
 from nets import limits
 from nets.tempfolders import delete, keep_newest_bytes, oldest_first, size
@@ -38,7 +39,10 @@ class CacheCap:
         self.cache = cache or folder("gradio")
 
     async def __call__(self, scope, receive, send):
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:   # the caller went away mid-request (an upload cut off): nobody to answer
+            return
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith("/upload") and \
                 os.environ.get("GRADIO_TEMP_DIR") == str(self.cache) and self.cache.is_dir():
             await anyio.to_thread.run_sync(cut_cache, self.cache, limits.MAX_TEMP_BYTES)

@@ -12,6 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ENV = "LAYERLAB_TEST_DATA"
 # A training run of a few seconds through the API, for tests that need one to start and end.
+# Whether a code box on screen shows a text. CodeMirror draws only the lines near the window (a long listing's end
+# is not in the page until it is scrolled to), so each poll brings the box's end into view, as a learner scrolls.
+CODE_SHOWS = """text => [...document.querySelectorAll('.cm-content')].some(e => {
+  if (!e.offsetParent) return false;
+  if (!e.textContent.includes(text)) e.closest('.cm-editor').scrollIntoView({block: 'end'});
+  return e.textContent.includes(text); })"""
 TINY_TRAINING = dict(optimizer="adam", epochs=1, batch_size=64, train_images=1000, test_images=500, max_steps=3)
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from nets.lessons.catalog import LESSONS
 from nets.text import TRANSLATIONS
+from tests.conftest import CODE_SHOWS
 from tests.test_browser import open_tab
 
 WAIT = 30_000   # ms; the test machine's cores are shared, so the server can be slow to answer
@@ -76,8 +77,7 @@ def test_no_code_box_a_learner_reads_scrolls_sideways(page, screenshots, languag
     opened = {"explorer": "nn.Conv2d(", "builder": "nn.Sequential(", "saving": "torch.save("}
     for tab, code in opened.items():
         open_tab(page, table[f"{tab}.tab"])
-        page.wait_for_function("c => [...document.querySelectorAll('.cm-content')].some(e => e.offsetParent"
-                               " && e.textContent.includes(c))", arg=code, timeout=WAIT)
+        page.wait_for_function(CODE_SHOWS, arg=code, timeout=WAIT)
         page.screenshot(path=screenshots / f"code-{tab}-{language}.png", full_page=True)
         assert scrolled_sideways(page) == [], tab
     assert page.errors == []

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from nets.explorer.layer import ACTIVATIONS
 from nets.text import TRANSLATIONS
+from tests.conftest import CODE_SHOWS
 from tests.test_browser import open_tab
 from tests.test_animation_browser import play_one_pass
 from tests.test_explorer_browser import open_explorer
@@ -18,7 +19,7 @@ WAIT = 60_000   # ms; the test machine's cores are shared (CI runs every suite a
 GRID = "Kernel grid (edit the numbers; it follows kernel_size)"
 PANELS = ["Input batch (add_images)", "Output batch", "Every output channel of the chosen image (feature maps)",
           "Stages and comparisons", "Values before and after", "Weights, curve or scores",
-          "The kernel sliding over the padded input"]
+          TRANSLATIONS["en"]["explorer.slide"]]
 
 # The labelled panels on screen that show nothing: no picture, no chart.
 EMPTY_PANELS = """labels => [...document.querySelectorAll('[data-testid=block-label]')]
@@ -50,8 +51,7 @@ SLIDE_CHART = """label => { const tag = [...document.querySelectorAll('[data-tes
 def show_kind(page, kind: str) -> None:
     """Pick a layer and wait for its code, which comes with the figures after the pictures."""
     page.get_by_label(kind, exact=True).check()
-    page.wait_for_function("k => [...document.querySelectorAll('.cm-content')].some(c => c.textContent"
-                           ".includes(`nn.${k}(`))", arg=kind, timeout=WAIT)
+    page.wait_for_function(CODE_SHOWS, arg=f"nn.{kind}(", timeout=WAIT)
 
 
 def empty_panels(page) -> list[str]:
@@ -92,7 +92,7 @@ def test_one_image_is_counted_as_one_image_in_both_languages(page):
     box.fill("1")
     box.press("Enter")
     page.get_by_text("1 image x 6 channels become 2 pictures").wait_for(timeout=WAIT)
-    page.get_by_text("the same image LayerLab drew with seed 0").wait_for(timeout=WAIT)   # the code's comment
+    page.wait_for_function(CODE_SHOWS, arg="1 image drawn with seed 0", timeout=WAIT)   # the code's comment
     assert page.get_by_text("1 images").count() == 0
     page.locator("#language").get_by_text("中文", exact=True).click()
     page.get_by_text("1 张图像 × 6 个通道变成 2 张图").wait_for(timeout=WAIT)

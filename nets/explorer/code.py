@@ -24,7 +24,8 @@ def cifar_code(split: str, batch: int, seed: int, label: int | None = None, clas
         pool = (f"[i for i, t in enumerate(dataset.targets) if t == {label}]  # "
                 + text("explorer.code.pool_class", locale, label=label, name=class_name))
     if source and not torchvision_order(source):
-        drawn = text("explorer.code.pick_other", locale, batch=batch, seed=seed, source=Path(source).name)
+        drawn = text("explorer.code.pick_other_one" if batch == 1 else "explorer.code.pick_other", locale, batch=batch,
+                     seed=seed, source=Path(source).name)
     else:
         drawn = text("explorer.code.pick_one" if batch == 1 else "explorer.code.pick", locale, batch=batch, seed=seed)
     return "\n".join([

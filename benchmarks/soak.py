@@ -175,12 +175,17 @@ def main() -> None:
                   f"({100 * (after - fresh) / fresh:+.0f}%), "
                   f"{trained:,.0f} MB after it ({100 * (after - trained) / trained:+.0f}%), before the first "
                   f"{args.users} users' {WARM_UP_S:.0f} s")
-            print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-            print(f"errors: {len(errors)}; server alive: {proc.poll() is None}")
-            for e in sorted(set(errors))[:8]:
-                print(f"  error: {e}")
+            print_end(proc, errors)
         finally:
             stop_app(proc)
+
+
+def print_end(proc, errors: list) -> None:
+    """The closing lines of a load benchmark: the load average, errors (a few named), and whether the server lives."""
+    print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"errors: {len(errors)}; server alive: {proc.poll() is None}")
+    for e in sorted(set(errors))[:8]:
+        print(f"  error: {e}")
 
 
 if __name__ == "__main__":

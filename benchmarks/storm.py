@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
-from benchmarks.soak import rss_mb  # noqa: E402
+from benchmarks.soak import print_end, rss_mb  # noqa: E402
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
 from ui.explorer_tab import API_DEFAULTS  # noqa: E402
 
@@ -160,10 +160,7 @@ def main() -> None:
             print(f"  GET / over 1 s after closing: {sum(s > 1 for s in after)} of {len(after)}")
             print(f"server RSS: start {start_rss:,.0f} MB, peak {rss_mb(proc.pid, 'VmHWM'):,.0f} MB, final "
                   f"{rss_mb(proc.pid):,.0f} MB; threads: most {max(threads, default=0)}, final {threads[-1] if threads else 0}")
-            print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-            print(f"errors: {len(errors)}; server alive: {proc.poll() is None}")
-            for e in sorted(set(errors))[:8]:
-                print(f"  error: {e}")
+            print_end(proc, errors)
         finally:
             stop_app(proc)
 

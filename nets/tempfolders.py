@@ -18,9 +18,9 @@ def keep_newest_files(folder: str | Path, count: int) -> None:
             delete(entry)
 
 
-def keep_newest_bytes(folder: str | Path, max_bytes: int) -> None:
-    """Delete folder's oldest entries until the rest take at most max_bytes."""
-    entries = oldest_first(folder)
+def keep_newest_bytes(folder: str | Path, max_bytes: int, counted=lambda entry: True) -> None:
+    """Delete folder's oldest entries (those counted says) until they take at most max_bytes."""
+    entries = [e for e in oldest_first(folder) if counted(e)]
     sizes = [size(e) for e in entries]
     total = sum(sizes)
     for entry, n in zip(entries, sizes):

@@ -148,10 +148,7 @@ def unclear_refusals(client, files: dict[str, Path], skip=(), overrides: dict | 
         params = spec["parameters"]
         for i, param in enumerate(params):
             for value in refusal_values(param, files)[:(values_per_param or {}).get(api_name)]:
-                args = base_args(params)
-                for j, p in enumerate(params):
-                    args[j] = (overrides or {}).get(api_name, {}).get(p["parameter_name"], args[j])
-                args[i] = value
+                args = args_with(params, i, value, (overrides or {}).get(api_name, {}))
                 message = refusal_of(client, api_name, args)
                 why = message is not None and unclear_refusal(message, value)
                 if why:
@@ -176,6 +173,13 @@ def base_args(params: list[dict]) -> list:
             return p["parameter_default"]
         return None if p.get("component") in FILE_COMPONENTS else p.get("example_input")
     return [base(p) for p in params]
+
+
+def args_with(params: list[dict], i: int, value, overrides: dict) -> list:
+    """Each parameter's base value (or its override), with value as parameter i."""
+    args = [overrides.get(p["parameter_name"], base) for p, base in zip(params, base_args(params))]
+    args[i] = value
+    return args
 
 
 def call(client, api_name: str, args: list) -> tuple[bool, str]:
@@ -232,10 +236,7 @@ def attack(client, url: str, files: dict[str, Path], health, values_per_param: i
         params = spec["parameters"]
         for i, param in enumerate(params):
             for value in hostile_values(param, files)[:values_per_param]:
-                args = base_args(params)
-                for j, p in enumerate(params):
-                    args[j] = (overrides or {}).get(api_name, {}).get(p["parameter_name"], args[j])
-                args[i] = value
+                args = args_with(params, i, value, (overrides or {}).get(api_name, {}))
                 start = time.perf_counter()
                 ok, detail = call(client, api_name, args)
                 outcomes.append(Outcome(api_name, f"{param['parameter_name']}={str(value)[:40]!r}", ok, detail,

@@ -9,7 +9,7 @@ import anyio
 from starlette.requests import ClientDisconnect
 
 from nets import limits
-from nets.tempfolders import delete, keep_newest_bytes, oldest_first, size
+from nets.tempfolders import keep_newest_bytes
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())
@@ -51,14 +51,7 @@ class CacheCap:
 def cut_cache(cache: Path, max_bytes: int) -> None:
     """Delete the cache's oldest stored files (a folder each) until the rest take max_bytes; uploads still
     arriving (Gradio's temporary files at its top) are left alone."""
-    stored = [e for e in oldest_first(cache) if e.is_dir()]
-    sizes = [size(e) for e in stored]
-    total = sum(sizes)
-    for entry, n in zip(stored, sizes):
-        if total <= max_bytes:
-            return
-        delete(entry)
-        total -= n
+    keep_newest_bytes(cache, max_bytes, Path.is_dir)
 
 
 def new_file(area: str, name: str, cap_bytes: int | None = None) -> Path:

@@ -1,6 +1,6 @@
 """What a network and its training run take in memory, estimated from the layer list's shape walk before
 anything is built; nets.memory.check_memory holds these figures against the server's budget."""
-from nets import limits
+from nets import limits, own
 from nets.builder.shapes import numel
 from nets.builder.spec import check_spec, tutorial_spec
 from nets.train.device import EVAL_BATCH, KEPT_FREE_BYTES, SLICE
@@ -16,7 +16,10 @@ ACTIVATION_COPIES = 3
 
 def network_size(arch) -> tuple[int, int, int, bool]:
     """(weights, activation values per image, the largest two consecutive activations per image, whether it
-    has BatchNorm) of a layer list (None: the tutorial's), from its shape walk."""
+    has BatchNorm) of a layer list (None: the tutorial's, or the learner's --model), from its shape walk."""
+    if arch is None and own.OWN is not None:   # measured on the meta device when it was loaded
+        s = own.OWN.size
+        return s.params, s.activations, s.largest_pair, s.batch_norm
     result = check_spec(arch if arch is not None else tutorial_spec())
     outputs = [numel(c.out_shape) for c in result.layers if c.out_shape]
     pairs = [a + b for a, b in zip([3 * 32 * 32, *outputs], outputs)]   # a layer's input and output

@@ -12,6 +12,7 @@ from torchinfo import summary
 from nets.data.cifar import normalize
 from nets.builder.spec import spec_from_model
 from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
+from nets.own.probe import HOOKS_LOCK, capture
 from nets.text import text
 from visual.images import data_uri, to_hwc
 
@@ -19,6 +20,7 @@ MIN_TILE = 32        # maps are drawn at least this many CSS pixels wide, pixels
 ROW_WIDTH = 32       # a flat vector is folded into rows of this many values
 EPOCH_CHANNELS = 8   # maps per epoch in the epoch-by-epoch strip
 DISPLAY_WIDTH = 720  # widest a picture is drawn on the page, in CSS pixels
+SUMMARY_DEPTH = 2    # rows of a learner's own module: its children and theirs (resnet18's blocks)
 
 
 @dataclass
@@ -111,6 +113,27 @@ def network_views(model: nn.Sequential, x: torch.Tensor) -> tuple[list[LayerView
     return views, probs
 
 
+@torch.no_grad()
+def module_views(model: nn.Module, x: torch.Tensor, locale: str = "en") -> tuple[list[LayerView], torch.Tensor]:
+    """Any module's work on one uint8 (3, 32, 32) image as forward hooks see it, in call order, then the scores."""
+    h = normalize(x.unsqueeze(0))                                       # (1, 3, 32, 32)
+    steps, out = capture(model.eval(), h)
+    views = [LayerView("input", "normalize(image)", tuple(h.shape), 0, to_hwc(x), 8)]
+    for s in steps:
+        if s.between:   # what arrives is not what any module gave: forward's own code (a +, a flatten) ran
+            views.append(LayerView(f"→ {s.name}", text("own.between", locale), tuple(s.input.shape), 0,
+                                   maps_picture(s.input), display_scale(s.input)))
+        views.append(LayerView(s.name, module_call(s.module), tuple(s.output.shape), s.params,
+                               maps_picture(s.output), display_scale(s.output)))
+    probs = out.softmax(dim=1)[0] if isinstance(out, torch.Tensor) and out.dim() == 2 else torch.empty(0)
+    return views, probs
+
+
+def module_call(module: nn.Module) -> str:
+    """A layer as PyTorch code; a block of the learner's as its class name."""
+    return layer_call(module) if not any(True for _ in module.children()) else f"{type(module).__name__}(…)"
+
+
 def probabilities(classes, probs: torch.Tensor) -> dict[str, float]:
     """softmax(output) as {class: probability}, what gr.Label draws as bars."""
     return {c: float(p) for c, p in zip(classes, probs.tolist())}
@@ -121,11 +144,22 @@ def summary_rows(model: nn.Module, locale: str = "en") -> list[list]:
     twin, device = meta_twin(model), "meta"
     if twin is None:
         twin, device = model, "cpu"
-    stats = summary(twin, input_size=(1, 3, 32, 32), verbose=0, device=device, mode="eval",
-                    col_names=("output_size", "num_params", "mult_adds"))
-    rows = [[i.var_name, i.class_name, str(tuple(i.output_size)), i.num_params, i.macs]
-            for i in stats.summary_list if i.depth == 1]
+    with HOOKS_LOCK:   # torchinfo hooks the model itself when it has no twin: one request at a time
+        stats = summary(twin, input_size=(1, 3, 32, 32), verbose=0, device=device, mode="eval",
+                        col_names=("output_size", "num_params", "mult_adds"))
+    depth = 1 if isinstance(model, nn.Sequential) else SUMMARY_DEPTH   # a learner's module: its blocks' layers
+    rows = [[dotted_name(i), i.class_name, str(tuple(i.output_size)), i.num_params, i.macs]
+            for i in stats.summary_list if 1 <= i.depth <= depth]
     return rows + [[text("network.total", locale), "", "", stats.total_params, stats.total_mult_adds]]
+
+
+def dotted_name(info) -> str:
+    """torchinfo's row as the module's name in the model: 'layer1.0' rather than '0'."""
+    names = []
+    while info is not None and info.depth >= 1:
+        names.append(info.var_name)
+        info = info.parent_info
+    return ".".join(reversed(names))
 
 
 def meta_twin(model: nn.Module) -> nn.Sequential | None:
@@ -144,11 +178,13 @@ def epoch_strip(model: nn.Sequential, states: list[dict], x: torch.Tensor, layer
     rows, probs = [], []
     for state in states:
         work.load_state_dict(state)
-        h, picked = normalize(x.unsqueeze(0)), None
-        for name, module in work.named_children():
-            h = module(h)
-            if name == layer:
-                picked = h[:, :EPOCH_CHANNELS] if h.dim() == 4 else h
+        seen = []   # the layer's output, as a forward hook sees it (any module, not only a chain of children)
+        handle = work.get_submodule(layer).register_forward_hook(lambda m, args, out: seen.append(out))
+        try:
+            h = work(normalize(x.unsqueeze(0)))
+        finally:
+            handle.remove()
+        picked = seen[0][:, :EPOCH_CHANNELS] if seen[0].dim() == 4 else seen[0]
         rows.append(maps_picture(picked))
         probs.append(h.softmax(dim=1)[0] if h.dim() == 2 else torch.empty(0))
     width = max(r.shape[1] for r in rows)

@@ -1,0 +1,4 @@
+"""No network here."""
+import torch
+
+SIZE = 32

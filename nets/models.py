@@ -1,9 +1,10 @@
 """The tutorial's networks: the nn.Module template and the CIFAR-10 CNN, with named layers."""
-import math
+import inspect
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from nets.builder.layers import make_sequential
 from nets.builder.spec import tutorial_spec
@@ -41,36 +42,41 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-NOT_RANDOM = (nn.modules.batchnorm._NormBase,)   # layers whose weights start as ones and zeros
+# Tensor methods and torch functions that draw random numbers and take a generator= (torch 2.14), and the nn.init
+# functions that take one.
+DRAWS = {"uniform_", "normal_", "random_", "bernoulli_", "exponential_", "cauchy_", "log_normal_", "geometric_",
+         "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial"}
+INIT_DRAWS = {name for name, f in vars(nn.init).items()
+              if inspect.isfunction(f) and "generator" in inspect.signature(f).parameters}
 
 
 def seeded(seed: int, make):
-    """make()'s module with the weights it has after torch.manual_seed(seed), bit for bit, drawn from a generator
-    of this call's own: requests building at the same time cannot interleave their draws, as they did when
-    each seeded the process-wide generator (and restored it, rewinding the others')."""
-    # The constructor draws from the process-wide generator too (its state put back after, for the caller);
-    # every weight is drawn again below. Building on the meta device instead took 3-4 times as long (41-65 ms
-    # for the tutorial's CNN: meta's uniform_ is slow).
-    with torch.random.fork_rng(devices=[]):
-        module = make()
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in module.modules():   # the order make() built them in, so the draws come in torch's order
-            initialize(m, generator)
-    return module
+    """make()'s module with the weights it has after torch.manual_seed(seed), bit for bit, every draw taken from a
+    generator of this call's own: the process-wide generator is neither read nor moved, so requests building at
+    once, and any other thread drawing numbers, cannot change each other's."""
+    with OwnDraws(torch.Generator().manual_seed(seed)):
+        return make()
 
 
-def initialize(m: nn.Module, generator: torch.Generator) -> None:
-    """m's own weights drawn again as its constructor draws them, from generator."""
-    if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
-        # reset_parameters of nn.Linear and nn.Conv2d (torch 2.14), with the generator passed on
-        nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
-        if m.bias is not None:
-            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-    elif not isinstance(m, NOT_RANDOM) and any(True for _ in m.parameters(recurse=False)):
-        raise TypeError(f"seeded() does not know how {type(m).__name__} draws its weights")
+class OwnDraws(TorchFunctionMode):
+    """Inside it, in this thread only (torch's function modes are per thread), every random draw that takes no
+    generator of its own (a constructor's weight initialisation) takes this one."""
+
+    def __init__(self, generator: torch.Generator):
+        super().__init__()
+        self.generator = generator
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        if kwargs.get("generator") is None and draws(func):
+            kwargs["generator"] = self.generator
+        return func(*args, **kwargs)
+
+
+def draws(func) -> bool:
+    """Whether func draws random numbers and takes a generator= to draw them from."""
+    name = getattr(func, "__name__", None)
+    return name in INIT_DRAWS if getattr(func, "__module__", None) == "torch.nn.init" else name in DRAWS
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """A seed means the same weights whoever else is working: nets.models.seeded against torch.manual_seed."""
+import sys
 import threading
 
+import pytest
 import torch
 from torch import nn
 
@@ -61,3 +63,41 @@ def test_requests_building_at_once_get_what_each_gets_alone():
     for th in others:
         th.join()
     assert differ == []
+
+
+@pytest.fixture
+def often_switching():
+    """Threads take turns between any two draws, as on a busy server (Python's default: every 5 ms)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def test_a_thread_drawing_from_torchs_own_generator_gets_what_it_seeded_while_models_are_built(often_switching):
+    """seeded() neither draws from nor rewinds the process-wide generator: before, its constructor drew from it and
+    fork_rng then put back the state from before, under another thread that had just seeded it."""
+    torch.manual_seed(123)
+    want = [torch.randn(10) for _ in range(20)]
+    differed, stop = [], threading.Event()
+
+    def builder():
+        for _ in range(15):
+            seeded(0, tutorial_cnn)
+
+    def other_work():   # the only thread seeding the process-wide generator, as a learner's own script would
+        while not stop.is_set():
+            torch.manual_seed(123)
+            got = [torch.randn(10) for _ in range(20)]
+            differed.append(not all(map(torch.equal, got, want)))
+
+    other = threading.Thread(target=other_work)
+    builders = [threading.Thread(target=builder) for _ in range(4)]
+    other.start()
+    for th in builders:
+        th.start()
+    for th in builders:
+        th.join()
+    stop.set()
+    other.join()
+    assert len(differed) > 0 and sum(differed) == 0, f"{sum(differed)} of {len(differed)} draws differed"

@@ -1,18 +1,23 @@
 """A small file that decodes to a big picture costs a bounded amount of memory: a 16-bit RGBA PNG of 2048 x 2048
-(a few hundred KB) decodes within the bytes a pixel the server's memory check counts for it."""
+(a few hundred KB) decodes within the bytes a pixel the server's memory check counts for it, and no more than two
+pictures decode at once."""
+import concurrent.futures
 import io
 import json
 import struct
 import subprocess
 import sys
+import threading
 import zlib
 
 import numpy as np
 from PIL import Image
 
+from nets.data import images
 from nets.data.images import to_rgb_array
 from nets.memory import PICTURE_BYTES_PER_PIXEL
 from tests.conftest import ROOT
+from ui import explorer_inputs
 
 SIDE = 2048
 
@@ -63,3 +68,39 @@ def test_transparent_pixels_are_composited_over_white_as_pillow_does():
     img.load()
     whole = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img.convert("RGBA"))
     assert np.array_equal(to_rgb_array(img), np.asarray(whole.convert("RGB")))
+
+
+def test_at_most_two_pictures_decode_at_once(tmp_path, monkeypatch):
+    """Eight uploads at once (the Network tab's and the explorer's) decode two at a time: each decode is held inside
+    until the test lets it go, and a third never arrives while two are in (before: +3.6 GB for eight at once)."""
+    inside, entered, let_go = [], threading.Condition(), threading.Event()
+
+    def held_open(real):
+        def open_held(data, name="image"):
+            with entered:
+                inside.append(name)
+                entered.notify_all()
+            let_go.wait(60)
+            try:
+                return real(data, name)
+            finally:
+                with entered:
+                    inside.remove(name)
+        return open_held
+    monkeypatch.setattr(images, "open_image", held_open(images.open_image))
+    monkeypatch.setattr(explorer_inputs, "open_image", held_open(explorer_inputs.open_image))
+    path = tmp_path / "small.png"
+    path.write_bytes(png16_rgba(64, 48))
+    uploads = [lambda: images.decode_image(path.read_bytes(), "network.png"),
+               lambda: explorer_inputs.receive_upload(str(path))] * 4
+    with concurrent.futures.ThreadPoolExecutor(len(uploads)) as pool:
+        decoded = [pool.submit(upload) for upload in uploads]
+        try:
+            with entered:
+                assert entered.wait_for(lambda: len(inside) >= 2, timeout=60)
+                assert not entered.wait_for(lambda: len(inside) > 2, timeout=1.0), inside   # before: all eight
+        finally:
+            let_go.set()
+        results = [d.result(timeout=60) for d in decoded]
+    assert [tuple(r[0].shape) for r in results[::2]] == [(3, 32, 32)] * 4
+    assert [r["size"] for r in results[1::2]] == [(64, 48)] * 4

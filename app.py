@@ -33,25 +33,22 @@ def build_demo() -> gr.Blocks:
         arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
         with gr.Tabs() as tabs:
             lessons = lessons_tab.build()
-            data_inputs, data_outputs = data_tab.build()
+            data_redraws = data_tab.build()
             explorer_controls, explorer_outputs, explorer_redraw = explorer_tab.build(model_state, arch_state)
             training_redraws = training_tab.build(model_state, arch_state)
-            network_redraw = network_tab.build(model_state, arch_state)
-            builder_redraw = builder_tab.build(arch_state)
-            zoo_inputs, zoo_outputs = zoo_tab.build()
-            saving_inputs, saving_outputs = saving_tab.build(model_state, arch_state)
+            network_redraws = network_tab.build(model_state, arch_state)
+            builder_redraws = builder_tab.build(arch_state)
+            zoo_redraws = zoo_tab.build()
+            saving_redraws = saving_tab.build(model_state, arch_state)
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         page = Page()
         lessons_tab.link(page, tabs, lessons, explorer_controls, explorer_outputs)
         page.localize(demo)
-        page.redraw_on_switch(data_tab.data_status, data_inputs, data_outputs)
+        for redraw in data_redraws:   # the tab shown first
+            page.redraw_on_switch(*redraw)
         page.redraw_on_switch(*explorer_redraw)
-        page.redraw_on_switch(network_tab.redraw_network, *network_redraw)
-        page.redraw_on_switch(builder_tab.redraw_builder, *builder_redraw)
         page.redraw_on_switch(lessons_tab.open_label, lessons["lesson"], lessons["open_button"])
-        page.redraw_on_switch(zoo_tab.redraw, zoo_inputs, zoo_outputs)
-        page.redraw_on_switch(saving_tab.redraw, saving_inputs, saving_outputs)
-        for redraw in training_redraws:
+        for redraw in [*network_redraws, *builder_redraws, *zoo_redraws, *saving_redraws, *training_redraws]:
             page.redraw_on_switch(*redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
         narrow_progress(demo, sink)

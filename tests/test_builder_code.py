@@ -95,7 +95,8 @@ def printed_shape(code: str, capsys) -> tuple:
 @pytest.mark.parametrize("name", list(SHOWN))
 def test_every_displayed_snippet_runs_and_prints_the_shapes_the_page_shows(name, locale, capsys):
     with visitor(locale):
-        table, _, status, _, _, seq_code, mod_code, _ = builder_tab.show_spec(SHOWN[name], None)
+        view = builder_tab.show_spec(SHOWN[name], None)
+    table, status, seq_code, mod_code = view.table, view.status, view.seq_code, view.mod_code
     shown = table["data"][-1][4]                                   # the table's last output shape: "(1, 10)"
     assert f"→ {shown}" in status and shown == str(check_spec(SHOWN[name]).layers[-1].out_shape)
     assert str(printed_shape(seq_code, capsys)) == shown           # the Sequential form: one image

@@ -25,14 +25,16 @@ def test_table_round_trips_and_names_stay_automatic():
 def test_editing_arguments_rechecks_and_updates_arch_state():
     rows, _ = bt.spec_rows(tutorial_spec())
     rows[0][3] = "3, 16, kernel_size=3, padding=1"
-    table, spec, status, fix_button, fix_spec, seq_code, mod_code, arch = bt.edit_table(rows, PREVIOUS)
+    out = bt.edit_table(rows, PREVIOUS)
+    table, fix_button = out.table, out.fix_button
     assert table["headers"] == ["#", "name", "layer", "arguments", "output shape", "parameters", "check"]
     assert "✗" in table["data"][2][6] and "to have 32 channels, but got 16" in table["data"][2][6]
-    assert arch == PREVIOUS and fix_button["visible"] and "conv2.in_channels = 16" in fix_button["value"]
-    table, spec, status, fix_button, _, seq_code, _, arch = bt.apply_fix(fix_spec, PREVIOUS)
-    assert arch == spec and "✓ The network runs" in status and fix_button["visible"] is False
+    assert out.arch_state == PREVIOUS and fix_button["visible"] and "conv2.in_channels = 16" in fix_button["value"]
+    out = bt.apply_fix(out.fix_state, PREVIOUS)
+    spec = out.spec_state
+    assert out.arch_state == spec and "✓ The network runs" in out.status and out.fix_button["visible"] is False
     namespace = {}
-    exec(seq_code, namespace)  # noqa: S102 - the code the tab shows must build the checked model
+    exec(out.seq_code, namespace)  # noqa: S102 - the code the tab shows must build the checked model
     model = namespace["model"]
     assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in build_model(spec).parameters())
 
@@ -40,22 +42,25 @@ def test_editing_arguments_rechecks_and_updates_arch_state():
 def test_buttons_add_remove_and_move_layers():
     spec = normalize_spec(tutorial_spec())
     out = bt.add_layer(spec, "ReLU", 0, None)
-    assert [d["type"] for d in out[1][:3]] == ["Conv2d", "ReLU", "MaxPool2d"] and out[-2] == out[1] and out[-1] == 1
-    out = bt.add_layer(out[1], "BatchNorm2d", 0, None)
-    assert out[1][1] == {"type": "BatchNorm2d", "num_features": 32}
-    moved = bt.move_down(out[1], 1, None)
-    assert [d["type"] for d in moved[1][1:3]] == ["ReLU", "BatchNorm2d"] and moved[-1] == 2
-    removed = bt.remove_layer(moved[1], 2, None)
-    assert len(removed[1]) == len(spec) + 1 and removed[1][1]["type"] == "ReLU"
+    assert [d["type"] for d in out.spec_state[:3]] == ["Conv2d", "ReLU", "MaxPool2d"]
+    assert out.arch_state == out.spec_state and out.selected == 1
+    out = bt.add_layer(out.spec_state, "BatchNorm2d", 0, None)
+    assert out.spec_state[1] == {"type": "BatchNorm2d", "num_features": 32}
+    moved = bt.move_down(out.spec_state, 1, None)
+    assert [d["type"] for d in moved.spec_state[1:3]] == ["ReLU", "BatchNorm2d"] and moved.selected == 2
+    removed = bt.remove_layer(moved.spec_state, 2, None)
+    assert len(removed.spec_state) == len(spec) + 1 and removed.spec_state[1]["type"] == "ReLU"
+    assert isinstance(removed.selected, type(gr.skip()))   # the row picked stays picked
 
 
 def test_the_tutorials_linear_without_flatten_is_fixed_in_one_click():
     spec = [d for d in tutorial_spec() if d["type"] != "Flatten"]
     out = bt.set_layers(json.dumps(tutorial_spec()), None)
-    out = bt.show_spec(spec, out[-1])
-    assert "mat1 and mat2 shapes cannot be multiplied" in out[2] and "Insert Flatten before fc1" in out[3]["value"]
-    fixed = bt.apply_fix(out[4], out[-1])
-    model = build_model(fixed[-1])
+    out = bt.show_spec(spec, out.arch_state)
+    assert "mat1 and mat2 shapes cannot be multiplied" in out.status
+    assert "Insert Flatten before fc1" in out.fix_button["value"]
+    fixed = bt.apply_fix(out.fix_state, out.arch_state)
+    model = build_model(fixed.arch_state)
     assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
 
 
@@ -87,57 +92,58 @@ def test_bad_input_is_one_clear_gr_error(call, words):
 def test_builder_follows_a_network_loaded_in_another_tab():
     spec = normalize_spec(PREVIOUS)
     assert all(isinstance(v, type(gr.skip())) for v in bt.follow_arch(spec, spec))
-    rows, shown, *_, arch = bt.follow_arch(spec, normalize_spec(tutorial_spec()))
-    assert shown == spec and arch == spec and [r[2] for r in rows["data"]] == ["Flatten", "Linear"]
+    out = bt.follow_arch(spec, normalize_spec(tutorial_spec()))
+    assert out.spec_state == spec and out.arch_state == spec
+    assert [r[2] for r in out.table["data"]] == ["Flatten", "Linear"]
 
 
 def test_every_layer_stays_in_the_table_when_one_fails_and_repairing_it_keeps_the_rest():
     rows, _ = bt.spec_rows(tutorial_spec())
     rows[7][3] = "512, 64"                      # fc1 no longer fits the 1024 flattened values
-    table, spec, status, *_, arch = bt.edit_table(rows, PREVIOUS)
-    table = table["data"]
-    assert [r[1] for r in table] == [r[1] for r in rows] and arch == PREVIOUS
+    out = bt.edit_table(rows, PREVIOUS)
+    table = out.table["data"]
+    assert [r[1] for r in table] == [r[1] for r in rows] and out.arch_state == PREVIOUS
     assert table[7][6].startswith("✗") and table[8][6] == "not checked: an earlier layer fails"
     assert table[8][3] == "64, 10" and table[8][4] == "—"
     table[7][3] = "1024, 64"                    # repaired by hand: fc2 is still there
-    table, spec, status, *_, arch = bt.edit_table(table, PREVIOUS)
-    assert spec == normalize_spec(tutorial_spec()) and arch == spec and "✓ The network runs" in status
+    out = bt.edit_table(table, PREVIOUS)
+    assert out.spec_state == normalize_spec(tutorial_spec()) and out.arch_state == out.spec_state
+    assert "✓ The network runs" in out.status
 
 
 def test_a_cell_that_cannot_be_read_stays_as_typed_and_the_buttons_wait():
     rows, _ = bt.spec_rows(tutorial_spec())
     rows[2][3] = "32, 32, kernel_size=banana"
     rows[4][2] = "Conv3d"
-    table, state, status, fix_button, _, seq_code, _, arch = bt.edit_table(rows, PREVIOUS)
-    table = table["data"]
-    assert [r[2:4] for r in table] == [r[2:4] for r in rows] and arch == PREVIOUS
-    assert "does not know what banana is" in table[2][6] and "does not know what banana is" in status
-    assert isinstance(seq_code, type(gr.skip())) and fix_button["visible"] is False
+    out = bt.edit_table(rows, PREVIOUS)
+    table = out.table["data"]
+    assert [r[2:4] for r in table] == [r[2:4] for r in rows] and out.arch_state == PREVIOUS
+    assert "does not know what banana is" in table[2][6] and "does not know what banana is" in out.status
+    assert isinstance(out.seq_code, type(gr.skip())) and out.fix_button["visible"] is False
     with pytest.raises(gr.Error, match="Fix that cell first"):
-        bt.add_layer(state, "ReLU", 0, arch)
+        bt.add_layer(out.spec_state, "ReLU", 0, out.arch_state)
     table[2][3] = "32, 32, kernel_size=5, padding=2"
-    table, state, status, *_ = bt.edit_table(table, PREVIOUS)
-    table = table["data"]
+    table = bt.edit_table(table, PREVIOUS).table["data"]
     assert "unknown layer type 'Conv3d'" in table[4][6] and table[4][2:4] == rows[4][2:4]
     table[4][2] = "Conv2d"
-    table, state, status, *_ = bt.edit_table(table, PREVIOUS)
-    assert state == normalize_spec(tutorial_spec())
+    assert bt.edit_table(table, PREVIOUS).spec_state == normalize_spec(tutorial_spec())
 
 
 def test_remove_right_after_add_removes_the_layer_just_added():
     spec = normalize_spec(tutorial_spec())
-    *out, selected = bt.add_layer(spec, "Dropout", 6, None)
-    assert selected == 7 and out[1][7]["type"] == "Dropout"
-    assert bt.remove_layer(out[1], selected, None)[1] == spec
+    out = bt.add_layer(spec, "Dropout", 6, None)
+    assert out.selected == 7 and out.spec_state[7]["type"] == "Dropout"
+    assert bt.remove_layer(out.spec_state, out.selected, None).spec_state == spec
 
 
 def test_a_conv2d_after_flatten_keeps_every_layer_and_gets_a_one_click_fix():
     spec = normalize_spec(tutorial_spec())
-    *out, selected = bt.add_layer(spec, "Conv2d", 6, None)   # after flatten
-    table, status, fix_button, fix_spec = out[0]["data"], out[2], out[3], out[4]
+    out = bt.add_layer(spec, "Conv2d", 6, None)   # after flatten
+    table, status, fix_button, fix_spec = out.table["data"], out.status, out.fix_button, out.fix_state
     assert [r[1] for r in table] == [*[n for n, _ in build_model(None).named_children()][:7], "conv4", "fc1", "fc2"]
     assert "already flattened" in status and fix_button["value"].startswith("Fix: Move conv4 before Flatten")
     out = bt.apply_fix(fix_spec, None)          # one click: it keeps the 64 channels, so fc1 still fits
-    assert [d["type"] for d in out[1][5:8]] == ["MaxPool2d", "Conv2d", "Flatten"]
-    assert out[1][6]["in_channels"] == out[1][6]["out_channels"] == 64
-    assert "✓ The network runs" in out[2] and build_model(out[1])(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    spec = out.spec_state
+    assert [d["type"] for d in spec[5:8]] == ["MaxPool2d", "Conv2d", "Flatten"]
+    assert spec[6]["in_channels"] == spec[6]["out_channels"] == 64
+    assert "✓ The network runs" in out.status and build_model(spec)(torch.randn(2, 3, 32, 32)).shape == (2, 10)

@@ -127,7 +127,7 @@ def test_building_or_loading_a_big_network_is_refused_past_the_budget(tmp_path, 
     room(2000)
     model, _ = saving_tab.current_model(None, WIDE)
     assert sum(p.numel() for p in model.parameters()) * 4 == network_bytes(WIDE)
-    assert saving_tab.upload_weights({"path": str(path)}, WIDE)[1] == WIDE
+    assert saving_tab.upload_weights({"path": str(path)}, WIDE).arch_state == WIDE
 
 
 def test_a_big_picture_is_refused_before_it_is_decoded(room):

@@ -44,7 +44,8 @@ def names(flow: str) -> list[str]:
 
 
 def test_every_layer_is_pictured_as_torch_computes_it(data):
-    flow, figure, summary, status, _, _ = render(index=7, arch=SPEC)
+    view = render(index=7, arch=SPEC)
+    flow, figure, summary, status = view.flow, view.probs_plot, view.summary, view.status
     model = network_tab.random_model(SPEC)
     x, y = data.test_x[7], int(data.test_y[7])
     with torch.no_grad():   # torch as the reference: each named layer applied in turn
@@ -62,7 +63,7 @@ def test_every_layer_is_pictured_as_torch_computes_it(data):
 
 @torch.no_grad()
 def test_the_code_beside_each_layer_rebuilds_it_and_gives_the_shape_shown(data):
-    flow, *_ = render(index=7, arch=SPEC)
+    flow = render(index=7, arch=SPEC).flow
     steps = re.findall(r"<b>(\w+)</b> = <code>(.*?)</code>.*?output <code>(.*?)</code>", flow, re.DOTALL)
     x = data.test_x[7]
     h = eval(html.unescape(steps[0][1]), {"normalize": normalize, "image": x[None]})  # the code the page shows
@@ -77,7 +78,7 @@ def test_the_code_beside_each_layer_rebuilds_it_and_gives_the_shape_shown(data):
 
 
 def test_summary_table_matches_the_model(data):
-    _, _, summary, _, _, _ = render(arch=SPEC)
+    summary = render(arch=SPEC).summary
     model = build_model(SPEC)
     assert summary["headers"] == ["layer", "type", "output shape", "parameters", "multiply-adds"]
     rows, total = summary["data"][:-1], summary["data"][-1]
@@ -96,8 +97,8 @@ def test_trained_model_is_shown_epoch_by_epoch(data):
     trained = TrainedModel(model, data.classes, "test model", states, {})
     x = normalize(data.test_x[3].unsqueeze(0))
     for epoch in (1, 3):
-        _, figure, _, status, strip, text = render(index=3, weights="trained", epoch=epoch, layer="conv2",
-                                                   trained=trained)
+        view = render(index=3, weights="trained", epoch=epoch, layer="conv2", trained=trained)
+        figure, status, strip, text = view.probs_plot, view.status, view.strip, view.strip_text
         reference = tutorial_cnn().eval()
         reference.load_state_dict(states[epoch - 1])
         assert list(figure.values()) == pytest.approx(reference(x).softmax(1)[0].tolist(), abs=1e-6)
@@ -107,14 +108,16 @@ def test_trained_model_is_shown_epoch_by_epoch(data):
 
 
 def test_trained_weights_without_a_trained_model_fall_back_to_random(data):
-    _, _, _, status, strip, _ = render(weights="trained")
+    view = render(weights="trained")
+    status, strip = view.status, view.strip
     assert "no trained model yet" in status and strip == ""
 
 
 def test_an_uploaded_image_flows_through_the_network(data, tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tmp_path / "photo.png")
-    flow, _, _, status, _, _ = render(upload={"path": str(tmp_path / "photo.png")})
+    view = render(upload={"path": str(tmp_path / "photo.png")})
+    flow, status = view.flow, view.status
     x, _ = decode_image((tmp_path / "photo.png").read_bytes())
     assert "your image, resized to 32x32" in status
     assert np.array_equal(pictures(flow)[0], x.permute(1, 2, 0).numpy())

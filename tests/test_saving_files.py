@@ -122,7 +122,8 @@ def test_mismatched_weights_name_the_keys_and_shapes():
 def test_upload_handler_makes_the_visitors_model(tmp_path):
     spec = tutorial_spec()[:6] + [{"type": "Dropout", "p": 0.2}] + tutorial_spec()[6:]
     path, _ = saving_tab.download_weights("state_dict (.pth)", None, spec)   # built network, random weights
-    loaded, arch, status = saving_tab.upload_weights({"path": path}, spec)
+    out = saving_tab.upload_weights({"path": path}, spec)
+    loaded, arch, status = out.model_state, out.arch_state, out.upload_status
     assert arch[6]["type"] == "Dropout" and "Loaded" in status and len(loaded.epoch_states) == 1
     model = build_model(spec)
     model.load_state_dict(torch.load(path, weights_only=True))   # torch itself as the reference
@@ -132,7 +133,8 @@ def test_upload_handler_makes_the_visitors_model(tmp_path):
 def test_download_safetensors_then_upload_restores_the_architecture():
     spec = tutorial_spec()[:6] + [{"type": "BatchNorm2d", "num_features": 64}] + tutorial_spec()[6:]
     path, _ = saving_tab.download_weights("safetensors", None, spec)
-    loaded, arch, _ = saving_tab.upload_weights({"path": path}, None)   # the tutorial's network is current: spec comes from the file
+    out = saving_tab.upload_weights({"path": path}, None)   # the tutorial's network is current: the file's spec
+    loaded, arch = out.model_state, out.arch_state
     assert [d["type"] for d in arch] == [d["type"] for d in spec]
     reference = load_weights(load_checkpoint(path), build_model(spec))
     assert same_outputs(reference, loaded.model)

@@ -34,13 +34,18 @@ def comments(code: str) -> list[str]:
 
 def test_builder_redraw_words_every_text_in_the_new_language():
     with visitor("zh-CN"):
-        limits, table, status, _, seq_code, mod_code = builder_tab.redraw_builder(tutorial_spec(), None)
+        limits, *view = builder_tab.redraw_builder(tutorial_spec(), None)
+        view = builder_tab.BuilderView(*view)
+    table, status, seq_code, mod_code = view.table, view.status, view.seq_code, view.mod_code
     assert limits.startswith("限制（") and "全连接层（线性层）≤ 50,000,000 个参数" in limits
     assert table["headers"] == [ZH[f"builder.col_{c}"] for c in builder_tab.COLUMNS]
     assert status.startswith("**✓ 网络能跑通：**") and "(1, 10)" in status
     assert all(CJK.search(c) for c in comments(seq_code) + comments(mod_code))
     with visitor("en-US"):
-        _, table, status, _, seq_code, _ = builder_tab.redraw_builder(tutorial_spec(), None)
+        view = builder_tab.BuilderView(*builder_tab.redraw_builder(tutorial_spec(), None)[1:])
+    table, status, seq_code = view.table, view.status, view.seq_code
+    assert all(isinstance(getattr(view, state), type(gr.skip()))   # a redraw changes no state
+               for state in ("spec_state", "fix_state", "arch_state", "selected"))
     assert table["headers"][1] == "name" and status.startswith("**✓ The network runs:**")
     assert not any(CJK.search(c) for c in comments(seq_code))
 
@@ -49,14 +54,16 @@ def test_builder_redraws_a_failing_network_and_an_unread_cell_in_chinese():
     spec = tutorial_spec()
     spec[7]["in_features"] = 512
     with visitor("zh-CN"):
-        _, table, status, fix_button, *_ = builder_tab.redraw_builder(spec, None)
+        view = builder_tab.BuilderView(*builder_tab.redraw_builder(spec, None)[1:])
+        table, status, fix_button = view.table, view.status, view.fix_button
         assert "第 8 层：fc1 = Linear(512, 64) 接受不了形状为 (1, 1024) 的输入" in status
         assert fix_button["value"] == "修复：设置 fc1.in_features = 1024"
         assert table["data"][8][6] == ZH["builder.not_checked"]
         rows, _ = builder_tab.spec_rows(tutorial_spec())
         rows[2][3] = "32, 32, kernel_size=banana"
-        _, unread, *_ = builder_tab.edit_table(rows, None)
-        _, table, status, _, seq_code, _ = builder_tab.redraw_builder(unread, None)
+        unread = builder_tab.edit_table(rows, None).spec_state
+        view = builder_tab.BuilderView(*builder_tab.redraw_builder(unread, None)[1:])
+        table, status, seq_code = view.table, view.status, view.seq_code
     # the cell's own refusal, in Chinese, naming what it could not read; the rows above it keep their shapes
     assert "LayerLab 不知道" in table["data"][2][6] and "banana" in table["data"][2][6]
     assert table["data"][0][6] != ZH["builder.not_checked_cell"]
@@ -69,10 +76,12 @@ def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
     args = (3, None, "random", 1, None, None, None)
     with visitor("zh-CN"):
         nothing_shown = network_tab.redraw_network("", *args)
-    assert nothing_shown[2] == {"headers": [ZH[f"network.col_{c}"] for c in network_tab.SUMMARY_COLUMNS], "data": []}
-    assert all(isinstance(v, type(gr.skip())) for i, v in enumerate(nothing_shown) if i != 2)
+    assert nothing_shown.summary == {"headers": [ZH[f"network.col_{c}"] for c in network_tab.SUMMARY_COLUMNS],
+                                     "data": []}
+    assert all(isinstance(v, type(gr.skip())) for v in nothing_shown._replace(summary=gr.skip()))
     with visitor("zh-CN"):
-        flow, _, summary, status, _, _ = network_tab.redraw_network("**test image #3**", *args)
+        view = network_tab.redraw_network("**test image #3**", *args)
+    flow, summary, status = view.flow, view.summary, view.status
     assert status.startswith(f"**测试集图像 #3（{ZH['class.' + cifar.classes[cifar.test_y[3]]]}）**，权重：随机（种子 0），"
                              "尚未训练。")
     assert summary["headers"] == [ZH[f"network.col_{c}"] for c in network_tab.SUMMARY_COLUMNS]

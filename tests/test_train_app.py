@@ -120,12 +120,12 @@ def test_scoring_a_network_costs_at_most_the_request_budget():
 
 def test_an_uploaded_checkpoint_is_scored_on_a_bounded_subset(loaded, tmp_path):
     path = save_checkpoint(tmp_path / "tutorial.safetensors", tutorial_cnn().state_dict(), classes=loaded.classes)
-    text = load_uploaded({"path": str(path)}, None)[0]
+    text = load_uploaded({"path": str(path)}, None).upload_status
     assert f"on {UPLOAD_SCORE_IMAGES:,} test images" in text
     big = conv_stack(8)   # the network stored in the checkpoint itself: 20x the tutorial's work per image
     path = save_checkpoint(tmp_path / "deep.safetensors", build_model(big).state_dict(), arch=big,
                            classes=loaded.classes)
-    text = load_uploaded({"path": str(path)}, None)[0]
+    text = load_uploaded({"path": str(path)}, None).upload_status
     assert f"on {limits.MAX_REQUEST_MACS // check_spec(big).macs:,} test images" in text
 
 

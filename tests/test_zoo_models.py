@@ -82,8 +82,10 @@ def test_weights_from_torchvisions_cache_are_used_without_downloading(tmp_path, 
 def test_zoo_handler_refuses_unknown_models():
     with pytest.raises(gr.Error, match="must be one of vgg16, resnet18"):
         zoo_tab.show_zoo("alexnet")
-    code, stats, head = zoo_tab.show_zoo("vgg16")[3:6]
+    view = zoo_tab.show_zoo("vgg16")
+    code, stats, head = view.add_linear_code, view.add_linear_stats, view.add_linear_head
     assert "add_module" in code and "138,367,554 parameters" in stats and "add_linear" in head
+    assert view._fields[:-1] == tuple(f"{v}_{part}" for v in zoo.VERSIONS for part in zoo_tab.PARTS)
 
 
 def test_pretrained_weights_are_only_fetched_after_the_learner_confirms(monkeypatch, cifar):

@@ -1,5 +1,6 @@
 """The Model builder: edit a Sequential's layer list, shape-checked on every edit, with its PyTorch code."""
 import json
+from typing import NamedTuple
 
 import gradio as gr
 
@@ -12,10 +13,26 @@ from nets.models import tutorial_spec
 from nets.text import Phrase
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, as_json, refuse, refused
+from ui.views import view_of
 
 COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
 MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
+
+
+class BuilderView(NamedTuple):
+    """What a Builder event updates, by role (build() wires every event to these, in this order).
+    Build it with BuilderView.of(...): a part left out stays as the page shows it."""
+    table: object        # the layer table, rows and headers
+    spec_state: object   # the layer list the table shows (a dict while a cell cannot be read)
+    status: object       # what the check found
+    fix_button: object   # the one-click fix, shown when the check has one
+    fix_state: object    # the layer list that fix makes
+    seq_code: object     # the network as nn.Sequential
+    mod_code: object     # the network as an nn.Module class
+    arch_state: object   # the network the other tabs use: the last one that runs
+    selected: object     # the row the buttons act on
+    of = classmethod(view_of)
 
 
 def _spec(spec) -> list[dict]:
@@ -86,28 +103,30 @@ def status_text(result) -> str:
     return "\n\n".join([head, *[f"⚠ {w.words(current_locale())}" for w in result.warnings]])
 
 
-def show_spec(spec, arch):
+def show_spec(spec, arch) -> BuilderView:
     """Every builder output for a layer list: table, status, fix button, both code forms, and arch_state."""
     spec = _spec(spec)
     rows, result = spec_rows(spec)
     fix = result.fix
     fix_button = gr.update(value=say("builder.fix_button", fix=fix.label), visible=True) if fix else \
         gr.update(visible=False)
-    codes = (sequential_code(spec, current_locale()), module_code(spec, locale=current_locale()))
-    return (layer_table(rows), spec, status_text(result), fix_button, fix.spec if fix else None, *codes,
-            spec if result.ok else arch)
+    return BuilderView.of(table=layer_table(rows), spec_state=spec, status=status_text(result), fix_button=fix_button,
+                          fix_state=fix.spec if fix else None, seq_code=sequential_code(spec, current_locale()),
+                          mod_code=module_code(spec, locale=current_locale()), arch_state=spec if result.ok else arch)
 
 
-def show_unread(rows: list[list], error: Phrase, at: int | None, arch):
-    """A table with a cell that cannot be read: every row kept as typed, that one marked, the last network kept."""
+def show_unread(rows: list[list], error: Phrase, at: int | None, arch) -> BuilderView:
+    """A table with a cell that cannot be read: every row kept as typed, that one marked, the last network kept
+    (the code boxes too)."""
     failed = say("builder.mark_failed", reason=error)
     marks = [failed if i == at else say("builder.not_checked_cell") for i in range(len(rows))]
     shown = [[i + 1, r[1] or "", r[2], r[3], "—", "—", mark] for i, (r, mark) in enumerate(zip(rows, marks))]
     for row, c in zip(shown, rows_before(rows, at)):   # the rows above the unread cell keep their shapes
         row[4:] = [str(c.out_shape) if c.out_shape else "—", f"{c.params:,}",
                    "✓" if c.reached and c.error is None else say("builder.not_checked")]
-    return layer_table(shown), {"unread": shown, "error": error, "at": at}, say("builder.status_unread", error=error), \
-        gr.update(visible=False), None, gr.skip(), gr.skip(), arch
+    return BuilderView.of(table=layer_table(shown), spec_state={"unread": shown, "error": error, "at": at},
+                          status=say("builder.status_unread", error=error), fix_button=gr.update(visible=False),
+                          fix_state=None, arch_state=arch)
 
 
 def rows_before(rows: list[list], at: int | None) -> list:
@@ -118,14 +137,19 @@ def rows_before(rows: list[list], at: int | None) -> list:
         return []
 
 
-def redraw_builder(spec, arch):
-    """After a language switch: the limits, table, status, fix button and code drawn again in the new language."""
-    if isinstance(spec, dict):   # a cell that cannot be read: the code boxes still show the last network that ran
-        table_value, _, status, fix_button, *_ = show_unread(spec["unread"], spec["error"], spec["at"], arch)
-        codes = (gr.skip(), gr.skip())
-    else:
-        table_value, _, status, fix_button, _, *codes, _ = show_spec(spec, arch)
-    return (say("builder.limits_list", limits=LIMITS_PHRASE), table_value, status, fix_button, *codes)
+def redraw_builder(spec, arch) -> tuple:
+    """After a language switch: the limits, then the table, status, fix button and code (a BuilderView) drawn
+    again in the new language."""
+    # A cell that cannot be read: the code boxes still show the last network that ran.
+    shown = show_unread(spec["unread"], spec["error"], spec["at"], arch) if isinstance(spec, dict) else \
+        show_spec(spec, arch)
+    return limits_text(), *BuilderView.of(table=shown.table, status=shown.status, fix_button=shown.fix_button,
+                                          seq_code=shown.seq_code, mod_code=shown.mod_code)
+
+
+def limits_text() -> str:
+    """The Builder's limits, in the visitor's language."""
+    return say("builder.limits_list", limits=LIMITS_PHRASE)
 
 
 def edit_table(rows, arch):
@@ -158,7 +182,7 @@ def add_layer(spec, kind, selected, arch):
     at = _index(selected, len(spec), default=len(spec) - 1)
     checked = check_spec(spec).layers
     shape = checked[at].out_shape if at < len(checked) else None
-    return show_spec(spec[:at + 1] + [default_layer(kind, shape)] + spec[at + 1:], arch) + (at + 1,)
+    return show_spec(spec[:at + 1] + [default_layer(kind, shape)] + spec[at + 1:], arch)._replace(selected=at + 1)
 
 
 def remove_layer(spec, selected, arch):
@@ -174,7 +198,7 @@ def move_layer(spec, selected, step, arch):
     at = _index(selected, len(spec))
     to = min(max(at + int(step), 0), len(spec) - 1)
     spec[at], spec[to] = spec[to], spec[at]
-    return show_spec(spec, arch) + (to,)
+    return show_spec(spec, arch)._replace(selected=to)
 
 
 def move_up(spec, selected, arch):
@@ -210,7 +234,7 @@ def reset(arch):
 def follow_arch(arch, spec):
     """Another tab (an uploaded model) changed the network: show it here too; otherwise change nothing."""
     if arch is None or arch == spec:
-        return tuple(gr.skip() for _ in range(8))
+        return BuilderView.of()
     return show_spec(arch, arch)
 
 
@@ -220,11 +244,11 @@ def pick_row(evt: gr.SelectData):
 
 
 def build(arch_state):
-    """The Builder tab's components and events."""
+    """The Builder tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     start_rows, start = spec_rows(tutorial_spec())
     with gr.Tab(t("builder.tab"), id="builder"):
         gr.Markdown(t("builder.intro"))
-        limits = gr.Markdown(say("builder.limits_list", limits=LIMITS_PHRASE))
+        limits = gr.Markdown(limits_text())
         # Headers in English here (a marked header would stay in the table's value): the redraw words them.
         layers = gr.Dataframe(start_rows, headers=layer_table([])["headers"],
                               datatype=["number"] + ["str"] * 6, interactive=True,
@@ -254,18 +278,19 @@ def build(arch_state):
         fix_state = gr.State(None)
         selected = gr.State(None)
 
-    outputs = [layers, spec_state, status, fix_button, fix_state, seq_code, mod_code, arch_state]
+    view = list(BuilderView(table=layers, spec_state=spec_state, status=status, fix_button=fix_button,
+                            fix_state=fix_state, seq_code=seq_code, mod_code=mod_code, arch_state=arch_state,
+                            selected=selected))   # what every Builder event updates
     # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
-    layers.input(edit_table, [layers, arch_state], outputs, api_name="builder_edit_table", preprocess=False)
+    layers.input(edit_table, [layers, arch_state], view, api_name="builder_edit_table", preprocess=False)
     layers.select(pick_row, None, selected, queue=False, api_visibility="private")
-    json_button.click(set_layers, [layers_json, arch_state], outputs, api_name="builder_set_layers", preprocess=False)
-    add_button.click(add_layer, [spec_state, kind, selected, arch_state], outputs + [selected],
-                     api_name="builder_add_layer", preprocess=False)
-    remove_button.click(remove_layer, [spec_state, selected, arch_state], outputs, api_name="builder_remove_layer")
-    up_button.click(move_up, [spec_state, selected, arch_state], outputs + [selected], api_name="builder_move_up")
-    down_button.click(move_down, [spec_state, selected, arch_state], outputs + [selected],
-                      api_name="builder_move_down")
-    fix_button.click(apply_fix, [fix_state, arch_state], outputs, api_name="builder_apply_fix")
-    reset_button.click(reset, arch_state, outputs, api_name="builder_reset")
-    arch_state.change(follow_arch, [arch_state, spec_state], outputs, api_visibility="private")
-    return [spec_state, arch_state], [limits, layers, status, fix_button, seq_code, mod_code]
+    json_button.click(set_layers, [layers_json, arch_state], view, api_name="builder_set_layers", preprocess=False)
+    add_button.click(add_layer, [spec_state, kind, selected, arch_state], view, api_name="builder_add_layer",
+                     preprocess=False)
+    remove_button.click(remove_layer, [spec_state, selected, arch_state], view, api_name="builder_remove_layer")
+    up_button.click(move_up, [spec_state, selected, arch_state], view, api_name="builder_move_up")
+    down_button.click(move_down, [spec_state, selected, arch_state], view, api_name="builder_move_down")
+    fix_button.click(apply_fix, [fix_state, arch_state], view, api_name="builder_apply_fix")
+    reset_button.click(reset, arch_state, view, api_name="builder_reset")
+    arch_state.change(follow_arch, [arch_state, spec_state], view, api_visibility="private")
+    return [(redraw_builder, [spec_state, arch_state], [limits, *view])]

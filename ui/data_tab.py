@@ -1,4 +1,5 @@
 """The Data tab: browse CIFAR-10 by split and class, and see where the dataset came from."""
+from typing import NamedTuple
 
 import gradio as gr
 import torch
@@ -8,10 +9,23 @@ from nets.text import class_name as class_in_locale   # this module's class_name
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int
+from ui.views import view_of
 from visual.charts import class_counts_figure
 from visual.images import data_uri, labelled_grid_html, to_hwc
 
 ALL = "all"
+
+
+class DataView(NamedTuple):
+    """What the loader's state updates, by role (build() wires them in this order).
+    Build it with DataView.of(...): a part left out stays as the page shows it."""
+    status: object         # the loader's state, and where the data came from
+    class_name: object     # the class choices, once the data is there
+    poll: object           # the timer that asks again while the data loads
+    retry_button: object   # shown when loading failed
+    gallery: object        # the images
+    counts_plot: object    # images per class of both splits
+    of = classmethod(view_of)
 
 
 def chosen_images(split, class_name, count, seed) -> list[tuple[torch.Tensor, str]]:
@@ -56,7 +70,7 @@ def browse_page(split: str, class_name: str, count: float, seed: float) -> str:
     return labelled_grid_html([(to_hwc(x), caption) for x, caption in images])
 
 
-def data_status(split="test", class_name=ALL, count=32, seed=0):
+def data_status(split="test", class_name=ALL, count=32, seed=0) -> DataView:
     """The loader's state as text, the class list once known, whether to keep polling, and the
     first gallery as soon as the data is there; in the visitor's language (also the redraw after a switch)."""
     loader = dataset.LOADER
@@ -67,15 +81,16 @@ def data_status(split="test", class_name=ALL, count=32, seed=0):
         lines = [say("data.status_ready", message=status.message), *notes]
         if class_name not in data.classes:
             class_name = ALL
-        return ("\n".join(lines), gr.update(choices=class_choices(data.classes), value=class_name),
-                gr.Timer(active=False), gr.update(visible=False), browse_page(split, class_name, count, seed),
-                counts_figure())
+        return DataView(status="\n".join(lines),
+                        class_name=gr.update(choices=class_choices(data.classes), value=class_name),
+                        poll=gr.Timer(active=False), retry_button=gr.update(visible=False),
+                        gallery=browse_page(split, class_name, count, seed), counts_plot=counts_figure())
     if status.state == "failed":
-        return (say("data.status_failed", message=status.message), gr.update(),
-                gr.Timer(active=False), gr.update(visible=True), gr.update(), gr.update())
+        return DataView.of(status=say("data.status_failed", message=status.message), poll=gr.Timer(active=False),
+                           retry_button=gr.update(visible=True))
     loading = say("data.status_loading_percent", fraction=status.fraction, message=status.message) \
         if status.fraction else say("data.status_loading", message=status.message)
-    return (loading, gr.update(), gr.Timer(active=True), gr.update(visible=False), gr.update(), gr.update())
+    return DataView.of(status=loading, poll=gr.Timer(active=True), retry_button=gr.update(visible=False))
 
 
 def next_seed(seed) -> int:
@@ -91,7 +106,7 @@ def retry_load():
 
 
 def build():
-    """The Data tab's components and events."""
+    """The Data tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     with gr.Tab(t("data.tab"), id="data"):
         status = gr.Markdown(t("data.status_starting"))
         retry_button = gr.Button(t("data.retry"), visible=False, variant="primary")
@@ -111,7 +126,8 @@ def build():
     # preprocess=False here and on every LayerLab event: values reach the handlers as sent, which check them with
     # ui/validate.py in the caller's language (Gradio's own conversion answers in English, before any handler).
     browse_inputs = [split, class_name, count, seed]
-    status_outputs = [status, class_name, poll, retry_button, gallery, counts_plot]
+    status_outputs = list(DataView(status=status, class_name=class_name, poll=poll, retry_button=retry_button,
+                                   gallery=gallery, counts_plot=counts_plot))
     poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
     retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
@@ -119,4 +135,4 @@ def build():
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private", preprocess=False).then(
         browse_page, browse_inputs, gallery, api_visibility="private", show_progress="hidden", preprocess=False)
     api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data", preprocess=False)
-    return browse_inputs, status_outputs
+    return [(data_status, browse_inputs, status_outputs)]

@@ -5,6 +5,7 @@ import random
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 import gradio as gr
 import torch
@@ -20,6 +21,7 @@ from nets.train.config import MAX_EPOCHS   # the Training tab's most epochs: the
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, as_text, as_upload, refuse, refused
+from ui.views import view_of
 from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
 
 WEIGHTS = ("random", "trained")
@@ -30,6 +32,18 @@ CACHE_MODELS = 8
 CACHE_MAX_PARAMS = 5_000_000
 _RANDOM_MODELS: OrderedDict = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+
+
+class NetworkView(NamedTuple):
+    """What the view updates, by role (build() wires them in this order).
+    Build it with NetworkView.of(...): a part left out stays as the page shows it."""
+    flow: object         # every layer's output, input to probabilities
+    probs_plot: object   # the class probabilities
+    summary: object      # the torchinfo summary table
+    status: object       # which image, which weights, what the network answered
+    strip: object        # the chosen layer's maps after each epoch
+    strip_text: object   # what the network answered after each epoch
+    of = classmethod(view_of)
 
 
 def random_model(arch):
@@ -84,7 +98,7 @@ def chosen_image(index, upload) -> tuple[torch.Tensor, int | None, str]:
     return x[i], int(y[i]), say("network.image_test", index=i, cls=class_name(data.classes[y[i]], current_locale()))
 
 
-def render_network(index, upload, weights, epoch, layer, trained, arch):
+def render_network(index, upload, weights, epoch, layer, trained, arch) -> NetworkView:
     """Gallery of every layer's output, probabilities, torchinfo summary, status, and the epoch strip."""
     index, upload, weights, epoch, layer = checked_controls(index, upload, weights, epoch, layer)
     x, label, which = chosen_image(index, upload)
@@ -101,7 +115,9 @@ def render_network(index, upload, weights, epoch, layer, trained, arch):
         figure, answer = None, say("network.not_scores", shape=str(views[-1].shape))
     status = say("network.status", which=which, how=how, answer=answer)
     strip, strip_text = epoch_view(trained, weights, x, layer, classes)
-    return flow_html(views, locale), figure, summary_table(summary_rows(model, locale)), status, strip, strip_text
+    summary = summary_table(summary_rows(model, locale))
+    return NetworkView(flow=flow_html(views, locale), probs_plot=figure, summary=summary, status=status, strip=strip,
+                       strip_text=strip_text)
 
 
 def checked_controls(index, upload, weights, epoch, layer) -> tuple:
@@ -120,18 +136,17 @@ def summary_table(rows: list[list]) -> dict:
     return {"headers": [say(f"network.col_{c}") for c in SUMMARY_COLUMNS], "data": rows}
 
 
-def redraw_network(status, index, upload, weights, epoch, layer, trained, arch):
+def redraw_network(status, index, upload, weights, epoch, layer, trained, arch) -> NetworkView:
     """After a language switch: the view on screen drawn again in the new language (nothing shown yet: only the
     summary's headers)."""
-    skip = (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
     if not status:
-        return skip[:2] + (summary_table([]),) + skip[3:]
+        return NetworkView.of(summary=summary_table([]))
     if isinstance(upload, str):   # this event's values come through Gradio's conversion: the upload as its path
         upload = {"path": upload}
     try:
         return render_network(index, upload, weights, epoch, layer, trained, arch)
     except gr.Error:    # what was shown can no longer be drawn (an upload gone): leave it as it is
-        return skip
+        return NetworkView.of()
 
 
 def dataset_classes() -> tuple[str, ...]:
@@ -174,7 +189,7 @@ def random_index():
 
 
 def build(model_state, arch_state):
-    """The Network tab's components and events."""
+    """The Network tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     with gr.Tab(t("network.tab"), id="network") as tab:
         gr.Markdown(t("network.intro"))
         with gr.Row(equal_height=False):
@@ -200,7 +215,8 @@ def build(model_state, arch_state):
             strip_text = gr.Markdown()
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
-    outputs = [flow, probs_plot, summary, status, strip, strip_text]
+    outputs = list(NetworkView(flow=flow, probs_plot=probs_plot, summary=summary, status=status, strip=strip,
+                               strip_text=strip_text))
     # Opening the tab shows whatever the Builder and Training tabs changed meanwhile. preprocess=False: values
     # reach the handler as sent, to be checked in the caller's language (ui/validate.py); the upload arrives as
     # Gradio's FileData, already checked to lie in its upload folder, and is decoded by LayerLab alone.
@@ -211,4 +227,4 @@ def build(model_state, arch_state):
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
         render_network, inputs, outputs, api_visibility="private", preprocess=False)
     model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")
-    return [status, *inputs], outputs
+    return [(redraw_network, [status, *inputs], outputs)]

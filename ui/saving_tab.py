@@ -1,4 +1,6 @@
 """Save & load: the tutorial's two methods, downloads as state_dict or safetensors, uploads without unpickling."""
+from typing import NamedTuple
+
 import gradio as gr
 
 from nets.builder.layers import SpecError
@@ -16,6 +18,13 @@ from ui.i18n import say, t
 from ui.validate import as_choice, as_upload, refuse, refused
 
 FORMATS = ("state_dict (.pth)", "safetensors")
+
+
+class Loaded(NamedTuple):
+    """What an uploaded weights file updates, by role (build() wires them in this order)."""
+    model_state: object     # the visitor's TrainedModel, for the other tabs
+    arch_state: object      # the network the weights fit
+    upload_status: object   # what was loaded, layer by layer
 
 
 def reason(error: Exception) -> Phrase | str:
@@ -63,7 +72,7 @@ def redraw(shown, trained, arch) -> tuple[str, str, str]:
     return (whole_model_view(trained, arch) if shown else ""), "", ""
 
 
-def upload_weights(file, arch):
+def upload_weights(file, arch) -> Loaded:
     """Load an uploaded state_dict (.pth/.pt with weights_only=True, or safetensors) as the visitor's model."""
     file = as_upload(file, Phrase("saving.name_upload"))
     if not file:
@@ -85,7 +94,8 @@ def upload_weights(file, arch):
             continue
         classes = ckpt.classes or (dataset.LOADER.data.classes if dataset.LOADER.data is not None else CIFAR10_CLASSES)
         loaded = TrainedModel(model.eval(), tuple(classes), f"uploaded {ckpt.name}", [model.state_dict()], ckpt.metrics)
-        return loaded, result.spec, say("saving.loaded", name=ckpt.name, layers=network_summary(result.spec))
+        return Loaded(model_state=loaded, arch_state=result.spec,
+                      upload_status=say("saving.loaded", name=ckpt.name, layers=network_summary(result.spec)))
     raise refused(WeightsError("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
@@ -105,7 +115,7 @@ def network_summary(spec) -> str:
 
 
 def build(model_state, arch_state):
-    """The Save & load tab's components and events."""
+    """The Save & load tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     with gr.Tab(t("saving.tab"), id="saving"):
         gr.Markdown(t("saving.intro"))
         with gr.Row():
@@ -133,8 +143,9 @@ def build(model_state, arch_state):
     inspect_button.click(whole_model_view, [model_state, arch_state], inspect_text, api_name="saving_whole_model")
     download_button.click(download_weights, [fmt, model_state, arch_state], [download_file, download_status],
                           api_name="saving_download", preprocess=False)
-    loaded = upload.upload(upload_weights, [upload, arch_state], [model_state, arch_state, upload_status],
-                  api_name="saving_upload", preprocess=False, show_progress="hidden")
+    loaded = upload.upload(upload_weights, [upload, arch_state],
+                           list(Loaded(model_state=model_state, arch_state=arch_state, upload_status=upload_status)),
+                           api_name="saving_upload", preprocess=False, show_progress="hidden")
     loaded.failure(refused_weights, [upload, arch_state], [upload, upload_status], show_progress="hidden",
                    api_visibility="private", preprocess=False)
-    return [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status]
+    return [(redraw, [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status])]

@@ -1,4 +1,6 @@
 """The visitor's model on the Training tab: the network to train, its test results and predictions, uploads."""
+from typing import NamedTuple
+
 import gradio as gr
 import torch
 
@@ -13,6 +15,7 @@ from nets.weights import WeightsError
 from ui import dataset, tempfiles
 from ui.i18n import current_locale, say
 from ui.validate import as_bool, as_upload, refuse, refused
+from ui.views import view_of
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
 from visual.training import confusion_figure, per_class_figure
@@ -21,6 +24,18 @@ GALLERY_SIZE = 32
 GALLERY_POOL = 500     # test images the gallery picks from (mistakes first sorts these)
 UPLOAD_SCORE_IMAGES = 1000   # an uploaded checkpoint is tested on at most this many test images
 GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
+
+
+class Uploaded(NamedTuple):
+    """What an uploaded checkpoint updates on the Training tab, by role (training_tab wires them in this order).
+    Build it with Uploaded.of(...): a part left out stays as the page shows it."""
+    upload_status: object    # what was loaded, and its test accuracy
+    confusion_plot: object   # its test results, when it could be tested here
+    per_class_plot: object
+    gallery: object          # its predictions on test images
+    model_state: object      # the visitor's TrainedModel, for the other tabs
+    arch_state: object       # the network it is (the file's, else the visitor's)
+    of = classmethod(view_of)
 
 
 def build_network(arch):
@@ -37,7 +52,7 @@ def images_within_budget(model, wanted: int) -> int:
     return min(wanted, limits.MAX_REQUEST_MACS // max(macs, 1))
 
 
-def load_uploaded(file, arch):
+def load_uploaded(file, arch) -> Uploaded:
     """A checkpoint the visitor uploads, checked before use; it becomes their model."""
     file = as_upload(file, say("train.name_upload"))
     if not file:
@@ -62,9 +77,9 @@ def load_uploaded(file, arch):
                            epoch_states=[{k: v.clone() for k, v in model.state_dict().items()}],
                            metrics={**ckpt.metrics, **metrics})
     loaded = say("train.loaded", label=label.words(current_locale())) + "".join(f"\n- {n}" for n in ckpt.notes)
-    views = (*result_figures(trained, current_locale()), prediction_gallery(trained, False)) if metrics \
-        else (gr.skip(), gr.skip(), gr.skip())
-    return (loaded, *views, trained, net_arch)
+    tested = dict(zip(("confusion_plot", "per_class_plot"), result_figures(trained, current_locale())),
+                  gallery=prediction_gallery(trained, False)) if metrics else {}
+    return Uploaded.of(upload_status=loaded, **tested, model_state=trained, arch_state=net_arch)
 
 
 def result_figures(trained: TrainedModel | None, locale: str) -> tuple:

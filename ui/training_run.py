@@ -34,6 +34,7 @@ from ui.training_plan import remember_speed
 from ui.sessions import SESSIONS
 from ui.training_status import counted, run_title, status_line
 from ui.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
+from ui.views import view_of
 from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
@@ -73,12 +74,7 @@ class TrainingView(NamedTuple):
     checkpoint_file: object
     model_state: object   # the visitor's TrainedModel, for the other tabs
     runs_state: object    # the visitor's runs, for the overlay chart
-
-    @classmethod
-    def of(cls, **parts) -> "TrainingView":
-        if unknown := set(parts) - set(cls._fields):
-            raise TypeError(f"no Training-tab part named {sorted(unknown)}")
-        return cls(*(parts[name] if name in parts else gr.skip() for name in cls._fields))
+    of = classmethod(view_of)
 
 
 def charts(run: dict, locale: str) -> dict:

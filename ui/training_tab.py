@@ -7,7 +7,7 @@ from nets.text import text
 from ui.i18n import current_locale, t
 from ui.training_plan import plan_text, run_cost
 from ui.training_queue import duration, queue_place
-from ui.training_model import build_network, load_uploaded, prediction_gallery
+from ui.training_model import Uploaded, build_network, load_uploaded, prediction_gallery
 from ui.training_run import (TrainingView, after_run, config_from_controls, overlay_runs, redraw, request_stop,
                              start_training)
 from visual.training import epoch_figure, loss_figure, overlay_figure
@@ -142,9 +142,9 @@ def build(model_state, arch_state):
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery",
                           preprocess=False)
     runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs", preprocess=False)
-    upload.upload(load_uploaded, [upload, arch_state],
-                  [upload_status, confusion_plot, per_class_plot, gallery, model_state, arch_state],
-                  api_name="load_checkpoint", preprocess=False)
+    uploaded = list(Uploaded(upload_status=upload_status, confusion_plot=confusion_plot, per_class_plot=per_class_plot,
+                             gallery=gallery, model_state=model_state, arch_state=arch_state))
+    upload.upload(load_uploaded, [upload, arch_state], uploaded, api_name="load_checkpoint", preprocess=False)
     # The run's cost, said before it starts: when the tab opens, the settings or the network change.
     plan_inputs = [arch_state, *(controls[name] for name in CONTROL_NAMES)]
     for event in (tab.select, arch_state.change, *(controls[name].change for name in CONTROL_NAMES)):

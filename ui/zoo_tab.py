@@ -1,4 +1,6 @@
 """The Model zoo: torchvision's vgg16 and resnet18, and the tutorial's two ways to give them a 10-class head."""
+from typing import NamedTuple
+
 import gradio as gr
 
 from nets.text import Phrase
@@ -6,11 +8,27 @@ from nets.zoo import VERSIONS, ZOO, compare, fetch_pretrained, imagenet_top5, we
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_bool, as_choice, as_int, refuse
+from ui.views import view_of
 
 TITLES = {"original": "zoo.original", "add_linear": "zoo.add_linear", "replace_last": "zoo.replace_last"}
-
-
+PARTS = ("code", "stats", "head")   # a version's column, top to bottom
 MODEL = Phrase("zoo.model")   # how refusals name the model choice
+
+
+class ZooView(NamedTuple):
+    """The comparison, by role: each version's column (nets.zoo.VERSIONS, each PARTS), then the whole structure.
+    Build it with ZooView.of(...): a part left out stays as the page shows it."""
+    original_code: object       # the code that makes the version
+    original_stats: object      # its parameters and output shapes
+    original_head: object       # its last layers, as print(model) shows them
+    add_linear_code: object
+    add_linear_stats: object
+    add_linear_head: object
+    replace_last_code: object
+    replace_last_stats: object
+    replace_last_head: object
+    structure: object           # print(model) of the original, whole
+    of = classmethod(view_of)
 
 
 def version_stats(v, original) -> str:
@@ -21,14 +39,15 @@ def version_stats(v, original) -> str:
     return say("zoo.stats_changed", delta=v.params - original.params, **shapes)
 
 
-def show_zoo(name):
+def show_zoo(name) -> ZooView:
     """For each version: its code, its numbers, its head as print(model) shows it; then the whole structure."""
     name = as_choice(name, MODEL, tuple(ZOO))
     versions = compare(name, current_locale())
-    out = []
+    columns = {}
     for v in versions:
-        out += [v.code, version_stats(v, versions[0]), v.head]
-    return *out, versions[0].structure
+        columns |= {f"{v.version}_code": v.code, f"{v.version}_stats": version_stats(v, versions[0]),
+                    f"{v.version}_head": v.head}
+    return ZooView.of(**columns, structure=versions[0].structure)
 
 
 def pretrained_top5(name, index, confirm):
@@ -52,20 +71,19 @@ def fetch_label(name) -> str:
     return say("zoo.fetch_label", name=name, size_mb=weights_size_mb(name))
 
 
-def redraw(name, first_stats):
-    """After a language switch: the comparison (if it was shown) and the fetch button in the new language;
-    the fetch status is cleared (only a new fetch can word it again)."""
-    shown = show_zoo(name) if first_stats else [gr.skip()] * (3 * len(VERSIONS) + 1)
-    return *shown, fetch_label(name), ""
+def redraw(name, first_stats) -> tuple:
+    """After a language switch: the comparison (a ZooView, if it was shown), then the fetch button in the new
+    language and the fetch status cleared (only a new fetch can word it again)."""
+    return *(show_zoo(name) if first_stats else ZooView.of()), fetch_label(name), ""
 
 
 def build():
-    """The Model zoo tab's components and events."""
+    """The Model zoo tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
     with gr.Tab(t("zoo.tab"), id="zoo") as tab:
         gr.Markdown(t("zoo.intro"))
         name = gr.Radio(list(ZOO), value="vgg16", label=t("zoo.model"))
         gr.Markdown(t("zoo.note"))
-        columns = []
+        columns = {}
         with gr.Row(equal_height=False):
             for version in VERSIONS:
                 with gr.Column():
@@ -74,7 +92,7 @@ def build():
                     code = gr.Code(language="python", label=t("zoo.code"), interactive=False, wrap_lines=True)
                     stats = gr.Markdown()
                     head = gr.Code(language=None, label=t("zoo.head"), interactive=False, wrap_lines=True)
-                    columns += [code, stats, head]
+                    columns |= {f"{version}_{part}": box for part, box in zip(PARTS, (code, stats, head))}
         with gr.Accordion(t("zoo.structure"), open=False):
             structure = gr.Code(language=None, label="print(model)", interactive=False)
         with gr.Accordion(t("zoo.pretrained"), open=False):
@@ -86,10 +104,10 @@ def build():
             fetch_status = gr.Markdown()
             top5 = gr.Label(num_top_classes=5, label=t("zoo.top5"))
 
+    view = list(ZooView(**columns, structure=structure))   # what the comparison updates
     # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
-    gr.on([tab.select, name.change], show_zoo, name, columns + [structure], api_name="zoo_compare", preprocess=False)
+    gr.on([tab.select, name.change], show_zoo, name, view, api_name="zoo_compare", preprocess=False)
     name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private", preprocess=False)
     fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",
                        concurrency_limit=1, preprocess=False)
-    # What redraw() takes and gives after a language switch.
-    return [name, columns[1]], [*columns, structure, fetch_button, fetch_status]
+    return [(redraw, [name, columns["original_stats"]], [*view, fetch_button, fetch_status])]

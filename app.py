@@ -7,16 +7,17 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from nets import limits
-from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, network_tab, saving_tab, sessions,
-                tempfiles, training_tab, zoo_tab)
+from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, saving_tab,
+                sessions, tempfiles, training_tab, zoo_tab)
 from ui.i18n import Page, language_picker, t
 from ui.progress import narrow_progress, progress_sink
 from ui.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CSS_PATHS = [ASSETS / "app.css"]
-# In the page's <head>: the visitor's language (ui/i18n.py) and the progress hook (ui/progress.py).
-HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html"]
+# In the page's <head>: the visitor's language (ui/i18n.py), the progress hook (ui/progress.py), and the tab list's
+# keys and the address bar (ui/links.py).
+HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html", ASSETS / "navigation.html"]
 
 
 def build_demo() -> gr.Blocks:
@@ -43,6 +44,7 @@ def build_demo() -> gr.Blocks:
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         page = Page()
         lessons_tab.link(page, tabs, lessons, explorer_controls, explorer_outputs)
+        links.link(page, tabs, lessons["lesson"])
         page.localize(demo)
         for redraw in data_redraws:   # the tab shown first
             page.redraw_on_switch(*redraw)

@@ -12,6 +12,9 @@ MARGIN = dict(l=50, r=10, t=100, b=40)   # room above the plot for the title, an
 TOP = dict(y=0.98, yanchor="top")
 LEGEND = dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right")
 EMPTY_AXIS = dict(rangemode="nonnegative")   # an empty chart's axes start at 0, not at -1
+# A right-hand axis takes the room its ticks and title need: in the 10 px margin "100" showed as "10", its ticks
+# over the title (issue 25).
+RIGHT_AXIS = dict(automargin=True)
 
 
 def smooth(values, weight: float = SMOOTHING) -> list[float]:
@@ -58,7 +61,7 @@ def epoch_figure(epochs: list[dict], locale: str = "en") -> Figure:
                   xaxis=dict(title=dict(text=text("train.axis_epoch", locale)), dtick=1, **EMPTY_AXIS),
                   yaxis=dict(title=dict(text=text("train.legend_test_loss", locale)), **EMPTY_AXIS),
                   yaxis2=dict(title=dict(text=text("train.axis_accuracy", locale)), overlaying="y", side="right",
-                              range=[0, 100]))
+                              range=[0, 100], **RIGHT_AXIS))
     return Figure(data=data, layout=layout)
 
 
@@ -78,7 +81,7 @@ def overlay_figure(runs: list[dict], titles: list[str] = (), locale: str = "en")
                       xaxis=dict(title=text("train.axis_epoch", locale), **EMPTY_AXIS),
                       yaxis=dict(title=text("train.axis_train_loss", locale), **EMPTY_AXIS),
                       yaxis2=dict(title=text("train.axis_test_acc", locale), overlaying="y", side="right",
-                                  range=[0, 100]),
+                                  range=[0, 100], **RIGHT_AXIS),
                       legend=dict(orientation="h", y=-0.2))
     return fig
 

@@ -1,0 +1,133 @@
+"""Issue 25, in real Chromium: a learner reaches every view with the keyboard, by a pasted link, in dark mode, and
+reads the charts whole."""
+import io
+from urllib.parse import parse_qs, urlparse
+
+from PIL import Image, ImageStat
+
+from nets.text import TRANSLATIONS
+from tests.conftest import settle
+
+WAIT = 60_000   # ms; the machine's cores are shared: the server can be slow
+EN = TRANSLATIONS["en"]
+# Each visible plotly figure's text: its words, box, and fill colour; the figure's own box and background.
+FIGURE_TEXTS = """(title) => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.offsetParent
+    && p.textContent.includes(title)).map(p => {
+  const svg = p.querySelector('.main-svg').getBoundingClientRect();
+  return {box: [svg.left, svg.right, svg.top, svg.bottom],
+          background: getComputedStyle(p.querySelector('.main-svg')).backgroundColor,
+          texts: [...p.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent, cls: t.closest('g')?.getAttribute('class') || '', fill: getComputedStyle(t).fill,
+                    box: [r.left, r.right, r.top, r.bottom]}; })}; })"""
+
+
+def open_page(browser, url: str, **options):
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
+    page.get_by_role("tab", name=EN["data.tab"], exact=True).wait_for(timeout=WAIT)
+    settle(page)
+    return context, page
+
+
+def query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def selected_tab(page) -> str:
+    return page.evaluate("() => document.querySelector('[role=tab][aria-selected=true]').dataset.tabId")
+
+
+def test_the_keyboard_reaches_run_in_a_few_presses_and_arrows_move_along_the_tabs(browser, client, app_url):
+    context, page = open_page(browser, app_url)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    presses = 0
+    while not page.evaluate("() => document.activeElement?.id === 'lesson-run'") and presses < 60:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert presses <= 8, f"{presses} Tab presses to reach Run (25 before)"
+    page.locator("#lesson-pick input:checked").focus()   # the lessons: one stop, the arrows move along them
+    page.keyboard.press("ArrowDown")
+    page.locator("#lesson-conv2d").wait_for(timeout=WAIT)
+    assert page.locator('#lesson-pick input[value="conv2d"]').is_checked() and page.locator("#lesson-module").is_hidden()
+    page.keyboard.press("Shift+Tab")   # back to the tab list: the selected tab is its one stop
+    assert page.evaluate("() => document.activeElement.dataset.tabId") == "lessons"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.dataset.tabId === 'data'")
+    assert selected_tab(page) == "data"
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.activeElement.dataset.tabId === 'saving'")
+    page.keyboard.press("ArrowRight")   # round to the first
+    page.wait_for_function("() => document.activeElement.dataset.tabId === 'lessons'")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.activeElement.dataset.tabId === 'saving'")
+    assert selected_tab(page) == "saving" and page.get_by_text(EN["saving.tab"]).first.is_visible()
+    assert page.errors == []
+    context.close()
+
+
+def test_the_address_bar_follows_the_learner_and_a_pasted_link_opens_the_same_view(browser, client, app_url):
+    context, page = open_page(browser, app_url + "?lang=en")
+    page.locator('#lesson-pick input[value="maxpool"]').click()
+    page.locator("#lesson-maxpool").wait_for()
+    page.wait_for_function("() => location.search.includes('lesson=maxpool')")
+    page.get_by_role("tab", name=EN["train.tab"], exact=True).click()
+    page.wait_for_function("() => location.search.includes('tab=training')")
+    assert query(page) == {"lang": "en", "lesson": "maxpool", "tab": "training"}
+    link = page.url
+    context.close()
+    context, page = open_page(browser, link)   # the teacher's link, pasted by a learner
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').dataset.tabId === 'training'",
+                           timeout=WAIT)
+    page.locator("#train-start").wait_for()
+    assert page.locator('#lesson-pick input[value="maxpool"]').is_checked()
+    assert query(page)["tab"] == "training"
+    page.get_by_role("tab", name=EN["lessons.tab"], exact=True).click()
+    page.locator("#lesson-maxpool").wait_for()
+    page.wait_for_function("() => location.search.includes('tab=lessons')")
+    assert page.errors == []
+    context.close()
+
+
+def luminance(rgb: str) -> float:
+    r, g, b = (float(v) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_in_dark_mode_the_charts_are_dark_with_light_words(browser, client, app_url, screenshots):
+    context, page = open_page(browser, app_url, color_scheme="dark")
+    assert page.evaluate("() => !!document.querySelector('.dark')"), "Gradio follows the browser's dark mode"
+    page.get_by_role("tab", name=EN["train.tab"], exact=True).click()
+    page.locator(".js-plotly-plot").filter(has_text=EN["train.chart_epochs"]).first.wait_for(timeout=WAIT)
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "training-dark.png", full_page=True)
+    for title in (EN["train.chart_loss"], EN["train.chart_epochs"]):
+        figure, = page.evaluate(FIGURE_TEXTS, title)
+        background = figure["background"]
+        assert background in ("rgba(0, 0, 0, 0)", "transparent") or luminance(background) < 0.3, background
+        words = [t for t in figure["texts"] if t["text"] in (title, "0", "100", EN["train.axis_accuracy"])]
+        assert len(words) >= 3 and all(luminance(t["fill"]) > 0.6 for t in words), words
+    chart = page.locator(".js-plotly-plot").filter(has_text=EN["train.chart_epochs"]).first
+    shot = Image.open(io.BytesIO(chart.screenshot(path=screenshots / "epochs-dark.png"))).convert("L")
+    mean = ImageStat.Stat(shot).mean[0]
+    assert mean < 100, f"the chart is a dark panel (mean brightness {mean:.0f} of 255; a white panel is ~250)"
+    assert page.errors == []
+    context.close()
+
+
+def test_the_epoch_charts_right_axis_shows_100_and_its_title_clear_of_the_ticks(page):
+    page.get_by_role("tab", name=EN["train.tab"], exact=True).click()
+    page.locator(".js-plotly-plot").filter(has_text=EN["train.chart_epochs"]).first.wait_for(timeout=WAIT)
+    page.wait_for_timeout(500)
+    figure, = page.evaluate(FIGURE_TEXTS, EN["train.chart_epochs"])
+    left, right, top, bottom = figure["box"]
+    ticks = [t for t in figure["texts"] if "y2tick" in t["cls"]]
+    assert "100" in [t["text"] for t in ticks], ticks
+    title = next(t for t in figure["texts"] if t["text"] == EN["train.axis_accuracy"])
+    for t in [*ticks, title]:
+        assert left <= t["box"][0] and t["box"][1] <= right + 0.5, f"{t['text']!r} cut at the chart's right edge"
+    assert all(t["box"][1] <= title["box"][0] for t in ticks), "the title sits right of the tick labels"
+    assert page.errors == []

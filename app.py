@@ -10,12 +10,12 @@ from nets import limits
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, saving_tab,
                 sessions, tempfiles, training_tab, zoo_tab)
 from ui.i18n import Page, language_picker, t
-from ui.progress import narrow_progress, progress_sink
+from ui.gradio_hooks import narrow_progress, progress_sink
 from ui.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CSS_PATHS = [ASSETS / "app.css"]
-# In the page's <head>: the visitor's language (ui/i18n.py), the progress hook (ui/progress.py), and the tab list's
+# In the page's <head>: the visitor's language (ui/i18n.py), the progress hook (ui/gradio_hooks.py), and the tab list's
 # keys and the address bar (ui/links.py).
 HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html", ASSETS / "navigation.html"]
 

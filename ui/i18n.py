@@ -9,10 +9,9 @@ import json
 import re
 
 import gradio as gr
-from gradio.context import LocalContext
-from gradio.i18n import I18nData
 
 from nets.text import DEFAULT, LOCALES, TRANSLATIONS, locale_of, preferred_locale, text
+from ui.gradio_hooks import Marked, marked_properties, request_in_hand, set_property
 from ui.sessions import SESSIONS
 
 __all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page"]
@@ -35,16 +34,16 @@ REMEMBER_LANGUAGE = """(locale, ...chosen) => {
 }"""
 
 
-def t(key: str) -> I18nData:
+def t(key: str) -> Marked:
     """Text for a component built now; Page.localize writes it in English, Page.updates in any language."""
     if key not in TRANSLATIONS[DEFAULT]:
         raise KeyError(f"no English text for i18n key {key!r}: add it to assets/i18n/")
-    return I18nData(key)
+    return Marked(key)
 
 
 def current_locale(request: gr.Request | None = None) -> str:
     """The language of the request being handled: the visitor's choice, else its Accept-Language header."""
-    request = request or LocalContext.request.get(None)
+    request = request or request_in_hand()
     if request is None:
         return DEFAULT
     chosen = SESSIONS.locale(request.session_hash or "")
@@ -58,7 +57,7 @@ def say(key: str, /, **params) -> str:
 
 def resolve(value, locale: str):
     """value with every t() marker in it (alone, inside a string, in a list of choices) written in locale."""
-    if isinstance(value, I18nData):
+    if isinstance(value, Marked):
         return text(value.key, locale)
     if isinstance(value, str):
         return MARKER.sub(lambda m: text(json.loads(m.group(1))["key"], locale), value)
@@ -70,7 +69,7 @@ def resolve(value, locale: str):
 def has_marker(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(has_marker(v) for v in value)
-    return isinstance(value, I18nData) or (isinstance(value, str) and MARKER.search(value) is not None)
+    return isinstance(value, Marked) or (isinstance(value, str) and MARKER.search(value) is not None)
 
 
 class Page:
@@ -84,11 +83,10 @@ class Page:
     def localize(self, demo: gr.Blocks) -> None:
         """Find every marked property of every component, and write it in English for the first page."""
         for block in demo.blocks.values():
-            props = {k: v for k, v in vars(block).items() if not k.startswith("_") and has_marker(v)}
-            if props:
+            if props := marked_properties(block, has_marker):
                 self.marked[block] = props
                 for name, value in props.items():
-                    setattr(block, name, resolve(value, DEFAULT))
+                    set_property(block, name, resolve(value, DEFAULT))
 
     def on_open(self, fn, inputs, outputs) -> None:
         """When the page opens, fn sets what a link asks for (a lesson) after the language has relabelled the

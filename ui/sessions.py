@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from nets import limits
+from ui.gradio_hooks import drop_closed_state
 from ui.reclaimer import RECLAIMER
 
 MAX_SESSIONS = 100_000   # sessions remembered at most (a few MB): tabs that never said goodbye go first
@@ -154,11 +155,6 @@ def session_closed(request: gr.Request) -> None:
     """demo.unload's handler: the visitor's tab has closed."""
     SESSIONS.close(request.session_hash)
     # Gradio keeps a closed session's gr.State (the visitor's model: up to 9 copies of the largest network's
-    # weights) for an hour; its own sweep (every second) drops it after this instead. (gr.State(time_to_live=...)
-    # counts from the last update whether the tab is open or not, so it would take the model from a visitor still
-    # reading the page.) The one place LayerLab sets a Gradio internal, checked against Gradio 6.31.0:
-    # tests/test_hosting.py fails when it stops dropping the state.
-    state = request.request.app.state_holder.session_data.get(request.session_hash)
-    if state is not None:
-        state.STATE_TTL_WHEN_CLOSED = limits.CLOSED_SESSION_S
+    # weights) for an hour; dropped after CLOSED_SESSION_S instead.
+    if drop_closed_state(request, limits.CLOSED_SESSION_S):
         RECLAIMER.ask(limits.CLOSED_SESSION_S + 2)   # once Gradio's sweep has dropped it: one pass for many tabs

@@ -1,0 +1,79 @@
+"""Every place LayerLab reaches past Gradio's public API, each with what it gains. Checked against Gradio 6.31.0
+(requirements.txt pins 6.31.x); tests/test_gradio_hooks.py fails when one of them no longer attaches.
+
+- the request being handled, read from Gradio's context: say() words a message in the caller's language from any
+  depth of a handler, where the public way is a gr.Request parameter passed down every call;
+- text marked while the page is built (Gradio's own I18nData, what gr.I18n() returns) and found again in each
+  component's properties: the server writes the page in the visitor's language. gr.I18n translates in the browser
+  only the words built into the page, by the browser's or the settings' language: not LayerLab's header switch,
+  and not what the server writes (statuses, charts, refusals, the API's messages);
+- a closed tab's gr.State dropped within minutes instead of Gradio's hour (the visitor's model is large);
+- each event's progress shown on what a learner looks at, set on every event once the page is built, and the
+  page script assets/progress.html (in the page's <head>), which stops Gradio's page keeping finished events'
+  inputs. benchmarks/language_switch.py measures what each progress hook gains.
+"""
+import gradio as gr
+from gradio.blocks import BlockContext
+from gradio.components import Component
+from gradio.context import LocalContext
+from gradio.i18n import I18nData
+
+GRADIO_CHECKED = "6.31.0"
+Marked = I18nData   # a text marked while the page is built: Gradio keeps it in the component as it is, or as a string
+
+
+def request_in_hand() -> gr.Request | None:
+    """The request of the event being handled in this thread (None outside an event)."""
+    return LocalContext.request.get(None)
+
+
+def marked_properties(block, is_marked) -> dict[str, object]:
+    """Every property of a built component whose value is_marked finds a marked text in."""
+    return {name: value for name, value in vars(block).items() if not name.startswith("_") and is_marked(value)}
+
+
+def set_property(block, name: str, value) -> None:
+    """Write a built component's property before the page is first sent (the language's first words)."""
+    setattr(block, name, value)
+
+
+def drop_closed_state(request: gr.Request, after_s: float) -> bool:
+    """Gradio's sweep (every second) drops the closed session's gr.State after_s seconds after its last update,
+    instead of an hour; whether the session was found. (gr.State(time_to_live=...) counts from the last update
+    whether the tab is open or not: it would take the model from a visitor still reading the page.)"""
+    state = request.request.app.state_holder.session_data.get(request.session_hash)
+    if state is None:
+        return False
+    state.STATE_TTL_WHEN_CLOSED = after_s
+    return True
+
+
+# Gradio's page keeps the loading status of every component that has been a progress target of an event (all
+# of its outputs, unless show_progress_on names some) and refreshes each of them on every status message of
+# every later event, copying its props and redrawing it. The language switch has nearly every component as an
+# output. The page script assets/progress.html, the one place LayerLab changes Gradio's page: Gradio 6's page
+# also keeps, from its last status message on, every INPUT of every event that has run (the status "closed"
+# marks them as stream inputs): the explorer's 25 controls, then every other tab's. Each later status message
+# walks the page's component tree once per kept component (1,300 walks per slider update, 76 kept). LayerLab
+# streams no input, so inputs that were never streaming are not kept. The class is found by its method (its file
+# name and export change with every Gradio build); without it the page works as before, only slower, and
+# tests/test_progress.py fails.
+def unseen(block) -> bool:
+    """A state, a timer or a layout (a row, a tab: a gr.HTML is a BlockContext too, but a seen component)."""
+    return isinstance(block, (gr.State, gr.BrowserState, gr.Timer)) or \
+        (isinstance(block, BlockContext) and not isinstance(block, Component))
+
+
+def progress_sink() -> gr.HTML:
+    """The invisible component that every event with hidden progress reports to."""
+    return gr.HTML(visible=False, elem_id="progress-sink")
+
+
+def narrow_progress(demo: gr.Blocks, sink: gr.HTML) -> None:
+    """Point each event's progress at what shows it (what show_progress_on= would say, for every event of every
+    tab), unless the event names its own targets: hidden progress to the sink, other progress to the outputs a
+    learner sees, not to states, timers or containers."""
+    for fn in demo.fns.values():
+        if fn.show_progress_on is None:
+            seen = [] if fn.show_progress == "hidden" else [o for o in fn.outputs if not unseen(o)]
+            fn.show_progress_on = seen or [sink]

@@ -1,12 +1,14 @@
 """LayerLab: see what a convolutional network does to real CIFAR-10 images, layer by layer."""
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from nets import limits
+from nets import limits, own
+from nets.text import LearnerError, locale_of, text
 from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, saving_tab,
                 sessions, tempfiles, training_tab, zoo_tab)
 from ui.i18n import Page, language_picker, t
@@ -20,6 +22,14 @@ CSS_PATHS = [ASSETS / "app.css"]
 HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html", ASSETS / "navigation.html"]
 
 
+def own_banner() -> None:
+    """Whose network the page shows, when app.py was started with --model."""
+    if own.OWN is not None:
+        weights = f" · `{own.OWN.weights_name}`" if own.OWN.weights_name else ""
+        gr.Markdown(f"{t('own.banner')} **{own.OWN.name}** · `{own.OWN.maker.file.name}`{weights}",
+                    elem_id="own-network")
+
+
 def build_demo() -> gr.Blocks:
     """The whole app: one tab per part of the tutorial."""
     # Gradio's uploads and outputs older than an hour are deleted every half hour, and all of them at a restart.
@@ -29,6 +39,7 @@ def build_demo() -> gr.Blocks:
             picker = language_picker()
         sink = progress_sink()
         gr.Markdown(t("app.intro"))
+        own_banner()
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
         arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
@@ -70,8 +81,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default="./data", help="where CIFAR-10 is downloaded when --data is not given")
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    p.add_argument("--model", metavar="FILE.py[:NAME]",
+                   help="your own network: the nn.Module class (or a function returning one) in your Python file, "
+                        "run as `python FILE.py` would; NAME picks one when the file defines several")
+    p.add_argument("--weights", metavar="FILE", help="start --model from these weights (.pth state_dict, loaded "
+                                                      "with weights_only=True, or .safetensors)")
     limits.add_flags(p)
     return p
+
+
+def start_own(model: str | None, weights: str | None) -> bool:
+    """--model and --weights loaded for every visitor (True), or the learner told what to change, in the
+    language of their terminal ($LANG), and LayerLab not started."""
+    try:
+        return own.configure(model, weights) is not None
+    except LearnerError as e:
+        locale = locale_of(os.environ.get("LANG", "").split(".")[0]) or "en"
+        sys.exit(f"{text('own.cli_refused', locale)}\n{e.phrase.words(locale)}")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,6 +107,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     limits.settle(args)   # the flags win over the environment, read when the modules were imported
+    if start_own(args.model, args.weights):
+        global demo
+        demo = build_demo()   # the page again, now saying whose network it shows
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,

@@ -9,7 +9,8 @@ from nets.builder.layers import LAYER_TYPES, SpecError, layer_names
 from nets.builder.parse import parse_args
 from nets.builder.shapes import LIMITS_PHRASE, MAX_LAYERS, walk
 from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_spec
-from nets.models import tutorial_spec
+from nets import own
+from nets.own import builder_start
 from nets.text import Phrase
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, as_json, refuse, refused
@@ -228,7 +229,7 @@ def apply_fix(fixed, arch):
 
 def reset(arch):
     """Start again from the tutorial's network."""
-    return show_spec(tutorial_spec(), arch)
+    return show_spec(builder_start(), arch)
 
 
 def follow_arch(arch, spec):
@@ -238,6 +239,20 @@ def follow_arch(arch, spec):
     return show_spec(arch, arch)
 
 
+def own_structure() -> None:
+    """With --model: the Sequential of the learner's network the Builder starts from, or, when it has none, its
+    structure read-only (such a network is edited in the learner's own file)."""
+    if own.OWN is None:
+        return
+    found = own.sequential_start(own.OWN.start)
+    if found:
+        gr.Markdown(f"{t('own.builder_sequential')} `{found[0]}`", elem_id="own-builder")
+    else:
+        gr.Markdown(t("own.builder_readonly"), elem_id="own-builder")
+        gr.Code(repr(own.OWN.start), language="python", interactive=False, label=own.OWN.name,
+                elem_id="own-structure")
+
+
 def pick_row(evt: gr.SelectData):
     """Remember which row the learner clicked."""
     return evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
@@ -245,9 +260,11 @@ def pick_row(evt: gr.SelectData):
 
 def build(arch_state):
     """The Builder tab's components and events; returns what a language switch redraws: (fn, inputs, outputs)."""
-    start_rows, start = spec_rows(tutorial_spec())
+    first = builder_start()   # the Sequential in the learner's --model, else the tutorial's
+    start_rows, start = spec_rows(first)
     with gr.Tab(t("builder.tab"), id="builder"):
         gr.Markdown(t("builder.intro"))
+        own_structure()
         limits = gr.Markdown(limits_text())
         # Headers in English here (a marked header would stay in the table's value): the redraw words them.
         layers = gr.Dataframe(start_rows, headers=layer_table([])["headers"],
@@ -266,15 +283,15 @@ def build(arch_state):
         fix_button = gr.Button(visible=False, variant="primary")
         with gr.Row(equal_height=False):
             # Wrapped: two boxes side by side are narrower than the comments, and no line may be cut off.
-            seq_code = gr.Code(sequential_code(tutorial_spec()), language="python", label=t("builder.code_seq"),
+            seq_code = gr.Code(sequential_code(first), language="python", label=t("builder.code_seq"),
                                wrap_lines=True)
-            mod_code = gr.Code(module_code(tutorial_spec()), language="python", label=t("builder.code_module"),
+            mod_code = gr.Code(module_code(first), language="python", label=t("builder.code_module"),
                                wrap_lines=True)
         with gr.Accordion(t("builder.api"), open=False):
-            layers_json = gr.Code(json.dumps(tutorial_spec()), language="json", label="JSON", interactive=True,
+            layers_json = gr.Code(json.dumps(first), language="json", label="JSON", interactive=True,
                                   wrap_lines=True)
             json_button = gr.Button(t("builder.apply_json"))
-        spec_state = gr.State(tutorial_spec())
+        spec_state = gr.State(first)
         fix_state = gr.State(None)
         selected = gr.State(None)
 

@@ -15,14 +15,17 @@ from nets.data.images import MAX_PICTURE_FILE_BYTES, ImageError, decode_image
 from nets.builder.layers import SpecError
 from nets.estimates import network_bytes
 from nets.memory import check_memory
+from nets import own
 from nets.models import seeded
+from nets.own.probe import hooked_modules
 from nets.text import class_name
 from nets.train.config import MAX_EPOCHS   # the Training tab's most epochs: the epoch slider goes no further
-from ui import dataset
+from ui import dataset, own_layer
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, as_text, as_upload, refuse, refused
 from ui.views import view_of
-from visual.network import epoch_strip, flow_html, network_views, probabilities, strip_html, summary_rows
+from visual.network import (epoch_strip, flow_html, module_views, network_views, probabilities, strip_html,
+                            summary_rows)
 
 WEIGHTS = ("random", "trained")
 SUMMARY_COLUMNS = ("layer", "type", "shape", "params", "macs")   # network.col_* keys: the table's headers
@@ -77,6 +80,8 @@ def chosen_model(weights: str, epoch, trained, arch):
             epochs = saved_epochs(trained)
             return model, say("network.how_trained_epoch", label=trained.label, epoch=epochs[k - 1], last=epochs[-1])
         return trained.model.eval(), say("network.how_trained", label=trained.label)
+    if arch is None and own.OWN is not None:   # the learner's own network, as --model and --weights start it
+        return own.OWN.start, say("own.net_from", whose=own.OWN.describe())
     untrained = "network.how_random_untrained" if weights == "trained" else "network.how_random"
     return random_model(arch), say(untrained)
 
@@ -106,11 +111,14 @@ def render_network(index, upload, weights, epoch, layer, trained, arch) -> Netwo
     locale = current_locale()
     classes = trained.classes if weights == "trained" and trained is not None else dataset_classes()
     classes = tuple(class_name(c, locale) for c in classes)     # as the visitor reads them
-    views, probs = network_views(model, x)
+    views, probs = network_views(model, x) if isinstance(model, torch.nn.Sequential) else \
+        module_views(model, x, locale)   # any other module: what forward hooks see, in call order
     if len(probs) == len(classes):
         figure, top = probabilities(classes, probs), int(probs.argmax())
         answer = say("network.answer", top=classes[top], p=float(probs[top])) if label is None else \
             say("network.answer_truth", top=classes[top], p=float(probs[top]), truth=classes[label])
+    elif own.OWN is not None:
+        figure, answer = None, say("own.not_scores", shape=str(views[-1].shape), classes=len(classes))
     else:
         figure, answer = None, say("network.not_scores", shape=str(views[-1].shape))
     status = say("network.status", which=which, how=how, answer=answer)
@@ -157,7 +165,7 @@ def epoch_view(trained, weights, x, layer, classes):
     """The chosen layer's first maps after every epoch, and what the network answered after each."""
     if weights != "trained" or trained is None or len(trained.epoch_states) < 2:
         return "", ""
-    names = [n for n, _ in trained.model.named_children()]
+    names = layer_names(trained.model)
     layer = layer if layer in names else names[0]
     img, probs = epoch_strip(trained.model, trained.epoch_states, x, layer)
     epochs = saved_epochs(trained)
@@ -178,9 +186,16 @@ def trained_controls(trained, layer):
     if trained is None:
         return gr.update(visible=False), gr.update(choices=[], value=None)
     n = len(trained.epoch_states)
-    names = [name for name, _ in trained.model.named_children()]
+    names = layer_names(trained.model)
     return (gr.update(visible=n >= 2, maximum=max(n, 2), value=n),
             gr.update(choices=names, value=layer if layer in names else names[0]))
+
+
+def layer_names(model) -> list[str]:
+    """The layers the epoch strip offers: a Sequential's children, any other module's hooked modules."""
+    if isinstance(model, torch.nn.Sequential):
+        return [name for name, _ in model.named_children()]
+    return [name for name, _ in hooked_modules(model)]
 
 
 def random_index():
@@ -213,6 +228,7 @@ def build(model_state, arch_state):
             layer = gr.Dropdown([], label=t("network.epoch_layer"))
             strip = gr.HTML(label=t("network.epoch_strip"))
             strip_text = gr.Markdown()
+        own_layer.build(model_state)   # with --model: one layer of the learner's network, as its batch arrives
 
     inputs = [index, upload, weights, epoch, layer, model_state, arch_state]
     outputs = list(NetworkView(flow=flow, probs_plot=probs_plot, summary=summary, status=status, strip=strip,

@@ -4,13 +4,13 @@ from typing import NamedTuple
 import gradio as gr
 import torch
 
-from nets import limits
+from nets import limits, own
 from nets.builder.spec import build_model, check_spec, spec_from_model
 from nets.memory import OverBudgetError
 from nets.models import TrainedModel, tutorial_cnn
 from nets.text import Phrase, class_name, text
 from nets.train.checkpoint import load_checkpoint, load_weights
-from nets.train.engine import evaluate, pick, predict_probs
+from nets.train.engine import evaluate, pick, predict_probs, seeded_model
 from nets.weights import WeightsError
 from ui import dataset, tempfiles
 from ui.i18n import current_locale, say
@@ -41,14 +41,29 @@ class Uploaded(NamedTuple):
 def build_network(arch):
     """A builder for the visitor's network: theirs from the Builder tab, else the tutorial's."""
     if arch is None:
-        return tutorial_cnn
+        return own.OWN.start_copy if own.OWN is not None else tutorial_cnn
     return lambda: build_model(arch)
+
+
+def start_model(seed: int, arch):
+    """The network a run starts from: the learner's --model drawn by its own constructor (or their --weights),
+    else the visitor's layer list or the tutorial's, drawn with seed."""
+    if arch is None and own.OWN is not None:
+        return own.OWN.fresh(seed)
+    return seeded_model(seed, build_network(arch))
+
+
+def check_own_classes(arch, data) -> None:
+    """Refuse a run of the learner's --model whose scores per image do not match the data's class count."""
+    if arch is None and own.OWN is not None and own.OWN.outputs != len(data.classes):
+        raise refuse("own.err.classes", got=own.OWN.outputs, want=len(data.classes))
 
 
 def images_within_budget(model, wanted: int) -> int:
     """How many test images one request may push through model: wanted, or fewer for a big network."""
     spec = spec_from_model(model)
-    macs = check_spec(spec).macs if spec is not None else 0   # 0: not a layer list, the tutorial's size
+    macs = check_spec(spec).macs if spec is not None else \
+        own.OWN.size.macs if own.OWN is not None else 0   # 0: the tutorial's size, within any budget
     return min(wanted, limits.MAX_REQUEST_MACS // max(macs, 1))
 
 

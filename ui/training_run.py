@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from nets import limits
+from nets import limits, own
 from nets.estimates import snapshots_that_fit, training_bytes
 from nets.memory import check_memory
 from nets.models import TrainedModel
@@ -25,11 +25,11 @@ from nets.train.config import (
     check_config,
 )
 from nets.train.device import DEVICES, DeviceError, app_threads
-from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
+from nets.train.engine import TrainingError, cpu_model, evaluate, pick, train
 from nets.train.runs import log_event, new_run
 from ui import dataset, hosting, tempfiles
 from ui.i18n import current_locale, say
-from ui.training_model import build_network, has_results, prediction_gallery, result_figures
+from ui.training_model import check_own_classes, has_results, prediction_gallery, result_figures, start_model
 from ui.training_plan import remember_speed
 from ui.sessions import SESSIONS
 from ui.training_status import counted, run_title, status_line
@@ -140,7 +140,8 @@ def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls
     check_memory(training_bytes(arch, cfg.batch_size, min(cfg.epochs, MAX_EPOCH_STATES)), "memory.work_training",
                  refuse)
     data = dataset.require_data()
-    model = seeded_model(cfg.seed, build_network(arch))
+    check_own_classes(arch, data)
+    model = start_model(cfg.seed, arch)
     if from_current and trained is not None:
         try:
             model.load_state_dict(trained.model.state_dict())
@@ -242,7 +243,7 @@ def finish(run, model, epoch_states, data, arch, runs, note: Phrase | None, loca
     is drawn by the event after it, once the training slot is free for the next visitor)."""
     # After a Stop mid-epoch these come at once, untested: after_run tests the weights and draws the rest.
     net = cpu_model(model)
-    run["network"] = "train.your_network" if arch else "train.tutorial_cnn"
+    run["network"] = "train.your_network" if arch or own.OWN else "train.tutorial_cnn"
     scored = run.get("after_epoch")
     if scored:
         run["final"] = {k: run["epochs"][-1][k] for k in ("test_loss", "test_acc", "per_class_acc", "confusion")}

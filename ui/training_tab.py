@@ -2,6 +2,8 @@
 import gradio as gr
 import torch
 
+from nets import own
+from nets.own.code import loop_code
 from nets.train.config import OPTIMIZERS, QUICK_RUN, SCHEDULES, TrainConfig
 from nets.text import text
 from ui.i18n import current_locale, t
@@ -88,6 +90,10 @@ def build(model_state, arch_state):
     with gr.Tab(t("train.tab"), id="training") as tab:
         runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
         gr.Markdown(t("train.intro"))
+        if own.OWN is not None:   # the same loop, training the learner's own class
+            gr.Markdown(t("own.train_loop"))
+            gr.Code(loop_code(own.OWN.maker, own.OWN.weights_path), language="python", interactive=False,
+                    elem_id="own-loop", label=own.OWN.name)
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
                 # First in the column: on a CPU the defaults take many minutes, this a minute or so.

@@ -12,7 +12,7 @@ from torch import nn
 
 from nets import limits
 from nets.builder.layers import SpecError
-from nets.builder.spec import check_spec, spec_from_model, tutorial_spec
+from nets.builder.spec import check_spec, normalize_spec, spec_from_model, tutorial_spec
 from nets.memory import check_memory
 from nets.own.load import Maker, OwnModelError, load_maker
 from nets.own.probe import INPUT_SHAPE, Size, check_forward, measure
@@ -72,8 +72,9 @@ def sequential_start(model: nn.Module) -> tuple[str, list[dict]] | None:
         spec = spec_from_model(m) if isinstance(m, nn.Sequential) else None
         if spec is None:
             continue
+        spec = [{k: v for k, v in d.items() if k != "name"} for d in spec]   # model1.0, ...: the Builder names them
         try:
-            check_spec(spec)
+            check_spec(normalize_spec(spec))
         except SpecError:
             continue
         whole = model.eval()(x) if whole is None else whole

@@ -1,0 +1,67 @@
+"""One layer of the learner's own network (--model) explored on the batch as it arrives there; a part of the
+Network tab, shown only when LayerLab was started with --model."""
+import gradio as gr
+
+from nets import own
+from nets.explorer.view import pick_batch
+from nets.own.explore import compute_own_layer, explorable, own_script
+from nets.own.load import OwnModelError
+from ui import dataset
+from ui.i18n import current_locale, say, t
+from ui.validate import as_choice, as_int, refused
+from visual.explorer import ViewOptions, draw, fit_maps, shape_text, stats_table
+from visual.images import data_uri
+from visual.maps import feature_maps_grid, scores_grid
+
+MAX_BATCH = 64
+SEED = 0   # the batch: test images drawn as the explorer draws them (nets.explorer.view.pick_batch)
+
+
+def network_of(trained):
+    """The visitor's trained copy of the learner's network, else the one every visitor starts from."""
+    model = trained.model if trained is not None else None
+    return model if model is not None and type(model) is type(own.OWN.start) else own.OWN.start
+
+
+def explore_layer(layer, batch, image, trained) -> tuple[str, str, str]:
+    """The layer's input as it arrives and its output, for one image of the batch; statistics, formula, code."""
+    model = network_of(trained)
+    layer = as_choice(layer, say("own.layer"), explorable(model))
+    batch = as_int(batch, say("own.batch"), 1, MAX_BATCH)
+    image = as_int(image, say("own.image"), 0, batch - 1)
+    data = dataset.require_data()
+    x_u8, _ = pick_batch(*data.split("test"), None, batch, SEED)
+    locale = current_locale()
+    code = own_script(own.OWN.maker, own.OWN.weights_path, "test", batch, SEED, locale, str(data.source or ""))
+    try:
+        view = compute_own_layer(x_u8, model, layer, code, image)
+    except OwnModelError as e:
+        raise refused(e) from None
+    drawn = draw(view, ViewOptions(), locale, figures=False)
+    arrived = feature_maps_grid(fit_maps(view.x[view.image]), "shared", "viridis") if view.x.dim() == 4 else \
+        scores_grid(view.x, "viridis")
+    made = drawn.maps if drawn.maps is not None else drawn.output
+    pictures = (f'<figure><img src="{data_uri(arrived, "png")}" style="max-width:100%;image-rendering:pixelated">'
+                f'<figcaption>{say("own.arrives", layer=layer, shape=tuple(view.x.shape))}</figcaption></figure>'
+                f'<figure><img src="{data_uri(made, "png")}" style="max-width:100%;image-rendering:pixelated">'
+                f'<figcaption>{say("own.makes", layer=layer, shape=tuple(view.output.shape))}</figcaption></figure>')
+    return pictures, stats_table(view.stats, locale) + "\n\n" + shape_text(view, locale), view.code
+
+
+def build(model_state):
+    """The part's components and its event (nothing when LayerLab runs on its own networks)."""
+    if own.OWN is None:
+        return
+    names = explorable(own.OWN.start)
+    with gr.Accordion(t("own.explore"), open=False):
+        gr.Markdown(t("own.explore_intro"))
+        with gr.Row():
+            layer = gr.Dropdown(names, value=names[0] if names else None, label=t("own.layer"))
+            batch = gr.Number(8, precision=0, minimum=1, maximum=MAX_BATCH, label=t("own.batch"))
+            image = gr.Number(0, precision=0, minimum=0, maximum=MAX_BATCH - 1, label=t("own.image"))
+            show = gr.Button(t("own.explore_show"), variant="primary")
+        pictures = gr.HTML()
+        numbers = gr.Markdown()
+        code = gr.Code(language="python", interactive=False, label=t("own.explore_code"))
+    show.click(explore_layer, [layer, batch, image, model_state], [pictures, numbers, code],
+               api_name="explore_own_layer")

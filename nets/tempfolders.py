@@ -18,16 +18,19 @@ def keep_newest_files(folder: str | Path, count: int) -> None:
             delete(entry)
 
 
-def keep_newest_bytes(folder: str | Path, max_bytes: int, counted=lambda entry: True) -> None:
-    """Delete folder's oldest entries (those counted says) until they take at most max_bytes."""
+def keep_newest_bytes(folder: str | Path, max_bytes: int, counted=lambda entry: True,
+                      kept=lambda entry: False) -> None:
+    """Delete folder's oldest entries (those counted says) until they take at most max_bytes; those kept says (a
+    file still in use) count towards max_bytes but are never deleted."""
     entries = [e for e in oldest_first(folder) if counted(e)]
     sizes = [size(e) for e in entries]
     total = sum(sizes)
     for entry, n in zip(entries, sizes):
         if total <= max_bytes:
             return
-        delete(entry)
-        total -= n
+        if not kept(entry):
+            delete(entry)
+            total -= n
 
 
 def oldest_first(folder: str | Path) -> list[Path]:

@@ -2,6 +2,7 @@
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import anyio
 from starlette.requests import ClientDisconnect
 
 from nets import limits
-from nets.tempfolders import keep_newest_bytes
+from nets.tempfolders import keep_newest_bytes, modified
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())
+UPLOAD_GRACE_S = 10   # an upload this recent is kept: its call may still be sending its other files
 
 
 def folder(area: str) -> Path:
@@ -31,8 +33,9 @@ def hold_gradio_cache() -> None:
 
 class CacheCap:
     """ASGI middleware: after each upload, Gradio's cache in this process's folder is cut to limits.MAX_TEMP_BYTES,
-    oldest files first (Gradio itself deletes only files over an hour old: 40 visitors could leave 18 GB). The
-    upload just made is the newest, and every upload is smaller than the cap, so it stays for its handler."""
+    oldest files first (Gradio itself deletes only files over an hour old: 40 visitors could leave 18 GB). An upload
+    stays while its event waits in the queue or runs, and for UPLOAD_GRACE_S after it arrived (a client uploads
+    all of a call's files before it joins the queue); the cache may exceed the cap by those alone."""
 
     def __init__(self, app, cache: Path | None = None):
         self.app = app
@@ -45,13 +48,42 @@ class CacheCap:
             return
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith("/upload") and \
                 os.environ.get("GRADIO_TEMP_DIR") == str(self.cache) and self.cache.is_dir():
-            await anyio.to_thread.run_sync(cut_cache, self.cache, limits.MAX_TEMP_BYTES)
+            held = queued_uploads(scope.get("app"), self.cache)
+            await anyio.to_thread.run_sync(cut_cache, self.cache, limits.MAX_TEMP_BYTES, held)
 
 
-def cut_cache(cache: Path, max_bytes: int) -> None:
+def cut_cache(cache: Path, max_bytes: int, held: set[Path] = frozenset()) -> None:
     """Delete the cache's oldest stored files (a folder each) until the rest take max_bytes; uploads still
-    arriving (Gradio's temporary files at its top) are left alone."""
-    keep_newest_bytes(cache, max_bytes, Path.is_dir)
+    arriving (Gradio's temporary files at its top), those held and those of the last UPLOAD_GRACE_S are left alone."""
+    recent = time.time() - UPLOAD_GRACE_S
+    keep_newest_bytes(cache, max_bytes, Path.is_dir, kept=lambda e: e in held or modified(e) >= recent)
+
+
+def queued_uploads(app, cache: Path) -> set[Path]:
+    """The cache's folders holding a file sent to an event that waits in Gradio's queue or runs: Gradio 6.31 keeps
+    each event in Queue.event_ids_to_events from its join until it ends, with the values it was sent
+    (tests/test_cache_cap.py fails if they are no longer found there)."""
+    queue = getattr(app.get_blocks(), "_queue", None) if hasattr(app, "get_blocks") else None
+    root, held = cache.resolve(), set()
+    for event in list(getattr(queue, "event_ids_to_events", {}).values()):
+        for path in file_paths(getattr(event.data, "data", None)):
+            try:
+                stored = Path(path).resolve().parent   # cache/<sha256>/<name>, as Gradio stores an upload
+            except (ValueError, OSError):   # a caller's path with a NUL in it: no file of the cache
+                continue
+            if stored.parent == root:
+                held.add(cache / stored.name)
+    return held
+
+
+def file_paths(value) -> list[str]:
+    """The "path" of every file (a FileData dict) anywhere in an event's values."""
+    if isinstance(value, dict):
+        return [value["path"]] if isinstance(value.get("path"), str) else \
+            [p for v in value.values() for p in file_paths(v)]
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in file_paths(v)]
+    return []
 
 
 def new_file(area: str, name: str, cap_bytes: int | None = None) -> Path:

@@ -131,3 +131,45 @@ def test_the_epoch_charts_right_axis_shows_100_and_its_title_clear_of_the_ticks(
         assert left <= t["box"][0] and t["box"][1] <= right + 0.5, f"{t['text']!r} cut at the chart's right edge"
     assert all(t["box"][1] <= title["box"][0] for t in ticks), "the title sits right of the tick labels"
     assert page.errors == []
+
+
+# Each text in the visible tables and the page's title: how many lines each word (title) or cell takes.
+BROKEN_WORDS = """() => {
+  const lines = (node, start, end) => { const r = document.createRange(); r.setStart(node, start); r.setEnd(node, end);
+    return r.getClientRects().length; };
+  const out = [];
+  const title = document.querySelector('#app-title h1').firstChild;
+  for (const m of title.textContent.matchAll(/\\S+/g))
+    if (lines(title, m.index, m.index + m[0].length) > 1) out.push(m[0]);
+  for (const cell of document.querySelectorAll('.tabitem td, .tabitem th')) {
+    if (!cell.offsetParent) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+      if (n.textContent.trim() && lines(n, 0, n.textContent.length) > 1) out.push(n.textContent);
+  }
+  return out; }"""
+
+
+def test_on_a_phone_nothing_breaks_and_a_slider_and_its_result_share_the_screen(browser, client, app_url, screenshots):
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    page.goto(app_url + "?tab=explorer")
+    page.get_by_text("output (64, 6, 32, 32)").first.wait_for(timeout=WAIT)
+    settle(page)
+    page.screenshot(path=screenshots / "explorer-390.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "no sideways scroll"
+    assert page.evaluate(BROKEN_WORDS) == [], "no word of the title and no number in a table is cut in two"
+    formula = page.locator(".tabitem:visible pre", has_text="H_out").first
+    assert formula.evaluate("e => e.scrollWidth <= e.clientWidth"), "the formula's numbers are in view, not cut"
+    box = page.get_by_label("number input for kernel_size").first
+    box.scroll_into_view_if_needed()
+    box.fill("5")
+    box.press("Enter")
+    page.get_by_text("output (64, 6, 30, 30)").first.wait_for(timeout=WAIT)
+    page.wait_for_timeout(500)
+    output = page.locator("#explorer-output img").bounding_box()
+    kernel = box.bounding_box()
+    assert 0 <= output["y"] and output["y"] + output["height"] <= 844, f"the output picture is on screen: {output}"
+    assert 0 <= kernel["y"] and kernel["y"] + kernel["height"] <= 844 and kernel["y"] > output["y"] + 40
+    page.screenshot(path=screenshots / "explorer-390-slider.png")
+    context.close()

@@ -9,8 +9,8 @@ from starlette.middleware import Middleware
 
 from nets import limits, own
 from nets.text import LearnerError, locale_of, text
-from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, saving_tab,
-                sessions, tempfiles, training_tab, zoo_tab)
+from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, prechecks,
+                saving_tab, sessions, tempfiles, training_tab, zoo_tab)
 from ui.i18n import Page, language_picker, t
 from ui.gradio_hooks import narrow_progress, progress_sink
 from ui.requests import JsonGuard
@@ -57,6 +57,7 @@ def build_demo() -> gr.Blocks:
         lessons_tab.link(page, tabs, lessons, explorer_controls, explorer_outputs)
         links.link(page, tabs, lessons["lesson"])
         page.localize(demo)
+        prechecks.check_first(demo, page)   # uploads and tables refused in LayerLab's words, not pydantic's
         for redraw in data_redraws:   # the tab shown first
             page.redraw_on_switch(*redraw)
         page.redraw_on_switch(*explorer_redraw)

@@ -24,7 +24,8 @@ FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio",
 CALL_TIMEOUT_S = 30
 # Gradio's own wording and Python's: a refusal from LayerLab never contains these (issue 24).
 GRADIO_WORDS = ("less than minimum", "greater than maximum", "Could not preprocess", "not in the list of choices",
-                "maximum recursion depth", "Traceback", "could not convert", "invalid literal", "Error(")
+                "maximum recursion depth", "Traceback", "could not convert", "invalid literal", "Error(",
+                "validation error", "not uploaded by a user", "not in the cache folder")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 SHOWN_CHARS = 40             # ui/validate.py quotes at most this many characters of a refused value
 LONG_TEXT = "x" * 100_000
@@ -78,14 +79,14 @@ def hostile_values(param: dict, files: dict[str, Path]) -> list:
 def refusal_values(param: dict, files: dict[str, Path]) -> list:
     """Values a caller may send that the page never would, one of each kind the issue found refused badly:
     the wrong type, nothing, out of range, a fraction for a whole number, a long text for a choice, a file that
-    is no picture or checkpoint. (A string or number where Gradio expects an upload or a table is refused by
-    Gradio's own FileData/DataframeData check, which runs before any handler even with preprocess=False.)"""
+    is no picture or checkpoint, a text where an upload or a table goes (Gradio checks those itself before any
+    handler, even with preprocess=False; ui/prechecks.py checks them first)."""
     component = param.get("component", "")
     kind = param.get("type", {}).get("type")
     if component in FILE_COMPONENTS:
-        return [handle_file(str(files["text.png"]))]
+        return [handle_file(str(files["text.png"])), "not a file"]
     if component == "Dataframe":
-        return [None]
+        return [None, "abc"]
     if kind in ("number", "integer"):
         return ["abc", None, -5] + ([2.5] if kind == "integer" else [])
     if kind == "boolean":

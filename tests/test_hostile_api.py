@@ -1,4 +1,5 @@
 """Every endpoint of the running app, attacked through the API, bypassing the UI's bounds."""
+import json
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,25 @@ def test_json_nested_ten_thousand_deep_is_refused_without_recursion(zh_client, t
                 zh_client.predict(api_name=api_name, **args)
             assert "嵌套超过了 32 层" in str(refused.value) and not unclear_refusal(str(refused.value))
     assert "RecursionError" not in app_log.read_text()
+
+
+@pytest.mark.parametrize("api_name, args, name, words", [
+    ("/load_checkpoint", dict(file="not a file"), "train.upload", "必须是上传的文件"),
+    ("/saving_upload", dict(file=42), "saving.upload", "必须是上传的文件"),
+    ("/builder_edit_table", dict(rows="abc"), "builder.table", "必须是一个表格"),
+])
+def test_a_value_that_is_no_upload_or_table_is_refused_in_chinese(zh_client, api_name, args, name, words):
+    """Before: Gradio's English '1 validation error for FileData', raised before any handler ran."""
+    with pytest.raises(Exception) as refused:
+        zh_client.predict(api_name=api_name, **args)
+    message = str(refused.value)
+    assert text(name, "zh-CN") in message and words in message, message
+    assert not unclear_refusal(message), message
+
+
+def test_a_path_on_the_server_sent_as_an_upload_is_refused_in_chinese(app_url, client):
+    """A FileData naming a server file that was never uploaded: Gradio refused it in English."""
+    body = json.dumps({"data": [{"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}]})
+    message = raw_refusal(app_url, "/load_checkpoint", body)
+    assert text("train.upload", "zh-CN") in message and "必须是上传的文件" in message, message
+    assert "/etc/hostname" in message and not unclear_refusal(message), message

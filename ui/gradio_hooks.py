@@ -10,7 +10,12 @@
 - a closed tab's gr.State dropped within minutes instead of Gradio's hour (the visitor's model is large);
 - each event's progress shown on what a learner looks at, set on every event once the page is built, and the
   page script assets/progress.html (in the page's <head>), which stops Gradio's page keeping finished events'
-  inputs. benchmarks/language_switch.py measures what each progress hook gains.
+  inputs. benchmarks/language_switch.py measures what each progress hook gains;
+- each event's values checked before Gradio's own check of an upload's or a table's value (pydantic's English
+  "1 validation error for FileData", even with preprocess=False), with the request in hand: ui/prechecks.py words
+  the refusal in the caller's language (tests/test_prechecks.py fails when it no longer attaches);
+- the files sent to the events that wait in Gradio's queue or run, which the cache cap keeps (ui/tempfiles.py;
+  tests/test_cache_cap.py fails when they are no longer found).
 """
 import gradio as gr
 from gradio.blocks import BlockContext
@@ -77,3 +82,38 @@ def narrow_progress(demo: gr.Blocks, sink: gr.HTML) -> None:
         if fn.show_progress_on is None:
             seen = [] if fn.show_progress == "hidden" else [o for o in fn.outputs if not unseen(o)]
             fn.show_progress_on = seen or [sink]
+
+
+def check_before_gradio(demo: gr.Blocks, check) -> None:
+    """check(fn, inputs, request) runs before each event's values reach Gradio's conversion (Blocks.process_api
+    validates an upload or a table against its data model there, before any handler, with no hook in between);
+    not for a generator's next step (no values sent), a batch, or the app called as a function (no visitor)."""
+    process_api = demo.process_api
+
+    async def checked(block_fn, inputs, *args, **kwargs):
+        fn = demo.fns[block_fn] if isinstance(block_fn, int) else block_fn
+        request = kwargs.get("request", args[1] if len(args) > 1 else None)
+        if not fn.batch and not kwargs.get("iterator") and not kwargs.get("explicit_call"):
+            check(fn, inputs, request[0] if isinstance(request, list) else request)
+        return await process_api(block_fn, inputs, *args, **kwargs)
+    demo.process_api = checked
+
+
+def api_inputs(fn) -> list:
+    """An event's inputs as an API caller sends them: the visitor's gr.State values are Gradio's to fill in."""
+    return [block for block in fn.inputs if not block.skip_api]
+
+
+def component_values(fn, inputs: list) -> list[tuple]:
+    """(component, value sent) for each input of an event that is a component's own value (not a gr.State, not a
+    component's property sent as an input)."""
+    return [(block, value) for i, (block, value) in enumerate(zip(fn.inputs, inputs))
+            if i not in fn.component_prop_inputs and not block.stateful]
+
+
+def sent_to_events(app) -> list:
+    """The values sent to every event waiting in Gradio's queue or running (Queue.event_ids_to_events holds each
+    from its join until it ends); app: the ASGI app in a request's scope."""
+    queue = getattr(app.get_blocks(), "_queue", None) if hasattr(app, "get_blocks") else None
+    events = list(getattr(queue, "event_ids_to_events", {}).values())
+    return [event.data.data for event in events if getattr(event.data, "data", None) is not None]

@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect
 
 from nets import limits
 from nets.tempfolders import keep_newest_bytes, modified
+from ui.gradio_hooks import sent_to_events
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())
@@ -60,13 +61,10 @@ def cut_cache(cache: Path, max_bytes: int, held: set[Path] = frozenset()) -> Non
 
 
 def queued_uploads(app, cache: Path) -> set[Path]:
-    """The cache's folders holding a file sent to an event that waits in Gradio's queue or runs: Gradio 6.31 keeps
-    each event in Queue.event_ids_to_events from its join until it ends, with the values it was sent
-    (tests/test_cache_cap.py fails if they are no longer found there)."""
-    queue = getattr(app.get_blocks(), "_queue", None) if hasattr(app, "get_blocks") else None
+    """The cache's folders holding a file sent to an event that waits in Gradio's queue or runs."""
     root, held = cache.resolve(), set()
-    for event in list(getattr(queue, "event_ids_to_events", {}).values()):
-        for path in file_paths(getattr(event.data, "data", None)):
+    for values in sent_to_events(app):
+        for path in file_paths(values):
             try:
                 stored = Path(path).resolve().parent   # cache/<sha256>/<name>, as Gradio stores an upload
             except (ValueError, OSError):   # a caller's path with a NUL in it: no file of the cache

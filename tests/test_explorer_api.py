@@ -40,7 +40,7 @@ def test_explore_serves_the_real_layer_output_as_pictures(client, cifar):
     assert np.array_equal(tile, cifar.test_x[pick[1]].permute(1, 2, 0).numpy())
     assert picture(output_png).mode == "L"     # one channel per image: grey, fast to encode
     assert picture(maps_png).mode == "P"       # colour-mapped through the PNG's palette
-    assert out[4] == [] and out[9]["maximum"] == 1023    # no gallery for one layer
+    assert out[4] == [] and out[9] == 1023    # no gallery for one layer; the window's last step
 
 
 def test_explore_sends_a_chains_stages_as_captioned_pictures(client):
@@ -97,18 +97,25 @@ def test_broken_uploads_are_refused_and_the_server_stays_up(client, tmp_path, na
 def test_sixteen_bit_upload_runs_at_its_own_resolution(client, tmp_path):
     ramp = (np.linspace(0, 65535, 600)[None, :].repeat(200, 0)).astype(np.uint16)
     path = write(tmp_path, "ramp16.png", png_bytes(Image.fromarray(ramp)))
-    source = client.predict(handle_file(path), api_name="/explorer_upload")   # the decoded upload stays in the session
-    assert source == "upload"
-    status = explore(client, source="upload", resolution="full", kind="MaxPool2d")[0]
+    status = explore(client, source="upload", upload=handle_file(path), resolution="full", kind="MaxPool2d")[0]
     h, w = out_size(171, 2, 2), out_size(512, 2, 2)   # 200x600 fitted to a 512 px long side
     assert f"input (1, 3, 171, 512) → output (1, 3, {h}, {w})" in status
+
+
+def test_an_upload_that_names_a_file_on_the_server_is_refused(client, tmp_path):
+    """Only a file gradio_client sent (Gradio checks it is one of its uploads) is read: a bare path is not."""
+    path = write(tmp_path, "server.png", png_bytes(Image.new("RGB", (8, 8), "red")))
+    for upload in ({"path": path}, {"path": path, "meta": {"_type": "not a file"}}, path):
+        with pytest.raises(Exception, match="did not arrive as a file"):
+            explore(client, source="upload", upload=upload)
+    assert healthy(client)
 
 
 def test_explore_keeps_the_controls_names_and_defaults(client):
     """gradio_client callers pass /explore's parameters by name and leave out the ones at their default."""
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/explore"]
     params = [(p["parameter_name"], p["parameter_has_default"], p["parameter_default"]) for p in info["parameters"]]
-    assert params == [(name, True, value) for name, value in API_DEFAULTS.items()]
+    assert params == [(name, True, value) for name, value in {**API_DEFAULTS, "upload": None}.items()]
 
 
 def test_api_callers_get_the_explorer_in_the_language_of_their_accept_language(app_url):

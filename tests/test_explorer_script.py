@@ -38,8 +38,8 @@ def cifar_at_script_path(cifar, monkeypatch):
 
 def page_view(**changes):
     """The view and the script the page shows for these controls."""
-    view, _, status, _, code, _ = explorer_tab.update(None, {**DEFAULTS, **changes})
-    return view, status, code
+    computed = explorer_tab.compute(None, {**DEFAULTS, **changes})
+    return computed.view, computed.status, computed.code
 
 
 def run_script(code: str, capsys) -> tuple[dict, str]:

@@ -1,5 +1,6 @@
 """The explorer's handlers as the UI calls them: real CIFAR-10, uploads, bad values, the trained model."""
 import base64
+import copy
 import io
 
 import gradio as gr
@@ -16,10 +17,11 @@ from nets.explorer.kernels import preset_kernel
 from tests.test_explorer_api import picture
 from visual.images import data_uri
 from visual.maps import feature_maps_grid
-from ui.explorer_tab import DEFAULTS, explore, load_preset_grid, step_window, upload_image
+from ui.explorer_inputs import KEPT
+from ui.explorer_tab import DEFAULTS, Shown, answer, compute, load_preset_grid, show_view, step_window, upload_image
 
-OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "step",
-       "code", "slide", "grid"]
+OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "last_step",
+       "code", "grid"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +31,8 @@ def data(cifar, monkeypatch):
 
 
 def run(model=None, **changes):
-    return dict(zip(OUT, explore(**{**DEFAULTS, **changes}, model=model)))
+    """/explore's answer by name, with the visitor's trained model or decoded upload as the page has them."""
+    return dict(zip(OUT, answer(model, {**DEFAULTS, **changes})))
 
 
 def png(uri) -> np.ndarray:
@@ -46,7 +49,7 @@ def test_default_view_is_the_tutorials_conv2d_on_64_real_images(data):
     first = data.test_x[torch.randperm(10000, generator=torch.Generator().manual_seed(0))[0]]
     scale = grid.shape[1] // (8 * 34 + 2)   # 8 columns of 32 px images with 2 px gaps, enlarged pixel for pixel
     assert np.array_equal(grid[2 * scale:34 * scale:scale, 2 * scale:34 * scale:scale], first.permute(1, 2, 0).numpy())
-    assert out["step"]["maximum"] == 32 * 32 - 1 and "✓" in out["slide_text"]
+    assert out["last_step"] == 32 * 32 - 1 and "✓" in out["slide_text"]
 
 
 def test_class_and_batch_size_pick_real_labelled_images(data):
@@ -149,13 +152,13 @@ def test_sequential_shows_every_stage_and_trained_chain_matches_the_model(data):
 
 
 def test_stepping_the_window_recomputes_the_value_torch_gave():
-    out = run(kernel_size=5, stride=2, padding=2, out_channels=4)
+    slide = compute(None, {**DEFAULTS, **dict(kernel_size=5, stride=2, padding=2, out_channels=4)}).view.slide
     for step in (0, 17, 255):
-        figure, text = step_window(out["slide"], step, 3)
+        figure, text = step_window(slide, step, 3)
         assert f"Step {step + 1} of 256" in text and "✓" in text and "✗" not in text
         assert figure["layout"]["shapes"][1]["type"] == "rect"
     with pytest.raises(gr.Error, match="Step must be"):
-        step_window(out["slide"], -1, 0)
+        step_window(slide, -1, 0)
 
 
 def test_preset_loaded_into_the_grid_becomes_the_kernel():
@@ -163,16 +166,19 @@ def test_preset_loaded_into_the_grid_becomes_the_kernel():
     rows = [[float(v) for v in line.split()] for line in grid.splitlines()]
     assert weights == "grid" and rows == preset_kernel("laplacian", 5).tolist()
     out = run(weights=weights, grid=grid, kernel_size=5, padding=2)
-    assert out["grid"]["value"] == grid and "output (64, 3, 32, 32)" in out["status"]
-    resized = run(weights="grid", grid=grid, kernel_size=3)["grid"]["value"]   # the grid follows kernel_size
+    assert out["grid"] == grid and "output (64, 3, 32, 32)" in out["status"]
+    resized = run(weights="grid", grid=grid, kernel_size=3)["grid"]   # the grid follows kernel_size
     assert resized == "0 1 0\n1 -4 1\n0 1 0"
 
 
 def test_the_tab_builds_inside_the_app():
     with gr.Blocks() as demo:
-        controls, outputs, _ = explorer_tab.build(gr.State(None), gr.State(None))
-    assert list(controls) == list(DEFAULTS) and len(outputs) == len(OUT)
-    assert demo.fns
+        with gr.Tabs():
+            controls, drive, _ = explorer_tab.build(gr.State(None), gr.State(None))
+    assert list(controls) == list(DEFAULTS) and drive.redraw[2] == list(explorer_tab.ExplorerPage(*drive.redraw[2]))
+    api = [fn for fn in demo.fns.values() if fn.api_name == "explore"]
+    assert len(api) == 1 and not api[0].targets     # gr.api: no component triggers it
+    assert len(api[0].outputs) == len(OUT)
 
 
 def test_pooling_shows_the_other_pooling_beside_it_and_the_tutorials_17x17():
@@ -194,22 +200,29 @@ def test_activations_show_curve_derivative_and_what_they_cut():
     assert "% saturated" in run(kind="Sigmoid")["status"]
 
 
-def page_update(sent=None, **changes):
-    """The page's update (pictures, then what show_later draws) as named parts, and what it remembers as sent."""
+def show(shown, part="pictures", moving=False, **changes) -> dict:
+    """The page's update (show_view) for the default controls with these changes, by part; parts left as the page
+    shows them are absent."""
     controls = {**DEFAULTS, **changes}
-    *pictures, step, image, channel, slide, grid, sent, later = explorer_tab.explore_page(sent, **controls)
-    names = [*explorer_tab.PICTURE_PARTS, *explorer_tab.LATER_PARTS, "slide_box", "slide_plot", "slide_text"]
-    shown = explorer_tab.show_later(later, slide, controls["step"], controls["channel"])
-    return dict(zip(names, [*pictures, *shown]), image=image, channel=channel), sent
+    kept = {**{name: controls[name] for name in KEPT}, "moving": moving}
+    page = show_view(shown, None, kept, controls["grid"], controls["chain"], controls["step"], controls["upload"],
+                     part=part, follow_moving=True)
+    return {} if page == gr.skip() else {k: v for k, v in page._asdict().items() if not is_skipped(v)}
+
+
+def page_update(shown, **changes) -> dict:
+    """The pictures, then the figures of the same update, as the page draws them."""
+    return {**show(shown, **changes), **show(shown, "figures", **changes)}
 
 
 def is_skipped(part) -> bool:
-    return part == gr.skip()
+    return isinstance(part, dict) and part == gr.skip()
 
 
 def test_the_page_gets_pictures_inline_and_only_what_changed():
-    first, sent = page_update()
-    pictures = first["pictures"]["value"]     # one value for the panels' frames (explorer_layout.SHOW_PICTURES)
+    shown = Shown()
+    first = page_update(shown)
+    pictures = first["pictures"]     # one value for the panels' frames (ui/explorer_pictures.py)
     assert set(pictures) == {"explorer-input", "explorer-output", "explorer-maps"}
     assert pictures["explorer-output"]["src"].startswith("data:image/webp;base64,")
     assert pictures["explorer-maps"]["src"].startswith("data:image/png;base64,")   # colour-mapped: a palette
@@ -217,53 +230,38 @@ def test_the_page_gets_pictures_inline_and_only_what_changed():
                                                                                            "download PNG")
     # Lossless: the page's WebP holds the very pixels of the API's PNG.
     webp = pictures["explorer-output"]["src"].split(",", 1)[1]
-    png = explorer_tab.explore(**DEFAULTS)[2].split(",", 1)[1]
+    png = run()["output"].split(",", 1)[1]
     pixels = [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB")) for b in (webp, png)]
     assert np.array_equal(*pixels)
-    again, sent = page_update(sent, colormap="cividis")   # a drawing option: same input, numbers, code
-    assert all(is_skipped(again[name]) for name in ("hist", "code"))
-    assert set(again["pictures"]["value"]) == {"explorer-maps"}   # only the colour-mapped maps changed
-    assert is_skipped(page_update(sent, colormap="cividis")[0]["pictures"])   # nothing changed: nothing sent
-    emptied = explorer_tab.explore_page(sent, **{**DEFAULTS, "stride": None})   # a box cleared while typing
-    assert is_skipped(emptied)
-
-
-def test_a_picture_too_wide_for_webp_comes_as_a_png():
-    wide = np.arange(64 * 16384, dtype=np.uint8).reshape(64, 16384)   # a (64, 16384) table of numbers, drawn
-    head, data = data_uri(wide, "webp").split(",", 1)
-    assert head == "data:image/png;base64"                             # WebP holds at most 16383 a side
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), wide)
-    assert data_uri(wide[:, :16383], "webp").startswith("data:image/webp;base64,")
-
-
-def test_colour_mapped_pictures_come_to_the_page_as_pngs_with_their_palette():
-    indices, pal = feature_maps_grid(torch.randn(6, 30, 30), "shared", "viridis")
-    head, data = data_uri((indices, pal), "webp").split(",", 1)
-    assert head == "data:image/png;base64"     # smaller and faster than a WebP for one byte a pixel
-    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
-    assert np.array_equal(shown, pal[indices])
+    again = page_update(shown, colormap="cividis")   # a drawing option: same input, numbers, code
+    assert "hist" not in again and "code" not in again
+    assert set(again["pictures"]) == {"explorer-maps"}   # only the colour-mapped maps changed
+    assert "pictures" not in page_update(shown, colormap="cividis")   # nothing changed: nothing sent
+    assert show(shown, stride=None) == {}   # a box cleared while typing: the page stays
 
 
 def test_linear_and_activations_hide_what_they_do_not_have():
-    linear, sent = page_update(kind="Linear")
-    assert linear["pictures"]["value"]["explorer-maps"] is None and not linear["slide_box"]["visible"]   # hidden
-    relu, _ = page_update(sent, kind="ReLU")      # the maps come back (and their panel shows) after Linear
-    assert relu["pictures"]["value"]["explorer-maps"]["src"] and not relu["slide_box"]["visible"]
-    pool, _ = page_update(kind="MaxPool2d")
+    shown = Shown()
+    linear = page_update(shown, kind="Linear")
+    assert linear["pictures"]["explorer-maps"] is None and not linear["slide_box"]["visible"]   # hidden
+    relu = page_update(shown, kind="ReLU")      # the maps come back (and their panel shows) after Linear
+    assert relu["pictures"]["explorer-maps"]["src"] and not relu["slide_box"]["visible"]
+    pool = page_update(Shown(), kind="MaxPool2d")
     assert not pool["layer_plot"]["visible"] and pool["slide_box"]["visible"]
 
 
 def test_the_image_and_channel_sliders_reach_only_what_the_view_has():
-    first, sent = page_update()                         # 64 images, Conv2d with 6 output channels
+    shown = Shown()
+    first = page_update(shown)                         # 64 images, Conv2d with 6 output channels
     assert first["image"]["maximum"] == 63 and first["channel"]["maximum"] == 5 and "value" not in first["channel"]
-    again, sent = page_update(sent, kernel_size=5)      # same counts: nothing to send
-    assert is_skipped(again["image"]) and is_skipped(again["channel"])
-    typed, sent = page_update(sent, channel=40)         # past the last channel: the one drawn, 5
+    again = page_update(shown, kernel_size=5)      # same counts: nothing to send
+    assert "image" not in again and "channel" not in again
+    typed = page_update(shown, channel=40)         # past the last channel: the one drawn, 5
     assert typed["channel"]["value"] == 5
-    fewer, sent = page_update(sent, image=50, batch_size=4)
+    fewer = page_update(shown, image=50, batch_size=4)
     assert (fewer["image"]["maximum"], fewer["image"]["value"]) == (3, 3)
-    linear, _ = page_update(sent, kind="Linear")        # scores, no channels: the slider is left as it is
-    assert is_skipped(linear["channel"])
+    linear = page_update(shown, kind="Linear")        # scores, no channels: the slider is left as it is
+    assert "channel" not in linear
 
 
 def test_one_image_is_not_images():
@@ -272,8 +270,8 @@ def test_one_image_is_not_images():
 
 
 def test_the_window_is_drawn_in_image_coordinates_with_its_padding():
-    out = run(kernel_size=3, padding=2, stride=1)
-    figure, _ = step_window(out["slide"], 0, 0)
+    slide = compute(None, {**DEFAULTS, "kernel_size": 3, "padding": 2, "stride": 1}).view.slide
+    figure, _ = step_window(slide, 0, 0)
     heatmap = figure["data"][0]
     assert heatmap["x"][0] == -2 and heatmap["y"][0] == -2 and figure["layout"]["xaxis"]["tickformat"] == "d"
     padding = [s for s in figure["layout"]["shapes"] if s.get("fillcolor") and s["line"]["width"] == 0]
@@ -284,23 +282,28 @@ def test_the_window_is_drawn_in_image_coordinates_with_its_padding():
 
 def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     with gr.Blocks():
-        _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None))
-    assert fn(None, None, *DEFAULTS.values()) == gr.skip()     # no view yet (the page has just opened)
-    redrawn = fn({"status": "old"}, None, *DEFAULTS.values())
-    assert len(inputs) == 2 + len(DEFAULTS) and len(redrawn) == len(outputs)
-    assert "✓ the real tensor is 32×32" in redrawn[0]["value"]    # every part sent again, not skipped
-    assert set(redrawn[1]["value"]) == {"explorer-input", "explorer-output", "explorer-maps"}   # with their words
+        with gr.Tabs():
+            _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None))
+    kept = {**{name: DEFAULTS[name] for name in KEPT}, "moving": False}
+    values = (None, kept, DEFAULTS["grid"], DEFAULTS["chain"], DEFAULTS["step"], None)
+    shown = Shown()
+    assert fn(shown, *values) == gr.skip()     # no view yet (the page has just opened)
+    page_update(shown)
+    redrawn = fn(shown, *values)
+    assert len(inputs) == 1 + len(values) and len(redrawn) == len(outputs)
+    assert "✓ the real tensor is 32×32" in redrawn.status["value"]    # every part sent again, not skipped
+    assert set(redrawn.pictures) == {"explorer-input", "explorer-output", "explorer-maps"}   # with their words
+    assert redrawn.hist["value"]["data"] and "kernel_size=3" in redrawn.code["value"]   # the figures with them
 
 
 def test_an_update_computed_meanwhile_keeps_the_step_the_learner_typed():
     """The page's update was computed for step 0 while the learner typed 500: the box keeps 500 and the
     window is drawn there; only a step the new map cannot hold is put back in range."""
-    *_, step, _, _, slide, _, _, later = explorer_tab.explore_page(None, **DEFAULTS)
-    assert "value" not in step and step["maximum"] == 1023
-    _, _, _, _, _, said = explorer_tab.show_later(later, slide, 500, 0)
-    assert "Step 501 of 1024" in said
-    *_, step, _, _, _, _, _, _ = explorer_tab.explore_page(None, **{**DEFAULTS, "step": 1030})
-    assert step["value"] == 6
+    shown = Shown()
+    pictures = show(shown)
+    assert "value" not in pictures["step"] and pictures["step"]["maximum"] == 1023
+    assert "Step 501 of 1024" in show(shown, "figures", step=500)["slide_text"]
+    assert show(Shown(), step=1030)["step"]["value"] == 6
 
 
 def test_the_flatten_note_for_one_image_says_what_a_real_batch_would_need(data):
@@ -310,24 +313,48 @@ def test_the_flatten_note_for_one_image_says_what_a_real_batch_would_need(data):
 
 
 def test_the_page_reads_the_layer_controls_from_the_one_value_it_keeps():
-    kept = {name: DEFAULTS[name] for name in explorer_tab.KEPT}
-    others = {name: DEFAULTS[name] for name in DEFAULTS if name not in explorer_tab.KEPT}
-    status = explorer_tab.explore_kept(None, None, {**kept, "stride": 2}, **others)[0]["value"]
-    assert "stride=2," in status and "output (64, 6, 16, 16)" in status
-    assert is_skipped(explorer_tab.explore_kept(None, None, "not the page's", **others))
-    assert is_skipped(explorer_tab.explore_kept(None, None, {"stride": 2}, **others))   # the others missing
+    kept = {**{name: DEFAULTS[name] for name in KEPT}, "stride": 2}
+    page = show_view(Shown(), None, kept, DEFAULTS["grid"], DEFAULTS["chain"], 0, None)
+    assert "stride=2," in page.status["value"] and "output (64, 6, 16, 16)" in page.status["value"]
+    assert show_view(Shown(), None, "not the page's", DEFAULTS["grid"], DEFAULTS["chain"], 0, None) == gr.skip()
+    assert show_view(Shown(), None, {"stride": 2}, DEFAULTS["grid"], DEFAULTS["chain"], 0, None) == gr.skip()
 
 
 def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_the_rest():
-    """A dragged slider's updates (`moving` in the kept value) carry the pictures and the status alone; the
+    """A held slider's updates (`moving` in the kept value) carry the pictures and the status alone; the
     release's update sends the figures and the code, and not the pictures again."""
-    kept = {name: DEFAULTS[name] for name in explorer_tab.KEPT}
-    others = {name: DEFAULTS[name] for name in DEFAULTS if name not in explorer_tab.KEPT}
-    status, pictures, *_, sent, later = explorer_tab.explore_kept(None, None, {**kept, "kernel_size": 5,
-                                                                               "moving": True}, **others)
-    assert "output (64, 6, 30, 30)" in status["value"] and later is None   # nothing for show_later to draw
-    assert set(pictures["value"]) == {"explorer-input", "explorer-output", "explorer-maps"}
-    released = explorer_tab.explore_kept(sent, None, {**kept, "kernel_size": 5, "moving": False}, **others)
-    assert is_skipped(released[0]) and is_skipped(released[1])       # status and pictures: already shown
-    hist, layer_plot, code, *_ = explorer_tab.show_later(released[-1], released[-4], 0, 0)
-    assert hist["value"]["data"] and layer_plot["value"]["data"] and "kernel_size=5" in code["value"]
+    shown = Shown()
+    held = show(shown, kernel_size=5, moving=True)
+    assert "output (64, 6, 30, 30)" in held["status"]["value"] and show(shown, "figures") == {}   # none wait
+    assert set(held["pictures"]) == {"explorer-input", "explorer-output", "explorer-maps"}
+    released = explorer_tab.show_view(shown, None, {**{name: DEFAULTS[name] for name in KEPT}, "kernel_size": 5},
+                                      DEFAULTS["grid"], DEFAULTS["chain"], 0, None)   # the release's own event
+    assert released == gr.skip()   # status and pictures: already shown, and not computed again
+    later = show(shown, "figures")
+    assert later["hist"]["value"]["data"] and later["layer_plot"]["value"]["data"] and "kernel_size=5" in \
+        later["code"]["value"]
+
+
+def test_an_overtaken_update_leaves_its_work():
+    """Every event of a visitor's page gets the same Shown: an update still computing when a newer one starts
+    draws nothing (a held slider's by any newer update, a full one by a newer full one); a release on the value
+    a held slider's update draws (running or done) leaves the drawing to it, and its figures follow."""
+    shown, controls = Shown(), dict(DEFAULTS)
+    five, seven = {**controls, "kernel_size": 5}, {**controls, "kernel_size": 7}
+    held = shown.start(True, five)
+    release = shown.start(False, controls)            # released on another value
+    assert shown.stale(held) and not shown.stale(release)
+    shown.done(held, None), shown.done(release, "drawn 3")
+    assert shown.waiting == ("drawn 3", release)      # its figures come next
+    assert shown.start(True, controls) is None        # held on the values the release's update drew
+    held = shown.start(True, five)
+    assert shown.start(False, five) is None and not shown.stale(held)   # released while 5 is being drawn
+    shown.done(held, "drawn 5")
+    assert shown.waiting == ("drawn 5", held)
+    held = shown.start(True, seven)
+    shown.done(held, "drawn 7")                       # drawn before the release came
+    assert shown.start(False, seven) is None and shown.waiting == ("drawn 7", held)
+    newer = shown.start(False, controls)
+    assert shown.stale(held) and not shown.stale(newer)
+    assert compute(None, controls, stale=lambda: True) is None   # no drawing for an overtaken update
+    assert copy.deepcopy(shown).started == 0                     # each visitor starts with a Shown of their own

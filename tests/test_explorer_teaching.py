@@ -61,7 +61,7 @@ def test_the_pooling_window_is_not_called_a_kernel():
     from ui import explorer_layout
     import gradio as gr
     with gr.Blocks():
-        ui = explorer_layout.layout()
+        ui = explorer_layout.layout(None)
     for locale in ("en", "zh-CN"):
         table = TRANSLATIONS[locale]
         assert "卷积核" not in table[ui.pool_kernel.label.key] and "卷积核" not in table[ui.slide_plot.label.key]

@@ -32,24 +32,30 @@ def test_the_plan_names_the_threads_the_run_trains_with():
     assert str(device_phrase(torch.device("cpu"), 3)) == "CPU (3 threads)" and torch.get_num_threads() == before
 
 
-def page_update(sent, **changes):
-    """The explorer page's update (explorer_tab.explore_shown) for the default controls with these changes."""
+def page_update(shown, part="pictures", **changes):
+    """The explorer page's update (explorer_tab.show_view) for the default controls with these changes."""
     from ui import explorer_tab
     from ui.explorer_inputs import DEFAULTS, KEPT
     controls = {**DEFAULTS, **changes}
     kept = {name: controls[name] for name in KEPT}
-    return explorer_tab.explore_shown(sent, None, kept, **{k: v for k, v in controls.items() if k not in KEPT})
+    return explorer_tab.show_view(shown, None, kept, controls["grid"], controls["chain"], controls["step"],
+                                  controls["upload"], part=part)
 
 
 def test_explorer_refusals_go_beside_their_control_until_an_update_runs(cifar, monkeypatch):
+    import gradio as gr
+
     from ui import dataset
+    from ui.explorer_tab import Shown
     monkeypatch.setattr(dataset.LOADER, "data", cifar)
-    first = page_update(None)
-    chain, grid, status, *_, sent, later = page_update(first[-2], kind="Conv2d", weights="grid", grid="1 2\n3")
-    assert grid["visible"] and "must be square" in grid["value"] and not isinstance(later, list)
-    chain, grid, status, *_, sent, _ = page_update(sent, kind="Sequential", chain="Linear(x, 10)")
-    assert chain["visible"] and "does not know what x is" in chain["value"]
-    chain, grid, status, *_, sent, later = page_update(sent, kind="Sequential", chain="Flatten()\nLinear(3 * 32 * 32, 10)")
-    assert chain == grid == {"__type__": "update", "value": "", "visible": False} and "(64, 10)" in status["value"]
-    assert page_update(sent, source="upload") == page_update(None, source="upload") and \
-        not isinstance(page_update(sent, source="upload"), list)   # "Your image" before a file: no refusal
+    shown = Shown()
+    page_update(shown)
+    page = page_update(shown, kind="Conv2d", weights="grid", grid="1 2\n3")
+    assert page.grid_error["visible"] and "must be square" in page.grid_error["value"]
+    assert page.pictures == gr.skip() and page_update(shown, "figures") == gr.skip()   # the last pictures stay
+    page = page_update(shown, kind="Sequential", chain="Linear(x, 10)")
+    assert page.chain_error["visible"] and "does not know what x is" in page.chain_error["value"]
+    page = page_update(shown, kind="Sequential", chain="Flatten()\nLinear(3 * 32 * 32, 10)")
+    assert page.chain_error == page.grid_error == {"__type__": "update", "value": "", "visible": False}
+    assert "(64, 10)" in page.status["value"]
+    assert page_update(shown, source="upload") == gr.skip()   # "Your image" before a file: no refusal

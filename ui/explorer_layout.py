@@ -9,6 +9,7 @@ from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS
 from ui.explorer_inputs import ALL, APPROXIMATE, CONTROL_BOUNDS, DEFAULTS, KEPT
+from ui.explorer_pictures import FRAMES, picture_panel
 from ui.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
@@ -16,46 +17,6 @@ BUILDER_CHAIN = "your network (Builder tab)"
 CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
                                                           "explorer.chain_blocks13", "explorer.chain_network",
                                                           "explorer.chain_builder")))
-# The input, output and feature-map panels each hold a frame that never changes; the page's update sends their
-# pictures (src, alt, title and the download link's words, in the visitor's language) in one hidden value,
-# `pictures` ({frame id: picture, or None to hide its panel}), and SHOW_PICTURES puts them in the frames. Not as
-# the panels' own values: gr.HTML serializes its props several times an update and parses all of its HTML
-# again, and for the 330 KB output grid that held the picture back (slider release -> picture drawn, A/B in
-# Chromium: 183 ms as the panel's value, 146 ms through `pictures`). Only what changed is in `pictures`, so the
-# page keeps the latest of each (window.llPictures): a panel Gradio builds after the first update (a tab's
-# components are built when it is first opened) takes its picture from there when it loads.
-SHOW_PICTURE = """function showPicture(frame, picture) {
-  frame.closest('.block').style.display = picture ? '' : 'none';
-  if (!picture) return;
-  const img = frame.querySelector('img');
-  img.src = picture.src; img.alt = picture.alt; img.title = picture.title;
-  frame.querySelector('a.ll-download').textContent = picture.download;
-}"""
-SHOW_PICTURES = f"""(pictures) => {{
-  {SHOW_PICTURE}
-  const latest = (window.llPictures ??= {{}});
-  for (const [id, picture] of Object.entries(pictures || {{}})) {{
-    latest[id] = picture;
-    const frame = document.getElementById(id);
-    if (frame) showPicture(frame, picture);
-  }}
-}}"""
-# Inline pictures keep gr.Image's two buttons: a click shows one full screen; "download PNG" saves it. The page
-# gets lossless WebPs (PNGs for colour-mapped ones); the download is the shown pixels written as a PNG, which
-# every tool reads.
-PICTURE_JS = f"""{SHOW_PICTURE}
-const frame = element.querySelector('.ll-picture');
-if (frame && window.llPictures && frame.id in window.llPictures) showPicture(frame, window.llPictures[frame.id]);
-element.addEventListener('click', (e) => {{
-  const link = e.target.closest('a.ll-download');
-  if (link) {{
-    const img = link.parentElement.querySelector('img'), canvas = document.createElement('canvas');
-    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-    canvas.getContext('2d').drawImage(img, 0, 0);
-    link.href = canvas.toDataURL('image/png');
-  }} else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
-}});"""
-PICTURE_FRAMES = {"input": "explorer-input", "output": "explorer-output", "maps": "explorer-maps"}
 
 
 def bounded(name: str, label: str) -> gr.Slider:
@@ -63,21 +24,14 @@ def bounded(name: str, label: str) -> gr.Slider:
     return gr.Slider(*CONTROL_BOUNDS[name], value=DEFAULTS[name], step=1, label=t(f"explorer.{label}"))
 
 
-def picture_panel(label: str, frame: str | None = None, visible: bool = True) -> gr.HTML:
-    """A labelled panel for inline pictures: with a frame id, the frame SHOW_PICTURES fills; without, HTML that
-    explore_page sends (the stage gallery)."""
-    value = (f'<div id="{frame}" class="ll-picture"><img alt=""><a class="ll-download" href="#" '
-             f'download="{frame}.png"></a></div>') if frame else None
-    return gr.HTML(value, label=t(label), show_label=True, container=True, visible=visible, js_on_load=PICTURE_JS)
-
-
 def refusal_box() -> gr.Markdown:
     """Where a refusal stays beside the control that caused it, until an update that runs (explorer_tab)."""
     return gr.Markdown(visible=False, elem_classes="ll-refusal")
 
 
-def layout() -> SimpleNamespace:
-    """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use."""
+def layout(shown) -> SimpleNamespace:
+    """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use;
+    shown: the starting value of each visitor's shown_state."""
     D = DEFAULTS
     with gr.Tab(t("explorer.tab"), id="explorer") as tab:
         gr.Markdown(t("explorer.intro"))
@@ -159,8 +113,8 @@ def layout() -> SimpleNamespace:
             with gr.Column(scale=2):
                 status = gr.Markdown(t("explorer.status_idle"))
                 with gr.Row():
-                    input_html = picture_panel("explorer.input_image", PICTURE_FRAMES["input"])
-                    output_html = picture_panel("explorer.output_image", PICTURE_FRAMES["output"])
+                    input_html = picture_panel("explorer.input_image", FRAMES["input"])
+                    output_html = picture_panel("explorer.output_image", FRAMES["output"])
                 with gr.Row():
                     image = gr.Slider(0, 63, value=D["image"], step=1, label=t("explorer.image"))
                     channel = gr.Slider(0, 63, value=D["channel"], step=1, label=t("explorer.channel"))
@@ -174,7 +128,7 @@ def layout() -> SimpleNamespace:
                     batch_view = gr.Radio([(t("explorer.view_reshape"), "reshape"),
                                            (t("explorer.view_channel"), "channel")],
                                           value=D["batch_view"], label=t("explorer.batch_view"))
-                maps_html = picture_panel("explorer.maps", PICTURE_FRAMES["maps"])
+                maps_html = picture_panel("explorer.maps", FRAMES["maps"])
                 gallery_box = picture_panel("explorer.gallery", visible=False)
                 with gr.Row():
                     hist_plot = gr.Plot(label=t("explorer.hist"))
@@ -187,20 +141,16 @@ def layout() -> SimpleNamespace:
                         pause_button = gr.Button(t("explorer.pause"), scale=1)
                     slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True)
-                # /explore for programs: the same pictures, inline as PNG data: URIs. Hidden: the page shows them.
                 with gr.Group(visible=False):
-                    input_image, output_image, maps_image = gr.Textbox(), gr.Textbox(), gr.Textbox()
-                    gallery = gr.JSON()   # [picture, caption] pairs
-                    api_button = gr.Button()
-                    # The layer controls' values in one, kept by the page itself (explorer_tab.build).
+                    # The layer controls' values in one, kept by the page itself (explorer_tab.build), and whether
+                    # a slider was held when the last one changed.
                     kept = gr.JSON({**{name: D[name] for name in KEPT}, "moving": False})
-                    pictures = gr.JSON(None)   # the pictures for the panels' frames (SHOW_PICTURES)
+                    pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer_pictures.py)
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
         clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
         # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
-        sent_state = gr.State(None)    # the page's last parts, so unchanged ones are not sent again
-        later_state = gr.State(None)   # the figures and code that follow the pictures
+        shown_state = gr.State(shown)  # what the page shows, and which update is the newest (explorer_tab.Shown)
     return SimpleNamespace(**{name: value for name, value in locals().items()
                               if isinstance(value, gr.blocks.Block)})

@@ -1,45 +1,62 @@
-"""The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images."""
+"""The Layer explorer tab: pick a real torch.nn layer and see what it does to real CIFAR-10 images.
+
+One compute call (compute), the page's one handler (show_view: the pictures first, then the figures of the same
+update), and the API for programs (explore, through gr.api); then the wiring (build)."""
+import inspect
+import threading
 import time
+from dataclasses import fields, replace
 from functools import partial
+from typing import NamedTuple
 
 import gradio as gr
+from gradio_client.utils import is_file_obj_with_meta
 
 from nets.builder.layers import SpecError
 from nets.builder.spec import normalize_spec
 from nets.explorer.chain import CHAIN_PRESETS, chain_lines
 from nets.explorer.layer import ACTIVATIONS, one_thread
-from nets.explorer.view import compute_chain, compute_layer
+from nets.explorer.view import ExplorerView, compute_chain, compute_layer
 from nets.text import LearnerError
 from ui import explorer_layout
 from ui.explorer_inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, layer_config, load_input,
                                 load_preset_grid, next_seed, receive_upload, view_options)
-from ui.explorer_layout import BUILDER_CHAIN, PICTURE_FRAMES, SHOW_PICTURES
+from ui.explorer_layout import BUILDER_CHAIN
+from ui.explorer_pictures import FRAMES, SHOW_PICTURES, shown_pictures
 from ui.i18n import current_locale, say
 from ui.validate import as_choice, as_int, refuse, refused
-from visual.explorer import draw, gallery_html, input_text, picture_uris, slide_picture
+from ui.views import view_of
+from visual.explorer import (Drawn, ViewOptions, draw, draw_figures, gallery_html, input_text, picture_uris,
+                             slide_picture)
 
 KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": ACTIVATIONS,
                "linear": ("Linear",), "seq": ("Sequential",)}
-# The upload is per-visitor state that /explorer_upload fills, so the API's /explore has no upload parameter.
+# /explore's parameters: the controls by name, in the page's order, each defaulting to its starting value; the
+# upload (a file, gradio_client.handle_file) last.
 API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
-# What the page's update sends only when it changed: pictures at once, figures and code just after. The input,
-# output and feature maps go in one value, `pictures` (explorer_layout.SHOW_PICTURES), holding those that changed.
-PICTURE_PARTS = ("status", "pictures", "gallery")
-ALTS = {"input": "explorer.alt_input", "output": "explorer.alt_output", "maps": "explorer.alt_maps"}
-LATER_PARTS = ("hist", "layer_plot", "code")
-REFUSAL_BOXES = ("chain", "grid")   # explorer_shown's outputs before the page's: where refusals are worded
-# The page update's outputs after the refusal boxes, by role (build lists the components in this order).
-PAGE_PARTS = ("status", "pictures", "gallery", "step", "image", "channel", "slide", "grid", "sent", "later")
+API_NAMES = (*API_DEFAULTS, "upload")
 # In the page: whether a slider is held by the pointer now (being dragged).
 HELD = "!!document.querySelector('input[type=range]:active')"
 # A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
 # a slow machine shows fewer frames, not a slower pass.
 PASS_SECONDS = 8.0
+REFUSAL_BOXES = {"chain": "chain_error", "grid": "grid_error", "status": "status"}   # where a refusal is worded
 
 
-def update(model, controls: dict, figures: bool = True):
-    """One explorer update computed and drawn, as both the API and the page show it:
-    (view, drawn, status, the step slider's update, code, the grid's update); no figures when `figures` is False."""
+class Computed(NamedTuple):
+    """One explorer update computed and drawn, its figures not yet (draw_figures adds them)."""
+    view: ExplorerView
+    drawn: Drawn
+    opts: ViewOptions
+    status: str
+    code: str
+    steps: int               # the sliding window's positions
+    grid: str | None         # the kernel grid's text, when the weights are a grid (it follows kernel_size)
+
+
+def compute(model, controls: dict, stale=lambda: False) -> Computed | None:
+    """One explorer update, as the API and the page show it; None when `stale()` says, before it is drawn,
+    that a newer update has started (nothing of this one would stay on screen)."""
     c, locale = Controls(**controls), current_locale()
     x, labels, loading_code = load_input(c)
     cfg = layer_config(c)
@@ -51,85 +68,217 @@ def update(model, controls: dict, figures: bool = True):
                 view = compute_chain(x, c.chain, cfg.seed, cfg.scale, image, model, use_trained, locale)
             else:
                 view = compute_layer(x, cfg, image, model, locale)
-            drawn = draw(view, opts, locale, figures)
+            if stale():
+                return None
+            drawn = draw(view, opts, locale, figures=False)
     except LearnerError as e:   # a layer, kernel, image or Builder refusal, in the visitor's language
         raise refused(e) from None
     except (RuntimeError, ValueError) as e:   # torch refusing a combination the checks did not foresee
         raise refuse("explorer.err.torch", reason=str(e).strip().splitlines()[0][:200]) from None
-    steps = view.slide.steps if view.slide is not None else 1
-    # The step box keeps its value unless the new map is too small for it: an update computed while the
-    # learner typed another step must not put the old one back (show_later draws the box's step).
-    step = gr.update(maximum=max(1, steps - 1), **({"value": opts.step % steps} if opts.step >= steps else {}))
-    grid = gr.update(value=grid_text(cfg.grid)) if cfg.grid is not None else gr.update()
     status = drawn.status + "\n\n" + input_text(labels, locale)
-    return view, drawn, status, step, loading_code + "\n" + view.code, grid
+    steps = view.slide.steps if view.slide is not None else 1
+    grid = grid_text(cfg.grid) if cfg.grid is not None else None
+    return Computed(view, drawn, opts, status, loading_code + "\n" + view.code, steps, grid)
 
 
-def explore(model=None, **controls):
-    """API: one explorer update, the pictures inline (PNG data: URIs); every number, figure and the code.
+def with_figures(computed: Computed, step=None, channel=None) -> Drawn:
+    """The update's drawing with its histogram, layer figure and window (at `step` and `channel` if given)."""
+    opts = computed.opts
+    opts = replace(opts, step=opts.step if step is None else step, channel=opts.channel if channel is None else channel)
+    with one_thread():
+        draw_figures(computed.drawn, computed.view, opts, current_locale())
+    return computed.drawn
 
-    Gradio passes each control by its name (inputs_kwargs in build): /explore keeps the controls' names
-    and order, and Gradio takes the API's defaults from the components' starting values (DEFAULTS), so
-    **controls loses nothing and no signature needs deriving from Controls (test_explorer_api checks)."""
-    view, drawn, status, step, code, grid = update(model, controls)
+
+def received(upload) -> dict | None:
+    """/explore's upload: a file gradio_client sent (Gradio has checked it is one of its uploads), decoded."""
+    if upload is None:
+        return None
+    if not is_file_obj_with_meta(upload):   # a bare {"path": ...} would name any file on the server
+        raise refuse("explorer.err.upload_lost")
+    return receive_upload(upload)
+
+
+def answer(model, controls: dict) -> tuple:
+    """The API's answer: the status, the pictures inline (PNG data: URIs: input, output, feature maps or None, a
+    chain's stages or the two poolings as [picture, caption] pairs), the histogram, the layer's figure, the
+    window's figure and sentence, the window's last step, the code, and the kernel grid's text ("" unless the
+    weights are a grid)."""
+    computed = compute(model, controls)
+    drawn = with_figures(computed)
     input_png, output_png, maps_png, gallery = picture_uris(drawn)
-    return (status, input_png, output_png, maps_png, gallery, drawn.hist,
-            drawn.layer_plot, drawn.slide_plot, drawn.slide_text, step, code, view.slide, grid)
+    return (computed.status, input_png, output_png, maps_png, gallery, drawn.hist, drawn.layer_plot,
+            drawn.slide_plot, drawn.slide_text, computed.steps - 1, computed.code, computed.grid or "")
 
 
-def explore_page(sent, model=None, *, moving: bool = False, **controls):
-    """The page's update, pictures first: they come inline (lossless WebPs; PNGs for colour-mapped ones) in the
-    update's one message (no file to fetch after it), the input, output and feature maps in `pictures`; the
-    figures and the code follow in `later` (show_later), so drawing them never holds up the pictures. Only what
-    changed since the visitor's last update (`sent`) is sent and redrawn. While a slider is `moving` (held by the
-    pointer) the update is its pictures and status alone: the browser drew each update's three figures in
-    0.1-0.4 s, in which no new picture could show; the figures and the code come with the release's update.
-    (JPEGs while held, the lossless pictures on release, cost more than they saved: the release had a picture to
-    send again, release -> final picture 136-184 -> 620-636 ms side by side under load 14-16.)"""
-    if any(value is None for name, value in controls.items() if name != "upload"):
-        return gr.skip()   # a number box emptied while the learner types: keep the view
-    view, drawn, status, step, code, grid = update(model, controls, figures=not moving)
-    *uris, gallery = picture_uris(drawn, "webp")
-    words = dict(title=say("explorer.fullscreen"), download=say("explorer.download_png"))
-    parts = dict(status=status, gallery=gallery_html(gallery), **{name: uri and dict(src=uri, alt=say(ALTS[name]), **words)
-                                                                   for name, uri in zip(PICTURE_FRAMES, uris)})
-    if not moving:
-        parts.update(hist=drawn.hist, layer_plot=drawn.layer_plot, code=code)
-    sent = dict(sent or {})
-    fresh = {name: value for name, value in parts.items() if name not in sent or sent[name] != value}
-    sent.update(parts)
-    changed = {name: gr.update(value=fresh[name], visible=bool(fresh[name])) if name in fresh else gr.skip()
-               for name in parts if name not in PICTURE_FRAMES}
-    pictures = {frame: fresh[name] for name, frame in PICTURE_FRAMES.items() if name in fresh}
-    changed["pictures"] = gr.update(value=pictures) if pictures else gr.skip()
-    later = None if moving else [*(changed[name] for name in LATER_PARTS),
-                                 gr.update(visible=view.slide is not None),   # Linear and the activations
-                                 drawn.slide_plot, drawn.slide_text]          # have no window
-    # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
-    # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
-    counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
-    boxes = [within(as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20), count, sent.get(f"{name}_count"))
-             for name, count in counts.items()]
-    sent.update({f"{name}_count": count for name, count in counts.items()})
-    return [*(changed[name] for name in PICTURE_PARTS), step, *boxes, view.slide, grid, sent, later]
+def explore(*values, **controls):
+    """API /explore: one explorer update for the controls given by name (answer). Your own image comes as the
+    upload (gradio_client.handle_file) with source="upload". A program has no trained model: weights="trained"
+    is refused."""
+    controls = {**DEFAULTS, **dict(zip(API_NAMES, values)), **controls}   # Gradio passes them in API_NAMES' order
+    return answer(None, {**controls, "upload": received(controls["upload"])})
 
 
-def within(value, count: int | None, count_sent: int | None):
-    """A slider's update for a view with `count` images or channels: its new maximum (sent when it changes),
-    and the last one as its value when it holds more; nothing for a view without them (Linear's channels)."""
+# gr.api reads /explore's parameters from the signature: each control by name with its type and starting value.
+API_TYPES = {f.name: f.type for f in fields(Controls)}
+explore.__signature__ = inspect.Signature(
+    [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value, annotation=API_TYPES[name])
+     for name, value in {**API_DEFAULTS, "upload": None}.items()],
+    return_annotation=tuple[str, str, str, str | None, list, dict | None, dict | None, dict | None, str, int, str,
+                            str])
+explore.__annotations__ = {**API_TYPES, "upload": dict | None, "return": explore.__signature__.return_annotation}
+
+
+class ExplorerPage(NamedTuple):
+    """What the page's update sets, each part by its component's role (build wires them in this order). Build it
+    with ExplorerPage.of(...): a part left out stays as the page shows it."""
+    chain_error: object   # a refusal of the chain, beside it
+    grid_error: object    # a refusal of the kernel grid, beside it
+    status: object
+    pictures: object      # {frame id: picture} for the panels' frames (ui/explorer_pictures.py)
+    gallery: object       # a chain's stages, or the two poolings
+    step: object          # the window's step slider: its maximum
+    image: object         # the Image and Channel sliders: what the view has
+    channel: object
+    slide: object         # the window's state (gr.State), for scrubbing and the animation
+    grid: object          # the kernel grid's text (it follows kernel_size)
+    hist: object
+    layer_plot: object
+    code: object
+    slide_box: object     # the window's panel: hidden for Linear and the activations
+    slide_plot: object
+    slide_text: object
+
+    of = classmethod(view_of)
+
+
+class Shown:
+    """One visitor's explorer page: what it shows, and which update is the newest. Every event of the page gets
+    this same object (a gr.State holds one value per visitor), so an update still running sees that a newer one
+    has started, and leaves the rest of its work (nothing of it would stay on screen); and a slider's release
+    lets the update of the value it was held on finish, rather than computing it again."""
+
+    def __init__(self):
+        self.parts = {}              # part -> the value on screen, so an unchanged one is not sent again
+        self.counts = {}             # the Image and Channel sliders' maxima on screen
+        self.refused = False         # a refusal box shows (the next update that runs clears it)
+        self.started = 0             # updates started
+        self.newest_full = 0         # the newest update that brings its figures (not a held slider's), and its
+        self.full_controls = None    # controls
+        self.running = {}            # number -> controls of each update still running
+        self.held = set()            # the numbers of held sliders' updates
+        self.last_drawn = None       # (number, controls, Computed) of the last update that drew its pictures
+        self.waiting = None          # (Computed, number): the full update whose pictures are shown, for its figures
+        self.lock = threading.Lock()
+
+    def __deepcopy__(self, memo) -> "Shown":
+        return Shown()   # each visitor's own (gr.State copies its starting value for each)
+
+    def start(self, moving: bool, controls: dict, again: bool = False) -> int | None:
+        """This update's number; None when it has nothing to draw: a held slider's update for the values the newest
+        full update shows, or a full update for the values of the newest update (still running, or done): a held
+        slider's then counts as the full one, its figures next. `again`: every part is drawn again regardless."""
+        with self.lock:
+            if not again and self.drawn_by_newest(moving, controls):
+                return None
+            self.started += 1
+            self.running[self.started] = controls
+            if moving:
+                self.held.add(self.started)
+            else:
+                self.newest_full, self.full_controls = self.started, controls
+            return self.started
+
+    def drawn_by_newest(self, moving: bool, controls: dict) -> bool:
+        """Whether the newest update draws these controls already (start, under the lock)."""
+        newest = self.started
+        if moving:
+            return controls == self.full_controls and newest == self.newest_full
+        drawn = self.last_drawn is not None and self.last_drawn[:2] == (newest, controls)
+        if self.running.get(newest) != controls and not drawn:
+            return False
+        if newest != self.newest_full:   # a held slider's update: it becomes the full one, its figures next
+            self.newest_full, self.full_controls = newest, controls
+            if drawn:
+                self.waiting = (self.last_drawn[2], newest)
+        return True
+
+    def done(self, n: int, computed: "Computed | None") -> None:
+        """Update n has drawn its pictures (None: it has not); a full update's figures wait for the next part."""
+        with self.lock:
+            controls = self.running.pop(n)
+            self.held.discard(n)
+            if computed is not None:
+                self.last_drawn = (n, controls, computed)
+                if n == self.newest_full:
+                    self.waiting = (computed, n)
+
+    def stale(self, n: int) -> bool:
+        """Whether update n is overtaken: a held slider's by any newer update, a full one by a newer full one."""
+        if n in self.held and n != self.newest_full:
+            return self.started > n
+        return self.newest_full > n
+
+    def fresh(self, parts: dict, again: bool = False) -> dict:
+        """The parts that differ from what the page shows (all of them `again`); from now on the page shows them."""
+        with self.lock:
+            new = {k: v for k, v in parts.items() if again or k not in self.parts or self.parts[k] != v}
+            self.parts.update(parts)
+            return new
+
+
+def shown_update(value):
+    """A shown part's update: its new value, and the part hidden when it has none."""
+    return gr.update(value=value, visible=bool(value))
+
+
+def within(value, count: int | None, count_shown: int | None):
+    """A slider's update for a view with `count` images or channels: its new maximum (sent when it changes), and
+    the last one as its value when it holds more; nothing for a view without them (Linear's channels)."""
     if count is None:
         return gr.skip()
     if value > count - 1:
         return gr.update(maximum=max(1, count - 1), value=count - 1)
-    return gr.update(maximum=max(1, count - 1)) if count != count_sent else gr.skip()
+    return gr.update(maximum=max(1, count - 1)) if count != count_shown else gr.skip()
 
 
-def explore_kept(sent, model, kept, **controls):
-    """The page's update, the layer controls as the one value the page keeps (see build); anything else
-    there is read as an emptied box, which keeps the view."""
-    kept = kept if isinstance(kept, dict) else {}
-    return explore_page(sent, model, moving=kept.get("moving") is True, **{name: kept.get(name) for name in KEPT},
-                        **controls)
+def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale) -> dict | None:
+    """The pictures' part of the page's update: status, pictures, gallery, the sliders' ranges, the window; None
+    when `stale()` says, once they are encoded, that a newer update has started (its pictures must come last)."""
+    *uris, gallery = picture_uris(computed.drawn, "webp")
+    if stale():
+        return None
+    fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
+                             **shown_pictures(dict(zip(FRAMES, uris)))), again)
+    view, steps, step = computed.view, computed.steps, computed.opts.step
+    parts = {name: shown_update(fresh[name]) for name in ("status", "gallery") if name in fresh}
+    if pictures := {FRAMES[name]: fresh[name] for name in FRAMES if name in fresh}:
+        parts["pictures"] = pictures
+    # The step box keeps its value unless the new map is too small for it: an update computed while the learner
+    # typed another step must not put the old one back.
+    parts["step"] = gr.update(maximum=max(1, steps - 1), **({"value": step % steps} if step >= steps else {}))
+    # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
+    # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
+    counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
+    for name, count in counts.items():
+        value = as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20)
+        parts[name] = within(value, count, None if again else shown.counts.get(name))
+    shown.counts.update(counts)
+    if computed.grid is not None:
+        parts["grid"] = computed.grid
+    return dict(parts, slide=view.slide)
+
+
+def figure_parts(shown: Shown, computed: Computed, step, channel, again: bool) -> dict:
+    """The figures' part: histogram, the layer's figure and the code (those that changed), and the window at the
+    step the box holds now (the learner may have moved it while the pictures came)."""
+    step = as_int(step, say("explorer.step"), 0, 1 << 20)
+    channel = as_int(channel, say("explorer.channel"), 0, 1023)
+    drawn = with_figures(computed, step, channel)
+    fresh = shown.fresh(dict(hist=drawn.hist, layer_plot=drawn.layer_plot, code=computed.code), again)
+    return dict({name: shown_update(value) for name, value in fresh.items()},
+                slide_box=gr.update(visible=computed.view.slide is not None),   # Linear and the activations
+                slide_plot=drawn.slide_plot, slide_text=drawn.slide_text)      # have no window
 
 
 def refusal_place(kind, weights) -> str:
@@ -137,48 +286,55 @@ def refusal_place(kind, weights) -> str:
     return "chain" if kind == "Sequential" else "grid" if kind == "Conv2d" and weights == "grid" else "status"
 
 
-def explore_shown(sent, model, kept, **controls):
-    """The page's update, a refusal shown beside the control that caused it (the chain, the kernel grid; else in
-    the status) and kept there until an update runs; the pictures stay the last that ran. "Your image" picked
-    before any upload: the view waits for the file (no refusal)."""
+def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=None, upload=None, *,
+              part: str = "pictures", follow_moving: bool = False, again: bool = False):
+    """The page's update, in parts: "pictures" (the status and pictures, inline, with what the sliders can reach;
+    the figures wait in `shown`), "figures" (the waiting ones: histogram, the layer's figure, the window, the code),
+    or "whole" (both). Only what changed is sent (`again`: everything, as after a language switch).
+
+    kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
+    held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
+    three figures an update in 0.1-0.4 s, in which no new picture could show) and the slider's release brings
+    the rest. A refusal is worded beside the control that caused it (the chain, the kernel grid, else in the
+    status) and kept there until an update runs; the pictures stay the last that ran."""
     kept = kept if isinstance(kept, dict) else {}
-    if kept.get("source") == "upload" and not isinstance(controls.get("upload"), dict):
+    if part == "figures":
+        with shown.lock:
+            waiting, shown.waiting = shown.waiting, None
+        if waiting is None or shown.stale(waiting[1]):
+            return gr.skip()   # nothing waits, or a newer update's figures will come
+        return ExplorerPage.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
+    controls = {**{name: kept.get(name) for name in KEPT}, "grid": grid, "chain": chain, "step": step,
+                "upload": upload}
+    if any(value is None for name, value in controls.items() if name != "upload") or (again and not shown.parts):
+        return gr.skip()   # a number box emptied while the learner types, or no view yet: keep the page
+    if controls["source"] == "upload" and not isinstance(upload, dict):
+        return gr.skip()   # "Your image" picked before any file: the view waits for it
+    moving = follow_moving and kept.get("moving") is True
+    n = shown.start(moving, {k: v for k, v in controls.items() if k != "upload"}, again)
+    if n is None:
         return gr.skip()
+    computed = parts = None
     try:
-        page = explore_kept(sent, model, kept, **controls)
+        computed = compute(model, controls, partial(shown.stale, n))
+        if computed is not None:
+            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n))
     except gr.Error as e:
-        place = refusal_place(kept.get("kind"), kept.get("weights"))
-        words = f"✗ {e.message}"
-        boxes = [gr.update(value=words, visible=True) if place == box else gr.skip() for box in REFUSAL_BOXES]
-        sent = {k: v for k, v in (sent or {}).items() if k != "status"}   # the next update's status is sent
-        status = gr.update(value=words, visible=True) if place == "status" else gr.skip()
-        return [*boxes, status, *(gr.skip(),) * (len(PAGE_PARTS) - 3), {**sent, "refused": True}, None]
-    if not isinstance(page, list):
-        return page
-    cleared = gr.update(value="", visible=False) if page[-2].pop("refused", False) else gr.skip()
-    return [*(cleared for _ in REFUSAL_BOXES), *page]
-
-
-def redraw(names, sent, model, *values):
-    """After a language switch, the view on screen drawn again in the new language; none before the first.
-
-    names: the controls' names, in the order of `values` (the event's inputs after sent and model)."""
-    if sent is None:
+        with shown.lock:
+            shown.refused = True
+            shown.parts.pop("status", None)   # the next update's status is sent
+        box = REFUSAL_BOXES[refusal_place(kept.get("kind"), kept.get("weights"))]
+        return ExplorerPage.of(**{box: gr.update(value=f"✗ {e.message}", visible=True)})
+    finally:
+        shown.done(n, computed if parts is not None else None)
+    if parts is None:
         return gr.skip()
-    page = explore_page(None, model, **dict(zip(names, values)))
-    if not isinstance(page, list):
-        return page    # a number box is empty: the view stays
-    return [*page, *show_later(page[-1], page[-4], *(values[names.index(name)] for name in ("step", "channel")))]
-
-
-def show_later(later, slide, step, channel):
-    """The figures and the code of the update whose pictures were just drawn; the sliding window at the step
-    the box holds now (the learner may have moved it while the update was computed)."""
-    if later is None:
-        return gr.skip()
-    if slide is None:
-        return later
-    return [*later[:-2], *step_window(slide, step, channel)]
+    if shown.refused:
+        shown.refused = False
+        parts.update(chain_error=gr.update(value="", visible=False), grid_error=gr.update(value="", visible=False))
+    if part == "whole":
+        parts.update(figure_parts(shown, computed, step, kept.get("channel"), again))
+    return ExplorerPage.of(**parts)
 
 
 def refused_upload(path):
@@ -191,7 +347,7 @@ def refused_upload(path):
 
 
 def upload_image(path):
-    """A new upload: decode it once, keep it in the visitor's state, and switch the input to it."""
+    """The page's upload: decode it once, keep it in the visitor's state, and switch the input to it."""
     return receive_upload(path), "upload"
 
 
@@ -257,16 +413,22 @@ def show_source(source):
     return gr.update(visible=source == "cifar10"), gr.update(visible=source == "upload")
 
 
+class Drive(NamedTuple):
+    """What another tab needs to set the explorer's controls and redraw it (app.py hands it to the Lessons tab)."""
+    kept: gr.JSON         # the layer controls in one value, as the page keeps them
+    redraw: tuple         # (fn, inputs, outputs): the whole view for the controls set
+
+
 def build(model_state, arch_state):
-    """The Layer explorer tab's components and events: its controls by name, the /explore outputs, and the
-    redraw after a language switch (fn, inputs, outputs) for Page.redraw_on_switch."""
-    ui = explorer_layout.layout()
-    # Each control reaches explore() by its name, in DEFAULTS' order: the API's parameter order and names.
+    """The Layer explorer tab's components and events: its controls by name, what another tab needs to drive it
+    (Drive), and the redraw after a language switch (fn, inputs, outputs) for Page.redraw_on_switch."""
+    ui = explorer_layout.layout(Shown())
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
-    outputs = [ui.status, ui.input_image, ui.output_image, ui.maps_image, ui.gallery, ui.hist_plot, ui.layer_plot,
-               ui.slide_plot, ui.slide_text, ui.step, ui.code, ui.slide_state, ui.grid]
-    page_outputs = [ui.status, ui.pictures, ui.gallery_box, ui.step, ui.image, ui.channel, ui.slide_state, ui.grid,
-                    ui.sent_state, ui.later_state]
+    page = list(ExplorerPage(
+        chain_error=ui.chain_error, grid_error=ui.grid_error, status=ui.status, pictures=ui.pictures,
+        gallery=ui.gallery_box, step=ui.step, image=ui.image, channel=ui.channel, slide=ui.slide_state, grid=ui.grid,
+        hist=ui.hist_plot, layer_plot=ui.layer_plot, code=ui.code, slide_box=ui.slide_box, slide_plot=ui.slide_plot,
+        slide_text=ui.slide_text))
     hidden = dict(queue=False, show_progress="hidden", api_visibility="private")
     ui.kind.change(show_groups, ui.kind, [ui.conv_group, ui.pool_group, ui.act_group, ui.linear_group, ui.seq_group],
                    **hidden)
@@ -276,36 +438,39 @@ def build(model_state, arch_state):
     # Before sending an event, Gradio's page reads each of its inputs and touches each of its triggers, every
     # one a search of the page's component tree (415 nodes): with every control an input (38 in all) and 36
     # triggers, 52 ms passed between releasing a slider and the request (now 14). So each control's change
-    # copies its value into `kept` inside the page (no request), and a change of `kept` is the one trigger.
-    # `moving`: a slider is held by the pointer (dragged); its updates then bring pictures only, and its
-    # release asks for the whole view (explore_page).
+    # copies its value into `kept` inside the page (no request), with whether a slider is held, and a change
+    # of `kept` is the update's trigger.
     for name in KEPT:
         values[name].change(None, [values[name], ui.kept], ui.kept, show_progress="hidden",
                             js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
                             api_visibility="private")
-        if isinstance(values[name], gr.Slider):
+        if isinstance(values[name], gr.Slider):   # its release asks for the whole view
             values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
                                  show_progress="hidden", api_visibility="private")
-    triggers = [ui.kept.change, ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select]
-    # preprocess=False: values reach the handlers as sent, so out-of-range ones get the handlers' sentences
-    # naming the control (Gradio's own check says only "Value 0 is less than minimum value 1.").
-    # Uploaded files are still moved into Gradio's cache and checked before the handler sees their path.
-    page = dict(fn=explore_shown, inputs=[ui.sent_state, model_state, ui.kept],
-                inputs_kwargs={name: values[name] for name in DEFAULTS if name not in KEPT},
-                outputs=[ui.chain_error, ui.grid_error, *page_outputs],
-                show_progress="hidden", api_visibility="private", preprocess=False)
-    later = dict(fn=show_later, inputs=[ui.later_state, ui.slide_state, ui.step, ui.channel],
-                 outputs=[ui.hist_plot, ui.layer_plot, ui.code, ui.slide_box, ui.slide_plot, ui.slide_text], **hidden)
-    gr.on(triggers, **page, trigger_mode="always_last").then(**later)
+    # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
+    # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
+    # moved into Gradio's cache and checked before the handler sees their path.
+    view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
+                outputs=page, show_progress="hidden", api_visibility="private", preprocess=False)
+    # The figures' part reads only what it needs: each input costs the page a search of its component tree.
+    figures = dict(fn=partial(show_view, part="figures"), inputs=[ui.shown_state],
+                   inputs_kwargs=dict(kept=ui.kept, step=ui.step), outputs=page, show_progress="hidden",
+                   api_visibility="private", preprocess=False, queue=False)
+    # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
+    # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
+    # the chain and the tab are another event, each trigger costing every update of the page a search of its
+    # component tree; an update overtaken by it leaves its drawing (Shown.stale). Each brings its figures just
+    # after its pictures, so drawing them never holds up a picture.
+    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last").then(**figures)
+    gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view,
+          trigger_mode="always_last").then(**figures)
     ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, show_progress="hidden", api_visibility="private")
-    redrawn = (partial(redraw, tuple(values)), [ui.sent_state, model_state, *values.values()],
-               page_outputs + later["outputs"])
-    ui.api_button.click(explore, model_state, outputs, inputs_kwargs=values, api_name="explore",
-                        show_progress="hidden", preprocess=False)
+    with ui.tab:   # inside the tab: gr.api's parameters are components, and gr.Tabs takes only tabs
+        gr.api(explore, api_name="explore")
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws
     uploaded = ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
                                 show_progress="hidden", preprocess=False)
-    uploaded.success(**page).then(**later)
+    uploaded.success(show_view, **view).then(**figures)
     uploaded.success(lambda: gr.update(value="", visible=False), None, ui.upload_error, **hidden)
     uploaded.failure(refused_upload, ui.upload, [ui.upload, ui.upload_error], show_progress="hidden",
                      api_visibility="private", preprocess=False)
@@ -313,7 +478,7 @@ def build(model_state, arch_state):
     ui.load_grid_button.click(load_preset_grid, [ui.preset, ui.kernel_size], [ui.grid, ui.weights],
                               api_name="explorer_preset_grid", preprocess=False)
     ui.chain_preset.change(chain_text, [ui.chain_preset, arch_state], ui.chain, api_name="explorer_chain_preset",
-                           preprocess=False).then(**page).then(**later)
+                           preprocess=False).then(show_view, **view).then(**figures)
     # Scrubbing: every value the step slider passes through while dragged, typed or stepped by arrow keys.
     gr.on([ui.step.input, ui.step.release], step_window, [ui.slide_state, ui.step, ui.channel],
           [ui.slide_plot, ui.slide_text], api_name="explorer_step", show_progress="hidden",
@@ -323,4 +488,6 @@ def build(model_state, arch_state):
                   api_visibility="private", preprocess=False)
     ui.play_button.click(play, ui.step, [ui.timer, ui.clock_state], **hidden)
     ui.pause_button.click(lambda: gr.Timer(active=False), None, ui.timer, **hidden)
-    return values, outputs, redrawn
+    whole = partial(show_view, part="whole")
+    drive = Drive(ui.kept, (whole, view["inputs"], page))
+    return values, drive, (partial(whole, again=True), view["inputs"], page)

@@ -1,13 +1,11 @@
 """The Lessons tab: the notes section by section, with LayerLab's runnable code and the slips corrected."""
-from functools import partial
-
 import gradio as gr
 
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
 from nets.text import LOCALES, TRANSLATIONS, Phrase, locale_of
-from ui import dataset, explorer_tab
+from ui import dataset
 from ui.i18n import Page, current_locale, say, t
 from ui.validate import as_choice, refuse, refused, shown
 
@@ -125,17 +123,15 @@ def start_page(progress, current, request: gr.Request):
     return (gr.skip(), lesson, *columns, label, gr.skip(), stored, opened, runs)   # a run's output stays
 
 
-def open_linked_tab(lesson):
-    """The lesson's tab selected, with the explorer's controls set as the lesson says (others left alone)."""
+def open_linked_tab(lesson, kept) -> dict:
+    """The lesson's tab selected, and the explorer's controls set as the lesson says (others left alone), by role:
+    "tab", each control's name, and "kept": the explorer's layer controls as its page keeps them, in one value."""
     target, controls = LINKS[as_choice(lesson, LESSON, tuple(LESSONS))]
-    return gr.Tabs(selected=target), *(controls.get(name, gr.skip()) for name in EXPLORER_CONTROLS)
-
-
-def redraw_explorer(n_outputs: int, lesson, **controls):
-    """The explorer's view for the controls just set, when the lesson opened the explorer."""
-    if LINKS[lesson][0] != "explorer":
-        return tuple(gr.skip() for _ in range(n_outputs))
-    return explorer_tab.explore(**controls)
+    if not controls:
+        return {"tab": gr.Tabs(selected=target)}
+    kept = kept if isinstance(kept, dict) else {}
+    return {"tab": gr.Tabs(selected=target), **controls,
+            "kept": {**kept, **{name: value for name, value in controls.items() if name in kept}, "moving": False}}
 
 
 def build():
@@ -184,15 +180,19 @@ def lesson_column(lesson: str) -> gr.Column:
     return column
 
 
-def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer_outputs: list) -> None:
+def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer) -> None:
     """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API.
-    explorer_controls: the explorer's components by the name explore() takes them under."""
-    controls = [explorer_controls[name] for name in EXPLORER_CONTROLS]
-    opened = parts["open_button"].click(open_linked_tab, parts["lesson"], [tabs, *controls], queue=False,
-                                        api_visibility="private")
-    # The controls set by a function fire no release event, so the explorer is redrawn here.
-    opened.then(partial(redraw_explorer, len(explorer_outputs)), parts["lesson"], explorer_outputs,
-                inputs_kwargs=explorer_controls, show_progress="hidden", api_visibility="private", preprocess=False)
+    explorer_controls: the explorer's components by /explore's parameter names; explorer: its kept value and its
+    redraw (explorer_tab.Drive)."""
+    targets = {"tab": tabs, "kept": explorer.kept, **{name: explorer_controls[name] for name in EXPLORER_CONTROLS}}
+
+    def open_linked(lesson, kept):
+        return {targets[role]: value for role, value in open_linked_tab(lesson, kept).items()}
+
+    opened = parts["open_button"].click(open_linked, [parts["lesson"], explorer.kept], list(targets.values()),
+                                        queue=False, api_visibility="private")
+    # The explorer drawn for the controls just set (its tab may not be built yet, so its own events may not fire).
+    opened.then(*explorer.redraw, show_progress="hidden", api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     page.redraw_on_switch(opened_text, parts["progress"], parts["opened"])
     page.on_open(start_page, [parts["progress"], parts["lesson"]], [tabs, parts["lesson"], *parts["shown"]])

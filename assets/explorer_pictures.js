@@ -1,0 +1,39 @@
+// The Layer explorer's picture frames (ui/explorer_pictures.py). The input, output and feature-map panels each
+// hold a frame that never changes; an update sends the pictures that changed ({frame id: picture, or null to
+// hide its panel}) in one hidden value, and showPictures puts them in the frames. The page keeps the latest of
+// each (window.llPictures): a panel Gradio builds after the first update (a tab's components are built when it
+// is first opened) takes its picture from there when it loads (loadFrame).
+
+// One picture into its frame: src, alt, title and the download link's words, in the visitor's language.
+function showPicture(frame, picture) {
+  frame.closest('.block').style.display = picture ? '' : 'none';
+  if (!picture) return;
+  const img = frame.querySelector('img');
+  img.src = picture.src; img.alt = picture.alt; img.title = picture.title;
+  frame.querySelector('a.ll-download').textContent = picture.download;
+}
+
+function showPictures(pictures) {
+  const latest = (window.llPictures ??= {});
+  for (const [id, picture] of Object.entries(pictures || {})) {
+    latest[id] = picture;
+    const frame = document.getElementById(id);
+    if (frame) showPicture(frame, picture);
+  }
+}
+
+// A panel just built (`element`): its latest picture, a click on a picture shows it full screen, and "download
+// PNG" saves the shown pixels as a PNG (the page gets lossless WebPs; every tool reads a PNG).
+function loadFrame(element) {
+  const frame = element.querySelector('.ll-picture');
+  if (frame && window.llPictures && frame.id in window.llPictures) showPicture(frame, window.llPictures[frame.id]);
+  element.addEventListener('click', (e) => {
+    const link = e.target.closest('a.ll-download');
+    if (link) {
+      const img = link.parentElement.querySelector('img'), canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+      canvas.getContext('2d').drawImage(img, 0, 0);
+      link.href = canvas.toDataURL('image/png');
+    } else if (e.target.tagName === 'IMG') e.target.requestFullscreen?.();
+  });
+}

@@ -22,8 +22,9 @@ def load_tables() -> dict[str, dict[str, str]]:
 
 
 TRANSLATIONS = load_tables()
-# A space between two Chinese characters: a template's "{name} 必须…" filled with a Chinese name ("层").
-CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
+# A space between two Chinese characters: a template's "{name} 必须…" filled with a Chinese name ("层"), or with one
+# ending in full-width punctuation ("加载检查点（…）").
+CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\u3001-\u303f\uff01-\uff0f\uff1a-\uff1f]) +(?=[\u4e00-\u9fff])")
 
 
 def text(key: str, locale: str = DEFAULT, /, **params) -> str:

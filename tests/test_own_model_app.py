@@ -1,6 +1,8 @@
 """The learner's own nn.Module through the real server (`python app.py --model FILE`): the Network view equals what
 forward hooks capture in plain torch, their class trains, and a mistake stops the start with its sentence."""
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -9,6 +11,7 @@ import pytest
 import torch
 
 from nets.data.cifar import normalize
+from nets.explorer.view import pick_batch
 from nets.train.checkpoint import load_checkpoint
 from tests.conftest import ROOT, TINY_TRAINING, start_app, stop_app
 from tests.test_network_view import pictures
@@ -70,9 +73,34 @@ def test_skip_connection_and_flatten_show_where_they_happen(own_app):
     assert names.index("fc") == names.index("→ fc") + 1 and "block1" in names
     assert "(1, 1024)" in flow.split("→ fc")[1].split("</div>")[1]
     # The explorer on one named layer: the batch as it arrives there, and the code that catches it with a hook.
-    pictures_html, numbers, code = client.predict("block1.conv2", 4, 1, api_name="/explore_own_layer")
+    pictures_html, numbers, code, *_ = client.predict("block1.conv2", 4, 1, 0, 0, api_name="/explore_own_layer")
     assert "what arrives at block1.conv2: (4, 16, 32, 32)" in pictures_html and "H_out" in numbers
     assert "model.get_submodule('block1.conv2')" in code and "from residual import ResNet" in code
+
+
+def test_explore_own_layer_slides_the_learners_kernel_over_what_arrives(own_app, cifar):
+    key, client, _ = own_app
+    if key != "residual":
+        pytest.skip("one layer, on the network with a forward of its own")
+    # Channel 5, step 100 (output row 3, column 4): the Layer explorer's window, histogram and kernel, drawn from
+    # the batch as it arrives at block1.conv2 and the learner's own weights.
+    *_, hist, kernel, slide, said = client.predict("block1.conv2", 4, 1, 5, 100, api_name="/explore_own_layer")
+    model = learner_network("residual.py", "ResNet")
+    x = normalize(pick_batch(cifar.test_x, cifar.test_y, None, 4, 0)[0])
+    with torch.no_grad():
+        arrived = model.block1.relu(model.block1.conv1(model.stem(x)))
+        expected = float(torch.nn.functional.conv2d(arrived[1:2], model.block1.conv2.weight,
+                                                    model.block1.conv2.bias, padding=1)[0, 5, 3, 4])
+    assert "output row 3, column 4 (channel 5)" in said and "✓" in said
+    assert float(re.search(r"torch computed (-?[\d.]+)", said).group(1)) == pytest.approx(expected, abs=1e-4)
+    slide, hist, kernel = (json.loads(f["plot"]) for f in (slide, hist, kernel))
+    out = slide["data"][1]
+    assert out["z"][3 - out["y"][0]][4 - out["x"][0]] == pytest.approx(expected, abs=6e-4)
+    assert sum(hist["data"][0]["y"]) == arrived.numel()
+    assert np.allclose(kernel["data"][0]["z"], model.block1.conv2.weight[5, 0].detach().numpy(), atol=6e-4)
+    # On the ReLU: no window, and the sentence says which layers have one.
+    said = client.predict("block1.relu", 4, 1, 0, 0, api_name="/explore_own_layer")[-1]
+    assert said == "The sliding window belongs to Conv2d and pooling layers."
 
 
 def test_training_their_class_changes_the_weights_and_measures_accuracy(own_app, cifar):

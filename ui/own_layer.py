@@ -14,6 +14,8 @@ from visual.images import data_uri
 from visual.maps import feature_maps_grid, scores_grid
 
 MAX_BATCH = 64
+MAX_CHANNEL = 4095   # a larger channel or step is the last one (visual.explorer: the step wraps around)
+MAX_STEP = 1 << 20
 SEED = 0   # the batch: test images drawn as the explorer draws them (nets.explorer.view.pick_batch)
 
 
@@ -23,12 +25,17 @@ def network_of(trained):
     return model if model is not None and type(model) is type(own.OWN.start) else own.OWN.start
 
 
-def explore_layer(layer, batch, image, trained) -> tuple[str, str, str]:
-    """The layer's input as it arrives and its output, for one image of the batch; statistics, formula, code."""
+def explore_layer(layer, batch, image, channel, step, trained) -> tuple:
+    """The layer's input as it arrives and its output, for one image of the batch; statistics, formula, code;
+    and the Layer explorer's figures drawn from them (visual.explorer.draw_figures): the histogram of the values
+    before and after, the layer's kernel (output channel `channel`) or curve, and the sliding window at `step`
+    over the input as it arrived, with the learner's real weights."""
     model = network_of(trained)
     layer = as_choice(layer, say("own.layer"), explorable(model))
     batch = as_int(batch, say("own.batch"), 1, MAX_BATCH)
     image = as_int(image, say("own.image"), 0, batch - 1)
+    channel = as_int(channel, say("explorer.channel"), 0, MAX_CHANNEL)
+    step = as_int(step, say("explorer.step"), 0, MAX_STEP)
     data = dataset.require_data()
     x_u8, _ = pick_batch(*data.split("test"), None, batch, SEED)
     locale = current_locale()
@@ -37,7 +44,7 @@ def explore_layer(layer, batch, image, trained) -> tuple[str, str, str]:
         view = compute_own_layer(x_u8, model, layer, code, image)
     except OwnModelError as e:
         raise refused(e) from None
-    drawn = draw(view, ViewOptions(), locale, figures=False)
+    drawn = draw(view, ViewOptions(channel=channel, step=step), locale)
     arrived = feature_maps_grid(fit_maps(view.x[view.image]), "shared", "viridis") if view.x.dim() == 4 else \
         scores_grid(view.x, "viridis")
     made = drawn.maps if drawn.maps is not None else drawn.output
@@ -45,7 +52,9 @@ def explore_layer(layer, batch, image, trained) -> tuple[str, str, str]:
                 f'<figcaption>{say("own.arrives", layer=layer, shape=tuple(view.x.shape))}</figcaption></figure>'
                 f'<figure><img src="{data_uri(made, "png")}" style="max-width:100%;image-rendering:pixelated">'
                 f'<figcaption>{say("own.makes", layer=layer, shape=tuple(view.output.shape))}</figcaption></figure>')
-    return pictures, stats_table(view.stats, locale) + "\n\n" + shape_text(view, locale), view.code
+    slide_text = "\n\n".join(n.words(locale) for n in view.notes) or drawn.slide_text
+    return (pictures, stats_table(view.stats, locale) + "\n\n" + shape_text(view, locale), view.code,
+            drawn.hist, drawn.layer_plot, drawn.slide_plot, slide_text)
 
 
 def build(model_state):
@@ -62,6 +71,15 @@ def build(model_state):
             show = gr.Button(t("own.explore_show"), variant="primary")
         pictures = gr.HTML()
         numbers = gr.Markdown()
+        gr.Markdown(t("own.figures"))
+        with gr.Row():
+            hist = gr.Plot(label=t("explorer.hist"))
+            layer_plot = gr.Plot(label=t("explorer.layer_plot"))
+        with gr.Row():
+            channel = gr.Number(0, precision=0, minimum=0, maximum=MAX_CHANNEL, label=t("explorer.channel"))
+            step = gr.Number(0, precision=0, minimum=0, maximum=MAX_STEP, label=t("explorer.step"))
+        slide_plot = gr.Plot(label=t("explorer.slide"))
+        slide_text = gr.Markdown()
         code = gr.Code(language="python", interactive=False, label=t("own.explore_code"))
-    show.click(explore_layer, [layer, batch, image, model_state], [pictures, numbers, code],
-               api_name="explore_own_layer")
+    gr.on([show.click, channel.submit, step.submit], explore_layer, [layer, batch, image, channel, step, model_state],
+          [pictures, numbers, code, hist, layer_plot, slide_plot, slide_text], api_name="explore_own_layer")

@@ -17,6 +17,57 @@ from nets.text import Phrase
 KINDS = (*CONVS, *POOLS, *ACTIVATIONS, "Linear")   # the layers the explorer knows how to show
 
 
+def same(v) -> bool:
+    """A setting the window draws: one whole number, or the same one for rows and columns."""
+    return isinstance(v, int) or (isinstance(v, tuple) and len(set(v)) == 1 and isinstance(v[0], int))
+
+
+def one(v) -> int:
+    return v if isinstance(v, int) else v[0]
+
+
+def unslidable(layer: nn.Module) -> Phrase | None:
+    """Why the sliding window cannot redo this conv or pooling value by value (None: it can). The window reads a
+    square k x k patch of every input channel; the learner's layer may be set otherwise."""
+    if isinstance(layer, nn.Conv2d):
+        if isinstance(layer.padding, str):
+            return Phrase("own.slide_setting", setting=f"padding={layer.padding!r}", fix="padding=k // 2")
+        if layer.groups != 1:
+            return Phrase("own.slide_setting", setting=f"groups={layer.groups}", fix="groups=1")
+        settings = {"kernel_size": layer.kernel_size, "stride": layer.stride, "padding": layer.padding,
+                    "dilation": layer.dilation}
+    elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        settings = {"kernel_size": layer.kernel_size, "stride": layer.stride, "padding": layer.padding}
+        if isinstance(layer, nn.AvgPool2d):
+            if layer.divisor_override:
+                return Phrase("own.slide_setting", setting=f"divisor_override={layer.divisor_override}",
+                              fix="divisor_override=None")
+            if not layer.count_include_pad and same(layer.padding) and one(layer.padding):
+                return Phrase("own.slide_setting", setting="count_include_pad=False", fix="count_include_pad=True")
+            if layer.ceil_mode:   # its last windows divide by the cells inside the padded input, not k * k
+                return Phrase("own.slide_setting", setting="ceil_mode=True", fix="ceil_mode=False")
+        else:
+            settings["dilation"] = layer.dilation
+    else:
+        return None
+    for name, v in settings.items():
+        if not same(v):
+            return Phrase("own.slide_setting", setting=f"{name}={v}", fix=f"{name}={one(v) if v else v}")
+    return None
+
+
+def own_slide(layer: nn.Module, x: torch.Tensor, y: torch.Tensor):
+    """The explorer's sliding window (nets.explorer.slide) over one image x (C, H, W) as it arrived, with the
+    learner's real layer and output y; None where the window cannot redo the layer (a square setting made one)."""
+    if x.dim() != 3 or not isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) or unslidable(layer):
+        return None
+    if not isinstance(layer, nn.Conv2d):   # slide_state reads pooling's settings as whole numbers
+        layer = type(layer)(**{**{k: one(getattr(layer, k)) for k in ("kernel_size", "stride", "padding")},
+                               **({"dilation": one(layer.dilation), "ceil_mode": layer.ceil_mode}
+                                  if isinstance(layer, nn.MaxPool2d) else {"ceil_mode": layer.ceil_mode})})
+    return slide_state(layer, x, y)
+
+
 def explorable(model: nn.Module) -> list[str]:
     """The names of model's layers the explorer can show, in the order they were defined."""
     return [n for n, m in model.named_modules() if n and type(m).__name__ in KINDS]
@@ -52,8 +103,12 @@ def compute_own_layer(x_u8: torch.Tensor, model: nn.Module, name: str, code_star
     view = ExplorerView(kind, x_u8, x, y, layer, i, f"{name} = {repr(layer)}", parameter_text(layer),
                         [(Phrase("explorer.row_input"), value_stats(x, "")),
                          (Phrase("explorer.row_output"), value_stats(y, kind))],
-                        code_start + layer_code(name), slide_state(layer, x[i], y[i]) if x.dim() == 4 else None,
-                        shape_check(layer, x, y) if kind in CONVS + POOLS else None)
+                        code_start + layer_code(name), own_slide(layer, x[i], y[i]) if x.dim() == 4 else None,
+                        shape_check(layer, x, y) if kind in CONVS + POOLS and x.dim() == 4
+                        and not isinstance(getattr(layer, "padding", 0), str) else None)
+    why = unslidable(layer)
+    if why is not None:
+        view.notes.append(why)
     if kind in ACTIVATIONS:
         view.curve = activation_curve(layer, min(-6.0, float(x.min())), max(6.0, float(x.max())))
     return view

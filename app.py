@@ -55,7 +55,7 @@ def build_demo() -> gr.Blocks:
         demo.unload(sessions.session_closed)   # a closed tab's model is dropped within minutes, not an hour
         page = Page()
         lessons_tab.link(page, tabs, lessons, explorer_controls, explorer_outputs)
-        links.link(page, tabs, lessons["lesson"])
+        links.link(page, tabs, lessons["lesson"], explorer_controls, explorer_outputs)
         page.localize(demo)
         prechecks.check_first(demo, page)   # uploads and tables refused in LayerLab's words, not pydantic's
         for redraw in data_redraws:   # the tab shown first

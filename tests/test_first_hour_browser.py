@@ -113,3 +113,25 @@ def test_a_refused_weights_file_does_not_look_loaded_once_the_toast_fades(page, 
     page.wait_for_timeout(12_000)
     assert status.is_visible() and "model.pth" in status.inner_text()
     assert page.locator(".tabitem:visible").inner_text().count("model.pth") == 1, "the file box is empty"
+
+
+def test_a_chain_refusal_follows_a_language_switch_and_leaves_with_the_mistake(browser, client, app_url):
+    context, page = open_page(browser, app_url)
+    page.get_by_role("tab", name="Layer explorer", exact=True).click()
+    page.get_by_text("(64, 6, 32, 32)").first.wait_for(timeout=WAIT)
+    page.get_by_role("radio", name="Sequential", exact=True).check()
+    chain = page.get_by_label("Layers, one per line (PyTorch syntax)")
+    chain.fill("Conv2d(3, 100000, 3)")
+    page.get_by_role("button", name="Run the chain").click()
+    box = refusal(page, "chain")
+    box.get_by_text("out_channels must be between 1 and 1,024").wait_for(timeout=WAIT)
+    page.locator("#language").get_by_text("中文", exact=True).click()   # the view redrawn in Chinese
+    box.get_by_text("第 1 行：第 1 层：out_channels 必须在 1 到 1,024 之间").wait_for(timeout=WAIT)
+    assert not re.search(r"\bLayer\b|must be", box.inner_text())
+    page.get_by_label(ZH["explorer.chain"]).fill("nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(),")   # mended, and
+    # the language switched back
+    page.locator("#language").get_by_text("English", exact=True).click()
+    page.get_by_text("(64, 8, 32, 32)").first.wait_for(timeout=WAIT)   # the redraw ran the mended chain
+    page.wait_for_function("() => ![...document.querySelectorAll('.ll-refusal')].some(b => b.offsetParent "
+                           "&& b.textContent.includes('✗'))", timeout=WAIT)
+    context.close()

@@ -173,3 +173,24 @@ def test_on_a_phone_nothing_breaks_and_a_slider_and_its_result_share_the_screen(
     assert 0 <= kernel["y"] and kernel["y"] + kernel["height"] <= 844 and kernel["y"] > output["y"] + 40
     page.screenshot(path=screenshots / "explorer-390-slider.png")
     context.close()
+
+
+def test_a_teachers_link_opens_the_explorer_on_the_layer_and_settings_it_names(browser, client, app_url):
+    context, page = open_page(browser, app_url + "?tab=explorer&kind=MaxPool2d&pool_kernel=3&pool_stride=3")
+    page.get_by_text("output (64, 3, 10, 10)").first.wait_for(timeout=WAIT)   # (32 - 3) // 3 + 1
+    assert page.get_by_role("radio", name="MaxPool2d", exact=True).is_checked()
+    assert page.get_by_label("number input for kernel_size (pooling window)").input_value() == "3"
+    page.get_by_role("radio", name="AvgPool2d", exact=True).check()   # the learner changes the view
+    page.get_by_text("AvgPool2d(kernel_size=3").first.wait_for(timeout=WAIT)
+    page.wait_for_function("() => location.search.includes('kind=AvgPool2d')")
+    assert query(page) == {"tab": "explorer", "kind": "AvgPool2d", "pool_kernel": "3", "pool_stride": "3"}
+    link = page.url
+    context.close()
+    context, page = open_page(browser, link)
+    page.get_by_text("AvgPool2d(kernel_size=3").first.wait_for(timeout=WAIT)
+    assert page.get_by_role("radio", name="AvgPool2d", exact=True).is_checked()
+    context.close()
+    context, page = open_page(browser, app_url + "?tab=explorer&kind=Nonsense&pool_kernel=99")   # left alone
+    page.get_by_text("output (64, 6, 32, 32)").first.wait_for(timeout=WAIT)
+    assert page.get_by_role("radio", name="Conv2d", exact=True).is_checked() and page.errors == []
+    context.close()

@@ -78,7 +78,7 @@ class Page:
     def __init__(self):
         self.marked: dict[gr.blocks.Block, dict[str, object]] = {}   # component -> {property: marked value}
         self.redraws: list[tuple] = []    # (fn, inputs, outputs) run after each switch
-        self.openers: list[tuple] = []    # (fn, inputs, outputs) run once the page's language is set
+        self.openers: list[tuple] = []    # (fn, inputs, outputs, options) run once the page's language is set
 
     def localize(self, demo: gr.Blocks) -> None:
         """Find every marked property of every component, and write it in English for the first page."""
@@ -88,10 +88,10 @@ class Page:
                 for name, value in props.items():
                     set_property(block, name, resolve(value, DEFAULT))
 
-    def on_open(self, fn, inputs, outputs) -> None:
+    def on_open(self, fn, inputs, outputs, **options) -> None:
         """When the page opens, fn sets what a link asks for (a lesson) after the language has relabelled the
-        pickers: run beside it, new choices would undo what fn picked."""
-        self.openers.append((fn, inputs, outputs))
+        pickers: run beside it, new choices would undo what fn picked. options: the event's own (preprocess=)."""
+        self.openers.append((fn, inputs, outputs, options))
 
     def redraw_on_switch(self, fn, inputs, outputs) -> None:
         """After a switch, fn redraws what the server wrote on screen (a status, a chart) in the new language."""
@@ -126,8 +126,8 @@ class Page:
 
         hidden = dict(show_progress="hidden", api_visibility="private")
         opened = demo.load(open_page, picker, outputs, js=INITIAL_LANGUAGE, **hidden)
-        for fn, inputs, opener_outputs in self.openers:
-            opened = opened.then(fn, inputs, opener_outputs, **hidden)
+        for fn, inputs, opener_outputs, options in self.openers:
+            opened = opened.then(fn, inputs, opener_outputs, **hidden, **options)
         switched = picker.input(choose, [picker, *choosers], outputs, js=REMEMBER_LANGUAGE, **hidden)
         for chain in (opened, switched):
             for fn, inputs, redraw_outputs in self.redraws:

@@ -36,6 +36,12 @@ def test_the_page_walks_the_learners_own_network(browser, residual_url):
         page.get_by_text("Explore one layer of your network").click()
         page.get_by_role("button", name="Show the layer").click()
         tab.get_by_text("what arrives at stem: (8, 3, 32, 32)").wait_for(timeout=WAIT)
+        tab.get_by_text("Step 1 of 1024").wait_for(timeout=WAIT)   # the explorer's window over the stem's input
+        step = tab.get_by_label("Step", exact=True)
+        step.fill("100")
+        step.press("Enter")
+        tab.get_by_text("output row 3, column 4 (channel 0)").wait_for(timeout=WAIT)
+        assert tab.locator(".js-plotly-plot").count() >= 3   # the histogram, the kernel and the window drawn
         open_tab(page, "Training")   # their class in the loop, then a short run of it
         page.locator("#own-loop").get_by_text("from residual import ResNet").wait_for(timeout=WAIT)
         training = page.locator(".tabitem:visible")

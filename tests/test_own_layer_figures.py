@@ -32,7 +32,8 @@ def captured(model: nn.Module, name: str, x: torch.Tensor) -> torch.Tensor:
 
 def steps_to_check(steps: int) -> list[int]:
     """The first and last windows (where the padding is read), one in the middle and a few drawn at random."""
-    return sorted({0, 1, steps // 2, steps - 1, *torch.randint(0, steps, (4,), generator=torch.Generator().manual_seed(0)).tolist()})
+    drawn = torch.randint(0, steps, (4,), generator=torch.Generator().manual_seed(0)).tolist()
+    return sorted({0, 1, steps // 2, steps - 1, *drawn})
 
 
 @pytest.mark.parametrize("file, layer_name, image", [

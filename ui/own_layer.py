@@ -26,10 +26,7 @@ def network_of(trained):
 
 
 def explore_layer(layer, batch, image, channel, step, trained) -> tuple:
-    """The layer's input as it arrives and its output, for one image of the batch; statistics, formula, code;
-    and the Layer explorer's figures drawn from them (visual.explorer.draw_figures): the histogram of the values
-    before and after, the layer's kernel (output channel `channel`) or curve, and the sliding window at `step`
-    over the input as it arrived, with the learner's real weights."""
+    """The layer's input as it arrives and its output, statistics, formula, code, and the Layer explorer's figures."""
     model = network_of(trained)
     layer = as_choice(layer, say("own.layer"), explorable(model))
     batch = as_int(batch, say("own.batch"), 1, MAX_BATCH)

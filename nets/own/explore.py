@@ -17,54 +17,41 @@ from nets.text import Phrase
 KINDS = (*CONVS, *POOLS, *ACTIVATIONS, "Linear")   # the layers the explorer knows how to show
 
 
-def same(v) -> bool:
-    """A setting the window draws: one whole number, or the same one for rows and columns."""
-    return isinstance(v, int) or (isinstance(v, tuple) and len(set(v)) == 1 and isinstance(v[0], int))
+SLIDES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)      # the layers nets.explorer.slide steps a window over
+SQUARE = ("kernel_size", "stride", "padding", "dilation")   # one number each: the window is k x k
+# Settings with which the window's sum or mean is not the layer's value, and the one it needs.
+PLAIN = {nn.Conv2d: (("groups", 1),),
+         nn.AvgPool2d: (("divisor_override", None), ("count_include_pad", True), ("ceil_mode", False))}
 
 
-def one(v) -> int:
-    return v if isinstance(v, int) else v[0]
+def one(v) -> int | None:
+    """A window setting as one whole number; None when rows and columns differ (or padding='same')."""
+    v = v if isinstance(v, tuple) else (v,)
+    return v[0] if len(set(v)) == 1 and isinstance(v[0], int) else None
 
 
 def unslidable(layer: nn.Module) -> Phrase | None:
-    """Why the sliding window cannot redo this conv or pooling value by value (None: it can). The window reads a
-    square k x k patch of every input channel; the learner's layer may be set otherwise."""
-    if isinstance(layer, nn.Conv2d):
-        if isinstance(layer.padding, str):
-            return Phrase("own.slide_setting", setting=f"padding={layer.padding!r}", fix="padding=k // 2")
-        if layer.groups != 1:
-            return Phrase("own.slide_setting", setting=f"groups={layer.groups}", fix="groups=1")
-        settings = {"kernel_size": layer.kernel_size, "stride": layer.stride, "padding": layer.padding,
-                    "dilation": layer.dilation}
-    elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-        settings = {"kernel_size": layer.kernel_size, "stride": layer.stride, "padding": layer.padding}
-        if isinstance(layer, nn.AvgPool2d):
-            if layer.divisor_override:
-                return Phrase("own.slide_setting", setting=f"divisor_override={layer.divisor_override}",
-                              fix="divisor_override=None")
-            if not layer.count_include_pad and same(layer.padding) and one(layer.padding):
-                return Phrase("own.slide_setting", setting="count_include_pad=False", fix="count_include_pad=True")
-            if layer.ceil_mode:   # its last windows divide by the cells inside the padded input, not k * k
-                return Phrase("own.slide_setting", setting="ceil_mode=True", fix="ceil_mode=False")
-        else:
-            settings["dilation"] = layer.dilation
-    else:
-        return None
-    for name, v in settings.items():
-        if not same(v):
-            return Phrase("own.slide_setting", setting=f"{name}={v}", fix=f"{name}={one(v) if v else v}")
+    """Why the square window cannot redo this conv or pooling value by value, naming the setting; None if it can."""
+    for name in SQUARE if isinstance(layer, SLIDES) else ():
+        v = getattr(layer, name, 1)
+        if one(v) is None:
+            fix = "padding=k // 2" if isinstance(v, str) else f"{name}={v[0]}"
+            return Phrase("own.slide_setting", setting=f"{name}={v!r}", fix=fix)
+    padded = isinstance(layer, SLIDES) and one(layer.padding) != 0
+    for name, want in PLAIN.get(type(layer), ()):
+        v = getattr(layer, name)
+        if v != want and (name != "count_include_pad" or padded):   # without padding, nothing is left out
+            return Phrase("own.slide_setting", setting=f"{name}={v}", fix=f"{name}={want}")
     return None
 
 
 def own_slide(layer: nn.Module, x: torch.Tensor, y: torch.Tensor):
-    """The explorer's sliding window (nets.explorer.slide) over one image x (C, H, W) as it arrived, with the
-    learner's real layer and output y; None where the window cannot redo the layer (a square setting made one)."""
-    if x.dim() != 3 or not isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) or unslidable(layer):
+    """The explorer's window over one image x (C, H, W) as it arrived, with the real layer and its output y."""
+    if x.dim() != 3 or not isinstance(layer, SLIDES) or unslidable(layer):
         return None
     if not isinstance(layer, nn.Conv2d):   # slide_state reads pooling's settings as whole numbers
-        layer = type(layer)(**{**{k: one(getattr(layer, k)) for k in ("kernel_size", "stride", "padding")},
-                               **({"dilation": one(layer.dilation), "ceil_mode": layer.ceil_mode}
-                                  if isinstance(layer, nn.MaxPool2d) else {"ceil_mode": layer.ceil_mode})})
+        whole = {k: one(getattr(layer, k)) for k in SQUARE if hasattr(layer, k)}
+        layer = type(layer)(**whole, ceil_mode=layer.ceil_mode)
     return slide_state(layer, x, y)
 
 

@@ -101,6 +101,8 @@ def test_explore_own_layer_slides_the_learners_kernel_over_what_arrives(own_app,
     # On the ReLU: no window, and the sentence says which layers have one.
     said = client.predict("block1.relu", 4, 1, 0, 0, api_name="/explore_own_layer")[-1]
     assert said == "The sliding window belongs to Conv2d and pooling layers."
+    with pytest.raises(Exception, match="Step"):   # refused by its label, not a traceback
+        client.predict("block1.conv2", 4, 1, 0, -1, api_name="/explore_own_layer")
 
 
 def test_training_their_class_changes_the_weights_and_measures_accuracy(own_app, cifar):

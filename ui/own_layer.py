@@ -79,4 +79,5 @@ def build(model_state):
         slide_text = gr.Markdown()
         code = gr.Code(language="python", interactive=False, label=t("own.explore_code"))
     gr.on([show.click, channel.submit, step.submit], explore_layer, [layer, batch, image, channel, step, model_state],
-          [pictures, numbers, code, hist, layer_plot, slide_plot, slide_text], api_name="explore_own_layer")
+          [pictures, numbers, code, hist, layer_plot, slide_plot, slide_text], api_name="explore_own_layer",
+          preprocess=False)   # values reach explore_layer as sent: it refuses them by their labels, in their language

@@ -19,9 +19,10 @@ from tests.test_own_model import MODELS, NETWORKS, flow_names, hooked_outputs, l
 from visual.network import maps_picture
 
 
-# Through the server: the notes' Module, the residual network and resnet18 (the keyword constructor is loaded in
-# tests/test_own_model.py, and its refusal without a default is below): each server start costs tens of seconds.
-SERVED = ("notes", "residual", "resnet18")
+# Through the server: the notes' Module, the residual network, resnet18 and the constructor that takes a keyword
+# (its refusal without a default is below); each server start costs tens of seconds, so the longer checks run on
+# the residual network only.
+SERVED = ("notes", "residual", "resnet18", "keyword")
 
 
 @pytest.fixture(scope="module", params=SERVED)
@@ -145,5 +146,5 @@ def test_the_builder_starts_from_their_sequential_or_shows_their_structure(own_a
     else:   # no Sequential the Builder can edit: their structure, read-only
         structure = [c["props"] for c in client.config["components"]
                      if c.get("props", {}).get("elem_id") == "own-structure"]
-        kind = {"residual": "ResNet(", "resnet18": "ResNet("}[key]
+        kind = {"residual": "ResNet(", "resnet18": "ResNet(", "keyword": "Wide("}[key]
         assert notes and str(structure[0]["value"]).startswith(kind) and not structure[0].get("interactive")

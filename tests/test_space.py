@@ -79,7 +79,7 @@ def fake_spaces(durations: list) -> types.ModuleType:
 
 
 def test_zerogpu_trains_inside_spaces_gpu_and_brings_the_weights_back(cifar, monkeypatch):
-    from ui import dataset, training_run
+    from ui import dataset, training_model, training_run
     durations = []
     monkeypatch.setitem(sys.modules, "spaces", fake_spaces(durations))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
@@ -95,7 +95,7 @@ def test_zerogpu_trains_inside_spaces_gpu_and_brings_the_weights_back(cifar, mon
     assert durations == [hosting.zerogpu_seconds(capped, hosting.ZEROGPU_EPOCH_S)]
     assert capped < 200 and durations[0] <= hosting.ZEROGPU_MAX_S
     assert epochs < 200 and "ZeroGPU" in updates[-1].status               # capped, and the status says why
-    fresh = training_run.seeded_model(0)
+    fresh = training_model.start_model(0, None)   # the start the run was drawn from
     for name, weights in trained.model.state_dict().items():          # the worker's weights, not the start
         assert torch.equal(weights, trained.epoch_states[-1][name])
     assert not torch.equal(trained.model.state_dict()["conv1.weight"], fresh.state_dict()["conv1.weight"])

@@ -194,3 +194,25 @@ def test_a_teachers_link_opens_the_explorer_on_the_layer_and_settings_it_names(b
     page.get_by_text("output (64, 6, 32, 32)").first.wait_for(timeout=WAIT)
     assert page.get_by_role("radio", name="Conv2d", exact=True).is_checked() and page.errors == []
     context.close()
+
+
+def test_start_training_is_on_the_first_screen_and_whole_on_a_phone(browser, client, app_url):
+    """The tab's loop listing pushed Start 1,060 px down a 900 px window; on a phone the run's status, squeezed into
+    a 34 px column beside Start and Stop, stretched Start 778 px tall."""
+    for width, height in ((1400, 900), (390, 844)):
+        context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(app_url + "?tab=training")
+        start = page.locator("#train-start")
+        start.wait_for(timeout=WAIT)
+        settle(page)
+        box, status = start.bounding_box(), page.locator("#train-status").bounding_box()
+        if width == 1400:
+            assert box["y"] + box["height"] <= height, f"Start at {box['y']:.0f} px, below the first screen"
+            loop = page.locator("#train-loop")
+            assert loop.is_hidden()   # the listing waits, closed, under its title
+            page.get_by_text(EN["train.loop_title"]).click()
+            loop.get_by_text("optimizer.zero_grad()").wait_for(timeout=WAIT)
+        else:
+            assert box["height"] < 80 and status["width"] > 200, (box, status)
+        context.close()

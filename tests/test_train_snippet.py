@@ -15,7 +15,7 @@ PRINTED = re.compile(r"epoch (\d+): loss (\d+\.\d{3}), test accuracy (\d+\.\d)%"
 
 
 def displayed_code(locale: str) -> str:
-    return CODE.search(text("train.intro", locale)).group(1)
+    return CODE.search(text("train.loop", locale)).group(1)
 
 
 def without_comments(code: str) -> list[str]:

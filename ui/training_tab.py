@@ -90,6 +90,9 @@ def build(model_state, arch_state):
     with gr.Tab(t("train.tab"), id="training") as tab:
         runs_state = gr.State([])   # this visitor's runs: plain records (losses, per-epoch metrics), no tensors
         gr.Markdown(t("train.intro"))
+        # Closed: open, the listing pushed Start 1,060 px down, below the first screen.
+        with gr.Accordion(t("train.loop_title"), open=False):
+            gr.Markdown(t("train.loop"), elem_id="train-loop")
         if own.OWN is not None:   # the same loop, training the learner's own class
             gr.Markdown(t("own.train_loop"))
             gr.Code(loop_code(own.OWN.maker, own.OWN.weights_path), language="python", interactive=False,

@@ -272,8 +272,7 @@ def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool,
 def figure_parts(shown: Shown, computed: Computed, step, channel, again: bool) -> dict:
     """The figures' part: histogram, the layer's figure and the code (those that changed), and the window at the
     step the box holds now (the learner may have moved it while the pictures came)."""
-    step = as_int(step, say("explorer.step"), 0, 1 << 20)
-    channel = as_int(channel, say("explorer.channel"), 0, 1023)
+    step, channel = window_at(step, channel)
     drawn = with_figures(computed, step, channel)
     fresh = shown.fresh(dict(hist=drawn.hist, layer_plot=drawn.layer_plot, code=computed.code), again)
     return dict({name: shown_update(value) for name, value in fresh.items()},
@@ -356,9 +355,14 @@ def forget_upload():
     return None, "cifar10"
 
 
+def window_at(step, channel=0) -> tuple[int, int]:
+    """The Step and Channel boxes' values, checked in the visitor's language."""
+    return as_int(step, say("explorer.step"), 0, 1 << 20), as_int(channel, say("explorer.channel"), 0, 1023)
+
+
 def step_window(state, step, channel):
     """Redraw the sliding window at another step (or channel) without recomputing the layer."""
-    step, channel = as_int(step, say("explorer.step"), 0, 1 << 20), as_int(channel, say("explorer.channel"), 0, 1023)
+    step, channel = window_at(step, channel)
     return slide_picture(state, step, channel, current_locale())
 
 
@@ -382,7 +386,7 @@ def play(step):
 def advance(state, step, channel, clock):
     """One animation frame: the window where the pass should be by now (PASS_SECONDS a pass), and its clock."""
     steps = state.steps if state is not None else 1
-    step = as_int(step, say("explorer.step"), 0, 1 << 20)
+    step, _ = window_at(step)   # its channel is checked by step_window
     step, clock = animation_position(clock, step, steps, time.monotonic())
     return (step, *step_window(state, step, channel), clock)
 

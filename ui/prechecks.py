@@ -15,6 +15,7 @@ from gradio_client.utils import is_http_url_like
 from nets.text import text
 from ui.gradio_hooks import api_inputs, check_before_gradio, component_values
 from ui.i18n import Page, current_locale, resolve
+from ui.tempfiles import file_paths
 from ui.validate import bad, shown
 
 FILES = (FileData, ImageData, ListFiles)   # data models of an upload: File, Image, a File of several
@@ -45,12 +46,6 @@ def readable(model, value) -> bool:
     except ValueError:   # pydantic's ValidationError
         return False
     return not issubclass(model, FILES) or all(map(uploaded, file_paths(value)))
-
-
-def file_paths(value) -> list[str]:
-    """The path of each file in an upload's value (one FileData, or a list of them)."""
-    files = value if isinstance(value, list) else [value]
-    return [f["path"] for f in files if isinstance(f, dict) and isinstance(f.get("path"), str)]
 
 
 def uploaded(path: str) -> bool:

@@ -1,6 +1,7 @@
 """One image through a whole Sequential: every layer's output as a picture, its shape and size, then the scores."""
-import html
+import contextlib
 import copy
+import html
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -144,7 +145,8 @@ def summary_rows(model: nn.Module, locale: str = "en") -> list[list]:
     twin, device = meta_twin(model), "meta"
     if twin is None:
         twin, device = model, "cpu"
-    with HOOKS_LOCK:   # torchinfo hooks the model itself when it has no twin: one request at a time
+    # torchinfo hooks the model itself when it has no meta twin (a model others may be hooking): one at a time
+    with HOOKS_LOCK if twin is model else contextlib.nullcontext():
         stats = summary(twin, input_size=(1, 3, 32, 32), verbose=0, device=device, mode="eval",
                         col_names=("output_size", "num_params", "mult_adds"))
     depth = 1 if isinstance(model, nn.Sequential) else SUMMARY_DEPTH   # a learner's module: its blocks' layers

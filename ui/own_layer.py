@@ -9,7 +9,7 @@ from nets.own.load import OwnModelError
 from ui import dataset
 from ui.i18n import current_locale, say, t
 from ui.validate import as_choice, as_int, refused
-from visual.explorer import ViewOptions, draw, fit_maps, shape_text, stats_table
+from visual.explorer import ViewOptions, draw, fit_maps, gallery_html, shape_text, stats_table
 from visual.images import data_uri
 from visual.maps import feature_maps_grid, scores_grid
 
@@ -45,10 +45,8 @@ def explore_layer(layer, batch, image, channel, step, trained) -> tuple:
     arrived = feature_maps_grid(fit_maps(view.x[view.image]), "shared", "viridis") if view.x.dim() == 4 else \
         scores_grid(view.x, "viridis")
     made = drawn.maps if drawn.maps is not None else drawn.output
-    pictures = (f'<figure><img src="{data_uri(arrived, "png")}" style="max-width:100%;image-rendering:pixelated">'
-                f'<figcaption>{say("own.arrives", layer=layer, shape=tuple(view.x.shape))}</figcaption></figure>'
-                f'<figure><img src="{data_uri(made, "png")}" style="max-width:100%;image-rendering:pixelated">'
-                f'<figcaption>{say("own.makes", layer=layer, shape=tuple(view.output.shape))}</figcaption></figure>')
+    pictures = gallery_html([[data_uri(arrived, "png"), say("own.arrives", layer=layer, shape=tuple(view.x.shape))],
+                             [data_uri(made, "png"), say("own.makes", layer=layer, shape=tuple(view.output.shape))]])
     slide_text = "\n\n".join(n.words(locale) for n in view.notes) or drawn.slide_text
     return (pictures, stats_table(view.stats, locale) + "\n\n" + shape_text(view, locale), view.code,
             drawn.hist, drawn.layer_plot, drawn.slide_plot, slide_text)

@@ -244,7 +244,7 @@ def own_structure() -> None:
     structure read-only (such a network is edited in the learner's own file)."""
     if own.OWN is None:
         return
-    found = own.sequential_start(own.OWN.start)
+    found = own.OWN.sequential
     if found:
         gr.Markdown(f"{t('own.builder_sequential')} `{found[0]}`", elem_id="own-builder")
     else:

@@ -34,6 +34,7 @@ class OwnNet:
     weights: dict | None = None       # the --weights state_dict, fitted to the network
     weights_name: str | None = None   # the --weights file's name, for the page
     weights_path: str | None = None   # --weights as given, for the code the page shows
+    sequential: tuple[str, list[dict]] | None = None   # the Builder's start: sequential_start(start), found once
 
     @property
     def name(self) -> str:
@@ -85,7 +86,7 @@ def sequential_start(model: nn.Module) -> tuple[str, list[dict]] | None:
 
 def builder_start() -> list[dict]:
     """The Builder's first layer list: the learner's Sequential where their network has one, else the tutorial's."""
-    found = sequential_start(OWN.start) if OWN is not None else None
+    found = OWN.sequential if OWN is not None else None
     return found[1] if found else tutorial_spec()
 
 
@@ -107,6 +108,7 @@ def load_own(target: str, weights: str | None = None) -> OwnNet:
         net.weights_name, net.weights_path = Path(weights).name, weights
         model.load_state_dict(net.weights)
     net.start = model.eval()
+    net.sequential = sequential_start(net.start)
     return net
 
 

@@ -7,8 +7,13 @@ def loop_code(maker, weights_file: str | None = None) -> str:
     folder = Path(maker.file).resolve().parent
     lines = ["import sys", "", f"sys.path.insert(0, {str(folder)!r})",
              f"from {maker.module_name} import {maker.name}", "", f"model = {maker.name}()"]
-    if weights_file and weights_file.endswith(".safetensors"):
-        lines += ["from safetensors.torch import load_file", f"model.load_state_dict(load_file({weights_file!r}))"]
-    elif weights_file:
-        lines += [f"model.load_state_dict(torch.load({weights_file!r}, weights_only=True))"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + weights_lines(weights_file)) + "\n"
+
+
+def weights_lines(weights_file: str | None) -> list[str]:
+    """--weights loaded as the learner would: safetensors' load_file, or torch.load without running code."""
+    if not weights_file:
+        return []
+    if weights_file.endswith(".safetensors"):
+        return ["from safetensors.torch import load_file", f"model.load_state_dict(load_file({weights_file!r}))"]
+    return [f"model.load_state_dict(torch.load({weights_file!r}, weights_only=True))"]

@@ -10,6 +10,7 @@ from nets.explorer.code import cifar_code, scale_code
 from nets.explorer.layer import ACTIVATIONS, CONVS, POOLS, activation_curve, value_stats
 from nets.explorer.slide import slide_state
 from nets.explorer.view import ExplorerView, parameter_text, shape_check
+from nets.own.code import weights_lines
 from nets.own.load import OwnModelError
 from nets.own.probe import HOOKS_LOCK
 from nets.text import Phrase
@@ -106,11 +107,7 @@ def model_code(maker, weights_file: str | None, seed: int = 0) -> str:
     lines = ["import sys", f"sys.path.insert(0, {str(Path(maker.file).resolve().parent)!r})",
              f"from {maker.module_name} import {maker.name}", "", f"torch.manual_seed({seed})",
              f"model = {maker.name}().eval()"]
-    if weights_file:
-        lines.append(f"model.load_state_dict(torch.load({weights_file!r}, weights_only=True))"
-                     if not weights_file.endswith(".safetensors") else
-                     f"from safetensors.torch import load_file; model.load_state_dict(load_file({weights_file!r}))")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + weights_lines(weights_file)) + "\n"
 
 
 def layer_code(name: str) -> str:

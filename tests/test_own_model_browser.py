@@ -41,7 +41,8 @@ def test_the_page_walks_the_learners_own_network(browser, residual_url):
         step.fill("100")
         step.press("Enter")
         tab.get_by_text("output row 3, column 4 (channel 0)").wait_for(timeout=WAIT)
-        assert tab.locator(".js-plotly-plot").count() >= 3   # the histogram, the kernel and the window drawn
+        # the histogram, the kernel and the window drawn: Plotly draws after the text arrives, so wait for it
+        tab.locator(".js-plotly-plot").nth(2).wait_for(timeout=WAIT)
         open_tab(page, "Training")   # their class in the loop, then a short run of it
         page.locator("#own-loop").get_by_text("from residual import ResNet").wait_for(timeout=WAIT)
         training = page.locator(".tabitem:visible")

@@ -65,6 +65,7 @@ def test_a_run_in_the_page_shows_progress_and_results(app_url):
         page.get_by_label("Epochs").fill("2")
         page.get_by_role("button", name="Start training").click()
         page.get_by_text("Done:").wait_for(timeout=120_000)
+        page.locator(".js-plotly-plot").nth(4).wait_for(timeout=30_000)   # Plotly draws after the data arrives
         return page.locator(".js-plotly-plot").count(), page.get_by_text("#1 adam lr 0.002").count()
     plots, listed = in_browser(train_in_page)
     assert plots >= 5   # loss, epochs, confusion, per class, runs compared

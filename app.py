@@ -9,16 +9,19 @@ from starlette.middleware import Middleware
 
 from nets import limits, own
 from nets.text import LearnerError, locale_of, text
-from ui import (builder_tab, data_tab, dataset, explorer_tab, lessons_tab, links, network_tab, prechecks,
-                saving_tab, sessions, tempfiles, training_tab, zoo_tab)
-from ui.i18n import Page, language_picker, t
-from ui.gradio_hooks import narrow_progress, progress_sink
-from ui.requests import JsonGuard
+from ui import builder_tab, data_tab, lessons_tab, links, saving_tab, zoo_tab
+from ui.common import dataset, prechecks, sessions, tempfiles
+from ui.explorer import tab as explorer_tab
+from ui.network import tab as network_tab
+from ui.training import tab as training_tab
+from ui.common.i18n import Page, language_picker, t
+from ui.common.gradio_hooks import narrow_progress, progress_sink
+from ui.common.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CSS_PATHS = [ASSETS / "app.css"]
-# In the page's <head>: the visitor's language (ui/i18n.py), the progress hook (ui/gradio_hooks.py), and the tab list's
-# keys and the address bar (ui/links.py).
+# In the page's <head>: the visitor's language (ui/common/i18n.py), the progress hook (ui/common/gradio_hooks.py),
+# and the tab list's keys and the address bar (ui/links.py).
 HEAD_PATHS = [ASSETS / "language.html", ASSETS / "progress.html", ASSETS / "navigation.html"]
 
 

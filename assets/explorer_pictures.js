@@ -1,4 +1,4 @@
-// The Layer explorer's picture frames (ui/explorer_pictures.py). The input, output and feature-map panels each
+// The Layer explorer's picture frames (ui/explorer/pictures.py). The input, output and feature-map panels each
 // hold a frame that never changes; an update sends the pictures that changed ({frame id: picture, or null to
 // hide its panel}) in one hidden value, and showPictures puts them in the frames. The page keeps the latest of
 // each (window.llPictures): a panel Gradio builds after the first update (a tab's components are built when it

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
-from ui.explorer_tab import API_DEFAULTS  # noqa: E402
+from ui.explorer.tab import API_DEFAULTS  # noqa: E402
 
 
 def api_user(url: str, until: float, seed: int, done: list, errors: list, one_tls: bool = False) -> None:

@@ -38,7 +38,7 @@ os.chdir(root)
 sys.path.insert(0, root)
 if "narrow" in without:
     try:
-        import ui.gradio_hooks as hooks
+        import ui.common.gradio_hooks as hooks
     except ImportError:
         import ui.progress as hooks
     hooks.narrow_progress = lambda demo, sink: None

@@ -39,7 +39,7 @@ def through_the_app(archive: str) -> str:
 
 
 def in_plain_python(archive: str) -> str:
-    torch.cuda.is_available()   # as ui/training_tab.py does while the page is built
+    torch.cuda.is_available()   # as ui/training/tab.py does while the page is built
     from nets.data.cifar import load_cifar10
     from nets.lessons.runner import run_lesson
     return run_lesson("gpu", load_cifar10(archive))

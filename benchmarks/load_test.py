@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from gradio_client import Client  # noqa: E402
 
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
-from ui.explorer_tab import API_DEFAULTS  # noqa: E402
+from ui.explorer.tab import API_DEFAULTS  # noqa: E402
 
 TRAINING = dict(optimizer="adam", epochs=20, batch_size=64)   # longer than the test: it must still run at the end
 

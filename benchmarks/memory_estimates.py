@@ -1,7 +1,7 @@
 """Issue 11 figure: the memory a training run is checked against (nets.estimates.training_bytes) beside the
 memory it really took, for small and large networks and batches.
 
-Each case trains through ui.training_run.start_training, the handler the Training tab and /train call (so the
+Each case trains through ui.training.run.start_training, the handler the Training tab and /train call (so the
 epoch snapshots it keeps are counted), in a fresh process: the dataset is loaded and one tiny run trained
 first (one-time imports, kernels and thread pools are nobody's), then the peak is reset and read after the
 run (tests/test_memory.py's training_peak: /proc/self/status's VmHWM, reset through clear_refs). Goal: the
@@ -41,7 +41,8 @@ def one_case(archive: str, index: int) -> dict:
     from nets.data.cifar import load_cifar10
     from nets.estimates import training_bytes
     from tests.test_memory import training_peak
-    from ui import dataset, training_run
+    from ui.common import dataset
+    from ui.training import run as training_run
 
     name, arch, batch, epochs, images = CASES[index]
     arch = largest_network() if arch == "largest" else arch

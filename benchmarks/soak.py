@@ -4,7 +4,7 @@ requests served and errors.
 
 Goals: peak RSS under the server's memory budget (LAYERLAB_MAX_SERVER_MEMORY_MB, the same environment
 reaches the server), printed beside it; back within 10% of the start 60 s after the clients
-close (their tabs' state is dropped, ui/sessions.py); 0 errors (a refused bomb is the expected answer).
+close (their tabs' state is dropped, ui/common/sessions.py); 0 errors (a refused bomb is the expected answer).
 The start is read once the server has served one browse, one explore, one tiny training run and 8 explorer
 users for 15 s: what their first use loads (imports, worker threads with their allocator arenas, kernels)
 stays for the process's life and is nobody's; the figures read before each are printed too.
@@ -35,7 +35,7 @@ from nets.builder.shapes import MAX_LINEAR_PARAMS, MAX_PARAMS  # noqa: E402
 from nets.builder.spec import check_spec  # noqa: E402
 from nets.models import tutorial_cnn  # noqa: E402
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
-from ui.explorer_tab import API_DEFAULTS  # noqa: E402
+from ui.explorer.tab import API_DEFAULTS  # noqa: E402
 
 MB = 2**20
 WARM_UP_S = 15   # the first concurrent explorer users, before the start is read

@@ -1,6 +1,6 @@
 """Issue 11 figure: seconds from Stop to the Training tab's final update, p50/p95 over 10 stops per batch size.
 
-Drives ui.training_run.start_training and request_stop, the handlers the Stop button and the /train and
+Drives ui.training.run.start_training and request_stop, the handlers the Stop button and the /train and
 /stop_training endpoints call, so the time includes the engine's last step and the work after it
 (scoring, the checkpoint, charts, gallery). Goal: p95 under 1 s at every batch size. With --cancels N it
 also starts the app and times gradio_client's job.cancel() on a /train run until a run queued behind it starts.
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import add_archive_argument  # noqa: E402
 from nets.train.config import TrainConfig  # noqa: E402
-from ui import dataset, training_run  # noqa: E402
+from ui.common import dataset
+from ui import training_run  # noqa: E402
 
 
 def settings(batch_size: int) -> dict:
@@ -59,7 +60,7 @@ def one_stop(batch_size: int, after: float) -> float:
 
 def api_settings(batch_size: int) -> dict:
     """settings(batch_size) as the /train endpoint's parameters."""
-    from ui.training_tab import CONTROL_NAMES
+    from ui.training.tab import CONTROL_NAMES
     return {k: v for k, v in settings(batch_size).items() if k in CONTROL_NAMES}
 
 

@@ -25,7 +25,7 @@ from gradio_client import Client  # noqa: E402
 
 from benchmarks.soak import print_end, rss_mb  # noqa: E402
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
-from ui.explorer_tab import API_DEFAULTS  # noqa: E402
+from ui.explorer.tab import API_DEFAULTS  # noqa: E402
 
 PING_S = 0.5   # between two timed GET /
 TLS = ssl.create_default_context()   # one for every client (gradio_client reads the certificates per request)

@@ -116,8 +116,8 @@ def images_per_s(marks: list, batch: int) -> float:
 
 def headless_run(steps: int, batch: int) -> float:
     """Images/s of the engine alone, with the app's threads and the tab's settings."""
-    from ui import dataset
-    from ui.training_run import config_from_controls
+    from ui.common import dataset
+    from ui.training.run import config_from_controls
     marks = []
     cfg = config_from_controls(tab_settings(steps, batch))   # threads: the app's, as a run in the tab
     for _ in clocked(train, marks)(cfg, dataset.require_data(), stop=threading.Event()):
@@ -129,7 +129,7 @@ def live_run(steps: int, batch: int) -> tuple[float, list[float], float]:
     """Images/s of the same run through the Training tab's handler, the seconds between chart updates, and
     the handler's CPU seconds per CPU second of training (where the run trains in a thread of its own)."""
     from types import SimpleNamespace
-    from ui import training_run
+    from ui.training import run as training_run
     marks, charts = [], []
     request = SimpleNamespace(session_hash="throughput", headers={})
     real_train, training_run.train = training_run.train, clocked(training_run.train, marks)
@@ -150,7 +150,7 @@ def live_run(steps: int, batch: int) -> tuple[float, list[float], float]:
 
 def live_cost(archive: str, steps: int, batch: int, rounds: int) -> None:
     """Print the engine alone vs the Training tab's handler, alternating, and the gaps between chart updates."""
-    from ui import dataset
+    from ui.common import dataset
     dataset.configure(archive)
     dataset.LOADER.wait(600)
     headless_run(20, batch)   # warm-up

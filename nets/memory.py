@@ -58,7 +58,7 @@ def malloc_trim():
 
 def check_memory(needed: int, work: str, refusal=OverBudgetError) -> None:
     """Raise refusal("memory.over_budget", ...) when what the process holds plus `needed` bytes would pass
-    the budget; work is the key naming the work. ui/ passes ui.validate.refuse (the visitor's language)."""
+    the budget; work is the key naming the work. ui/ passes ui.common.validate.refuse (the visitor's language)."""
     if needed < SMALL_BYTES:
         return
     held = rss_bytes()

@@ -17,7 +17,7 @@ from PIL import Image
 
 # What Gradio answers when a handler raised something other than gr.Error: not a message for a learner.
 GENERIC_ERROR = "has not enabled verbose error reporting"
-# LayerLab's frames in a traceback, except the request guard (ui/requests.py), which wraps every request and so
+# LayerLab's frames in a traceback, except the request guard (ui/common/requests.py), which wraps every request and so
 # stands in every server traceback, a client's own disconnect included.
 OUR_CODE = re.compile(r'File "[^"]*/(ui|nets|visual)/(?!requests\.py")[^"]+\.py"')
 FILE_COMPONENTS = {"Image", "File", "UploadButton", "Gallery", "Video", "Audio", "Model3D"}
@@ -27,7 +27,7 @@ GRADIO_WORDS = ("less than minimum", "greater than maximum", "Could not preproce
                 "maximum recursion depth", "Traceback", "could not convert", "invalid literal", "Error(",
                 "validation error", "not uploaded by a user", "not in the cache folder")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-SHOWN_CHARS = 40             # ui/validate.py quotes at most this many characters of a refused value
+SHOWN_CHARS = 40             # ui/common/validate.py quotes at most this many characters of a refused value
 LONG_TEXT = "x" * 100_000
 DEEP_JSON = "[" * 10_000 + "]" * 10_000   # a value nested 10,000 deep, inside one string
 
@@ -80,7 +80,7 @@ def refusal_values(param: dict, files: dict[str, Path]) -> list:
     """Values a caller may send that the page never would, one of each kind the issue found refused badly:
     the wrong type, nothing, out of range, a fraction for a whole number, a long text for a choice, a file that
     is no picture or checkpoint, a text where an upload or a table goes (Gradio checks those itself before any
-    handler, even with preprocess=False; ui/prechecks.py checks them first)."""
+    handler, even with preprocess=False; ui/common/prechecks.py checks them first)."""
     component = param.get("component", "")
     kind = param.get("type", {}).get("type")
     if component in FILE_COMPONENTS:

@@ -3,7 +3,7 @@ pass still takes about PASS_SECONDS (fewer frames, each further on), not a frame
 import time
 
 from tests.test_explorer_browser import open_explorer
-from ui.explorer_tab import PASS_SECONDS
+from ui.explorer.tab import PASS_SECONDS
 
 LATENCY_MS = 800   # added to every request: a tick's round trip as on a loaded CPU
 # Page side: every step shown, until the window has passed the middle of the map and come round to the start.

@@ -13,7 +13,7 @@ from tests.test_explorer_api import picture
 
 
 def test_import_app_does_no_loading():
-    code = ("import app, ui.dataset as d; "
+    code = ("import app, ui.common.dataset as d; "
             "assert d.LOADER.data is None and d.LOADER.status.state == 'idle'; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 
 from nets import limits
 from tests.conftest import free_port
-from ui.tempfiles import CacheCap
+from ui.common.tempfiles import CacheCap
 
 MB = 2**20
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from nets.explorer.view import compute_layer
-from ui.explorer_inputs import DEFAULTS, Controls, layer_config
-from ui.explorer_tab import PASS_SECONDS, advance, animation_position, play
+from ui.explorer.inputs import DEFAULTS, Controls, layer_config
+from ui.explorer.tab import PASS_SECONDS, advance, animation_position, play
 
 
 def ticks(every: float, steps: int, start: int = 0) -> list[tuple[float, int]]:

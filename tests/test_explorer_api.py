@@ -9,7 +9,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from nets.explorer.layer import out_size
-from ui.explorer_tab import API_DEFAULTS
+from ui.explorer.tab import API_DEFAULTS
 
 
 

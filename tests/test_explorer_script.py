@@ -7,8 +7,10 @@ import torch
 import torchvision
 from PIL import Image
 
-from ui import dataset, explorer_inputs, explorer_tab
-from ui.explorer_tab import DEFAULTS, upload_image
+from ui.common import dataset
+from ui.explorer import inputs as explorer_inputs
+from ui.explorer import tab as explorer_tab
+from ui.explorer.tab import DEFAULTS, upload_image
 
 
 @pytest.fixture(autouse=True)

@@ -12,13 +12,14 @@ from PIL import Image
 from nets.data.cifar import normalize
 from nets.explorer.layer import out_size
 from nets.models import TrainedModel, tutorial_cnn
-from ui import dataset, explorer_tab
+from ui.common import dataset
+from ui.explorer import tab as explorer_tab
 from nets.explorer.kernels import preset_kernel
 from tests.test_explorer_api import picture
 from visual.images import data_uri
 from visual.maps import feature_maps_grid
-from ui.explorer_inputs import KEPT
-from ui.explorer_tab import DEFAULTS, Shown, answer, compute, load_preset_grid, show_view, step_window, upload_image
+from ui.explorer.inputs import KEPT
+from ui.explorer.tab import DEFAULTS, Shown, answer, compute, load_preset_grid, show_view, step_window, upload_image
 
 OUT = ["status", "input", "output", "maps", "gallery", "hist", "layer_plot", "slide_plot", "slide_text", "last_step",
        "code", "grid"]
@@ -222,7 +223,7 @@ def is_skipped(part) -> bool:
 def test_the_page_gets_pictures_inline_and_only_what_changed():
     shown = Shown()
     first = page_update(shown)
-    pictures = first["pictures"]     # one value for the panels' frames (ui/explorer_pictures.py)
+    pictures = first["pictures"]     # one value for the panels' frames (ui/explorer/pictures.py)
     assert set(pictures) == {"explorer-input", "explorer-output", "explorer-maps"}
     assert pictures["explorer-output"]["src"].startswith("data:image/webp;base64,")
     assert pictures["explorer-maps"]["src"].startswith("data:image/png;base64,")   # colour-mapped: a palette

@@ -9,7 +9,7 @@ from nets.explorer.code import cifar_code
 from nets.explorer.layer import LayerConfig
 from nets.explorer.view import compute_layer
 from nets.text import TRANSLATIONS
-from ui.explorer_inputs import Controls, layer_config
+from ui.explorer.inputs import Controls, layer_config
 
 BATCH = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
 CONFIGS = [
@@ -58,7 +58,7 @@ def test_each_activation_note_says_what_it_does_to_negatives(kind):
 
 
 def test_the_pooling_window_is_not_called_a_kernel():
-    from ui import explorer_layout
+    from ui.explorer import layout as explorer_layout
     import gradio as gr
     with gr.Blocks():
         ui = explorer_layout.layout(None)

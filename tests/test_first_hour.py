@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 
 from nets.text import LOCALES, TRANSLATIONS, Phrase
 from nets.train.device import device_phrase
-from ui.training_status import counted
+from ui.training.status import counted
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -34,8 +34,8 @@ def test_the_plan_names_the_threads_the_run_trains_with():
 
 def page_update(shown, part="pictures", **changes):
     """The explorer page's update (explorer_tab.show_view) for the default controls with these changes."""
-    from ui import explorer_tab
-    from ui.explorer_inputs import DEFAULTS, KEPT
+    from ui.explorer import tab as explorer_tab
+    from ui.explorer.inputs import DEFAULTS, KEPT
     controls = {**DEFAULTS, **changes}
     kept = {name: controls[name] for name in KEPT}
     return explorer_tab.show_view(shown, None, kept, controls["grid"], controls["chain"], controls["step"],
@@ -45,8 +45,8 @@ def page_update(shown, part="pictures", **changes):
 def test_explorer_refusals_go_beside_their_control_until_an_update_runs(cifar, monkeypatch):
     import gradio as gr
 
-    from ui import dataset
-    from ui.explorer_tab import Shown
+    from ui.common import dataset
+    from ui.explorer.tab import Shown
     monkeypatch.setattr(dataset.LOADER, "data", cifar)
     shown = Shown()
     page_update(shown)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ui import tempfiles
+from ui.common import tempfiles
 
 
 def test_gradio_caches_in_the_process_folder_that_the_next_start_removes():

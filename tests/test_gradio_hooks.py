@@ -1,5 +1,5 @@
-"""Each place LayerLab reaches past Gradio's public API (ui/gradio_hooks.py) still attaches to the Gradio installed.
-The closed-tab state hook is checked through Gradio's own StateHolder in tests/test_hosting.py, the page script
+"""Each place LayerLab reaches past Gradio's public API (ui/common/gradio_hooks.py) still attaches to the Gradio
+installed. The closed-tab state hook is checked through Gradio's own StateHolder in tests/test_hosting.py, the page script
 in real Chromium in tests/test_progress.py."""
 import gradio as gr
 from gradio_client import Client
@@ -7,8 +7,8 @@ from packaging.specifiers import SpecifierSet
 
 from nets.text import TRANSLATIONS
 from tests.conftest import ROOT, free_port
-from ui.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, narrow_progress, progress_sink
-from ui.i18n import Page, current_locale, has_marker, t
+from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, narrow_progress, progress_sink
+from ui.common.i18n import Page, current_locale, has_marker, t
 
 
 def test_the_pinned_gradio_is_the_release_the_hooks_were_checked_against():

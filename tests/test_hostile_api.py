@@ -38,9 +38,9 @@ def test_every_endpoint_survives_hostile_input_with_clear_errors(client, app_url
 
 
 def test_crash_detector_tells_our_crashes_from_clear_errors():
-    ours = ('Traceback (most recent call last):\n  File "/x/ui/explorer_tab.py", line 3, in f\n'
+    ours = ('Traceback (most recent call last):\n  File "/x/ui/explorer/tab.py", line 3, in f\n'
             'KeyError: \'kernel\'\n')
-    explained = ('Traceback (most recent call last):\n  File "/x/ui/explorer_tab.py", line 3, in f\n'
+    explained = ('Traceback (most recent call last):\n  File "/x/ui/explorer/tab.py", line 3, in f\n'
                  'gradio.exceptions.Error: \'Stride must be at least 1.\'\n')
     gradios = ('Traceback (most recent call last):\n  File "/site-packages/gradio/blocks.py", line 9, in p\n'
                'TypeError: bad operand\n')

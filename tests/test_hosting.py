@@ -14,11 +14,12 @@ import app
 from nets import limits
 from nets.train.checkpoint import load_checkpoint
 from tests.conftest import ROOT
-from ui import dataset, hosting, training_run
-from ui.training_status import budget_words
-from ui.sessions import session_closed
-from ui.sessions import SESSIONS, TrainingSlot
-from ui.training_queue import queue_place
+from ui.common import dataset, hosting
+from ui.training import run as training_run
+from ui.training.status import budget_words
+from ui.common.sessions import session_closed
+from ui.common.sessions import SESSIONS, TrainingSlot
+from ui.training.queue import queue_place
 
 SETTINGS = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=200,
                 schedule="constant", augment=False, seed=0, device="cpu", train_images=640, test_images=100,
@@ -39,7 +40,7 @@ def test_a_run_that_reaches_its_budget_stops_with_a_message_and_keeps_its_weight
 
 
 def test_the_budget_is_set_in_minutes_by_the_environment():
-    code = "from ui.training_status import budget_words; print(budget_words('en'))"
+    code = "from ui.training.status import budget_words; print(budget_words('en'))"
     run = lambda value: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: E731
                                        env={**os.environ, "LAYERLAB_MAX_RUN_MINUTES": value})
     assert run("3").stdout.strip() == "3 minutes"

@@ -82,7 +82,7 @@ def test_a_lesson_picked_while_the_page_loads_stays_picked():
 def test_every_lesson_opens_a_tab_that_exists_with_explorer_settings_it_has():
     from dataclasses import fields
 
-    from ui.explorer_inputs import Controls
+    from ui.explorer.inputs import Controls
     params = {f.name for f in fields(Controls)}
     for tab, controls in lessons_tab.LINKS.values():
         assert tab in {"explorer", "training", "builder", "zoo", "saving"}

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 LOCALES = ("en", "zh-CN")
 
 # A server process as the page makes it: torch.cuda.is_available() was called while the Training tab was built
-# (ui/training_tab.py), which registers torch's fork handler whether or not a GPU answers.
+# (ui/training/tab.py), which registers torch's fork handler whether or not a GPU answers.
 PAGE_PARENT = """
 import importlib, sys, torch
 print("available:", torch.cuda.is_available())

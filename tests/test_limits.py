@@ -18,8 +18,8 @@ from nets.limits import LIMITS, MB
 from nets.train.checkpoint import save_checkpoint
 from tests.conftest import ROOT
 from tests.test_train_app import conv_stack
-from ui.training_model import UPLOAD_SCORE_IMAGES, images_within_budget
-from ui.training_status import budget_words
+from ui.training.model import UPLOAD_SCORE_IMAGES, images_within_budget
+from ui.training.status import budget_words
 
 
 def png(img: Image.Image) -> bytes:

@@ -14,7 +14,11 @@ from nets.data.images import ImageError, decode_image
 from nets.estimates import network_bytes, training_bytes
 from nets.memory import OverBudgetError, check_memory, give_memory_back, rss_bytes
 from nets.train.device import tune_allocator
-from ui import dataset, network_tab, saving_tab, training_model, training_run
+from ui.common import dataset
+from ui.network import tab as network_tab
+from ui import saving_tab
+from ui.training import model as training_model
+from ui.training import run as training_run
 
 MB = limits.MB
 # Flatten, then Linear(3072, 2000): 6.2M weights, 25 MB, enough that every check reads the process's memory.

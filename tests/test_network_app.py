@@ -11,7 +11,7 @@ from gradio_client import handle_file
 from nets.models import tutorial_spec
 from nets.data.cifar import normalize
 from tests.test_network_view import names, pictures
-from ui.network_tab import random_model
+from ui.network.tab import random_model
 from visual.network import maps_picture
 
 

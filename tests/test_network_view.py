@@ -17,7 +17,8 @@ from nets.models import tutorial_spec
 from nets.data.cifar import normalize
 from nets.data.images import decode_image
 from nets.models import TrainedModel, count_parameters, tutorial_cnn
-from ui import dataset, network_tab
+from ui.common import dataset
+from ui.network import tab as network_tab
 from visual.network import DIVERGING, GAP, maps_picture
 
 SPEC = tutorial_spec()[:2] + [{"type": "BatchNorm2d", "num_features": 32}, {"type": "ReLU"}] + tutorial_spec()[2:]

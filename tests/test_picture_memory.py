@@ -17,7 +17,7 @@ from nets.data import images
 from nets.data.images import to_rgb_array
 from nets.memory import PICTURE_BYTES_PER_PIXEL
 from tests.conftest import ROOT
-from ui import explorer_inputs
+from ui.explorer import inputs as explorer_inputs
 
 SIDE = 2048
 

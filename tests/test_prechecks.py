@@ -1,6 +1,6 @@
 """Values Gradio would refuse in its own English before any handler (a text for an upload or a table) are refused
 first, by LayerLab, in the caller's language, through Gradio's own server: this fails if the check stops attaching
-(ui/prechecks.py wraps Blocks.process_api, checked against Gradio 6.31)."""
+(ui/common/prechecks.py wraps Blocks.process_api, checked against Gradio 6.31)."""
 import inspect
 import json
 
@@ -11,8 +11,8 @@ from gradio_client import Client, handle_file
 from nets.text import text
 from tests.conftest import free_port
 from tests.hostile import raw_refusal
-from ui import prechecks
-from ui.i18n import Page, t
+from ui.common import prechecks
+from ui.common.i18n import Page, t
 
 
 def echo(file, rows):

@@ -1,6 +1,6 @@
 """Each event's progress goes where a learner looks, and Gradio's page keeps no input of a finished event."""
 from app import demo
-from ui.gradio_hooks import unseen
+from ui.common.gradio_hooks import unseen
 
 # In the page, Gradio's own loading-status class (found as the patch finds it), given one event with one output
 # and two inputs that finishes the way every event does ("complete", stream state "closed").
@@ -35,5 +35,5 @@ def test_the_language_switch_shows_no_progress_on_the_page_it_relabels():
 
 def test_the_page_keeps_the_outputs_of_a_finished_event_and_not_its_inputs(page):
     result = page.evaluate(KEPT_AFTER_AN_EVENT)
-    assert result == {"patched": True, "kept": [10]}, "Gradio's frontend changed: see ui/gradio_hooks.py"
+    assert result == {"patched": True, "kept": [10]}, "Gradio's frontend changed: see ui/common/gradio_hooks.py"
     assert page.errors == []

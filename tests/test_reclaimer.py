@@ -8,8 +8,8 @@ import gradio as gr
 from gradio.state_holder import StateHolder
 
 from nets import memory
-from ui.reclaimer import Reclaimer
-from ui.sessions import session_closed
+from ui.common.reclaimer import Reclaimer
+from ui.common.sessions import session_closed
 
 
 def closed_tab(holder: StateHolder, session: str) -> SimpleNamespace:

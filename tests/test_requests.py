@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from ui.requests import MAX_JSON_DEPTH, json_depth
+from ui.common.requests import MAX_JSON_DEPTH, json_depth
 
 
 def post(url: str, body: bytes, language: str = "") -> tuple[int, dict]:

@@ -13,7 +13,7 @@ from tests.test_browser import open_tab
 from tests.test_animation_browser import play_one_pass
 from tests.test_explorer_browser import open_explorer
 from tests.test_layout_browser import LINE_NUMBERS
-from ui.explorer_tab import PASS_SECONDS
+from ui.explorer.tab import PASS_SECONDS
 
 WAIT = 60_000   # ms; the test machine's cores are shared (CI runs every suite at once): the server can be slow
 GRID = "Kernel grid (edit the numbers; it follows kernel_size)"

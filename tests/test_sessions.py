@@ -1,8 +1,8 @@
 """One registry holds what a session keeps outside gr.State, and closing a tab forgets it in one call."""
 import threading
 
-from ui import sessions
-from ui.sessions import Sessions
+from ui.common import sessions
+from ui.common.sessions import Sessions
 
 
 def test_closing_a_tab_stops_its_run_forgets_its_language_and_its_place_in_line():

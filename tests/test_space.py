@@ -11,7 +11,7 @@ from huggingface_hub import SpaceCard
 from packaging.requirements import Requirement
 
 from tests.conftest import ROOT
-from ui import hosting
+from ui.common import hosting
 
 
 def test_readme_front_matter_is_a_gradio_space():
@@ -79,7 +79,9 @@ def fake_spaces(durations: list) -> types.ModuleType:
 
 
 def test_zerogpu_trains_inside_spaces_gpu_and_brings_the_weights_back(cifar, monkeypatch):
-    from ui import dataset, training_model, training_run
+    from ui.common import dataset
+    from ui.training import model as training_model
+    from ui.training import run as training_run
     durations = []
     monkeypatch.setitem(sys.modules, "spaces", fake_spaces(durations))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")

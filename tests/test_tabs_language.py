@@ -12,7 +12,8 @@ from PIL import Image
 
 from nets.models import tutorial_spec
 from nets.text import TRANSLATIONS
-from ui import builder_tab, network_tab
+from ui import builder_tab
+from ui.network import tab as network_tab
 
 ZH = TRANSLATIONS["zh-CN"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -71,7 +72,7 @@ def test_builder_redraws_a_failing_network_and_an_unread_cell_in_chinese():
 
 
 def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
-    from ui import dataset
+    from ui.common import dataset
     monkeypatch.setattr(dataset, "require_data", lambda: cifar)
     args = (3, None, "random", 1, None, None, None)
     with visitor("zh-CN"):
@@ -91,7 +92,8 @@ def test_network_redraw_waits_until_something_is_shown(cifar, monkeypatch):
 def test_class_names_are_worded_in_the_visitors_language(cifar, monkeypatch):
     """CIFAR-10's classes read 猫, 飞机 ... for a Chinese visitor: the Data tab's captions, class choices and
     counts chart, and the explorer's labels; the value sent back stays the dataset's own name."""
-    from ui import data_tab, dataset
+    from ui import data_tab
+    from ui.common import dataset
     from visual.explorer import input_text
     monkeypatch.setattr(dataset, "require_data", lambda: cifar)
     with visitor("zh-CN"):

@@ -6,7 +6,10 @@ import sys
 from nets import limits
 from nets.models import tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, load_weights
-from ui import saving_tab, tempfiles, training_model, training_run
+from ui import saving_tab
+from ui.common import tempfiles
+from ui.training import model as training_model
+from ui.training import run as training_run
 
 
 def test_every_folder_is_under_the_process_folder_of_one_root():

@@ -32,7 +32,7 @@ def test_saved_pictures_stay_near_their_count_and_the_newest_is_whole(tmp_path):
 
 
 def test_a_checkpoint_folder_keeps_the_newest_entries_within_its_bytes(tmp_path):
-    for i in range(4):   # each download in a folder of its own, as ui.tempfiles.new_file makes them
+    for i in range(4):   # each download in a folder of its own, as ui.common.tempfiles.new_file makes them
         (tmp_path / f"run{i}").mkdir()
         written(tmp_path / f"run{i}" / "model.pth", bytes(1000), i)
         os.utime(tmp_path / f"run{i}", (1000 + i, 1000 + i))

@@ -9,10 +9,10 @@ from nets.builder.spec import build_model, check_spec
 from nets.models import tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, save_checkpoint
 from nets.train.config import TrainConfig
-from ui import dataset
+from ui.common import dataset
 from nets import limits
-from ui.training_model import UPLOAD_SCORE_IMAGES, images_within_budget, load_uploaded
-from ui.training_run import config_from_controls
+from ui.training.model import UPLOAD_SCORE_IMAGES, images_within_budget, load_uploaded
+from ui.training.run import config_from_controls
 
 # The /train endpoint's parameters, in its order (positional callers rely on it).
 TINY = dict(optimizer="adam", lr=0.002, momentum=0.9, weight_decay=5e-4, batch_size=64, epochs=2,

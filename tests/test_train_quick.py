@@ -4,7 +4,7 @@ import gradio as gr
 from nets.text import TRANSLATIONS
 from nets.train.config import QUICK_RUN, TrainConfig, check_config
 from tests.test_train_browser import in_browser, open_training
-from ui import training_tab
+from ui.training import tab as training_tab
 
 
 def test_the_quick_run_is_a_valid_config_of_the_tabs_controls():

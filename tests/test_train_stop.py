@@ -10,9 +10,12 @@ from nets import limits
 from nets.limits import MB
 from nets.train.config import TrainConfig
 from nets.train.engine import evaluate, pick, seeded_model, train
-from ui import dataset, network_tab, training_model, training_run
-from ui.sessions import SESSIONS
-from ui.training_run import MAX_EPOCH_STATES, keep_epoch_state
+from ui.common import dataset
+from ui.network import tab as network_tab
+from ui.training import model as training_model
+from ui.training import run as training_run
+from ui.common.sessions import SESSIONS
+from ui.training.run import MAX_EPOCH_STATES, keep_epoch_state
 
 TINY = dict(device="cpu", train_images=640, test_images=500, batch_size=64, threads=1, schedule="constant")
 

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from ui import training_run
-from ui.sessions import SESSIONS, TrainingSlot
-from ui.training_queue import queue_place
+from ui.training import run as training_run
+from ui.common.sessions import SESSIONS, TrainingSlot
+from ui.training.queue import queue_place
 
 SETTINGS = dict(optimizer="adam", lr=0.0, momentum=0.9, weight_decay=0.0, batch_size=64, epochs=1,
                 schedule="constant", augment=False, seed=0, device="cpu", train_images=640, test_images=100,
@@ -25,7 +25,7 @@ def test_a_start_refused_before_its_run_leaves_the_waiting_line(monkeypatch):
 
 
 def test_a_run_that_ends_keeps_the_same_visitors_next_start_in_line(cifar, monkeypatch):
-    from ui import dataset
+    from ui.common import dataset
     monkeypatch.setattr(dataset.LOADER, "data", cifar)
     slot = TrainingSlot()
     monkeypatch.setattr(SESSIONS, "slot", slot)

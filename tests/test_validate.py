@@ -2,7 +2,7 @@
 import gradio as gr
 import pytest
 
-from ui.validate import as_choice, as_float, as_int
+from ui.common.validate import as_choice, as_float, as_int
 
 
 def refusal(check) -> str:
@@ -43,7 +43,7 @@ def test_choices_are_listed():
 
 
 def test_checkboxes_uploads_texts_and_json_are_checked_by_kind():
-    from ui.validate import as_bool, as_json, as_subset, as_text, as_upload
+    from ui.common.validate import as_bool, as_json, as_subset, as_text, as_upload
     assert refusal(lambda: as_bool("yes", "Augmentation")) == "Augmentation must be true or false, got 'yes'."
     assert as_subset(["#1"], "Runs", ["#1", "#2"]) == ["#1"] and as_subset([], "Runs", []) == []
     assert refusal(lambda: as_subset(None, "Runs", ["#1"])).startswith("Runs must be a list of some of #1;")

@@ -13,8 +13,9 @@ from safetensors.torch import save_file
 from nets.models import TutorialNet, tutorial_cnn
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError, read_weights
-from ui import dataset, saving_tab
-from ui.training_model import load_uploaded
+from ui.common import dataset
+from ui import saving_tab
+from ui.training.model import load_uploaded
 
 MB = 2**20
 

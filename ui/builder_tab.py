@@ -12,9 +12,9 @@ from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_
 from nets import own
 from nets.own import builder_start
 from nets.text import Phrase
-from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, as_json, refuse, refused
-from ui.views import view_of
+from ui.common.i18n import current_locale, say, t
+from ui.common.validate import as_choice, as_int, as_json, refuse, refused
+from ui.common.views import view_of
 
 COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
@@ -298,7 +298,7 @@ def build(arch_state):
     view = list(BuilderView(table=layers, spec_state=spec_state, status=status, fix_button=fix_button,
                             fix_state=fix_state, seq_code=seq_code, mod_code=mod_code, arch_state=arch_state,
                             selected=selected))   # what every Builder event updates
-    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
+    # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py).
     layers.input(edit_table, [layers, arch_state], view, api_name="builder_edit_table", preprocess=False)
     layers.select(pick_row, None, selected, queue=False, api_visibility="private")
     json_button.click(set_layers, [layers_json, arch_state], view, api_name="builder_set_layers", preprocess=False)

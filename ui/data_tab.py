@@ -6,10 +6,10 @@ import torch
 
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.text import class_name as class_in_locale   # this module's class_name is the chosen class
-from ui import dataset
-from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int
-from ui.views import view_of
+from ui.common import dataset
+from ui.common.i18n import current_locale, say, t
+from ui.common.validate import as_choice, as_int
+from ui.common.views import view_of
 from visual.charts import class_counts_figure
 from visual.images import data_uri, labelled_grid_html, to_hwc
 
@@ -124,7 +124,7 @@ def build():
         api_button = gr.Button(visible=False)
 
     # preprocess=False here and on every LayerLab event: values reach the handlers as sent, which check them with
-    # ui/validate.py in the caller's language (Gradio's own conversion answers in English, before any handler).
+    # ui/common/validate.py in the caller's language (Gradio's own conversion answers in English, before any handler).
     browse_inputs = [split, class_name, count, seed]
     status_outputs = list(DataView(status=status, class_name=class_name, poll=poll, retry_button=retry_button,
                                    gallery=gallery, counts_plot=counts_plot))

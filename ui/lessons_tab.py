@@ -5,9 +5,9 @@ from nets.explorer.chain import CHAIN_PRESETS
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
 from nets.text import LOCALES, TRANSLATIONS, Phrase, locale_of
-from ui import dataset
-from ui.i18n import Page, current_locale, say, t
-from ui.validate import as_choice, refuse, refused, shown
+from ui.common import dataset
+from ui.common.i18n import Page, current_locale, say, t
+from ui.common.validate import as_choice, refuse, refused, shown
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
 LINKS = {

@@ -6,8 +6,8 @@ import math
 
 import gradio as gr
 
-from ui.explorer_inputs import DEFAULTS, KEPT
-from ui.i18n import Page
+from ui.explorer.inputs import DEFAULTS, KEPT
+from ui.common.i18n import Page
 
 TAB_IDS = ("lessons", "data", "explorer", "training", "network", "builder", "zoo", "saving")
 START = {name: DEFAULTS[name] for name in KEPT}   # a link names only the settings that differ from these

@@ -13,9 +13,9 @@ from nets.saving import STATE_FILE, pickle_globals, save_safetensors, save_state
 from nets.text import LearnerError, Phrase
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError
-from ui import dataset, tempfiles
-from ui.i18n import say, t
-from ui.validate import as_choice, as_upload, refuse, refused
+from ui.common import dataset, tempfiles
+from ui.common.i18n import say, t
+from ui.common.validate import as_choice, as_upload, refuse, refused
 
 FORMATS = ("state_dict (.pth)", "safetensors")
 
@@ -138,7 +138,7 @@ def build(model_state, arch_state):
                                  label=t("saving.upload"))
                 upload_status = gr.Markdown()
 
-    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py);
+    # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py);
     # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     inspect_button.click(whole_model_view, [model_state, arch_state], inspect_text, api_name="saving_whole_model")
     download_button.click(download_weights, [fmt, model_state, arch_state], [download_file, download_status],

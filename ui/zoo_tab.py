@@ -5,10 +5,10 @@ import gradio as gr
 
 from nets.text import Phrase
 from nets.zoo import VERSIONS, ZOO, compare, fetch_pretrained, imagenet_top5, weights_size_mb
-from ui import dataset
-from ui.i18n import current_locale, say, t
-from ui.validate import as_bool, as_choice, as_int, refuse
-from ui.views import view_of
+from ui.common import dataset
+from ui.common.i18n import current_locale, say, t
+from ui.common.validate import as_bool, as_choice, as_int, refuse
+from ui.common.views import view_of
 
 TITLES = {"original": "zoo.original", "add_linear": "zoo.add_linear", "replace_last": "zoo.replace_last"}
 PARTS = ("code", "stats", "head")   # a version's column, top to bottom
@@ -105,7 +105,7 @@ def build():
             top5 = gr.Label(num_top_classes=5, label=t("zoo.top5"))
 
     view = list(ZooView(**columns, structure=structure))   # what the comparison updates
-    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py).
+    # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py).
     gr.on([tab.select, name.change], show_zoo, name, view, api_name="zoo_compare", preprocess=False)
     name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private", preprocess=False)
     fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",

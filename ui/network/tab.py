@@ -20,10 +20,11 @@ from nets.models import seeded
 from nets.own.probe import hooked_modules
 from nets.text import class_name
 from nets.train.config import MAX_EPOCHS   # the Training tab's most epochs: the epoch slider goes no further
-from ui import dataset, own_layer
-from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, as_text, as_upload, refuse, refused
-from ui.views import view_of
+from ui.common import dataset
+from ui.network import own_layer
+from ui.common.i18n import current_locale, say, t
+from ui.common.validate import as_choice, as_int, as_text, as_upload, refuse, refused
+from ui.common.views import view_of
 from visual.network import (epoch_strip, flow_html, module_views, network_views, probabilities, strip_html,
                             summary_rows)
 
@@ -234,7 +235,7 @@ def build(model_state, arch_state):
     outputs = list(NetworkView(flow=flow, probs_plot=probs_plot, summary=summary, status=status, strip=strip,
                                strip_text=strip_text))
     # Opening the tab shows whatever the Builder and Training tabs changed meanwhile. preprocess=False: values
-    # reach the handler as sent, to be checked in the caller's language (ui/validate.py); the upload arrives as
+    # reach the handler as sent, to be checked in the caller's language (ui/common/validate.py); the upload arrives as
     # Gradio's FileData, already checked to lie in its upload folder, and is decoded by LayerLab alone.
     # always_last: a trigger that comes while the view draws (the epoch slider released again) runs after it;
     # Gradio's default for several triggers ("once") dropped it, and the view kept the epoch before.

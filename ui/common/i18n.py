@@ -11,8 +11,8 @@ import re
 import gradio as gr
 
 from nets.text import DEFAULT, LOCALES, TRANSLATIONS, locale_of, preferred_locale, text
-from ui.gradio_hooks import Marked, marked_properties, request_in_hand, set_property
-from ui.sessions import SESSIONS
+from ui.common.gradio_hooks import Marked, marked_properties, request_in_hand, set_property
+from ui.common.sessions import SESSIONS
 
 __all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page"]
 

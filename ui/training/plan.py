@@ -9,9 +9,9 @@ from nets.train.config import TrainConfig, make_optimizer
 from nets.train.device import app_threads, device_phrase, resolve_device, use_bf16
 from nets.train.steps import make_step
 from nets.text import text
-from ui import dataset
-from ui.training_queue import duration
-from ui.training_status import counted
+from ui.common import dataset
+from ui.training.queue import duration
+from ui.training.status import counted
 
 SPEEDS: dict[tuple[str, str], float] = {}   # (device type, network) → training images/s here, newest measure
 CALIBRATION_BATCH, CALIBRATION_STEPS = 128, 3

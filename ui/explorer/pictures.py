@@ -7,9 +7,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.i18n import say, t
+from ui.common.i18n import say, t
 
-SCRIPT = (Path(__file__).resolve().parent.parent / "assets" / "explorer_pictures.js").read_text(encoding="utf-8")
+SCRIPT = (Path(__file__).resolve().parents[2] / "assets" / "explorer_pictures.js").read_text(encoding="utf-8")
 # The js of the hidden value's change (its one argument: the pictures that changed), and of a panel's loading.
 SHOW_PICTURES = f"(pictures) => {{\n{SCRIPT}\nshowPictures(pictures);\n}}"
 LOAD_FRAME = f"{SCRIPT}\nloadFrame(element);"

@@ -8,9 +8,9 @@ from nets.data.images import IMAGE_SUFFIXES
 from nets.explorer.chain import CHAIN_PRESETS
 from nets.explorer.kernels import PRESETS
 from nets.explorer.layer import ACTIVATIONS
-from ui.explorer_inputs import ALL, APPROXIMATE, CONTROL_BOUNDS, DEFAULTS, KEPT
-from ui.explorer_pictures import FRAMES, picture_panel
-from ui.i18n import t
+from ui.explorer.inputs import ALL, APPROXIMATE, CONTROL_BOUNDS, DEFAULTS, KEPT
+from ui.explorer.pictures import FRAMES, picture_panel
+from ui.common.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
 # Each starting chain's label (its name stays the value the /explorer_chain_preset API takes).
@@ -145,7 +145,7 @@ def layout(shown) -> SimpleNamespace:
                     # The layer controls' values in one, kept by the page itself (explorer_tab.build), and whether
                     # a slider was held when the last one changed.
                     kept = gr.JSON({**{name: D[name] for name in KEPT}, "moving": False})
-                    pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer_pictures.py)
+                    pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
         slide_state = gr.State(None)
         upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed

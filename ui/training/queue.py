@@ -1,11 +1,11 @@
-"""An honest estimate of each visitor's wait for the one training slot a server shares (ui.sessions holds it)."""
+"""An honest estimate of each visitor's wait for the one training slot a server shares (ui.common.sessions holds it)."""
 import gradio as gr
 
 from nets import limits
 from nets.text import Phrase, text
-from ui import hosting
-from ui.i18n import current_locale
-from ui.sessions import SESSIONS
+from ui.common import hosting
+from ui.common.i18n import current_locale
+from ui.common.sessions import SESSIONS
 
 
 def duration(seconds: float, locale: str) -> str:

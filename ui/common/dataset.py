@@ -1,7 +1,7 @@
 """The one dataset all visitors read (read-only), and the check every tab makes before using it."""
 from nets.data.cifar import Cifar10
 from nets.data.fetch import DatasetLoader
-from ui.validate import refuse
+from ui.common.validate import refuse
 
 LOADER = DatasetLoader()
 

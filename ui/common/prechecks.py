@@ -13,10 +13,10 @@ from gradio.utils import get_upload_folder, is_in_or_equal, is_static_file
 from gradio_client.utils import is_http_url_like
 
 from nets.text import text
-from ui.gradio_hooks import api_inputs, check_before_gradio, component_values
-from ui.i18n import Page, current_locale, resolve
-from ui.tempfiles import file_paths
-from ui.validate import bad, shown
+from ui.common.gradio_hooks import api_inputs, check_before_gradio, component_values
+from ui.common.i18n import Page, current_locale, resolve
+from ui.common.tempfiles import file_paths
+from ui.common.validate import bad, shown
 
 FILES = (FileData, ImageData, ListFiles)   # data models of an upload: File, Image, a File of several
 

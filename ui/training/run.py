@@ -27,14 +27,14 @@ from nets.train.config import (
 from nets.train.device import DEVICES, DeviceError, app_threads
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, train
 from nets.train.runs import log_event, new_run
-from ui import dataset, hosting, tempfiles
-from ui.i18n import current_locale, say
-from ui.training_model import check_own_classes, has_results, prediction_gallery, result_figures, start_model
-from ui.training_plan import remember_speed
-from ui.sessions import SESSIONS
-from ui.training_status import counted, run_title, status_line
-from ui.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
-from ui.views import view_of
+from ui.common import dataset, hosting, tempfiles
+from ui.common.i18n import current_locale, say
+from ui.training.model import check_own_classes, has_results, prediction_gallery, result_figures, start_model
+from ui.training.plan import remember_speed
+from ui.common.sessions import SESSIONS
+from ui.training.status import counted, run_title, status_line
+from ui.common.validate import as_bool, as_choice, as_float, as_int, as_subset, refuse, refused
+from ui.common.views import view_of
 from visual.training import live_figures, overlay_figure
 
 MAX_RUNS = 12          # runs kept per visitor for the overlay chart
@@ -55,7 +55,7 @@ DRAW_SHARE = 0.1
 STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on this many images: a Stop lands in < 1 s
 # Gradio cancels a run whose page closes only through the page's event stream, and a page closed just after Start
 # may never open it: the run would train for nobody, holding the slot for its whole budget. The tab's unload
-# (ui.sessions.session_closed) ends it instead, and the next run of that session does not start. (Gradio's unload
+# (ui.common.sessions.session_closed) ends it instead, and the next run of that session does not start. (Gradio's unload
 # also comes when a tab's heartbeat connection drops with the tab still open: that tab is told so, and its next
 # Start trains.)
 

@@ -18,14 +18,14 @@ from nets.explorer.chain import CHAIN_PRESETS, chain_lines
 from nets.explorer.layer import ACTIVATIONS, one_thread
 from nets.explorer.view import ExplorerView, compute_chain, compute_layer
 from nets.text import LearnerError
-from ui import explorer_layout
-from ui.explorer_inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, layer_config, load_input,
+from ui.explorer import layout as explorer_layout
+from ui.explorer.inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, layer_config, load_input,
                                 load_preset_grid, next_seed, receive_upload, view_options)
-from ui.explorer_layout import BUILDER_CHAIN
-from ui.explorer_pictures import FRAMES, SHOW_PICTURES, shown_pictures
-from ui.i18n import current_locale, say
-from ui.validate import as_choice, as_int, refuse, refused
-from ui.views import view_of
+from ui.explorer.layout import BUILDER_CHAIN
+from ui.explorer.pictures import FRAMES, SHOW_PICTURES, shown_pictures
+from ui.common.i18n import current_locale, say
+from ui.common.validate import as_choice, as_int, refuse, refused
+from ui.common.views import view_of
 from visual.explorer import (Drawn, ViewOptions, draw, draw_figures, gallery_html, input_text, picture_uris,
                              slide_picture)
 
@@ -135,7 +135,7 @@ class ExplorerPage(NamedTuple):
     chain_error: object   # a refusal of the chain, beside it
     grid_error: object    # a refusal of the kernel grid, beside it
     status: object
-    pictures: object      # {frame id: picture} for the panels' frames (ui/explorer_pictures.py)
+    pictures: object      # {frame id: picture} for the panels' frames (ui/explorer/pictures.py)
     gallery: object       # a chain's stages, or the two poolings
     step: object          # the window's step slider: its maximum
     image: object         # the Image and Channel sliders: what the view has

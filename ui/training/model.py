@@ -12,10 +12,10 @@ from nets.text import Phrase, class_name, text
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.train.engine import evaluate, pick, predict_probs, seeded_model
 from nets.weights import WeightsError
-from ui import dataset, tempfiles
-from ui.i18n import current_locale, say
-from ui.validate import as_bool, as_upload, refuse, refused
-from ui.views import view_of
+from ui.common import dataset, tempfiles
+from ui.common.i18n import current_locale, say
+from ui.common.validate import as_bool, as_upload, refuse, refused
+from ui.common.views import view_of
 from visual.images import enlarge, to_hwc
 from visual.maps import save_png
 from visual.training import confusion_figure, per_class_figure

@@ -6,9 +6,9 @@ from nets import own
 from nets.explorer.view import pick_batch
 from nets.own.explore import compute_own_layer, explorable, own_script
 from nets.own.load import OwnModelError
-from ui import dataset
-from ui.i18n import current_locale, say, t
-from ui.validate import as_choice, as_int, refused
+from ui.common import dataset
+from ui.common.i18n import current_locale, say, t
+from ui.common.validate import as_choice, as_int, refused
 from visual.explorer import ViewOptions, draw, fit_maps, gallery_html, shape_text, stats_table
 from visual.images import data_uri
 from visual.maps import feature_maps_grid, scores_grid

@@ -6,11 +6,11 @@ from nets import own
 from nets.own.code import loop_code
 from nets.train.config import OPTIMIZERS, QUICK_RUN, SCHEDULES, TrainConfig
 from nets.text import text
-from ui.i18n import current_locale, t
-from ui.training_plan import plan_text, run_cost
-from ui.training_queue import duration, queue_place
-from ui.training_model import Uploaded, build_network, load_uploaded, prediction_gallery
-from ui.training_run import (TrainingView, after_run, config_from_controls, overlay_runs, redraw, request_stop,
+from ui.common.i18n import current_locale, t
+from ui.training.plan import plan_text, run_cost
+from ui.training.queue import duration, queue_place
+from ui.training.model import Uploaded, build_network, load_uploaded, prediction_gallery
+from ui.training.run import (TrainingView, after_run, config_from_controls, overlay_runs, redraw, request_stop,
                              start_training)
 from visual.training import epoch_figure, loss_figure, overlay_figure
 
@@ -135,7 +135,7 @@ def build(model_state, arch_state):
                              overlay_plot, checkpoint_file, model_state, runs_state))   # what the run's events update
     # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`,
     # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
-    # preprocess=False: values reach the handlers as sent, to be checked in the caller's language (ui/validate.py);
+    # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py);
     # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     start_button.click(queue_place, None, status, queue=False, show_progress="hidden", api_visibility="private")
     train_event = start_button.click(

@@ -15,9 +15,9 @@
   instead of 2.2-2.3 s and Gradio's round trip after it 878 ms instead of 75 ms; without the page script 3.3-4.3 s
   and 189 ms;
 - each event's values checked before Gradio's own check of an upload's or a table's value (pydantic's English
-  "1 validation error for FileData", even with preprocess=False), with the request in hand: ui/prechecks.py words
+  "1 validation error for FileData", even with preprocess=False), with the request in hand: ui/common/prechecks.py words
   the refusal in the caller's language (tests/test_prechecks.py fails when it no longer attaches);
-- the files sent to the events that wait in Gradio's queue or run, which the cache cap keeps (ui/tempfiles.py;
+- the files sent to the events that wait in Gradio's queue or run, which the cache cap keeps (ui/common/tempfiles.py;
   tests/test_cache_cap.py fails when they are no longer found).
 """
 import gradio as gr

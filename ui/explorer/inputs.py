@@ -20,9 +20,9 @@ from nets.explorer.kernels import PRESETS, KernelError, parse_grid, preset_kerne
 from nets.explorer.layer import INPUT_SCALES, KINDS, PADDING_MODES, WEIGHT_SOURCES, LayerConfig
 from nets.explorer.view import pick_batch
 from nets.text import Phrase
-from ui import dataset
-from ui.i18n import current_locale, say
-from ui.validate import as_choice, as_float, as_int, refuse, refused, shown
+from ui.common import dataset
+from ui.common.i18n import current_locale, say
+from ui.common.validate import as_choice, as_float, as_int, refuse, refused, shown
 from visual.explorer import ViewOptions
 from visual.maps import COLORMAPS, MAP_SCALES, VIEWS
 

@@ -4,8 +4,8 @@ import time
 
 from nets import limits
 from nets.text import Phrase, text
-from ui import hosting
-from ui.training_queue import duration
+from ui.common import hosting
+from ui.training.queue import duration
 
 
 def run_title(run: dict, locale: str = "en") -> str:

@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect
 
 from nets import limits
 from nets.tempfolders import keep_newest_bytes, modified
-from ui.gradio_hooks import sent_to_events
+from ui.common.gradio_hooks import sent_to_events
 
 ROOT = Path(tempfile.gettempdir()) / "layerlab"   # visual/explorer.py writes under ROOT/<pid>/explorer too
 PROCESS_DIR = ROOT / str(os.getpid())

@@ -6,7 +6,7 @@ import gradio as gr
 
 from nets import safejson
 from nets.text import LearnerError, Phrase
-from ui.i18n import current_locale, say
+from ui.common.i18n import current_locale, say
 
 SHOWN_CHARS = 40   # a refused value is quoted up to this many characters: a 1 MB string is not echoed back
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from nets import limits
-from ui.gradio_hooks import drop_closed_state
-from ui.reclaimer import RECLAIMER
+from ui.common.gradio_hooks import drop_closed_state
+from ui.common.reclaimer import RECLAIMER
 
 MAX_SESSIONS = 100_000   # sessions remembered at most (a few MB): tabs that never said goodbye go first
 

@@ -15,7 +15,7 @@ from ui.explorer import tab as explorer_tab
 from ui.network import tab as network_tab
 from ui.training import tab as training_tab
 from ui.common.i18n import Page, language_picker, t
-from ui.common.gradio_hooks import narrow_progress, progress_sink
+from ui.common.gradio_hooks import PROGRESS_SINK
 from ui.common.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -40,7 +40,7 @@ def build_demo() -> gr.Blocks:
         with gr.Row(equal_height=True):
             gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
             picker = language_picker()
-        sink = progress_sink()
+        PROGRESS_SINK.render()   # what every event with hidden progress reports to (ui/common/gradio_hooks.py)
         gr.Markdown(t("app.intro"))
         own_banner()
         # Per-visitor values shared between tabs: the model they trained, the network they built.
@@ -68,7 +68,6 @@ def build_demo() -> gr.Blocks:
         for redraw in [*network_redraws, *builder_redraws, *zoo_redraws, *saving_redraws, *training_redraws]:
             page.redraw_on_switch(*redraw)
         page.switch(demo, picker)   # sets the language when the page opens, then draws the Data tab
-        narrow_progress(demo, sink)
     return demo
 
 

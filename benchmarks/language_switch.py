@@ -10,8 +10,8 @@ progress target slows.
     python benchmarks/language_switch.py [ARCHIVE] --app DIR[:WITHOUT] [DIR[:WITHOUT] ...] [--runs N]
 
 DIR: a checkout of LayerLab (a git worktree of an older commit gives the before-figure); WITHOUT leaves out
-progress hooks, to measure what they gain: `narrow` (each event's progress pointed at what shows it), `page`
-(assets/progress.html in the page's head), or `narrow,page`.
+progress hooks, to measure what they gain: `narrow` (each event's progress pointed at what shows it, where it is
+defined), `page` (assets/progress.html in the page's head), or `narrow,page`.
 """
 import argparse
 import os
@@ -36,13 +36,10 @@ from pathlib import Path
 root, port, archive, without = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
 os.chdir(root)
 sys.path.insert(0, root)
-if "narrow" in without:
-    try:
-        import ui.common.gradio_hooks as hooks
-    except ImportError:
-        import ui.progress as hooks
-    hooks.narrow_progress = lambda demo, sink: None
 import app
+if "narrow" in without:   # Gradio's default: each event's progress on all of its outputs
+    for fn in app.demo.fns.values():
+        fn.show_progress_on = None
 if "page" in without:
     app.HEAD_PATHS[:] = [p for p in app.HEAD_PATHS if Path(p).name != "progress.html"]
 app.main(["--port", port, "--data", archive])

@@ -7,7 +7,7 @@ from packaging.specifiers import SpecifierSet
 
 from nets.text import TRANSLATIONS
 from tests.conftest import ROOT, free_port
-from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, narrow_progress, progress_sink
+from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties
 from ui.common.i18n import Page, current_locale, has_marker, t
 
 
@@ -46,15 +46,3 @@ def test_marked_text_is_gradios_own_and_found_again_in_every_built_component():
     assert button.value == english["builder.add"] and radio.label == english["network.weights"]
     assert radio.choices[0][0] == english["network.weights_random"] and english["data.status_starting"] in note.value
 
-
-def test_progress_goes_to_what_a_learner_sees_and_hidden_progress_to_the_sink():
-    with gr.Blocks() as demo:
-        sink = progress_sink()
-        state, box, plot = gr.State(), gr.Textbox(), gr.Plot()
-        button = gr.Button()
-        shown = button.click(lambda: (1, "a", None), None, [state, box, plot])
-        hidden = button.click(lambda: "b", None, box, show_progress="hidden")
-        own = button.click(lambda: ("c", None), None, [box, plot], show_progress_on=[plot])
-    narrow_progress(demo, sink)
-    targets = [demo.fns[event["id"]].show_progress_on for event in (shown, hidden, own)]
-    assert targets == [[box, plot], [sink], [plot]]

@@ -12,6 +12,7 @@ from nets.builder.spec import INPUT_SHAPE, check_spec, default_layer, normalize_
 from nets import own
 from nets.own import builder_start
 from nets.text import Phrase
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import current_locale, say, t
 from ui.common.validate import as_choice, as_int, as_json, refuse, refused
 from ui.common.views import view_of
@@ -298,16 +299,19 @@ def build(arch_state):
     view = list(BuilderView(table=layers, spec_state=spec_state, status=status, fix_button=fix_button,
                             fix_state=fix_state, seq_code=seq_code, mod_code=mod_code, arch_state=arch_state,
                             selected=selected))   # what every Builder event updates
+    shows = dict(show_progress_on=[layers, status, fix_button, seq_code, mod_code])   # the progress: not on states
     # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py).
-    layers.input(edit_table, [layers, arch_state], view, api_name="builder_edit_table", preprocess=False)
-    layers.select(pick_row, None, selected, queue=False, api_visibility="private")
-    json_button.click(set_layers, [layers_json, arch_state], view, api_name="builder_set_layers", preprocess=False)
-    add_button.click(add_layer, [spec_state, kind, selected, arch_state], view, api_name="builder_add_layer",
+    layers.input(edit_table, [layers, arch_state], view, **shows, api_name="builder_edit_table", preprocess=False)
+    layers.select(pick_row, None, selected, queue=False, **HIDDEN_PROGRESS, api_visibility="private")
+    json_button.click(set_layers, [layers_json, arch_state], view, **shows, api_name="builder_set_layers",
+                      preprocess=False)
+    add_button.click(add_layer, [spec_state, kind, selected, arch_state], view, **shows, api_name="builder_add_layer",
                      preprocess=False)
-    remove_button.click(remove_layer, [spec_state, selected, arch_state], view, api_name="builder_remove_layer")
-    up_button.click(move_up, [spec_state, selected, arch_state], view, api_name="builder_move_up")
-    down_button.click(move_down, [spec_state, selected, arch_state], view, api_name="builder_move_down")
-    fix_button.click(apply_fix, [fix_state, arch_state], view, api_name="builder_apply_fix")
-    reset_button.click(reset, arch_state, view, api_name="builder_reset")
-    arch_state.change(follow_arch, [arch_state, spec_state], view, api_visibility="private")
+    remove_button.click(remove_layer, [spec_state, selected, arch_state], view, **shows,
+                        api_name="builder_remove_layer")
+    up_button.click(move_up, [spec_state, selected, arch_state], view, **shows, api_name="builder_move_up")
+    down_button.click(move_down, [spec_state, selected, arch_state], view, **shows, api_name="builder_move_down")
+    fix_button.click(apply_fix, [fix_state, arch_state], view, **shows, api_name="builder_apply_fix")
+    reset_button.click(reset, arch_state, view, **shows, api_name="builder_reset")
+    arch_state.change(follow_arch, [arch_state, spec_state], view, **shows, api_visibility="private")
     return [(redraw_builder, [spec_state, arch_state], [limits, *view])]

@@ -7,6 +7,7 @@ import torch
 from nets.data.cifar import CIFAR10_CLASSES, SPLITS
 from nets.text import class_name as class_in_locale   # this module's class_name is the chosen class
 from ui.common import dataset
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import current_locale, say, t
 from ui.common.validate import as_choice, as_int
 from ui.common.views import view_of
@@ -128,11 +129,12 @@ def build():
     browse_inputs = [split, class_name, count, seed]
     status_outputs = list(DataView(status=status, class_name=class_name, poll=poll, retry_button=retry_button,
                                    gallery=gallery, counts_plot=counts_plot))
-    poll.tick(data_status, browse_inputs, status_outputs, show_progress="hidden", api_visibility="private")
-    retry_button.click(retry_load, None, [status, poll, retry_button], api_name="retry_data_load")
+    poll.tick(data_status, browse_inputs, status_outputs, **HIDDEN_PROGRESS, api_visibility="private")
+    retry_button.click(retry_load, None, [status, poll, retry_button], show_progress_on=status,
+                       api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
-          browse_inputs, gallery, api_visibility="private", show_progress="hidden", preprocess=False)
+          browse_inputs, gallery, api_visibility="private", **HIDDEN_PROGRESS, preprocess=False)
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private", preprocess=False).then(
-        browse_page, browse_inputs, gallery, api_visibility="private", show_progress="hidden", preprocess=False)
+        browse_page, browse_inputs, gallery, api_visibility="private", **HIDDEN_PROGRESS, preprocess=False)
     api_button.click(browse_data, browse_inputs, [api_gallery, counts_plot], api_name="browse_data", preprocess=False)
     return [(data_status, browse_inputs, status_outputs)]

@@ -6,6 +6,7 @@ from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import LessonError, run_lesson
 from nets.text import LOCALES, TRANSLATIONS, Phrase, locale_of
 from ui.common import dataset
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import Page, current_locale, say, t
 from ui.common.validate import as_choice, refuse, refused, shown
 
@@ -153,12 +154,13 @@ def build():
                                  elem_id="lesson-output")
         progress = gr.BrowserState(NO_PROGRESS, storage_key="layerlab-lessons", secret=PROGRESS_SECRET)
     shown = [*columns, open_button, output, progress, opened, runs]
-    lesson.change(show_lesson, [lesson, progress], shown, queue=False, show_progress="hidden",
+    lesson.change(show_lesson, [lesson, progress], shown, queue=False, **HIDDEN_PROGRESS,
                   api_visibility="private")
     # preprocess=False: an unknown lesson sent to the API gets lesson_run's sentence listing the lessons.
     ran = run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
                            concurrency_id="lessons", preprocess=False)
-    ran.success(count_run, progress, [progress, opened, runs], queue=False, api_visibility="private")
+    ran.success(count_run, progress, [progress, opened, runs], queue=False, **HIDDEN_PROGRESS,
+                api_visibility="private")
     return {"lesson": lesson, "open_button": open_button, "progress": progress, "opened": opened, "shown": shown}
 
 
@@ -190,9 +192,9 @@ def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explor
         return {targets[role]: value for role, value in open_linked_tab(lesson, kept).items()}
 
     opened = parts["open_button"].click(open_linked, [parts["lesson"], explorer.kept], list(targets.values()),
-                                        queue=False, api_visibility="private")
+                                        queue=False, **HIDDEN_PROGRESS, api_visibility="private")
     # The explorer drawn for the controls just set (its tab may not be built yet, so its own events may not fire).
-    opened.then(*explorer.redraw, show_progress="hidden", api_visibility="private", preprocess=False)
+    opened.then(*explorer.redraw, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     page.redraw_on_switch(opened_text, parts["progress"], parts["opened"])
     page.on_open(start_page, [parts["progress"], parts["lesson"]], [tabs, parts["lesson"], *parts["shown"]])

@@ -7,6 +7,7 @@ import math
 import gradio as gr
 
 from ui.explorer.inputs import DEFAULTS, KEPT
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import Page
 
 TAB_IDS = ("lessons", "data", "explorer", "training", "network", "builder", "zoo", "saving")
@@ -87,6 +88,6 @@ def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, e
     page.on_open(open_tab, None, tabs)
     page.on_open(set_explorer, explorer.kept, [explorer.kept, *controls.values()])
     page.on_open(draw_explorer, inputs, outputs, preprocess=False)
-    lesson.change(None, lesson, None, js=LINK_LESSON, show_progress="hidden", api_visibility="private")
-    explorer.kept.change(None, explorer.kept, None, js=LINK_EXPLORER, show_progress="hidden",
+    lesson.change(None, lesson, None, js=LINK_LESSON, **HIDDEN_PROGRESS, api_visibility="private")
+    explorer.kept.change(None, explorer.kept, None, js=LINK_EXPLORER, **HIDDEN_PROGRESS,
                          api_visibility="private")

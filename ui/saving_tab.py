@@ -14,6 +14,7 @@ from nets.text import LearnerError, Phrase
 from nets.train.checkpoint import load_checkpoint, load_weights
 from nets.weights import WeightsError
 from ui.common import dataset, tempfiles
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import say, t
 from ui.common.validate import as_choice, as_upload, refuse, refused
 
@@ -145,7 +146,7 @@ def build(model_state, arch_state):
                           api_name="saving_download", preprocess=False)
     loaded = upload.upload(upload_weights, [upload, arch_state],
                            list(Loaded(model_state=model_state, arch_state=arch_state, upload_status=upload_status)),
-                           api_name="saving_upload", preprocess=False, show_progress="hidden")
-    loaded.failure(refused_weights, [upload, arch_state], [upload, upload_status], show_progress="hidden",
+                           api_name="saving_upload", preprocess=False, **HIDDEN_PROGRESS)
+    loaded.failure(refused_weights, [upload, arch_state], [upload, upload_status], **HIDDEN_PROGRESS,
                    api_visibility="private", preprocess=False)
     return [(redraw, [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status])]

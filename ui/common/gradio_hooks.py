@@ -8,12 +8,12 @@
   only the words built into the page, by the browser's or the settings' language: not LayerLab's header switch,
   and not what the server writes (statuses, charts, refusals, the API's messages);
 - a closed tab's gr.State dropped within minutes instead of Gradio's hour (the visitor's model is large);
-- each event's progress shown on what a learner looks at, set on every event once the page is built, and the
-  page script assets/progress.html (in the page's <head>), which stops Gradio's page keeping finished events'
-  inputs. Both measured (benchmarks/language_switch.py: the app with and without each, taking turns, 3 switches
-  each way, load 10-12 on 2 cores): without the first, a language switch's chain of redraws takes 9.3-9.6 s
-  instead of 2.2-2.3 s and Gradio's round trip after it 878 ms instead of 75 ms; without the page script 3.3-4.3 s
-  and 189 ms;
+- each event's progress reported to what shows it (public: show_progress_on=, set where each event is defined;
+  HIDDEN_PROGRESS for hidden progress), and the page script assets/progress.html (in the page's <head>), which
+  stops Gradio's page keeping finished events' inputs. Both measured (benchmarks/language_switch.py: the app with
+  and without each, taking turns, 3 switches each way, load 10-12 on 2 cores): without the first, a language
+  switch's chain of redraws takes 9.3-9.6 s instead of 2.2-2.3 s and Gradio's round trip after it 878 ms instead
+  of 75 ms; without the page script 3.3-4.3 s and 189 ms;
 - each event's values checked before Gradio's own check of an upload's or a table's value (pydantic's English
   "1 validation error for FileData", even with preprocess=False), with the request in hand: ui/common/prechecks.py words
   the refusal in the caller's language (tests/test_prechecks.py fails when it no longer attaches);
@@ -21,8 +21,6 @@
   tests/test_cache_cap.py fails when they are no longer found).
 """
 import gradio as gr
-from gradio.blocks import BlockContext
-from gradio.components import Component
 from gradio.context import LocalContext
 from gradio.i18n import I18nData
 
@@ -58,33 +56,20 @@ def drop_closed_state(request: gr.Request, after_s: float) -> bool:
 
 # Gradio's page keeps the loading status of every component that has been a progress target of an event (all
 # of its outputs, unless show_progress_on names some) and refreshes each of them on every status message of
-# every later event, copying its props and redrawing it. The language switch has nearly every component as an
-# output. The page script assets/progress.html, the one place LayerLab changes Gradio's page: Gradio 6's page
+# every later event, copying its props and redrawing it, even where the progress is hidden. The language switch
+# has nearly every component as an output. So an event with hidden progress names the sink below (the same
+# component for every such event), and one whose outputs include states names the outputs a learner sees.
+# The page script assets/progress.html, the one place LayerLab changes Gradio's page: Gradio 6's page
 # also keeps, from its last status message on, every INPUT of every event that has run (the status "closed"
 # marks them as stream inputs): the explorer's 25 controls, then every other tab's. Each later status message
 # walks the page's component tree once per kept component (1,300 walks per slider update, 76 kept). LayerLab
 # streams no input, so inputs that were never streaming are not kept. The class is found by its method (its file
 # name and export change with every Gradio build); without it the page works as before, only slower, and
 # tests/test_progress.py fails.
-def unseen(block) -> bool:
-    """A state, a timer or a layout (a row, a tab: a gr.HTML is a BlockContext too, but a seen component)."""
-    return isinstance(block, (gr.State, gr.BrowserState, gr.Timer)) or \
-        (isinstance(block, BlockContext) and not isinstance(block, Component))
-
-
-def progress_sink() -> gr.HTML:
-    """The invisible component that every event with hidden progress reports to."""
-    return gr.HTML(visible=False, elem_id="progress-sink")
-
-
-def narrow_progress(demo: gr.Blocks, sink: gr.HTML) -> None:
-    """Point each event's progress at what shows it (what show_progress_on= would say, for every event of every
-    tab), unless the event names its own targets: hidden progress to the sink, other progress to the outputs a
-    learner sees, not to states, timers or containers."""
-    for fn in demo.fns.values():
-        if fn.show_progress_on is None:
-            seen = [] if fn.show_progress == "hidden" else [o for o in fn.outputs if not unseen(o)]
-            fn.show_progress_on = seen or [sink]
+# One invisible component for every page app.py builds (app.py renders it into each); made once so that the tabs
+# name it where they define an event, without it passed to every tab.
+PROGRESS_SINK = gr.HTML(visible=False, elem_id="progress-sink", render=False)
+HIDDEN_PROGRESS = dict(show_progress="hidden", show_progress_on=[PROGRESS_SINK])   # an event's keywords
 
 
 def check_before_gradio(demo: gr.Blocks, check) -> None:

@@ -11,7 +11,7 @@ import re
 import gradio as gr
 
 from nets.text import DEFAULT, LOCALES, TRANSLATIONS, locale_of, preferred_locale, text
-from ui.common.gradio_hooks import Marked, marked_properties, request_in_hand, set_property
+from ui.common.gradio_hooks import HIDDEN_PROGRESS, Marked, marked_properties, request_in_hand, set_property
 from ui.common.sessions import SESSIONS
 
 __all__ = ["LOCALES", "TRANSLATIONS", "t", "say", "current_locale", "Page"]
@@ -124,7 +124,7 @@ class Page:
                 return {picker: DEFAULT}         # the page was built in English: nothing to rewrite
             return choose(request, tag)
 
-        hidden = dict(show_progress="hidden", api_visibility="private")
+        hidden = dict(**HIDDEN_PROGRESS, api_visibility="private")
         opened = demo.load(open_page, picker, outputs, js=INITIAL_LANGUAGE, **hidden)
         for fn, inputs, opener_outputs, options in self.openers:
             opened = opened.then(fn, inputs, opener_outputs, **hidden, **options)

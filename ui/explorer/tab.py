@@ -23,6 +23,7 @@ from ui.explorer.inputs import (DEFAULTS, KEPT, Controls, as_bool, grid_text, la
                                 load_preset_grid, next_seed, receive_upload, view_options)
 from ui.explorer.layout import BUILDER_CHAIN
 from ui.explorer.pictures import FRAMES, SHOW_PICTURES, shown_pictures
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import current_locale, say
 from ui.common.validate import as_choice, as_int, refuse, refused
 from ui.common.views import view_of
@@ -433,7 +434,7 @@ def build(model_state, arch_state):
         gallery=ui.gallery_box, step=ui.step, image=ui.image, channel=ui.channel, slide=ui.slide_state, grid=ui.grid,
         hist=ui.hist_plot, layer_plot=ui.layer_plot, code=ui.code, slide_box=ui.slide_box, slide_plot=ui.slide_plot,
         slide_text=ui.slide_text))
-    hidden = dict(queue=False, show_progress="hidden", api_visibility="private")
+    hidden = dict(queue=False, **HIDDEN_PROGRESS, api_visibility="private")
     ui.kind.change(show_groups, ui.kind, [ui.conv_group, ui.pool_group, ui.act_group, ui.linear_group, ui.seq_group],
                    **hidden)
     ui.source.change(show_source, ui.source, [ui.cifar_group, ui.upload_group], **hidden)
@@ -445,20 +446,20 @@ def build(model_state, arch_state):
     # copies its value into `kept` inside the page (no request), with whether a slider is held, and a change
     # of `kept` is the update's trigger.
     for name in KEPT:
-        values[name].change(None, [values[name], ui.kept], ui.kept, show_progress="hidden",
+        values[name].change(None, [values[name], ui.kept], ui.kept, **HIDDEN_PROGRESS,
                             js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
                             api_visibility="private")
         if isinstance(values[name], gr.Slider):   # its release asks for the whole view
             values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
-                                 show_progress="hidden", api_visibility="private")
+                                 **HIDDEN_PROGRESS, api_visibility="private")
     # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
     # moved into Gradio's cache and checked before the handler sees their path.
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
-                outputs=page, show_progress="hidden", api_visibility="private", preprocess=False)
+                outputs=page, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     # The figures' part reads only what it needs: each input costs the page a search of its component tree.
     figures = dict(fn=partial(show_view, part="figures"), inputs=[ui.shown_state],
-                   inputs_kwargs=dict(kept=ui.kept, step=ui.step), outputs=page, show_progress="hidden",
+                   inputs_kwargs=dict(kept=ui.kept, step=ui.step), outputs=page, **HIDDEN_PROGRESS,
                    api_visibility="private", preprocess=False, queue=False)
     # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
     # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
@@ -468,15 +469,15 @@ def build(model_state, arch_state):
     ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last").then(**figures)
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view,
           trigger_mode="always_last").then(**figures)
-    ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, show_progress="hidden", api_visibility="private")
+    ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, **HIDDEN_PROGRESS, api_visibility="private")
     with ui.tab:   # inside the tab: gr.api's parameters are components, and gr.Tabs takes only tabs
         gr.api(explore, api_name="explore")
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws
     uploaded = ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
-                                show_progress="hidden", preprocess=False)
+                                **HIDDEN_PROGRESS, preprocess=False)
     uploaded.success(show_view, **view).then(**figures)
     uploaded.success(lambda: gr.update(value="", visible=False), None, ui.upload_error, **hidden)
-    uploaded.failure(refused_upload, ui.upload, [ui.upload, ui.upload_error], show_progress="hidden",
+    uploaded.failure(refused_upload, ui.upload, [ui.upload, ui.upload_error], **HIDDEN_PROGRESS,
                      api_visibility="private", preprocess=False)
     ui.upload.clear(forget_upload, None, [ui.upload_state, ui.source], **hidden)
     ui.load_grid_button.click(load_preset_grid, [ui.preset, ui.kernel_size], [ui.grid, ui.weights],
@@ -485,10 +486,10 @@ def build(model_state, arch_state):
                            preprocess=False).then(show_view, **view).then(**figures)
     # Scrubbing: every value the step slider passes through while dragged, typed or stepped by arrow keys.
     gr.on([ui.step.input, ui.step.release], step_window, [ui.slide_state, ui.step, ui.channel],
-          [ui.slide_plot, ui.slide_text], api_name="explorer_step", show_progress="hidden",
+          [ui.slide_plot, ui.slide_text], api_name="explorer_step", **HIDDEN_PROGRESS,
           trigger_mode="always_last", preprocess=False)
     ui.timer.tick(advance, [ui.slide_state, ui.step, ui.channel, ui.clock_state],
-                  [ui.step, ui.slide_plot, ui.slide_text, ui.clock_state], show_progress="hidden",
+                  [ui.step, ui.slide_plot, ui.slide_text, ui.clock_state], **HIDDEN_PROGRESS,
                   api_visibility="private", preprocess=False)
     ui.play_button.click(play, ui.step, [ui.timer, ui.clock_state], **hidden)
     ui.pause_button.click(lambda: gr.Timer(active=False), None, ui.timer, **hidden)

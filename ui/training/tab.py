@@ -6,6 +6,7 @@ from nets import own
 from nets.own.code import loop_code
 from nets.train.config import OPTIMIZERS, QUICK_RUN, SCHEDULES, TrainConfig
 from nets.text import text
+from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import current_locale, t
 from ui.training.plan import plan_text, run_cost
 from ui.training.queue import duration, queue_place
@@ -137,28 +138,29 @@ def build(model_state, arch_state):
     # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
     # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py);
     # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
-    start_button.click(queue_place, None, status, queue=False, show_progress="hidden", api_visibility="private")
+    start_button.click(queue_place, None, status, queue=False, **HIDDEN_PROGRESS, api_visibility="private")
     train_event = start_button.click(
         start_training, [model_state, arch_state, runs_state], view, inputs_kwargs=controls,
         api_name="train", concurrency_limit=1, concurrency_id="training", show_progress="full",
         show_progress_on=[status], preprocess=False)
     quick_button.click(quick_preset, None, [controls[name] for name in QUICK_RUN], api_visibility="private",
-                       show_progress="hidden")
+                       **HIDDEN_PROGRESS)
     # After the run has given the training slot back: a stopped run tested and drawn, and the predictions gallery.
     train_event.then(after_run, [model_state, runs_state, mistakes_first], view, api_visibility="private",
-                     show_progress="hidden")
+                     **HIDDEN_PROGRESS)
     stop_button.click(request_stop, None, None, queue=False, api_name="stop_training")
     mistakes_first.change(prediction_gallery, [model_state, mistakes_first], gallery, api_name="prediction_gallery",
                           preprocess=False)
     runs_list.change(overlay_runs, [runs_list, runs_state], overlay_plot, api_name="overlay_runs", preprocess=False)
     uploaded = list(Uploaded(upload_status=upload_status, confusion_plot=confusion_plot, per_class_plot=per_class_plot,
                              gallery=gallery, model_state=model_state, arch_state=arch_state))
-    upload.upload(load_uploaded, [upload, arch_state], uploaded, api_name="load_checkpoint", preprocess=False)
+    upload.upload(load_uploaded, [upload, arch_state], uploaded, api_name="load_checkpoint", preprocess=False,
+                  show_progress_on=[upload_status, confusion_plot, per_class_plot, gallery])
     # The run's cost, said before it starts: when the tab opens, the settings or the network change.
     plan_inputs = [arch_state, *(controls[name] for name in CONTROL_NAMES)]
     for event in (tab.select, arch_state.change, *(controls[name].change for name in CONTROL_NAMES)):
-        event(run_plan, plan_inputs, plan, show_progress="hidden", api_visibility="private", preprocess=False)
+        event(run_plan, plan_inputs, plan, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     for event in (tab.select, arch_state.change):
-        event(quick_words, arch_state, [quick_button, quick_note], show_progress="hidden", api_visibility="private")
+        event(quick_words, arch_state, [quick_button, quick_note], **HIDDEN_PROGRESS, api_visibility="private")
     return [(redraw, [runs_state, model_state, runs_list, mistakes_first], view),
             (run_plan, plan_inputs, [plan]), (quick_words, [arch_state], [quick_button, quick_note])]

@@ -4,6 +4,7 @@ import io
 from urllib.parse import parse_qs, urlparse
 
 from PIL import Image, ImageStat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from nets.text import TRANSLATIONS
 from tests.conftest import settle
@@ -215,4 +216,34 @@ def test_start_training_is_on_the_first_screen_and_whole_on_a_phone(browser, cli
             loop.get_by_text("optimizer.zero_grad()").wait_for(timeout=WAIT)
         else:
             assert box["height"] < 80 and status["width"] > 200, (box, status)
+        context.close()
+
+
+IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight + 1; }"   # px
+
+
+def in_view(box: dict | None, height: int) -> bool:
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height + 1   # a scroll's fraction of a px
+
+
+def test_the_builders_one_click_fix_is_in_view_with_its_error_after_the_click_that_caused_it(browser, client, app_url):
+    """A Conv2d added after Flatten: the table grew under the learner's click, and the error and its fix button
+    were 1,180 px down a 900 px window (1,480 px down at 390 px)."""
+    from tests.test_builder_browser import add_after
+    for width, height in ((1400, 900), (390, 844)):
+        context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(app_url + "?tab=builder")
+        page.get_by_text("The network runs:").wait_for(timeout=WAIT)
+        settle(page)
+        add_after(page, 6, "Conv2d")
+        fix = page.get_by_role("button", name="Fix: Move conv4 before Flatten", exact=False)
+        fix.wait_for(timeout=WAIT)
+        error = page.get_by_text("✗ layer 8:").first
+        try:   # the page may still be scrolling to it
+            page.wait_for_function(IN_VIEW, arg=fix.element_handle(), timeout=10_000)
+        except PlaywrightTimeout:
+            pass
+        assert in_view(fix.bounding_box(), height) and in_view(error.bounding_box(), height), \
+            (width, fix.bounding_box(), error.bounding_box())
         context.close()

@@ -20,6 +20,12 @@ from ui.common.views import view_of
 COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
 MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
+# After an edit, the check and its one-click fix scrolled just into view (no move when they are in view), once drawn:
+# the table grows under the learner's click, and they were 1,180 px down a 900 px window.
+# Only after the learner's own edit (the focus is in the Builder), not after a language switch or the page's start.
+SHOW_CHECK = """() => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const check = document.getElementById('builder-check');
+  if (check?.closest('.tabitem')?.contains(document.activeElement)) check.scrollIntoView({block: 'nearest'}); }))"""
 
 
 class BuilderView(NamedTuple):
@@ -280,8 +286,9 @@ def build(arch_state):
             up_button = gr.Button(t("builder.up"), scale=1)
             down_button = gr.Button(t("builder.down"), scale=1)
             reset_button = gr.Button(t("builder.reset"), scale=1)
-        status = gr.Markdown(status_text(start))
-        fix_button = gr.Button(visible=False, variant="primary")
+        with gr.Column(elem_id="builder-check"):
+            status = gr.Markdown(status_text(start))
+            fix_button = gr.Button(visible=False, variant="primary")
         with gr.Row(equal_height=False):
             # Wrapped: two boxes side by side are narrower than the comments, and no line may be cut off.
             seq_code = gr.Code(sequential_code(first), language="python", label=t("builder.code_seq"),
@@ -314,4 +321,5 @@ def build(arch_state):
     fix_button.click(apply_fix, [fix_state, arch_state], view, **shows, api_name="builder_apply_fix")
     reset_button.click(reset, arch_state, view, **shows, api_name="builder_reset")
     arch_state.change(follow_arch, [arch_state, spec_state], view, **shows, api_visibility="private")
+    status.change(None, js=SHOW_CHECK, show_progress="hidden", api_visibility="private")
     return [(redraw_builder, [spec_state, arch_state], [limits, *view])]

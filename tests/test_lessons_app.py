@@ -1,12 +1,13 @@
 """The Lessons tab through the real server (gradio_client) and its handlers called directly."""
 import types
 
+import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
 
 from nets.lessons.catalog import FIRST, LESSONS, lesson_source
 from nets.lessons.runner import run_lesson
-from ui import lessons_tab
+from ui import lessons_tab, links
 from nets.text import TRANSLATIONS
 
 
@@ -52,10 +53,15 @@ def test_api_refuses_unknown_lessons_and_languages(client, endpoint, args):
 def test_opening_a_lesson_records_it_once_and_shows_only_it():
     progress = {"opened": ["maxpool"], "runs": 2}
     out = lessons_tab.show_lesson("linear", progress)
-    visible = [u["visible"] for u in out[:len(LESSONS)]]
-    assert visible == [k == "linear" for k in LESSONS]
-    assert out[-3:] == ({"opened": ["maxpool", "linear"], "runs": 2}, f"✓ 2 of {len(LESSONS)} lessons opened", 2)
-    assert lessons_tab.show_lesson("linear", out[-3])[-3] == out[-3]
+    assert [getattr(out, k)["visible"] for k in LESSONS] == [k == "linear" for k in LESSONS]
+    assert out.progress == {"opened": ["maxpool", "linear"], "runs": 2} and out.runs == 2
+    assert out.opened == f"✓ 2 of {len(LESSONS)} lessons opened" and out.lesson == gr.skip()
+    assert lessons_tab.show_lesson("linear", out.progress).progress == out.progress
+
+
+def test_a_run_counts_once_and_leaves_the_lesson_as_shown():
+    out = lessons_tab.count_run({"opened": ["gpu"], "runs": 2})
+    assert (out.progress, out.runs) == ({"opened": ["gpu"], "runs": 3}, 3) and out.output == out.gpu == gr.skip()
 
 
 @pytest.mark.parametrize("stored", [None, "x", {"opened": ["../x", "gpu"], "runs": -1}, {"runs": True}])
@@ -67,16 +73,17 @@ def test_odd_stored_progress_is_cleaned(stored):
 def test_a_lesson_link_selects_that_lesson():
     def request(query):
         return types.SimpleNamespace(query_params=query)
-    tab, lesson, *_ = lessons_tab.start_page(None, FIRST, request({"lesson": "vgg16"}))
-    assert lesson == "vgg16" and tab.selected == "lessons"
-    _, lesson, *_ = lessons_tab.start_page(None, FIRST, request({"lesson": "nope"}))
-    assert lesson == FIRST
+    assert lessons_tab.start_page(None, FIRST, request({"lesson": "vgg16"})).lesson == "vgg16"
+    assert links.open_tab(request({"lesson": "vgg16"})).selected == "lessons"
+    assert links.open_tab(request({"lesson": "vgg16", "tab": "zoo"})).selected == "zoo"   # copied from the Zoo
+    assert lessons_tab.start_page(None, FIRST, request({"lesson": "nope"})).lesson == FIRST
+    assert links.open_tab(request({"lesson": "nope"})) == gr.skip()
 
 
 def test_a_lesson_picked_while_the_page_loads_stays_picked():
-    tab, lesson, *columns_and_more = lessons_tab.start_page(None, "vgg16", types.SimpleNamespace(query_params={}))
-    assert lesson == "vgg16" and [c["visible"] for c in columns_and_more[:len(LESSONS)]] == \
-        [k == "vgg16" for k in LESSONS]
+    out = lessons_tab.start_page(None, "vgg16", types.SimpleNamespace(query_params={}))
+    assert out.lesson == "vgg16" and [getattr(out, k)["visible"] for k in LESSONS] == [k == "vgg16" for k in LESSONS]
+    assert out.output == gr.skip()   # a run's output stays
 
 
 def test_every_lesson_opens_a_tab_that_exists_with_explorer_settings_it_has():

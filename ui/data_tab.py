@@ -103,7 +103,8 @@ def retry_load():
     """Start loading again after a failure; the status timer takes it from there."""
     dataset.LOADER.start()
     status = dataset.LOADER.status
-    return say("data.status_retrying", message=status.message), gr.Timer(active=True), gr.update(visible=False)
+    return DataView.of(status=say("data.status_retrying", message=status.message), poll=gr.Timer(active=True),
+                       retry_button=gr.update(visible=False))
 
 
 def build():
@@ -130,8 +131,7 @@ def build():
     status_outputs = list(DataView(status=status, class_name=class_name, poll=poll, retry_button=retry_button,
                                    gallery=gallery, counts_plot=counts_plot))
     poll.tick(data_status, browse_inputs, status_outputs, **HIDDEN_PROGRESS, api_visibility="private")
-    retry_button.click(retry_load, None, [status, poll, retry_button], show_progress_on=status,
-                       api_name="retry_data_load")
+    retry_button.click(retry_load, None, status_outputs, show_progress_on=status, api_name="retry_data_load")
     gr.on([split.change, class_name.change, count.release, seed.submit], browse_page,
           browse_inputs, gallery, api_visibility="private", **HIDDEN_PROGRESS, preprocess=False)
     shuffle_button.click(next_seed, seed, seed, queue=False, api_visibility="private", preprocess=False).then(

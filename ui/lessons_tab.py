@@ -1,4 +1,6 @@
 """The Lessons tab: the notes section by section, with LayerLab's runnable code and the slips corrected."""
+from typing import NamedTuple
+
 import gradio as gr
 
 from nets.explorer.chain import CHAIN_PRESETS
@@ -9,6 +11,7 @@ from ui.common import dataset
 from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import Page, current_locale, say, t
 from ui.common.validate import as_choice, refuse, refused, shown
+from ui.common.views import view_of
 
 # The tab each lesson's "open" button shows, and the explorer controls it sets (by explore()'s parameter names).
 LINKS = {
@@ -31,6 +34,14 @@ LESSON, LANGUAGE = Phrase("lessons.pick"), Phrase("lessons.language")   # how re
 NO_PROGRESS = {"opened": [], "runs": 0}
 # A fixed secret so the progress survives a server restart; it guards nothing private (opened lessons, a count).
 PROGRESS_SECRET = "layerlab-lessons-progress"
+
+
+# What the tab's events update, by role: each lesson's column by the lesson's key, then the lesson picked, the
+# button that opens its tab, what its code printed, the visitor's progress (kept in their browser) and its two
+# displays (lessons opened, runs done). Built with LessonView.of(...): a part left out stays as the page shows it.
+LessonView = NamedTuple("LessonView", [(part, object) for part in (*LESSONS, "lesson", "open_button", "output",
+                                                                    "progress", "opened", "runs")])
+LessonView.of = classmethod(view_of)
 
 
 def slip_lines(slip, lesson: str, n: int, word=t) -> str:
@@ -82,9 +93,9 @@ def clean_progress(progress) -> dict:
             "runs": runs if isinstance(runs, int) and not isinstance(runs, bool) and runs >= 0 else 0}
 
 
-def progress_view(progress: dict) -> tuple:
-    """The stored progress, and its two displays (lessons opened, runs done)."""
-    return progress, opened_text(progress), progress["runs"]
+def progress_parts(progress: dict) -> dict:
+    """The stored progress, and its two displays (lessons opened, runs done), by role."""
+    return dict(progress=progress, opened=opened_text(progress), runs=progress["runs"])
 
 
 def opened_text(progress) -> str:
@@ -97,8 +108,8 @@ def show_lesson(lesson, progress):
     lesson = as_choice(lesson, LESSON, tuple(LESSONS))
     progress = clean_progress(progress)
     progress["opened"] = [k for k in LESSONS if k in {*progress["opened"], lesson}]
-    columns = [gr.update(visible=k == lesson) for k in LESSONS]
-    return (*columns, open_label(lesson), "", *progress_view(progress))
+    columns = {k: gr.update(visible=k == lesson) for k in LESSONS}
+    return LessonView.of(**columns, open_button=open_label(lesson), output="", **progress_parts(progress))
 
 
 def open_label(lesson):
@@ -110,18 +121,17 @@ def count_run(progress):
     """One more run done."""
     progress = clean_progress(progress)
     progress["runs"] += 1
-    return progress_view(progress)
+    return LessonView.of(**progress_parts(progress))
 
 
 def start_page(progress, current, request: gr.Request):
-    """On page load: the lesson a ?lesson= link names, else the one on screen (the learner may have picked one
-    while the page loaded), and the stored progress."""
+    """On page load: the lesson a ?lesson= link names (ui/links.py opens its tab), else the one on screen (the
+    learner may have picked one while the page loaded), and the stored progress."""
     asked = request.query_params.get("lesson") if request else None
     if asked in LESSONS:
-        return (gr.Tabs(selected="lessons"), asked, *show_lesson(asked, progress))
+        return show_lesson(asked, progress)._replace(lesson=asked)
     lesson = current if current in LESSONS else FIRST
-    *columns, label, _, stored, opened, runs = show_lesson(lesson, progress)
-    return (gr.skip(), lesson, *columns, label, gr.skip(), stored, opened, runs)   # a run's output stays
+    return show_lesson(lesson, progress)._replace(lesson=lesson, output=gr.skip())   # a run's output stays
 
 
 def open_linked_tab(lesson, kept) -> dict:
@@ -153,15 +163,14 @@ def build():
                 output = gr.Code(language=None, label=t("lessons.output"), interactive=False, wrap_lines=True,
                                  elem_id="lesson-output")
         progress = gr.BrowserState(NO_PROGRESS, storage_key="layerlab-lessons", secret=PROGRESS_SECRET)
-    shown = [*columns, open_button, output, progress, opened, runs]
-    lesson.change(show_lesson, [lesson, progress], shown, queue=False, **HIDDEN_PROGRESS,
-                  api_visibility="private")
+    view = list(LessonView(**dict(zip(LESSONS, columns)), lesson=lesson, open_button=open_button, output=output,
+                           progress=progress, opened=opened, runs=runs))   # what the tab's events update
+    lesson.change(show_lesson, [lesson, progress], view, queue=False, **HIDDEN_PROGRESS, api_visibility="private")
     # preprocess=False: an unknown lesson sent to the API gets lesson_run's sentence listing the lessons.
     ran = run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
                            concurrency_id="lessons", preprocess=False)
-    ran.success(count_run, progress, [progress, opened, runs], queue=False, **HIDDEN_PROGRESS,
-                api_visibility="private")
-    return {"lesson": lesson, "open_button": open_button, "progress": progress, "opened": opened, "shown": shown}
+    ran.success(count_run, progress, view, queue=False, **HIDDEN_PROGRESS, api_visibility="private")
+    return {"lesson": lesson, "open_button": open_button, "progress": progress, "opened": opened, "view": view}
 
 
 def lesson_column(lesson: str) -> gr.Column:
@@ -197,4 +206,4 @@ def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explor
     opened.then(*explorer.redraw, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     page.redraw_on_switch(opened_text, parts["progress"], parts["opened"])
-    page.on_open(start_page, [parts["progress"], parts["lesson"]], [tabs, parts["lesson"], *parts["shown"]])
+    page.on_open(start_page, [parts["progress"], parts["lesson"]], parts["view"])

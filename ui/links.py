@@ -1,11 +1,13 @@
 """Links to a view: ?tab= opens a tab, and the explorer's layer and settings (?kind=MaxPool2d&pool_kernel=3, by
-/explore's parameter names); ?lesson= a lesson (lessons_tab), ?lang= the language (i18n). The address bar follows
-the learner (assets/navigation.html), so a teacher can paste the link of what is on their screen."""
+/explore's parameter names); ?lesson= a lesson (its tab opened here, the lesson shown by lessons_tab), ?lang= the
+language (i18n). The address bar follows the learner (assets/navigation.html), so a teacher can paste the link of
+what is on their screen."""
 import json
 import math
 
 import gradio as gr
 
+from nets.lessons.catalog import LESSONS
 from ui.explorer.inputs import DEFAULTS, KEPT
 from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import Page
@@ -24,9 +26,12 @@ LINK_EXPLORER = f"""(kept) => {{
 
 
 def open_tab(request: gr.Request):
-    """The tab a ?tab= link names; without one (or an unknown one) the page stays where it is."""
-    asked = request.query_params.get("tab") if request else None
-    return gr.Tabs(selected=asked) if asked in TAB_IDS else gr.skip()
+    """The tab a ?tab= link names, else the Lessons tab for a ?lesson= link (a link copied from another tab names
+    both); without either (or unknown ones) the page stays where it is."""
+    params = request.query_params if request else {}
+    if params.get("tab") in TAB_IDS:
+        return gr.Tabs(selected=params["tab"])
+    return gr.Tabs(selected="lessons") if params.get("lesson") in LESSONS else gr.skip()
 
 
 def link_value(text: str, start, control):
@@ -72,9 +77,7 @@ def redraw_if_linked(controls: dict, redraw, request: gr.Request, *values):
 
 
 def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, explorer) -> None:
-    """Wire the links, after the other tabs' openers (lessons_tab.link): ?tab= wins over the Lessons tab that
-    ?lesson= opens, since a link copied from another tab names both. explorer: its kept value and its redraw
-    (explorer_tab.Drive)."""
+    """Wire the links. explorer: its kept value and its redraw (explorer_tab.Drive)."""
     controls = {name: explorer_controls[name] for name in KEPT}
     fn, inputs, outputs = explorer.redraw
 

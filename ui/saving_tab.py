@@ -17,6 +17,7 @@ from ui.common import dataset, tempfiles
 from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import say, t
 from ui.common.validate import as_choice, as_upload, refuse, refused
+from ui.common.views import view_of
 
 FORMATS = ("state_dict (.pth)", "safetensors")
 
@@ -100,14 +101,21 @@ def upload_weights(file, arch) -> Loaded:
     raise refused(WeightsError("fits_no_network", name=ckpt.name, reason=errors[-1]))
 
 
-def refused_weights(file, arch):
+class Refused(NamedTuple):
+    """What a refused upload updates, by role. Built with Refused.of(...): a part left out stays as shown."""
+    upload: object          # the file box
+    upload_status: object   # why the file was refused
+    of = classmethod(view_of)
+
+
+def refused_weights(file, arch) -> Refused:
     """After a refused upload: the file box emptied (it must not look accepted once the message fades) and the
     refusal kept beside it until the next upload."""
     try:
         upload_weights(file, arch)
     except gr.Error as e:
-        return None, f"✗ {e.message}"
-    return gr.skip(), gr.skip()
+        return Refused.of(upload=None, upload_status=f"✗ {e.message}")
+    return Refused.of()
 
 
 def network_summary(spec) -> str:
@@ -147,6 +155,6 @@ def build(model_state, arch_state):
     loaded = upload.upload(upload_weights, [upload, arch_state],
                            list(Loaded(model_state=model_state, arch_state=arch_state, upload_status=upload_status)),
                            api_name="saving_upload", preprocess=False, **HIDDEN_PROGRESS)
-    loaded.failure(refused_weights, [upload, arch_state], [upload, upload_status], **HIDDEN_PROGRESS,
+    loaded.failure(refused_weights, [upload, arch_state], list(Refused(upload, upload_status)), **HIDDEN_PROGRESS,
                    api_visibility="private", preprocess=False)
     return [(redraw, [inspect_text, model_state, arch_state], [inspect_text, download_status, upload_status])]

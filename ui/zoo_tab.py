@@ -50,7 +50,13 @@ def show_zoo(name) -> ZooView:
     return ZooView.of(**columns, structure=versions[0].structure)
 
 
-def pretrained_top5(name, index, confirm):
+class PretrainedView(NamedTuple):
+    """What fetching ImageNet weights updates, by role."""
+    fetch_status: object   # what was fetched (or why the weights stay random), and the picture's true class
+    top5: object           # ImageNet's five likeliest classes for the picture
+
+
+def pretrained_top5(name, index, confirm) -> PretrainedView:
     """Fetch ImageNet weights through torchvision (cache first); say so and keep random weights when offline."""
     name = as_choice(name, MODEL, tuple(ZOO))
     data = dataset.require_data()
@@ -60,9 +66,10 @@ def pretrained_top5(name, index, confirm):
         raise refuse("zoo.tick_first", name=name, size_mb=weights_size_mb(name))
     state, message = fetch_pretrained(name)
     if state is None:
-        return f"⚠ {message.words(current_locale())}", None
+        return PretrainedView(fetch_status=f"⚠ {message.words(current_locale())}", top5=None)
     top = imagenet_top5(name, state, x[i])
-    return say("zoo.classified", fetched=message, index=i, label=data.classes[y[i]]), dict(top)
+    return PretrainedView(fetch_status=say("zoo.classified", fetched=message, index=i, label=data.classes[y[i]]),
+                          top5=dict(top))
 
 
 def fetch_label(name) -> str:
@@ -108,6 +115,6 @@ def build():
     # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py).
     gr.on([tab.select, name.change], show_zoo, name, view, api_name="zoo_compare", preprocess=False)
     name.change(fetch_label, name, fetch_button, queue=False, api_visibility="private", preprocess=False)
-    fetch_button.click(pretrained_top5, [name, index, confirm], [fetch_status, top5], api_name="zoo_pretrained",
-                       concurrency_limit=1, preprocess=False)
+    fetch_button.click(pretrained_top5, [name, index, confirm], list(PretrainedView(fetch_status, top5)),
+                       api_name="zoo_pretrained", concurrency_limit=1, preprocess=False)
     return [(redraw, [name, columns["original_stats"]], [*view, fetch_button, fetch_status])]

@@ -182,14 +182,20 @@ def saved_epochs(trained) -> list[int]:
     return trained.state_epochs or list(range(1, len(trained.epoch_states) + 1))
 
 
-def trained_controls(trained, layer):
+class TrainedControls(NamedTuple):
+    """The controls that follow the visitor's trained model, by role."""
+    epoch: object   # the epoch slider: shown from two epochs on, at the last one
+    layer: object   # the layer the epoch strip shows: the model's own layers
+
+
+def trained_controls(trained, layer) -> TrainedControls:
     """Epoch slider and layer choice follow the visitor's trained model."""
     if trained is None:
-        return gr.update(visible=False), gr.update(choices=[], value=None)
+        return TrainedControls(epoch=gr.update(visible=False), layer=gr.update(choices=[], value=None))
     n = len(trained.epoch_states)
     names = layer_names(trained.model)
-    return (gr.update(visible=n >= 2, maximum=max(n, 2), value=n),
-            gr.update(choices=names, value=layer if layer in names else names[0]))
+    return TrainedControls(epoch=gr.update(visible=n >= 2, maximum=max(n, 2), value=n),
+                           layer=gr.update(choices=names, value=layer if layer in names else names[0]))
 
 
 def layer_names(model) -> list[str]:
@@ -243,5 +249,6 @@ def build(model_state, arch_state):
           render_network, inputs, outputs, api_name="network_view", preprocess=False, trigger_mode="always_last")
     random_button.click(random_index, None, index, queue=False, api_visibility="private").then(
         render_network, inputs, outputs, api_visibility="private", preprocess=False)
-    model_state.change(trained_controls, [model_state, layer], [epoch, layer], api_visibility="private")
+    model_state.change(trained_controls, [model_state, layer], list(TrainedControls(epoch, layer)),
+                       api_visibility="private")
     return [(redraw_network, [status, *inputs], outputs)]

@@ -247,3 +247,26 @@ def test_the_builders_one_click_fix_is_in_view_with_its_error_after_the_click_th
         assert in_view(fix.bounding_box(), height) and in_view(error.bounding_box(), height), \
             (width, fix.bounding_box(), error.bounding_box())
         context.close()
+
+
+def test_a_lessons_open_button_lands_on_the_explorers_layer_not_mid_page(browser, client, app_url):
+    """At 390 px the explorer opened where the lesson had been scrolled to, 3,900 px down at its sliding window, the
+    layer the lesson set 2,600 px above the screen."""
+    for width, height in ((1400, 900), (390, 844)):
+        context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(app_url + "?lesson=maxpool")
+        page.locator("#lesson-maxpool").wait_for(timeout=WAIT)
+        settle(page)
+        page.get_by_role("button", name=EN["lessons.open_explorer"]).click()   # scrolled to it, as the learner does
+        layer = page.get_by_role("radio", name="MaxPool2d", exact=True)
+        page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').dataset.tabId"
+                               " === 'explorer'", timeout=WAIT)
+        layer.wait_for(timeout=WAIT)
+        page.wait_for_function("e => e.checked", arg=layer.element_handle(), timeout=WAIT)
+        try:   # the page may still be scrolling to it
+            page.wait_for_function(IN_VIEW, arg=layer.element_handle(), timeout=10_000)
+        except PlaywrightTimeout:
+            pass
+        assert in_view(layer.bounding_box(), height), (width, layer.bounding_box())
+        context.close()

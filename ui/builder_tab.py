@@ -321,5 +321,5 @@ def build(arch_state):
     fix_button.click(apply_fix, [fix_state, arch_state], view, **shows, api_name="builder_apply_fix")
     reset_button.click(reset, arch_state, view, **shows, api_name="builder_reset")
     arch_state.change(follow_arch, [arch_state, spec_state], view, **shows, api_visibility="private")
-    status.change(None, js=SHOW_CHECK, show_progress="hidden", api_visibility="private")
+    status.change(None, js=SHOW_CHECK, **HIDDEN_PROGRESS, api_visibility="private")
     return [(redraw_builder, [spec_state, arch_state], [limits, *view])]

@@ -58,7 +58,7 @@ def layout(shown) -> SimpleNamespace:
                                   (t("explorer.scale_normalize"), "normalize")],
                                  value=D["scale"], label=t("explorer.scale"))
                 kind = gr.Radio(["Conv2d", "MaxPool2d", "AvgPool2d", *ACTIVATIONS, "Linear", "Sequential"],
-                                value=D["kind"], label=t("explorer.layer"))
+                                value=D["kind"], label=t("explorer.layer"), elem_id="explorer-kind")
                 with gr.Group(visible=True) as conv_group:
                     gr.Markdown(t("explorer.conv_group"))
                     out_channels = bounded("out_channels", "out_channels")

@@ -199,7 +199,8 @@ def test_a_teachers_link_opens_the_explorer_on_the_layer_and_settings_it_names(b
 
 def test_start_training_is_on_the_first_screen_and_whole_on_a_phone(browser, client, app_url):
     """The tab's loop listing pushed Start 1,060 px down a 900 px window; on a phone the run's status, squeezed into
-    a 34 px column beside Start and Stop, stretched Start 778 px tall."""
+    a 34 px column beside Start and Stop, stretched Start 778 px tall, and Start came 1,940 px down, after every
+    training control."""
     for width, height in ((1400, 900), (390, 844)):
         context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
         page = context.new_page()
@@ -214,8 +215,12 @@ def test_start_training_is_on_the_first_screen_and_whole_on_a_phone(browser, cli
             assert loop.is_hidden()   # the listing waits, closed, under its title
             page.get_by_text(EN["train.loop_title"]).click()
             loop.get_by_text("optimizer.zero_grad()").wait_for(timeout=WAIT)
-        else:
+        else:   # the columns stack: Start, its plan and the charts before the controls (Start was under all 11)
             assert box["height"] < 80 and status["width"] > 200, (box, status)
+            control = page.get_by_role("combobox", name=EN["train.optimizer"]).bounding_box()
+            chart = page.locator(".js-plotly-plot").filter(has_text=EN["train.chart_loss"]).first.bounding_box()
+            quick = page.locator("#train-quick").bounding_box()
+            assert quick["y"] < box["y"] < chart["y"] < control["y"], (quick, box, chart, control)
         context.close()
 
 
@@ -270,3 +275,19 @@ def test_a_lessons_open_button_lands_on_the_explorers_layer_not_mid_page(browser
             pass
         assert in_view(layer.bounding_box(), height), (width, layer.bounding_box())
         context.close()
+
+
+def test_on_a_phone_the_language_switch_is_one_short_line_under_the_title(browser, client, app_url):
+    """At 390 px English and 中文 stood in a 78 px stack in a box of their own under the title."""
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name=EN["data.tab"], exact=True).wait_for(timeout=WAIT)
+    switch, title = page.locator("#language"), page.locator("#app-title").bounding_box()
+    english, chinese = (page.get_by_role("radio", name=name).bounding_box() for name in ("English", "中文"))
+    assert abs(english["y"] - chinese["y"]) < 2, (english, chinese)   # side by side
+    assert switch.bounding_box()["height"] <= 40 and switch.bounding_box()["y"] >= title["y"] + title["height"] - 1
+    assert max(english["x"] + english["width"], chinese["x"] + chinese["width"]) <= 390
+    page.get_by_role("radio", name="中文").check()   # it still switches
+    page.get_by_role("tab", name=TRANSLATIONS["zh-CN"]["data.tab"], exact=True).wait_for(timeout=WAIT)
+    context.close()

@@ -322,15 +322,17 @@ def test_the_page_reads_the_layer_controls_from_the_one_value_it_keeps():
 
 
 def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_the_rest():
-    """A held slider's updates (`moving` in the kept value) carry the pictures and the status alone; the
-    release's update sends the figures and the code, and not the pictures again."""
+    """A held slider's updates (`moving` in the kept value) carry the pictures and the status alone, and ask for no
+    figures; the release's update asks for the figures and the code, and does not send the pictures again."""
     shown = Shown()
     held = show(shown, kernel_size=5, moving=True)
-    assert "output (64, 6, 30, 30)" in held["status"]["value"] and show(shown, "figures") == {}   # none wait
+    assert "output (64, 6, 30, 30)" in held["status"]["value"] and "figures_due" not in held
+    assert show(shown, "figures") == {}   # none wait
     assert set(held["pictures"]) == {"explorer-input", "explorer-output", "explorer-maps"}
     released = explorer_tab.show_view(shown, None, {**{name: DEFAULTS[name] for name in KEPT}, "kernel_size": 5},
                                       DEFAULTS["grid"], DEFAULTS["chain"], 0, None)   # the release's own event
-    assert released == gr.skip()   # status and pictures: already shown, and not computed again
+    # status and pictures: already shown, and not computed again; the held update's figures are asked for
+    assert released == explorer_tab.PicturesView.of(figures_due=shown.waiting[1])
     later = show(shown, "figures")
     assert later["hist"]["value"]["data"] and later["layer_plot"]["value"]["data"] and "kernel_size=5" in \
         later["code"]["value"]

@@ -152,5 +152,6 @@ def layout(shown) -> SimpleNamespace:
         clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
         # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
         shown_state = gr.State(shown)  # what the page shows, and which update is the newest (explorer_tab.Shown)
+        figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (explorer_tab)
     return SimpleNamespace(**{name: value for name, value in locals().items()
                               if isinstance(value, gr.blocks.Block)})

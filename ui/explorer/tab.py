@@ -130,9 +130,10 @@ explore.__signature__ = inspect.Signature(
 explore.__annotations__ = {**API_TYPES, "upload": dict | None, "return": explore.__signature__.return_annotation}
 
 
-class ExplorerPage(NamedTuple):
-    """What the page's update sets, each part by its component's role (build wires them in this order). Build it
-    with ExplorerPage.of(...): a part left out stays as the page shows it."""
+class PicturesView(NamedTuple):
+    """What an update's first part sets (show_view's "pictures"), each part by its component's role. Every output
+    of an event costs Gradio a copy of its component, a skipped one too (1-2 ms each on these cores): an event
+    lists only the parts it may set. Build it with PicturesView.of(...): a part left out stays as it is."""
     chain_error: object   # a refusal of the chain, beside it
     grid_error: object    # a refusal of the kernel grid, beside it
     status: object
@@ -143,6 +144,14 @@ class ExplorerPage(NamedTuple):
     channel: object
     slide: object         # the window's state (gr.State), for scrubbing and the animation
     grid: object          # the kernel grid's text (it follows kernel_size)
+    figures_due: object   # the update whose figures wait (gr.State): its change asks for them, so a held
+                          # slider's update, which has none, costs no second request
+
+    of = classmethod(view_of)
+
+
+class FiguresView(NamedTuple):
+    """What an update's second part sets (show_view's "figures"); FiguresView.of(...) as PicturesView."""
     hist: object
     layer_plot: object
     code: object
@@ -151,6 +160,11 @@ class ExplorerPage(NamedTuple):
     slide_text: object
 
     of = classmethod(view_of)
+
+
+# The whole view in one event (show_view's "whole": another tab's redraw, a language switch).
+ExplorerPage = NamedTuple("ExplorerPage", [(name, object) for name in PicturesView._fields + FiguresView._fields])
+ExplorerPage.of = classmethod(view_of)
 
 
 class Shown:
@@ -290,7 +304,8 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
               part: str = "pictures", follow_moving: bool = False, again: bool = False):
     """The page's update, in parts: "pictures" (the status and pictures, inline, with what the sliders can reach;
     the figures wait in `shown`), "figures" (the waiting ones: histogram, the layer's figure, the window, the code),
-    or "whole" (both). Only what changed is sent (`again`: everything, as after a language switch).
+    or "whole" (both, as one ExplorerPage). Only what changed is sent (`again`: everything, as after a language
+    switch). The pictures' part says when figures wait (figures_due), and that change asks for the figures' part.
 
     kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
     held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
@@ -303,7 +318,7 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
             waiting, shown.waiting = shown.waiting, None
         if waiting is None or shown.stale(waiting[1]):
             return gr.skip()   # nothing waits, or a newer update's figures will come
-        return ExplorerPage.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
+        return FiguresView.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
     controls = {**{name: kept.get(name) for name in KEPT}, "grid": grid, "chain": chain, "step": step,
                 "upload": upload}
     if any(value is None for name, value in controls.items() if name != "upload") or (again and not shown.parts):
@@ -311,9 +326,11 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     if controls["source"] == "upload" and not isinstance(upload, dict):
         return gr.skip()   # "Your image" picked before any file: the view waits for it
     moving = follow_moving and kept.get("moving") is True
+    view = ExplorerPage if part == "whole" else PicturesView
     n = shown.start(moving, {k: v for k, v in controls.items() if k != "upload"}, again)
-    if n is None:
-        return gr.skip()
+    if n is None:   # drawn, or being drawn, by the newest update: at most its figures wait
+        due = figures_due(shown)
+        return view.of(**due) if due else gr.skip()
     computed = parts = None
     try:
         computed = compute(model, controls, partial(shown.stale, n))
@@ -324,7 +341,7 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
             shown.refused = True
             shown.parts.pop("status", None)   # the next update's status is sent
         box = REFUSAL_BOXES[refusal_place(kept.get("kind"), kept.get("weights"))]
-        return ExplorerPage.of(**{box: gr.update(value=f"✗ {e.message}", visible=True)})
+        return view.of(**{box: gr.update(value=f"✗ {e.message}", visible=True)})
     finally:
         shown.done(n, computed if parts is not None else None)
     if parts is None:
@@ -333,8 +350,16 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         shown.refused = False
         parts.update(chain_error=gr.update(value="", visible=False), grid_error=gr.update(value="", visible=False))
     if part == "whole":
+        with shown.lock:
+            shown.waiting = None   # drawn here
         parts.update(figure_parts(shown, computed, step, kept.get("channel"), again))
-    return ExplorerPage.of(**parts)
+    return view.of(**parts, **figures_due(shown))
+
+
+def figures_due(shown: Shown) -> dict:
+    """The pictures' part that asks for the figures: the number of the update whose figures wait, if any."""
+    with shown.lock:
+        return {} if shown.waiting is None else {"figures_due": shown.waiting[1]}
 
 
 def refused_upload(path):
@@ -429,11 +454,13 @@ def build(model_state, arch_state):
     (Drive), and the redraw after a language switch (fn, inputs, outputs) for Page.redraw_on_switch."""
     ui = explorer_layout.layout(Shown())
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
-    page = list(ExplorerPage(
+    pictures = list(PicturesView(
         chain_error=ui.chain_error, grid_error=ui.grid_error, status=ui.status, pictures=ui.pictures,
         gallery=ui.gallery_box, step=ui.step, image=ui.image, channel=ui.channel, slide=ui.slide_state, grid=ui.grid,
-        hist=ui.hist_plot, layer_plot=ui.layer_plot, code=ui.code, slide_box=ui.slide_box, slide_plot=ui.slide_plot,
-        slide_text=ui.slide_text))
+        figures_due=ui.figures_due))
+    figure_outputs = list(FiguresView(hist=ui.hist_plot, layer_plot=ui.layer_plot, code=ui.code,
+                                      slide_box=ui.slide_box, slide_plot=ui.slide_plot, slide_text=ui.slide_text))
+    page = list(ExplorerPage(*pictures, *figure_outputs))
     hidden = dict(queue=False, **HIDDEN_PROGRESS, api_visibility="private")
     ui.kind.change(show_groups, ui.kind, [ui.conv_group, ui.pool_group, ui.act_group, ui.linear_group, ui.seq_group],
                    **hidden)
@@ -456,26 +483,27 @@ def build(model_state, arch_state):
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
     # moved into Gradio's cache and checked before the handler sees their path.
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
-                outputs=page, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
-    # The figures' part reads only what it needs: each input costs the page a search of its component tree.
-    figures = dict(fn=partial(show_view, part="figures"), inputs=[ui.shown_state],
-                   inputs_kwargs=dict(kept=ui.kept, step=ui.step), outputs=page, **HIDDEN_PROGRESS,
-                   api_visibility="private", preprocess=False, queue=False)
+                outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
     # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
     # the chain and the tab are another event, each trigger costing every update of the page a search of its
-    # component tree; an update overtaken by it leaves its drawing (Shown.stale). Each brings its figures just
-    # after its pictures, so drawing them never holds up a picture.
-    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last").then(**figures)
+    # component tree; an update overtaken by it leaves its drawing (Shown.stale).
+    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last")
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view,
-          trigger_mode="always_last").then(**figures)
+          trigger_mode="always_last")
+    # The figures come just after the pictures they go with, so drawing them never holds up a picture; asked for
+    # only when some wait (a held slider's update has none). They read only what they need: each input costs the
+    # page a search of its component tree.
+    ui.figures_due.change(partial(show_view, part="figures"), ui.shown_state, figure_outputs,
+                          inputs_kwargs=dict(kept=ui.kept, step=ui.step), **HIDDEN_PROGRESS,
+                          api_visibility="private", preprocess=False, queue=False, trigger_mode="always_last")
     ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, **HIDDEN_PROGRESS, api_visibility="private")
     with ui.tab:   # inside the tab: gr.api's parameters are components, and gr.Tabs takes only tabs
         gr.api(explore, api_name="explore")
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws
     uploaded = ui.upload.upload(upload_image, ui.upload, [ui.upload_state, ui.source], api_name="explorer_upload",
                                 **HIDDEN_PROGRESS, preprocess=False)
-    uploaded.success(show_view, **view).then(**figures)
+    uploaded.success(show_view, **view)
     uploaded.success(lambda: gr.update(value="", visible=False), None, ui.upload_error, **hidden)
     uploaded.failure(refused_upload, ui.upload, [ui.upload, ui.upload_error], **HIDDEN_PROGRESS,
                      api_visibility="private", preprocess=False)
@@ -483,7 +511,7 @@ def build(model_state, arch_state):
     ui.load_grid_button.click(load_preset_grid, [ui.preset, ui.kernel_size], [ui.grid, ui.weights],
                               api_name="explorer_preset_grid", preprocess=False)
     ui.chain_preset.change(chain_text, [ui.chain_preset, arch_state], ui.chain, api_name="explorer_chain_preset",
-                           preprocess=False).then(show_view, **view).then(**figures)
+                           preprocess=False).then(show_view, **view)
     # Scrubbing: every value the step slider passes through while dragged, typed or stepped by arrow keys.
     gr.on([ui.step.input, ui.step.release], step_window, [ui.slide_state, ui.step, ui.channel],
           [ui.slide_plot, ui.slide_text], api_name="explorer_step", **HIDDEN_PROGRESS,

@@ -15,7 +15,7 @@ from ui.explorer import tab as explorer_tab
 from ui.network import tab as network_tab
 from ui.training import tab as training_tab
 from ui.common.i18n import Page, language_picker, t
-from ui.common.gradio_hooks import PROGRESS_SINK
+from ui.common.gradio_hooks import PROGRESS_SINK, rare_queue_summary
 from ui.common.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -115,6 +115,7 @@ def main(argv=None) -> None:
         demo = build_demo()   # the page again, now saying whose network it shows
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
+    rare_queue_summary()   # before the queue is made
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(

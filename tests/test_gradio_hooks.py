@@ -7,7 +7,7 @@ from packaging.specifiers import SpecifierSet
 
 from nets.text import TRANSLATIONS
 from tests.conftest import ROOT, free_port
-from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties
+from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, rare_queue_summary
 from ui.common.i18n import Page, current_locale, has_marker, t
 
 
@@ -46,3 +46,23 @@ def test_marked_text_is_gradios_own_and_found_again_in_every_built_component():
     assert button.value == english["builder.add"] and radio.label == english["network.weights"]
     assert radio.choices[0][0] == english["network.weights_random"] and english["data.status_starting"] in note.value
 
+
+def queue_summary_after_calls(calls: int) -> dict:
+    """The monitoring summary Gradio's queue holds after `calls` queued events of a one-event app."""
+    with gr.Blocks() as demo:
+        gr.Button().click(lambda x: x + 1, gr.Number(), gr.Number(), api_name="add")
+    port = free_port()
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        assert [client.predict(i, api_name="/add") for i in range(calls)] == list(range(1, calls + 1))
+        return demo._queue.cached_event_analytics_summary
+    finally:
+        demo.close()
+
+
+def test_the_queue_does_not_recompute_its_monitoring_summary_after_every_event(monkeypatch):
+    monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
+    assert queue_summary_after_calls(3)["functions"]   # Gradio's default: recomputed after each event
+    rare_queue_summary()
+    assert queue_summary_after_calls(3) == {"functions": {}}   # not once in three events

@@ -18,8 +18,12 @@
   "1 validation error for FileData", even with preprocess=False), with the request in hand: ui/common/prechecks.py words
   the refusal in the caller's language (tests/test_prechecks.py fails when it no longer attaches);
 - the files sent to the events that wait in Gradio's queue or run, which the cache cap keeps (ui/common/tempfiles.py;
-  tests/test_cache_cap.py fails when they are no longer found).
+  tests/test_cache_cap.py fails when they are no longer found);
+- Gradio's queue summary for its monitoring page recomputed once a million events instead of after each
+  (rare_queue_summary).
 """
+import os
+
 import gradio as gr
 from gradio.context import LocalContext
 from gradio.i18n import I18nData
@@ -105,3 +109,13 @@ def sent_to_events(app) -> list:
     queue = getattr(app.get_blocks(), "_queue", None) if hasattr(app, "get_blocks") else None
     events = list(getattr(queue, "event_ids_to_events", {}).values())
     return [event.data.data for event in events if getattr(event.data, "data", None) is not None]
+
+
+# After every queued event Gradio's queue recomputes the summary its /monitoring page shows: a pandas table of the
+# last 10,000 events grouped by function, with percentiles, 16-22 ms of CPU on these 2 cores (100 to 10,000
+# events), while the next event waits for the cores. Each picture of a dragged explorer slider is such an event.
+# GRADIO_ANALYTICS_CACHE_FREQUENCY (Gradio's own tests set it) says after how many events; read when the queue is
+# made. The summary is only read by /monitoring, which no LayerLab page uses.
+def rare_queue_summary() -> None:
+    """The queue's monitoring summary recomputed once a million events (unless the environment says otherwise)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000")

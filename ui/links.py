@@ -1,19 +1,23 @@
-"""Links to a view: ?tab= opens a tab, and the explorer's layer and settings (?kind=MaxPool2d&pool_kernel=3, by
-/explore's parameter names); ?lesson= a lesson (its tab opened here, the lesson shown by lessons_tab), ?lang= the
-language (i18n). The address bar follows the learner (assets/navigation.html), so a teacher can paste the link of
-what is on their screen."""
+"""Links to a view: ?tab= opens a tab; the explorer's layer and settings (?kind=MaxPool2d&pool_kernel=3, by
+/explore's parameter names), its Sequential chain and its kernel grid (?chain=, ?grid=, as typed in their boxes);
+?lesson= a lesson (its tab opened here, the lesson shown by lessons_tab), ?lang= the language (i18n). The address
+bar follows the learner (assets/navigation.html), so a teacher can paste the link of what is on their screen."""
 import json
 import math
+from functools import partial
 
 import gradio as gr
 
+from nets.explorer.chain import MAX_TEXT, parse_chain
+from nets.explorer.layer import LayerError
 from nets.lessons.catalog import LESSONS
-from ui.explorer.inputs import DEFAULTS, KEPT
+from ui.explorer.inputs import DEFAULTS, KEPT, grid_kernel
 from ui.common.gradio_hooks import HIDDEN_PROGRESS
 from ui.common.i18n import Page
 
 TAB_IDS = ("lessons", "data", "explorer", "training", "network", "builder", "zoo", "saving")
 START = {name: DEFAULTS[name] for name in KEPT}   # a link names only the settings that differ from these
+TEXTS = ("chain", "grid")   # the explorer's boxes of typed text a link carries, at most MAX_TEXT characters each
 # The lesson picked, in the address bar (?lesson=), as lessons_tab reads it.
 LINK_LESSON = "(lesson) => { if (window.layerlabActed) window.layerlabLink({lesson}); }"
 # The explorer's settings that differ from the page's start, in the address bar; one back at its start drops out.
@@ -22,6 +26,11 @@ LINK_EXPLORER = f"""(kept) => {{
   const start = {json.dumps(START)};
   window.layerlabLink(Object.fromEntries(Object.entries(start).map(
     ([name, value]) => [name, kept[name] === undefined || kept[name] === value ? null : String(kept[name])])));
+}}"""
+# The chain or the kernel grid as typed, in the address bar while it differs from the page's start and fits a link.
+LINK_TEXT = """(text) => {{
+  if (!window.layerlabActed || typeof text !== "string") return;
+  window.layerlabLink({{{name}: text === {start} || text.length > {limit} ? null : text}});
 }}"""
 
 
@@ -54,43 +63,63 @@ def link_value(text: str, start, control):
     return value
 
 
+def link_text(name: str, text: str) -> str | None:
+    """A link's chain or kernel grid as its box takes it: None when the explorer would refuse it (too long, a line
+    that is no layer, a grid of no square of numbers), so the box keeps its start instead of the view a refusal."""
+    try:
+        if len(text) > MAX_TEXT:
+            return None
+        parse_chain(text) if name == "chain" else grid_kernel(text, DEFAULTS["kernel_size"])
+    except (LayerError, gr.Error):
+        return None
+    return text
+
+
 def explorer_settings(controls: dict, request: gr.Request | None) -> dict:
-    """The explorer settings a link names, each as its control takes it (the others left out)."""
+    """The explorer settings a link names, each as its control takes it, and its chain and grid (the others left
+    out)."""
     params = request.query_params if request else {}
-    return {name: value for name, control in controls.items() if name in params
-            and (value := link_value(params[name], START[name], control)) is not None}
+    settings = {name: value for name, control in controls.items() if name in params
+                and (value := link_value(params[name], START[name], control)) is not None}
+    texts = {name: text for name in TEXTS if name in params and (text := link_text(name, params[name])) is not None}
+    return settings | texts
 
 
-def open_explorer(controls: dict, kept_box, request: gr.Request, kept):
-    """The explorer's controls set as a link names them, and the page's kept copy of them; nothing without one."""
+def open_explorer(controls: dict, boxes: dict, request: gr.Request, kept):
+    """The explorer's controls and boxes (the kept copy of the controls, the chain, the grid, and `linked`) set as
+    a link names them; nothing without one. The link is read here once: `linked` says whether to draw it."""
     asked = explorer_settings(controls, request)
     if not asked:
         return gr.skip()
     kept = kept if isinstance(kept, dict) else {}
-    return {**{controls[name]: value for name, value in asked.items()}, kept_box: {**kept, **asked, "moving": False}}
+    settings = {name: value for name, value in asked.items() if name in controls}
+    return {**{controls[name]: value for name, value in settings.items()},
+            **{boxes[name]: asked[name] for name in TEXTS if name in asked},
+            boxes["kept"]: {**kept, **settings, "moving": False}, boxes["linked"]: True}
 
 
-def redraw_if_linked(controls: dict, redraw, request: gr.Request, *values):
-    """The explorer's redraw, run when a link names its settings (its tab may not be built yet, so its own events
-    may not fire); without one no view is computed for a visitor who may never open it."""
-    return redraw(*values) if explorer_settings(controls, request) else gr.skip()
+def redraw_if_linked(redraw, linked, *values):
+    """The explorer's redraw, run when the page opened a link to it (its tab may not be built yet, so its own
+    events may not fire); without one no view is computed for a visitor who may never open it."""
+    return redraw(*values) if linked else gr.skip()
 
 
 def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, explorer) -> None:
     """Wire the links. explorer: its kept value and its redraw (explorer_tab.Drive)."""
     controls = {name: explorer_controls[name] for name in KEPT}
+    linked = gr.State(False)   # whether the page opened a link to the explorer
+    boxes = {"kept": explorer.kept, "linked": linked, **{name: explorer_controls[name] for name in TEXTS}}
     fn, inputs, outputs = explorer.redraw
 
-    # Gradio finds the request by the parameter's annotation, which a partial hides.
-    def set_explorer(request: gr.Request, kept):
-        return open_explorer(controls, explorer.kept, request, kept)
-
-    def draw_explorer(request: gr.Request, *values):
-        return redraw_if_linked(controls, fn, request, *values)
+    def set_explorer(request: gr.Request, kept):   # Gradio finds the request by its annotation, which a partial hides
+        return open_explorer(controls, boxes, request, kept)
 
     page.on_open(open_tab, None, tabs)
-    page.on_open(set_explorer, explorer.kept, [explorer.kept, *controls.values()])
-    page.on_open(draw_explorer, inputs, outputs, preprocess=False)
+    page.on_open(set_explorer, explorer.kept, [*boxes.values(), *controls.values()])
+    page.on_open(partial(redraw_if_linked, fn), [linked, *inputs], outputs, preprocess=False)
     lesson.change(None, lesson, None, js=LINK_LESSON, **HIDDEN_PROGRESS, api_visibility="private")
     explorer.kept.change(None, explorer.kept, None, js=LINK_EXPLORER, **HIDDEN_PROGRESS,
                          api_visibility="private")
+    for name in TEXTS:
+        js = LINK_TEXT.format(name=name, start=json.dumps(DEFAULTS[name]), limit=MAX_TEXT)
+        boxes[name].change(None, boxes[name], None, js=js, **HIDDEN_PROGRESS, api_visibility="private")

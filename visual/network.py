@@ -13,7 +13,7 @@ from torchinfo import summary
 from nets.data.cifar import normalize
 from nets.builder.spec import spec_from_model
 from nets.builder.layers import describe_layer, format_args, layer_names, make_layer
-from nets.own.probe import HOOKS_LOCK, capture
+from nets.own.probe import HOOKS_LOCK, capture, leaf
 from nets.text import text
 from visual.images import data_uri, to_hwc
 
@@ -132,7 +132,7 @@ def module_views(model: nn.Module, x: torch.Tensor, locale: str = "en") -> tuple
 
 def module_call(module: nn.Module) -> str:
     """A layer as PyTorch code; a block of the learner's as its class name."""
-    return layer_call(module) if not any(True for _ in module.children()) else f"{type(module).__name__}(…)"
+    return layer_call(module) if leaf(module) else f"{type(module).__name__}(…)"
 
 
 def probabilities(classes, probs: torch.Tensor) -> dict[str, float]:

@@ -31,10 +31,14 @@ class Step:
         return sum(p.numel() for p in self.module.parameters())
 
 
+def leaf(module: nn.Module) -> bool:
+    """A layer, not a block of layers: a module without submodules."""
+    return next(module.children(), None) is None
+
+
 def hooked_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The named modules whose calls are shown: every leaf, and every block with a forward of its own."""
-    return [(n, m) for n, m in model.named_modules()
-            if n and (not any(True for _ in m.children()) or not isinstance(m, PASS_THROUGH))]
+    return [(n, m) for n, m in model.named_modules() if n and (leaf(m) or not isinstance(m, PASS_THROUGH))]
 
 
 def first_tensor(values) -> torch.Tensor | None:
@@ -192,7 +196,7 @@ def measure(make) -> Size | None:
 
 def sized(params: int, norm: bool, steps: list[Step]) -> Size:
     """A Size from the steps one image took (on any device)."""
-    leaves = [s for s in steps if not any(True for _ in s.module.children())]
+    leaves = [s for s in steps if leaf(s.module)]
     pairs = [(s.input.numel() if s.input is not None else 0) + s.output.numel() for s in leaves]
     return Size(params, sum(s.output.numel() for s in leaves), max(pairs, default=0),
                 sum(layer_macs(s.module, s.output) for s in leaves), norm)

@@ -265,8 +265,8 @@ def test_a_lessons_open_button_lands_on_the_explorers_layer_not_mid_page(browser
         settle(page)
         page.get_by_role("button", name=EN["lessons.open_explorer"]).click()   # scrolled to it, as the learner does
         layer = page.get_by_role("radio", name="MaxPool2d", exact=True)
-        page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').dataset.tabId"
-                               " === 'explorer'", timeout=WAIT)
+        page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.dataset.tabId"
+                               " === 'explorer'", timeout=WAIT)   # between two tabs, for a moment none is selected
         layer.wait_for(timeout=WAIT)
         page.wait_for_function("e => e.checked", arg=layer.element_handle(), timeout=WAIT)
         try:   # the page may still be scrolling to it

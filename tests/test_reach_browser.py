@@ -151,6 +151,13 @@ BROKEN_WORDS = """() => {
   return out; }"""
 
 
+# How far each of the explorer's picture labels reaches down over its first picture, where it does.
+LABELS_OVER_PICTURES = """() => ['explorer-input', 'explorer-output'].map(id => {
+  const frame = document.getElementById(id), label = frame.closest('.block').querySelector('[data-testid=block-label]');
+  return Math.round(label.getBoundingClientRect().bottom - frame.querySelector('img').getBoundingClientRect().top);
+}).filter(over => over > 0)"""
+
+
 def test_on_a_phone_nothing_breaks_and_a_slider_and_its_result_share_the_screen(browser, client, app_url, screenshots):
     context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()
@@ -160,6 +167,8 @@ def test_on_a_phone_nothing_breaks_and_a_slider_and_its_result_share_the_screen(
     page.screenshot(path=screenshots / "explorer-390.png", full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "no sideways scroll"
     assert page.evaluate(BROKEN_WORDS) == [], "no word of the title and no number in a table is cut in two"
+    covered = page.evaluate(LABELS_OVER_PICTURES)
+    assert covered == [], f"a label covers its pictures' top row by {covered} px (the label floated over them)"
     formula = page.locator(".tabitem:visible pre", has_text="H_out").first
     assert formula.evaluate("e => e.scrollWidth <= e.clientWidth"), "the formula's numbers are in view, not cut"
     box = page.get_by_label("number input for kernel_size").first

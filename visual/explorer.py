@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from nets.explorer.slide import SlideState, explain_value, window
-from nets.explorer.view import ExplorerView
+from nets.explorer.view import ExplorerView, remembered
 from nets.text import Phrase, class_name, text
 from visual import layer_figures as figs
 from visual.images import Picture, data_uri, image_grid
@@ -44,6 +44,7 @@ class Drawn:
 
 
 INPUT_URIS: dict = {}     # (checksum of an input picture, encoding) -> its URI: a layer control leaves it unchanged
+INPUT_PICTURES: dict = {}  # (input batch, ()) -> its picture: drawn once for the updates of one batch
 
 
 def input_uri(pic: np.ndarray, kind: str) -> str:
@@ -83,7 +84,7 @@ def words(said: str | Phrase | None, locale: str) -> str:
 def draw(view: ExplorerView, opts: ViewOptions, locale: str = "en", figures: bool = True) -> Drawn:
     """Every picture, figure and text of one explorer update, its words in locale; without the figures (the
     histogram, the layer's figure, the window) when `figures` is False, as while a slider is dragged."""
-    out = Drawn(input=for_display(image_grid(view.x_u8, columns=8)))
+    out = Drawn(input=remembered(INPUT_PICTURES, view.x_u8, (), lambda: for_display(image_grid(view.x_u8, 8))))
     note = draw_output(out, view, opts)
     out.gallery = stage_gallery(view, opts) if view.stages else comparison_gallery(view, opts)
     out.status = status_text(view, words(note, locale), locale)

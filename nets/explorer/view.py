@@ -66,11 +66,38 @@ class ExplorerView:
     stages: list[Stage] = field(default_factory=list)   # Sequential
 
 
+def remembered(cache: dict, tensor: torch.Tensor, key, make, limit: int = 8):
+    """make(), computed once for this very tensor object (and key) and reused while it comes again: a held
+    slider's updates keep their input batch, so its pictures and numbers need not be made again. The entry holds
+    the tensor, so its id cannot be taken by another while it is kept. Nothing that reads a result changes it."""
+    entry = cache.get((id(tensor), key))
+    if entry is None or entry[0] is not tensor:
+        if len(cache) >= limit:
+            cache.clear()
+        entry = cache[(id(tensor), key)] = (tensor, make())
+    return entry[1]
+
+
+BATCHES: dict = {}   # (images, (label, n, seed)) -> the batch drawn from them
+PREPARED: dict = {}  # (batch, scale) -> its floats and their statistics
+
+
 def pick_batch(x: torch.Tensor, y: torch.Tensor, label: int | None, n: int, seed: int):
-    """n images (and labels) drawn at random by seed, from one class or (label None) from all."""
-    pool = torch.arange(len(y)) if label is None else (y == label).nonzero()[:, 0]
-    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
-    return x[pick], y[pick]
+    """n images (and labels) drawn at random by seed, from one class or (label None) from all; the same tensors
+    again for the same draw (remembered)."""
+    def draw():
+        pool = torch.arange(len(y)) if label is None else (y == label).nonzero()[:, 0]
+        pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
+        return x[pick], y[pick]
+    return remembered(BATCHES, x, (label, n, seed), draw)
+
+
+def prepared(x_u8: torch.Tensor, scale: str) -> tuple[torch.Tensor, dict]:
+    """The batch as the layer's floats, and their statistics: the same for every update of one batch."""
+    def make():
+        x = prepare_input(x_u8, scale)
+        return x, value_stats(x, "")
+    return remembered(PREPARED, x_u8, scale, make)
 
 
 def shape_check(layer: nn.Module, x: torch.Tensor, y: torch.Tensor) -> ShapeCheck | None:
@@ -132,14 +159,14 @@ def compute_layer(x_u8: torch.Tensor, cfg: LayerConfig, image: int = 0, trained=
     comments in locale)."""
     if cfg.kind in CONVS and cfg.weights == "trained":
         cfg.scale = "normalize"              # conv1 was trained on normalised images
-    x = prepare_input(x_u8, cfg.scale)                    # (B, 3, H, W) floats
+    x, x_stats = prepared(x_u8, cfg.scale)                # (B, 3, H, W) floats
     layer = build_layer(cfg, tuple(x.shape), trained)
     with torch.no_grad():
         y = layer(x)
     i = min(image, x.shape[0] - 1)
     view = ExplorerView(cfg.kind, x_u8, x, y, layer, i, layer_call(cfg, tuple(x.shape), trained),
                         parameter_text(layer),
-                        [(Phrase("explorer.row_input"), value_stats(x, "")),
+                        [(Phrase("explorer.row_input"), x_stats),
                          (Phrase("explorer.row_output"), value_stats(y, cfg.kind))],
                         layer_script(cfg, tuple(x.shape), trained if cfg.kind in CONVS + ("Linear",) else None,
                                      locale),

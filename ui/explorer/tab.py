@@ -59,7 +59,8 @@ def compute(model, controls: dict, stale=lambda: False) -> Computed | None:
     """One explorer update, as the API and the page show it; None when `stale()` says, before it is drawn,
     that a newer update has started (nothing of this one would stay on screen)."""
     c, locale = Controls(**controls), current_locale()
-    x, labels, loading_code = load_input(c)
+    with one_thread():   # a new batch's draw: torch's pool waited for a busy second core (0.3 ms became up to 6)
+        x, labels, loading_code = load_input(c)
     cfg = layer_config(c)
     image, opts = as_int(c.image, say("explorer.image"), 0, 63), view_options(c)
     use_trained = as_bool(c.chain_trained, say("explorer.chain_trained"))

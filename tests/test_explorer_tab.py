@@ -292,7 +292,7 @@ def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     page_update(shown)
     redrawn = fn(shown, *values)
     assert len(inputs) == 1 + len(values) and len(redrawn) == len(outputs)
-    assert "✓ the real tensor is 32×32" in redrawn.status["value"]    # every part sent again, not skipped
+    assert "✓ the real tensor is 32×32" in redrawn.status    # every part sent again, not skipped
     assert set(redrawn.pictures) == {"explorer-input", "explorer-output", "explorer-maps"}   # with their words
     assert redrawn.hist["value"]["data"] and "kernel_size=3" in redrawn.code["value"]   # the figures with them
 
@@ -316,7 +316,7 @@ def test_the_flatten_note_for_one_image_says_what_a_real_batch_would_need(data):
 def test_the_page_reads_the_layer_controls_from_the_one_value_it_keeps():
     kept = {**{name: DEFAULTS[name] for name in KEPT}, "stride": 2}
     page = show_view(Shown(), None, kept, DEFAULTS["grid"], DEFAULTS["chain"], 0, None)
-    assert "stride=2," in page.status["value"] and "output (64, 6, 16, 16)" in page.status["value"]
+    assert "stride=2," in page.status and "output (64, 6, 16, 16)" in page.status
     assert show_view(Shown(), None, "not the page's", DEFAULTS["grid"], DEFAULTS["chain"], 0, None) == gr.skip()
     assert show_view(Shown(), None, {"stride": 2}, DEFAULTS["grid"], DEFAULTS["chain"], 0, None) == gr.skip()
 
@@ -326,7 +326,7 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
     figures; the release's update asks for the figures and the code, and does not send the pictures again."""
     shown = Shown()
     held = show(shown, kernel_size=5, moving=True)
-    assert "output (64, 6, 30, 30)" in held["status"]["value"] and "figures_due" not in held
+    assert "output (64, 6, 30, 30)" in held["status"] and "figures_due" not in held
     assert show(shown, "figures") == {}   # none wait
     assert set(held["pictures"]) == {"explorer-input", "explorer-output", "explorer-maps"}
     released = explorer_tab.show_view(shown, None, {**{name: DEFAULTS[name] for name in KEPT}, "kernel_size": 5},
@@ -336,6 +336,27 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
     later = show(shown, "figures")
     assert later["hist"]["value"]["data"] and later["layer_plot"]["value"]["data"] and "kernel_size=5" in \
         later["code"]["value"]
+
+
+def test_a_held_slider_reuses_its_batch_and_sends_the_window_range_when_it_changes():
+    """The updates of one batch share it, its floats' statistics and its picture (made once); another seed brings
+    its own batch and numbers, checked against torch. The window's range is sent when the map's size changes."""
+    shown = Shown()
+    first = show(shown, out_channels=4, moving=True)
+    assert first["step"]["maximum"] == 32 * 32 - 1
+    same_size = show(shown, out_channels=5, moving=True)
+    assert "step" not in same_size and "explorer-maps" in same_size["pictures"]
+    assert show(shown, out_channels=5, kernel_size=5, moving=True)["step"]["maximum"] == 30 * 30 - 1
+    images = dataset.require_data().test_x
+    for seed in (0, 1, 0):
+        view = compute(None, dict(DEFAULTS, seed=seed)).view
+        pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:64]
+        assert torch.equal(view.x_u8, images[pick])
+        unit = images[pick].float() / 255
+        stats = view.stats[0][1]
+        assert (stats["min"], stats["max"]) == (float(unit.min()), float(unit.max()))
+        assert stats["mean"] == pytest.approx(float(unit.mean()), rel=1e-5)
+    assert compute(None, dict(DEFAULTS, kernel_size=5)).view.x_u8 is view.x_u8   # remembered, not drawn again
 
 
 def test_an_overtaken_update_leaves_its_work():

@@ -57,5 +57,5 @@ def test_explorer_refusals_go_beside_their_control_until_an_update_runs(cifar, m
     assert page.chain_error["visible"] and "does not know what x is" in page.chain_error["value"]
     page = page_update(shown, kind="Sequential", chain="Flatten()\nLinear(3 * 32 * 32, 10)")
     assert page.chain_error == page.grid_error == {"__type__": "update", "value": "", "visible": False}
-    assert "(64, 10)" in page.status["value"]
+    assert "(64, 10)" in page.status
     assert page_update(shown, source="upload") == gr.skip()   # "Your image" before a file: no refusal

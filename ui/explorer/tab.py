@@ -176,7 +176,7 @@ class Shown:
 
     def __init__(self):
         self.parts = {}              # part -> the value on screen, so an unchanged one is not sent again
-        self.counts = {}             # the Image and Channel sliders' maxima on screen
+        self.counts = {}             # the Image and Channel sliders' maxima on screen, and the window's steps
         self.refused = False         # a refusal box shows (the next update that runs clears it)
         self.started = 0             # updates started
         self.newest_full = 0         # the newest update that brings its figures (not a held slider's), and its
@@ -267,19 +267,24 @@ def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool,
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again)
     view, steps, step = computed.view, computed.steps, computed.opts.step
-    parts = {name: shown_update(fresh[name]) for name in ("status", "gallery") if name in fresh}
+    # The status is never hidden: its plain text, which Gradio hands on as it is, where an update (a skipped part's
+    # too) makes it build the component again (~1 ms of CPU each on these cores).
+    parts = {name: fresh[name] if name == "status" else shown_update(fresh[name])
+             for name in ("status", "gallery") if name in fresh}
     if pictures := {FRAMES[name]: fresh[name] for name in FRAMES if name in fresh}:
         parts["pictures"] = pictures
     # The step box keeps its value unless the new map is too small for it: an update computed while the learner
     # typed another step must not put the old one back.
-    parts["step"] = gr.update(maximum=max(1, steps - 1), **({"value": step % steps} if step >= steps else {}))
+    # Its maximum is sent when it changes (a held out_channels or seed slider keeps it).
+    if again or step >= steps or steps != shown.counts.get("steps"):
+        parts["step"] = gr.update(maximum=max(1, steps - 1), **({"value": step % steps} if step >= steps else {}))
     # The Image and Channel sliders reach only what the view has, and a value past it becomes the one drawn
     # (Channel 40 of 6 channels: 5), so the box never disagrees with the picture.
     counts = dict(image=view.x.shape[0], channel=view.output.shape[1] if view.output.dim() == 4 else None)
     for name, count in counts.items():
         value = as_int(controls[name], say(f"explorer.{name}"), 0, 1 << 20)
         parts[name] = within(value, count, None if again else shown.counts.get(name))
-    shown.counts.update(counts)
+    shown.counts.update(counts, steps=steps)
     if computed.grid is not None:
         parts["grid"] = computed.grid
     return dict(parts, slide=view.slide)

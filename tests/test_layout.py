@@ -81,3 +81,20 @@ def test_no_import_cycle():
 def test_the_cycle_finder_finds_cycles():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+def ui_part(module: str) -> str:
+    """ui's part a module belongs to: "common", a tab ("explorer", "builder_tab"), or "links"."""
+    return module.split(".")[1] if module.startswith("ui.") else module
+
+
+def test_ui_stands_on_three_floors():
+    """ui/common/ imports no tab; a tab imports ui/common/ and itself, never another tab; ui/links.py, which wires
+    links across tabs, is app.py's alone."""
+    graph = import_graph()
+    wrong = [f"{m} imports {d}" for m, deps in graph.items() if m.startswith("ui.") for d in deps
+             if d.startswith("ui.") and ui_part(d) not in {"common", ui_part(m)} and ui_part(m) != "links"]
+    wrong += [f"{m} imports ui.links" for m, deps in graph.items() if "ui.links" in deps and m != "app"]
+    assert wrong == []
+    tabs = {ui_part(m) for m in graph if m.startswith("ui.")} - {"common", "links", "ui"}
+    assert {"explorer", "training", "network", "builder_tab", "lessons_tab"} <= tabs

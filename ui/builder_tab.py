@@ -20,12 +20,14 @@ from ui.common.views import view_of
 COLUMNS = ("number", "name", "layer", "args", "shape", "params", "check")   # builder.col_* keys: the headers
 EDITABLE = (1, 2, 3)
 MAX_JSON = 20_000      # characters of layer-list JSON accepted from the API
-# After an edit, the check and its one-click fix scrolled just into view (no move when they are in view), once drawn:
-# the table grows under the learner's click, and they were 1,180 px down a 900 px window.
-# Only after the learner's own edit (the focus is in the Builder), not after a language switch or the page's start.
+# After an edit the check found wrong, the refusal and its one-click fix scrolled just into view (no move when they
+# are in view), once drawn: the table grows under the learner's click, and they were 1,180 px down a 900 px window.
+# Only after the learner's own edit (the focus is in the Builder), not after a language switch or the page's start;
+# and only for a refusal (every one starts with ✗): a network that runs leaves the learner at the row they edit.
 SHOW_CHECK = """() => requestAnimationFrame(() => requestAnimationFrame(() => {
   const check = document.getElementById('builder-check');
-  if (check?.closest('.tabitem')?.contains(document.activeElement)) check.scrollIntoView({block: 'nearest'}); }))"""
+  if (check?.closest('.tabitem')?.contains(document.activeElement) && check.innerText.includes('✗'))
+    check.scrollIntoView({block: 'nearest'}); }))"""
 
 
 class BuilderView(NamedTuple):

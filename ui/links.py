@@ -64,8 +64,9 @@ def link_value(text: str, start, control):
 
 
 def link_text(name: str, text: str) -> str | None:
-    """A link's chain or kernel grid as its box takes it: None when the explorer would refuse it (too long, a line
-    that is no layer, a grid of no square of numbers), so the box keeps its start instead of the view a refusal."""
+    """A link's chain or kernel grid as its box takes it: None when it cannot be read (too long, a line that is no
+    layer, a grid of no square of numbers), so the box keeps its start. A chain that reads but does not fit (a
+    layer's sizes against the batch) opens as typed, with the explorer's refusal beside it, as it was shared."""
     try:
         if len(text) > MAX_TEXT:
             return None
@@ -105,7 +106,7 @@ def redraw_if_linked(redraw, linked, *values):
 
 
 def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, explorer) -> None:
-    """Wire the links. explorer: its kept value and its redraw (explorer_tab.Drive)."""
+    """Wire the links. explorer: its kept value and its redraw (ui.explorer.tab.Drive)."""
     controls = {name: explorer_controls[name] for name in KEPT}
     linked = gr.State(False)   # whether the page opened a link to the explorer
     boxes = {"kept": explorer.kept, "linked": linked, **{name: explorer_controls[name] for name in TEXTS}}

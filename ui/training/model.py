@@ -27,7 +27,7 @@ GALLERY_DIR = str(tempfiles.folder("predictions"))   # pruned by save_png
 
 
 class Uploaded(NamedTuple):
-    """What an uploaded checkpoint updates on the Training tab, by role (training_tab wires them in this order).
+    """What an uploaded checkpoint updates on the Training tab, by role (ui.training.tab wires them in this order).
     Build it with Uploaded.of(...): a part left out stays as the page shows it."""
     upload_status: object    # what was loaded, and its test accuracy
     confusion_plot: object   # its test results, when it could be tested here

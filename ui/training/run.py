@@ -61,7 +61,7 @@ STOP_SCORE_IMAGES = 500    # after a Stop mid-epoch the weights are tested on th
 
 
 class TrainingView(NamedTuple):
-    """What a Training-tab event updates, each by its component's role (training_tab wires them in this order).
+    """What a Training-tab event updates, each by its component's role (ui.training.tab wires them in this order).
     Build it with TrainingView.of(...): a part left out stays as the page shows it."""
     status: object
     loss_plot: object
@@ -124,7 +124,7 @@ def start_training(trained, arch, runs, request: gr.Request, progress=gr.Progres
 
 def train_visitor(trained, arch, runs, request: gr.Request, progress, **controls):
     """start_training's work: the checks, the run in the training slot, the model handed over."""
-    # The settings arrive as one dict, by name, through the event's inputs_kwargs (training_tab.build).
+    # The settings arrive as one dict, by name, through the event's inputs_kwargs (ui.training.tab.build).
     # The API keeps its parameter names (the dict's keys, in order) and its defaults, which Gradio
     # takes from each control's initial value rather than from this signature.
     session = request.session_hash if request else ""

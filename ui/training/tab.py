@@ -135,7 +135,7 @@ def build(model_state, arch_state):
     view = list(TrainingView(status, loss_plot, epoch_plot, confusion_plot, per_class_plot, gallery, runs_list,
                              overlay_plot, checkpoint_file, model_state, runs_state))   # what the run's events update
     # One run at a time on this machine's CPU/GPU; the others wait in the queue and see their place in `status`,
-    # with when their run starts at the latest (training_queue: the running run's ETA and every run's budget).
+    # with when their run starts at the latest (ui.training.queue: the running run's ETA and every run's budget).
     # preprocess=False: values reach the handlers as sent, checked in the caller's language (ui/common/validate.py);
     # an upload arrives as Gradio's FileData, already checked to lie in its upload folder.
     start_button.click(queue_place, None, status, queue=False, **HIDDEN_PROGRESS, api_visibility="private")

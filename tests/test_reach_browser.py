@@ -300,3 +300,51 @@ def test_on_a_phone_the_language_switch_is_one_short_line_under_the_title(browse
     page.get_by_role("radio", name="中文").check()   # it still switches
     page.get_by_role("tab", name=TRANSLATIONS["zh-CN"]["data.tab"], exact=True).wait_for(timeout=WAIT)
     context.close()
+
+
+# Where a lesson's column starts on screen, in px (None while it is hidden).
+LESSON_TOP = """(id) => { const c = document.getElementById(id);
+  return c?.offsetParent ? c.getBoundingClientRect().top : null; }"""
+
+
+def test_on_a_phone_picking_a_lesson_brings_its_content_into_view(browser, client, app_url):
+    """At 390 px the 11 lessons' list comes before the lesson: a pick changed content below the list, off screen.
+    The page opens where it starts; at 1400 px (the list beside the lesson) a pick does not move the page."""
+    for width, height in ((390, 844), (1400, 900)):
+        context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(app_url)
+        page.locator("#lesson-module").wait_for(timeout=WAIT)
+        settle(page)
+        assert page.evaluate("() => scrollY") == 0, "the page opens at its top"
+        page.locator('#lesson-pick label:has(input[value="maxpool"])').click()
+        page.locator("#lesson-maxpool").wait_for(timeout=WAIT)
+        scrolled = page.evaluate("() => scrollY")
+        if width == 390:
+            try:   # the page may still be scrolling to it
+                page.wait_for_function(f"() => Math.abs(({LESSON_TOP})('lesson-maxpool')) < 2", timeout=10_000)
+            except PlaywrightTimeout:
+                pass
+            top = page.evaluate(LESSON_TOP, "lesson-maxpool")
+            assert -1 <= top <= height / 4, f"the lesson picked starts near the screen's top: {top} px"
+        else:
+            page.wait_for_timeout(500)
+            assert page.evaluate("() => scrollY") == scrolled, "beside the list, the page stays where it is"
+        context.close()
+
+
+# The explorer's tables that scroll sideways inside their box: how far each reaches past it (px).
+TABLES_CUT = """() => [...document.querySelectorAll('.tabitem .prose table')].filter(t => t.offsetParent)
+  .map(t => t.scrollWidth - t.clientWidth).filter(cut => cut > 1)"""
+
+
+def test_on_a_phone_the_explorers_statistics_table_shows_every_column(browser, client, app_url):
+    """At 390 px the statistics' last column was cut ("% zer…"), scrolling sideways with nothing to show it does."""
+    for kind in ("Conv2d", "Sigmoid"):   # Sigmoid's table has a seventh column, % saturated
+        context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(app_url + f"?tab=explorer&kind={kind}")
+        page.locator(".tabitem .prose th", has_text="% zero").first.wait_for(timeout=WAIT)
+        settle(page)
+        assert page.evaluate(TABLES_CUT) == [], f"{kind}: the tables fit their box (px past it)"
+        context.close()

@@ -34,6 +34,17 @@ LESSON, LANGUAGE = Phrase("lessons.pick"), Phrase("lessons.language")   # how re
 NO_PROGRESS = {"opened": [], "runs": 0}
 # A fixed secret so the progress survives a server restart; it guards nothing private (opened lessons, a count).
 PROGRESS_SECRET = "layerlab-lessons-progress"
+# After the learner's own pick (an input event: not the page's start, a link or a language switch), the lesson picked
+# scrolled to the screen's top once drawn, where the list stands above it (a phone): at 390 px it changed 1,120 px
+# below the screen. Beside the list (1400 px) the page stays where it is.
+SHOW_LESSON = """(lesson) => { const until = performance.now() + 20000;   // ms: at most, on a busy server
+  const look = () => {
+    const column = document.getElementById('lesson-' + lesson), list = document.getElementById('lesson-pick');
+    if (!column?.offsetParent) { if (performance.now() < until) requestAnimationFrame(look); return; }
+    const below = column.getBoundingClientRect().top >= list.getBoundingClientRect().bottom;
+    if (below) column.scrollIntoView({block: 'start'});
+  };
+  requestAnimationFrame(look); }"""
 
 
 # What the tab's events update, by role: each lesson's column by the lesson's key, then the lesson picked, the
@@ -166,6 +177,7 @@ def build():
     view = list(LessonView(**dict(zip(LESSONS, columns)), lesson=lesson, open_button=open_button, output=output,
                            progress=progress, opened=opened, runs=runs))   # what the tab's events update
     lesson.change(show_lesson, [lesson, progress], view, queue=False, **HIDDEN_PROGRESS, api_visibility="private")
+    lesson.input(None, lesson, js=SHOW_LESSON, show_progress="hidden", api_visibility="private")
     # preprocess=False: an unknown lesson sent to the API gets lesson_run's sentence listing the lessons.
     ran = run_button.click(lesson_run, lesson, output, api_name="lesson_run", concurrency_limit=1,
                            concurrency_id="lessons", preprocess=False)

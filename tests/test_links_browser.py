@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from nets.text import TRANSLATIONS
 from tests.test_reach_browser import WAIT, open_page, query
+from ui.explorer.inputs import DEFAULTS
 
 EN = TRANSLATIONS["en"]
 CHAIN = "Conv2d(3, 5, kernel_size=3)\nMaxPool2d(3)"   # (64, 5, 30, 30), then (64, 5, 10, 10)
@@ -39,5 +40,10 @@ def test_a_chain_or_grid_the_explorer_would_refuse_is_left_out_of_the_view_it_op
                                             weights="grid", grid="1 2\n3"))
     page.get_by_text("(64, 32, 16, 16)").first.wait_for(timeout=WAIT)   # the start's chain: conv 5x5, pool 2
     assert page.get_by_label(EN["explorer.chain"]).input_value().startswith("Conv2d(3, 32, kernel_size=5")
+    assert page.errors == []
+    context.close()
+    context, page = open_page(browser, link(app_url, tab="explorer", kind="Conv2d", weights="grid", grid="1 2\n3"))
+    page.locator(".js-plotly-plot text", has_text="5.00").first.wait_for(state="attached", timeout=WAIT)
+    assert page.get_by_label(EN["explorer.grid"].split(" (")[0]).input_value() == DEFAULTS["grid"]   # its start
     assert page.errors == []
     context.close()

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from nets.data.cifar import load_cifar10  # noqa: E402
 from tests.conftest import add_archive_argument, start_app, stop_app  # noqa: E402
-from ui import dataset  # noqa: E402
+from ui.common import dataset  # noqa: E402
 from ui.explorer.tab import API_DEFAULTS, DEFAULTS, answer  # noqa: E402
 
 BASE = dict(DEFAULTS, batch_size=64, out_channels=16, kernel_size=3)

@@ -18,7 +18,7 @@ from nets.builder.spec import build_model, check_spec  # noqa: E402
 from nets.data.cifar import load_cifar10, normalize  # noqa: E402
 from nets.builder.layers import layer_names, make_layer, normalize_layer  # noqa: E402
 from ui.common import dataset
-from ui import network_tab  # noqa: E402
+from ui.network import tab as network_tab  # noqa: E402
 
 REPEATS = 15
 GOAL_MS = 200

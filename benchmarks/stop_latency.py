@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import add_archive_argument  # noqa: E402
 from nets.train.config import TrainConfig  # noqa: E402
 from ui.common import dataset
-from ui import training_run  # noqa: E402
+from ui.training import run as training_run  # noqa: E402
 
 
 def settings(batch_size: int) -> dict:

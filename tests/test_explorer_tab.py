@@ -382,3 +382,16 @@ def test_an_overtaken_update_leaves_its_work():
     assert shown.stale(held) and not shown.stale(newer)
     assert compute(None, controls, stale=lambda: True) is None   # no drawing for an overtaken update
     assert copy.deepcopy(shown).started == 0                     # each visitor starts with a Shown of their own
+
+
+def test_an_update_refused_after_overtaking_leaves_the_figures_of_the_pictures_on_screen():
+    """Update N's pictures show; N+1 starts before N's figures are asked for and is refused: the page keeps N's
+    pictures, so N's figures are drawn, not dropped as overtaken (they were: the figures of N-1 stayed beside N)."""
+    shown = Shown()
+    page_update(shown)
+    pictures = show(shown, kernel_size=5)                        # N: its pictures are on the page
+    assert "figures_due" in pictures
+    refused = show(shown, kind="Sequential", chain="Conv2d(4, 5, 3)")   # N+1 starts, and is refused
+    assert refused["chain_error"]["visible"] and "pictures" not in refused
+    figures = show(shown, "figures", kernel_size=5)              # N's figures, asked for after N+1 began
+    assert "kernel_size=5" in figures["code"]["value"]

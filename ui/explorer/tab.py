@@ -235,6 +235,11 @@ class Shown:
             return self.started > n
         return self.newest_full > n
 
+    def drawn_since(self, n: int) -> bool:
+        """Whether a newer update than n has drawn its pictures. Until one has, n's pictures show, and so its figures
+        are drawn: a newer update still running may yet be refused, and keep n's pictures on the page."""
+        return self.last_drawn is not None and self.last_drawn[0] > n
+
     def fresh(self, parts: dict, again: bool = False) -> dict:
         """The parts that differ from what the page shows (all of them `again`); from now on the page shows them."""
         with self.lock:
@@ -322,8 +327,8 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     if part == "figures":
         with shown.lock:
             waiting, shown.waiting = shown.waiting, None
-        if waiting is None or shown.stale(waiting[1]):
-            return gr.skip()   # nothing waits, or a newer update's figures will come
+        if waiting is None or shown.drawn_since(waiting[1]):
+            return gr.skip()   # nothing waits, or newer pictures show: their figures come with the release
         return FiguresView.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
     controls = {**{name: kept.get(name) for name in KEPT}, "grid": grid, "chain": chain, "step": step,
                 "upload": upload}

@@ -41,7 +41,7 @@ def test_a_stopped_run_says_its_accuracy_and_the_plan_names_the_runs_threads(bro
 
 
 def refusal(page, near: str):
-    """The refusal box right after the control labelled `near` (explorer_layout.refusal_box)."""
+    """The refusal box right after the control labelled `near` (ui.explorer.layout.refusal_box)."""
     return page.locator(".tabitem:visible .block.ll-refusal").filter(has_text="✗").locator("visible=true")
 
 

@@ -206,7 +206,7 @@ def lesson_column(lesson: str) -> gr.Column:
 def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explorer) -> None:
     """Wire what reaches other tabs, once they are built: the open button, ?lesson= links, the /lesson API.
     explorer_controls: the explorer's components by /explore's parameter names; explorer: its kept value and its
-    redraw (explorer_tab.Drive)."""
+    redraw (ui.explorer.tab.Drive)."""
     targets = {"tab": tabs, "kept": explorer.kept, **{name: explorer_controls[name] for name in EXPLORER_CONTROLS}}
 
     def open_linked(lesson, kept):

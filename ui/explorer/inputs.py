@@ -81,7 +81,7 @@ class Controls:
 
 
 DEFAULTS = asdict(Controls())   # the controls' starting values (tests and benchmarks use them too)
-# The controls the page keeps in one value (explorer_tab.build): all but the upload (server-side state), the
+# The controls the page keeps in one value (ui.explorer.tab.build): all but the upload (server-side state), the
 # kernel grid and the chain (text that redraws on Enter or a button, not each key) and the window's step
 # (it moves the window alone).
 KEPT = tuple(name for name in DEFAULTS if name not in ("upload", "grid", "chain", "step"))

@@ -25,7 +25,7 @@ def bounded(name: str, label: str) -> gr.Slider:
 
 
 def refusal_box() -> gr.Markdown:
-    """Where a refusal stays beside the control that caused it, until an update that runs (explorer_tab)."""
+    """Where a refusal stays beside the control that caused it, until an update that runs (ui.explorer.tab)."""
     return gr.Markdown(visible=False, elem_classes="ll-refusal")
 
 
@@ -142,7 +142,7 @@ def layout(shown) -> SimpleNamespace:
                     slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True)
                 with gr.Group(visible=False):
-                    # The layer controls' values in one, kept by the page itself (explorer_tab.build), and whether
+                    # The layer controls' values in one, kept by the page itself (ui.explorer.tab.build), and whether
                     # a slider was held when the last one changed.
                     kept = gr.JSON({**{name: D[name] for name in KEPT}, "moving": False})
                     pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
@@ -151,7 +151,7 @@ def layout(shown) -> SimpleNamespace:
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
         clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
         # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
-        shown_state = gr.State(shown)  # what the page shows, and which update is the newest (explorer_tab.Shown)
-        figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (explorer_tab)
+        shown_state = gr.State(shown)  # what the page shows, and which update is the newest (ui.explorer.tab.Shown)
+        figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (ui.explorer.tab)
     return SimpleNamespace(**{name: value for name, value in locals().items()
                               if isinstance(value, gr.blocks.Block)})

@@ -292,6 +292,7 @@ def test_on_a_phone_the_language_switch_is_one_short_line_under_the_title(browse
     page = context.new_page()
     page.goto(app_url)
     page.get_by_role("tab", name=EN["data.tab"], exact=True).wait_for(timeout=WAIT)
+    settle(page)   # the page's CSS and fonts in place before its boxes are measured
     switch, title = page.locator("#language"), page.locator("#app-title").bounding_box()
     english, chinese = (page.get_by_role("radio", name=name).bounding_box() for name in ("English", "中文"))
     assert abs(english["y"] - chinese["y"]) < 2, (english, chinese)   # side by side

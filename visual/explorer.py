@@ -43,6 +43,8 @@ class Drawn:
     slide_text: str = ""
 
 
+# Shared by every visitor, without a lock, as nets.explorer.view's batches: entries are only read, a miss in two
+# threads at once costs one encoding twice, and each is bounded (cleared when full).
 INPUT_URIS: dict = {}     # (checksum of an input picture, encoding) -> its URI: a layer control leaves it unchanged
 INPUT_PICTURES: dict = {}  # (input batch, ()) -> its picture: drawn once for the updates of one batch
 

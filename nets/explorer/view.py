@@ -78,6 +78,9 @@ def remembered(cache: dict, tensor: torch.Tensor, key, make, limit: int = 8):
     return entry[1]
 
 
+# Shared by every visitor, without a lock: a result is only read, never changed, so two visitors with the same draw
+# share it; two threads that miss at once each compute it once (a dict's get and set are atomic in CPython), and the
+# limit bounds what stays (an upload's batch among it until the next clear).
 BATCHES: dict = {}   # (images, (label, n, seed)) -> the batch drawn from them
 PREPARED: dict = {}  # (batch, scale) -> its floats and their statistics
 

@@ -109,10 +109,11 @@ def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, e
     """Wire the links. explorer: its kept value and its redraw (ui.explorer.tab.Drive)."""
     controls = {name: explorer_controls[name] for name in KEPT}
     linked = gr.State(False)   # whether the page opened a link to the explorer
-    # The chain and the grid first and the kept copy of the controls last: the page sets a response's values in
-    # this order, and the kept value's change starts an update that reads the chain and the grid as they are then
-    # (with the kept value set first, an update read the start's grid and, finishing last, drew it and put it back
-    # in the box: a pasted grid link showed the default kernel, 2 runs of tests/test_links_browser.py in 3).
+    # The chain and the grid before the kept copy of the controls (the controls after it, as before): the page sets
+    # a response's values in this order, and the kept value's change starts an update that reads the chain and the
+    # grid as they are then (with the kept value set first, an update read the start's grid and, finishing last,
+    # drew it and put it back in the box: a pasted grid link showed the default kernel, 2 runs of
+    # tests/test_links_browser.py in 3).
     boxes = {**{name: explorer_controls[name] for name in TEXTS}, "linked": linked, "kept": explorer.kept}
     fn, inputs, outputs = explorer.redraw
 
@@ -120,7 +121,7 @@ def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, e
         return open_explorer(controls, boxes, request, kept)
 
     page.on_open(open_tab, None, tabs)
-    page.on_open(set_explorer, explorer.kept, [*controls.values(), *boxes.values()])
+    page.on_open(set_explorer, explorer.kept, [*boxes.values(), *controls.values()])
     page.on_open(partial(redraw_if_linked, fn), [linked, *inputs], outputs, preprocess=False)
     lesson.change(None, lesson, None, js=LINK_LESSON, **HIDDEN_PROGRESS, api_visibility="private")
     explorer.kept.change(None, explorer.kept, None, js=LINK_EXPLORER, **HIDDEN_PROGRESS,

@@ -240,6 +240,15 @@ def in_view(box: dict | None, height: int) -> bool:
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height + 1   # a scroll's fraction of a px
 
 
+def scrolled_to(page, locator) -> dict | None:
+    """The element's box once the page's scrolling has brought it into view, or after 10 s as it then stands."""
+    try:
+        page.wait_for_function(IN_VIEW, arg=locator.element_handle(), timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+    return locator.bounding_box()
+
+
 def test_the_builders_one_click_fix_is_in_view_with_its_error_after_the_click_that_caused_it(browser, client, app_url):
     """A Conv2d added after Flatten: the table grew under the learner's click, and the error and its fix button
     were 1,180 px down a 900 px window (1,480 px down at 390 px)."""
@@ -254,11 +263,7 @@ def test_the_builders_one_click_fix_is_in_view_with_its_error_after_the_click_th
         fix = page.get_by_role("button", name="Fix: Move conv4 before Flatten", exact=False)
         fix.wait_for(timeout=WAIT)
         error = page.get_by_text("✗ layer 8:").first
-        try:   # the page may still be scrolling to it
-            page.wait_for_function(IN_VIEW, arg=fix.element_handle(), timeout=10_000)
-        except PlaywrightTimeout:
-            pass
-        assert in_view(fix.bounding_box(), height) and in_view(error.bounding_box(), height), \
+        assert in_view(scrolled_to(page, fix), height) and in_view(error.bounding_box(), height), \
             (width, fix.bounding_box(), error.bounding_box())
         context.close()
 
@@ -278,11 +283,7 @@ def test_a_lessons_open_button_lands_on_the_explorers_layer_not_mid_page(browser
                                " === 'explorer'", timeout=WAIT)   # between two tabs, for a moment none is selected
         layer.wait_for(timeout=WAIT)
         page.wait_for_function("e => e.checked", arg=layer.element_handle(), timeout=WAIT)
-        try:   # the page may still be scrolling to it
-            page.wait_for_function(IN_VIEW, arg=layer.element_handle(), timeout=10_000)
-        except PlaywrightTimeout:
-            pass
-        assert in_view(layer.bounding_box(), height), (width, layer.bounding_box())
+        assert in_view(scrolled_to(page, layer), height), (width, layer.bounding_box())
         context.close()
 
 

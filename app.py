@@ -15,7 +15,7 @@ from ui.explorer import tab as explorer_tab
 from ui.network import tab as network_tab
 from ui.training import tab as training_tab
 from ui.common.i18n import Page, language_picker, t
-from ui.common.gradio_hooks import PROGRESS_SINK, rare_queue_summary
+from ui.common.gradio_hooks import PROGRESS_SINK, rare_queue_summary, skips_pass_through
 from ui.common.requests import JsonGuard
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -61,6 +61,7 @@ def build_demo() -> gr.Blocks:
         links.link(page, tabs, lessons["lesson"], explorer_controls, explorer_outputs)
         page.localize(demo)
         prechecks.check_first(demo, page)   # uploads and tables refused in LayerLab's words, not pydantic's
+        skips_pass_through(demo)   # an output left as it is costs Gradio nothing (a held explorer slider's 4 of 11)
         for redraw in data_redraws:   # the tab shown first
             page.redraw_on_switch(*redraw)
         page.redraw_on_switch(*explorer_redraw)

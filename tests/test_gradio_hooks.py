@@ -1,13 +1,17 @@
 """Each place LayerLab reaches past Gradio's public API (ui/common/gradio_hooks.py) still attaches to the Gradio
 installed. The closed-tab state hook is checked through Gradio's own StateHolder in tests/test_hosting.py, the page script
 in real Chromium in tests/test_progress.py."""
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import gradio as gr
+from gradio.state_holder import SessionState
 from gradio_client import Client
 from packaging.specifiers import SpecifierSet
 
 from nets.text import TRANSLATIONS
 from tests.conftest import ROOT, free_port
-from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, rare_queue_summary
+from ui.common.gradio_hooks import GRADIO_CHECKED, Marked, marked_properties, rare_queue_summary, skips_pass_through
 from ui.common.i18n import Page, current_locale, has_marker, t
 
 
@@ -66,3 +70,32 @@ def test_the_queue_does_not_recompute_its_monitoring_summary_after_every_event(m
     assert queue_summary_after_calls(3)["functions"]   # Gradio's default: recomputed after each event
     rare_queue_summary()
     assert queue_summary_after_calls(3) == {"functions": {}}   # not once in three events
+
+
+def sent(demo, fn, answer, state):
+    """What Gradio's postprocessing sends the page for `answer`, run in a thread of its own (a browser test before
+    leaves Playwright's event loop in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, demo.postprocess_data(fn, answer, state)).result()
+
+
+def test_a_skipped_output_reaches_the_page_as_gradio_sends_it_without_its_component_built_again():
+    with gr.Blocks() as demo:
+        text, number, slider, note, kept = gr.Textbox(), gr.Number(), gr.Slider(0, 9), gr.Markdown(), gr.State(1)
+        outputs = [text, number, slider, note, kept]
+        gr.Button().click(lambda: None, None, outputs)
+    fn = next(iter(demo.fns.values()))
+    answers = [[gr.skip(), 3, gr.skip(), gr.update(visible=False), gr.skip()],
+               ["a", gr.skip(), gr.update(maximum=5), gr.skip(), 2],
+               [gr.skip()] * 5]
+    gradios = [sent(demo, fn, answer, SessionState(demo)) for answer in answers]
+    skips_pass_through(demo)
+    for answer, gradio_sent in zip(answers, gradios):
+        state = SessionState(demo)
+        assert sent(demo, fn, answer, state) == gradio_sent
+        for block, value in zip(outputs, answer):   # a skipped component is the page's own, not one built again
+            if value == gr.skip() and not block.stateful:
+                assert state.blocks_config.blocks[block._id] is block
+    state = SessionState(demo)
+    sent(demo, fn, answers[0], state)
+    assert state.blocks_config.blocks[number._id] is number and state.blocks_config.blocks[note._id] is not note

@@ -21,8 +21,10 @@ TEXTS = ("chain", "grid")   # the explorer's boxes of typed text a link carries,
 # The lesson picked, in the address bar (?lesson=), as lessons_tab reads it.
 LINK_LESSON = "(lesson) => { if (window.layerlabActed) window.layerlabLink({lesson}); }"
 # The explorer's settings that differ from the page's start, in the address bar; one back at its start drops out.
+# Not while a slider is held: its release names the value it ends on (Chromium's history.replaceState took 1-2 ms
+# of the page's main thread for each value a drag passed, while the page had pictures to show).
 LINK_EXPLORER = f"""(kept) => {{
-  if (!window.layerlabActed || !kept) return;
+  if (!window.layerlabActed || !kept || kept.moving) return;
   const start = {json.dumps(START)};
   window.layerlabLink(Object.fromEntries(Object.entries(start).map(
     ([name, value]) => [name, kept[name] === undefined || kept[name] === value ? null : String(kept[name])])));

@@ -20,9 +20,12 @@
 - the files sent to the events that wait in Gradio's queue or run, which the cache cap keeps (ui/common/tempfiles.py;
   tests/test_cache_cap.py fails when they are no longer found);
 - Gradio's queue summary for its monitoring page recomputed once a million events instead of after each
-  (rare_queue_summary).
+  (rare_queue_summary);
+- an output an event leaves as it is (gr.skip()) handed to the page as it is, without Gradio building its
+  component again (skips_pass_through).
 """
 import os
+from copy import copy
 
 import gradio as gr
 from gradio.context import LocalContext
@@ -119,3 +122,38 @@ def sent_to_events(app) -> list:
 def rare_queue_summary() -> None:
     """The queue's monitoring summary recomputed once a million events (unless the environment says otherwise)."""
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000")
+
+
+# Gradio turns each output an event returns as gr.skip() into a property update: it builds the component again
+# from its arguments, reads its configuration twice (inspect.signature of every class in its hierarchy) and sends
+# the page {"__type__": "update"}, what it got. A held explorer slider's picture skips 4 of its 11 outputs (the
+# gallery, the Image and Channel sliders, the kernel grid): 6 of Gradio's 8 ms for the picture
+# (benchmarks/explorer_held.py), while the browser waits for it; a language switch's redraws skip dozens.
+SKIP = gr.skip()
+
+
+def skips_pass_through(demo: gr.Blocks) -> None:
+    """An event's skipped outputs (not a gr.State's) go to the page as the update they are; Gradio processes the
+    others as it would (Blocks.postprocess_data, per instance, as check_before_gradio)."""
+    postprocess_data = demo.postprocess_data
+
+    async def passing_skips(block_fn, predictions, state):
+        outputs = block_fn.outputs
+        if block_fn.batch or block_fn.is_validator_function or len(outputs) < 2 or \
+                not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
+            return await postprocess_data(block_fn, predictions, state)
+        skipped = {i for i, (block, value) in enumerate(zip(outputs, predictions))
+                   if value == SKIP and not block.stateful}
+        if not skipped:
+            return await postprocess_data(block_fn, predictions, state)
+        rest = [i for i in range(len(outputs)) if i not in skipped]
+        values = []
+        if rest:
+            part = copy(block_fn)
+            part.outputs = [outputs[i] for i in rest]
+            # one output is given as its value, several as a list (Gradio's own convention)
+            values = await postprocess_data(part, [predictions[i] for i in rest] if len(rest) > 1
+                                            else predictions[rest[0]], state)
+        done = dict(zip(rest, values))
+        return [dict(SKIP) if i in skipped else done[i] for i in range(len(outputs))]
+    demo.postprocess_data = passing_skips

@@ -494,9 +494,10 @@ def build(model_state, arch_state):
                                  **HIDDEN_PROGRESS, api_visibility="private")
     # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
-    # moved into Gradio's cache and checked before the handler sees their path.
+    # moved into Gradio's cache and checked before the handler sees their path. postprocess=False: the parts go
+    # to the page as made (text, the pictures' JSON, updates), not each through a worker thread of Gradio's.
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
-                outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
+                outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False, postprocess=False)
     # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
     # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
     # the chain and the tab are another event, each trigger costing every update of the page a search of its

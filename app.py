@@ -46,10 +46,12 @@ def build_demo() -> gr.Blocks:
         # Per-visitor values shared between tabs: the model they trained, the network they built.
         model_state = gr.State(None)   # nets.models.TrainedModel once the visitor has trained one
         arch_state = gr.State(None)    # the builder's layer list (nets.builder.spec); None = the tutorial's network
+        explorer_values = explorer_tab.page_values()   # found first by the page's searches (ui/explorer/layout.py)
         with gr.Tabs() as tabs:
             lessons = lessons_tab.build()
             data_redraws = data_tab.build()
-            explorer_controls, explorer_outputs, explorer_redraw = explorer_tab.build(model_state, arch_state)
+            explorer_controls, explorer_outputs, explorer_redraw = explorer_tab.build(model_state, arch_state,
+                                                                                  explorer_values)
             training_redraws = training_tab.build(model_state, arch_state)
             network_redraws = network_tab.build(model_state, arch_state)
             builder_redraws = builder_tab.build(arch_state)

@@ -174,8 +174,9 @@ def test_preset_loaded_into_the_grid_becomes_the_kernel():
 
 def test_the_tab_builds_inside_the_app():
     with gr.Blocks() as demo:
+        values = explorer_tab.page_values()
         with gr.Tabs():
-            controls, drive, _ = explorer_tab.build(gr.State(None), gr.State(None))
+            controls, drive, _ = explorer_tab.build(gr.State(None), gr.State(None), values)
     assert list(controls) == list(DEFAULTS) and drive.redraw[2] == list(explorer_tab.ExplorerPage(*drive.redraw[2]))
     api = [fn for fn in demo.fns.values() if fn.api_name == "explore"]
     assert len(api) == 1 and not api[0].targets     # gr.api: no component triggers it
@@ -283,8 +284,9 @@ def test_the_window_is_drawn_in_image_coordinates_with_its_padding():
 
 def test_a_language_switch_redraws_the_view_on_screen_and_nothing_before_it():
     with gr.Blocks():
+        values = explorer_tab.page_values()
         with gr.Tabs():
-            _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None))
+            _, _, (fn, inputs, outputs) = explorer_tab.build(gr.State(None), gr.State(None), values)
     kept = {**{name: DEFAULTS[name] for name in KEPT}, "moving": False}
     values = (None, kept, DEFAULTS["grid"], DEFAULTS["chain"], DEFAULTS["step"], None)
     shown = Shown()

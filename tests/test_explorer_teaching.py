@@ -61,7 +61,7 @@ def test_the_pooling_window_is_not_called_a_kernel():
     from ui.explorer import layout as explorer_layout
     import gradio as gr
     with gr.Blocks():
-        ui = explorer_layout.layout(None)
+        ui = explorer_layout.layout(explorer_layout.page_values(None))
     for locale in ("en", "zh-CN"):
         table = TRANSLATIONS[locale]
         assert "卷积核" not in table[ui.pool_kernel.label.key] and "卷积核" not in table[ui.slide_plot.label.key]

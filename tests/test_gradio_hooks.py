@@ -89,10 +89,13 @@ def test_a_skipped_output_reaches_the_page_as_gradio_sends_it_without_its_compon
                ["a", gr.skip(), gr.update(maximum=5), gr.skip(), 2],
                [gr.skip()] * 5]
     gradios = [sent(demo, fn, answer, SessionState(demo)) for answer in answers]
+    assert all(gradio_sent[-1] is None for gradio_sent in gradios)   # Gradio's null for the state
     skips_pass_through(demo)
     for answer, gradio_sent in zip(answers, gradios):
         state = SessionState(demo)
-        assert sent(demo, fn, answer, state) == gradio_sent
+        # the same, but the state's value set on the server only: the page is sent an update that changes nothing
+        assert sent(demo, fn, answer, state) == [*gradio_sent[:-1], gr.skip()]
+        assert state[kept._id] == (2 if answer[-1] == 2 else 1)
         for block, value in zip(outputs, answer):   # a skipped component is the page's own, not one built again
             if value == gr.skip() and not block.stateful:
                 assert state.blocks_config.blocks[block._id] is block

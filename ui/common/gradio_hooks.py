@@ -126,15 +126,19 @@ def rare_queue_summary() -> None:
 
 # Gradio turns each output an event returns as gr.skip() into a property update: it builds the component again
 # from its arguments, reads its configuration twice (inspect.signature of every class in its hierarchy) and sends
-# the page {"__type__": "update"}, what it got. A held explorer slider's picture skips 4 of its 11 outputs (the
-# gallery, the Image and Channel sliders, the kernel grid): 6 of Gradio's 8 ms for the picture
-# (benchmarks/explorer_held.py), while the browser waits for it; a language switch's redraws skip dozens.
+# the page {"__type__": "update"}, what it got. A held explorer slider's picture skipped 4 of its 11 outputs (the
+# gallery, the Image and Channel sliders, the kernel grid): 6 of Gradio's 8 ms for the picture, in-process, while
+# the browser waited for it; a language switch's redraws skip dozens. And for a gr.State output, kept on the
+# server, Gradio sends the page null, which the page sets as the state's value (it never holds another) after a
+# search of its component tree (every output the page sets costs one); the update that changes nothing costs the
+# page nothing.
 SKIP = gr.skip()
 
 
 def skips_pass_through(demo: gr.Blocks) -> None:
-    """An event's skipped outputs (not a gr.State's) go to the page as the update they are; Gradio processes the
-    others as it would (Blocks.postprocess_data, per instance, as check_before_gradio)."""
+    """An event's skipped outputs go to the page as the update they are, and its gr.State outputs (kept by Gradio
+    as before) as an update that changes nothing; Gradio processes the other outputs as it would
+    (Blocks.postprocess_data, per instance, as check_before_gradio)."""
     postprocess_data = demo.postprocess_data
 
     async def passing_skips(block_fn, predictions, state):
@@ -142,11 +146,11 @@ def skips_pass_through(demo: gr.Blocks) -> None:
         if block_fn.batch or block_fn.is_validator_function or len(outputs) < 2 or \
                 not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
             return await postprocess_data(block_fn, predictions, state)
-        skipped = {i for i, (block, value) in enumerate(zip(outputs, predictions))
-                   if value == SKIP and not block.stateful}
-        if not skipped:
+        kept = [block.stateful for block in outputs]
+        skipped = [not stateful and value == SKIP for stateful, value in zip(kept, predictions)]
+        if not any(kept) and not any(skipped):
             return await postprocess_data(block_fn, predictions, state)
-        rest = [i for i in range(len(outputs)) if i not in skipped]
+        rest = [i for i in range(len(outputs)) if not skipped[i]]
         values = []
         if rest:
             part = copy(block_fn)
@@ -155,5 +159,5 @@ def skips_pass_through(demo: gr.Blocks) -> None:
             values = await postprocess_data(part, [predictions[i] for i in rest] if len(rest) > 1
                                             else predictions[rest[0]], state)
         done = dict(zip(rest, values))
-        return [dict(SKIP) if i in skipped else done[i] for i in range(len(outputs))]
+        return [dict(SKIP) if skipped[i] or kept[i] else done[i] for i in range(len(outputs))]
     demo.postprocess_data = passing_skips

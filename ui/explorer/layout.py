@@ -29,9 +29,9 @@ def refusal_box() -> gr.Markdown:
     return gr.Markdown(visible=False, elem_classes="ll-refusal")
 
 
-def layout(shown) -> SimpleNamespace:
-    """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use;
-    shown: the starting value of each visitor's shown_state."""
+def layout(values: SimpleNamespace) -> SimpleNamespace:
+    """Every component of the tab, built in place (inside the app's gr.Tabs), by the name the events use, with the
+    values built at the top of the page (page_values)."""
     D = DEFAULTS
     with gr.Tab(t("explorer.tab"), id="explorer") as tab:
         gr.Markdown(t("explorer.intro"))
@@ -141,17 +141,25 @@ def layout(shown) -> SimpleNamespace:
                         pause_button = gr.Button(t("explorer.pause"), scale=1)
                     slide_text = gr.Markdown()
                 code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True)
-                with gr.Group(visible=False):
-                    # The layer controls' values in one, kept by the page itself (ui.explorer.tab.build), and whether
-                    # a slider was held when the last one changed.
-                    kept = gr.JSON({**{name: D[name] for name in KEPT}, "moving": False})
-                    pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
-        slide_state = gr.State(None)
-        upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
-        clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
-        # Inside the Tab: a State placed directly in gr.Tabs counts as a tab and shifts every later tab's label.
-        shown_state = gr.State(shown)  # what the page shows, and which update is the newest (ui.explorer.tab.Shown)
-        figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (ui.explorer.tab)
-    return SimpleNamespace(**{name: value for name, value in locals().items()
-                              if isinstance(value, gr.blocks.Block)})
+    return SimpleNamespace(**vars(values), **{name: value for name, value in locals().items()
+                                              if isinstance(value, gr.blocks.Block)})
+
+
+def page_values(shown) -> SimpleNamespace:
+    """The tab's values that no one sees, built where app.py calls this: at the top of the page, before the tabs.
+    The page finds each value an event reads or sets by a search of its component tree, in the order the page was
+    built, and the explorer's components are 220-285 of its ~500 (after the Lessons and Data tabs): a held
+    slider's picture reads or sets these values about ten times. shown: the starting value of each visitor's
+    shown_state."""
+    with gr.Group(visible=False):
+        # The layer controls' values in one, kept by the page itself (ui.explorer.tab.build), and whether a slider
+        # was held when the last one changed.
+        kept = gr.JSON({**{name: DEFAULTS[name] for name in KEPT}, "moving": False})
+        pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
+    slide_state = gr.State(None)
+    upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
+    clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
+    shown_state = gr.State(shown)  # what the page shows, and which update is the newest (ui.explorer.tab.Shown)
+    figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (ui.explorer.tab)
+    return SimpleNamespace(**{name: value for name, value in locals().items() if isinstance(value, gr.blocks.Block)})

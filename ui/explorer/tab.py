@@ -357,11 +357,9 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         shown.done(n, computed if parts is not None else None)
     if parts is None:
         return gr.skip()
-    if shown.refused:
+    if shown.refused:   # else the refusal boxes are left as they are: hidden and empty
         shown.refused = False
         parts.update(chain_error=gr.update(value="", visible=False), grid_error=gr.update(value="", visible=False))
-    else:   # hidden and empty: "" again changes nothing, and costs Gradio less than a skipped part (an update it
-        parts.update(chain_error="", grid_error="")   # builds the component for, ~0.5-1 ms of CPU each here)
     if part == "whole":
         with shown.lock:
             shown.waiting = None   # drawn here
@@ -462,10 +460,16 @@ class Drive(NamedTuple):
     redraw: tuple         # (fn, inputs, outputs): the whole view for the controls set
 
 
-def build(model_state, arch_state):
-    """The Layer explorer tab's components and events: its controls by name, what another tab needs to drive it
-    (Drive), and the redraw after a language switch (fn, inputs, outputs) for Page.redraw_on_switch."""
-    ui = explorer_layout.layout(Shown())
+def page_values():
+    """The tab's values that no one sees, for app.py to build at the top of the page (explorer_layout.page_values)."""
+    return explorer_layout.page_values(Shown())
+
+
+def build(model_state, arch_state, page_values):
+    """The Layer explorer tab's components and events (page_values: the tab's hidden values, built by app.py): its
+    controls by name, what another tab needs to drive it (Drive), and the redraw after a language switch (fn,
+    inputs, outputs) for Page.redraw_on_switch."""
+    ui = explorer_layout.layout(page_values)
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
     pictures = list(PicturesView(
         chain_error=ui.chain_error, grid_error=ui.grid_error, status=ui.status, pictures=ui.pictures,

@@ -13,6 +13,7 @@ from ui.explorer.pictures import FRAMES, picture_panel
 from ui.common.i18n import t
 
 BUILDER_CHAIN = "your network (Builder tab)"
+BELOW = "ll-below"   # the figures and the code, under the pictures: not drawn while off screen (assets/app.css)
 # Each starting chain's label (its name stays the value the /explorer_chain_preset API takes).
 CHAIN_LABELS = dict(zip([*CHAIN_PRESETS, BUILDER_CHAIN], ("explorer.chain_block1", "explorer.chain_block1_relu",
                                                           "explorer.chain_blocks13", "explorer.chain_network",
@@ -131,16 +132,17 @@ def layout(values: SimpleNamespace) -> SimpleNamespace:
                 maps_html = picture_panel("explorer.maps", FRAMES["maps"])
                 gallery_box = picture_panel("explorer.gallery", visible=False)
                 with gr.Row():
-                    hist_plot = gr.Plot(label=t("explorer.hist"))
-                    layer_plot = gr.Plot(label=t("explorer.layer_plot"))
+                    hist_plot = gr.Plot(label=t("explorer.hist"), elem_classes=BELOW)
+                    layer_plot = gr.Plot(label=t("explorer.layer_plot"), elem_classes=BELOW)
                 with gr.Column() as slide_box:
-                    slide_plot = gr.Plot(label=t("explorer.slide"))
+                    slide_plot = gr.Plot(label=t("explorer.slide"), elem_classes=BELOW)
                     with gr.Row():
                         step = gr.Slider(0, 1023, value=D["step"], step=1, label=t("explorer.step"), scale=3)
                         play_button = gr.Button(t("explorer.play"), scale=1)
                         pause_button = gr.Button(t("explorer.pause"), scale=1)
                     slide_text = gr.Markdown()
-                code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True)
+                code = gr.Code(language="python", label=t("explorer.code"), lines=12, wrap_lines=True,
+                               elem_classes=BELOW)
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
     return SimpleNamespace(**vars(values), **{name: value for name, value in locals().items()
                                               if isinstance(value, gr.blocks.Block)})

@@ -105,13 +105,13 @@ POINTER_HZ = 60   # a mouse reports about 60 positions a second
 STATUS_SHAPE = """() => { const status = [...document.querySelectorAll('.prose')]
   .find((e) => e.textContent.includes('→ output (')); return status?.textContent.match(/→ output \\(([^)]*)\\)/)?.[1]; }"""
 RECORD_DRAG = f"""() => {{
-  const rec = window.__drag = {{down: null, up: null, shown: [], srcs: [], shapes: [], passed: 0}};
+  const rec = window.__drag = {{down: null, up: null, shown: [], srcs: [], shapes: [], taken: 0}};
   document.addEventListener('pointerdown', (e) => {{ rec.down = e.timeStamp; }}, {{once: true, capture: true}});
   document.addEventListener('pointerup', (e) => {{ rec.up = e.timeStamp; }}, {{once: true, capture: true}});
   const slider = document.querySelector('input[type=range][aria-label="range slider for kernel_size"]');
-  let value = slider.value;   // the values the hand passes: each one the slider takes while held
+  let value = slider.value;   // each value the slider takes while held
   slider.addEventListener('input', () => {{
-    if (rec.down !== null && rec.up === null && slider.value !== value) rec.passed++;
+    if (rec.down !== null && rec.up === null && slider.value !== value) rec.taken++;
     value = slider.value; }});
   let last = ({OUTPUT_IMG})()?.src;
   const tick = () => {{
@@ -127,9 +127,9 @@ RECORD_DRAG = f"""() => {{
 # The drag's figures once the page is quiet: release -> the final picture (0 when it was shown before the
 # release), release -> the first picture of the value released on (a JPEG shown while held counts; the same
 # as the final picture where each update is the final one), pictures shown a second between press and
-# release beside the values the hand passed a second (the most it could see: at a human pace a path passes
-# 11 or 13 values in 1.25 s, and the last one's picture comes after the release), and the longest wait for
-# one while dragging.
+# release beside the values the slider took a second while held (the most it could show: at a human pace a path
+# passes 11 or 13 values in 1.25 s, a busy page takes fewer from the pointer, and the last one's picture comes
+# after the release), and the longest wait for one while dragging.
 DRAG_RESULT = """() => { const rec = window.__drag; rec.stop = true;
   const final = rec.srcs.length - 1, during = rec.shown.filter((t) => t > rec.down && t <= rec.up);
   const marks = [rec.down, ...during, rec.up];
@@ -137,7 +137,7 @@ DRAG_RESULT = """() => { const rec = window.__drag; rec.stop = true;
   while (first > 0 && rec.shapes[first - 1] === rec.shapes[final]) first--;
   return {release: final < 0 ? null : Math.max(0, rec.shown[final] - rec.up),
           value: final < 0 ? null : Math.max(0, rec.shown[first] - rec.up),
-          rate: 1000 * during.length / (rec.up - rec.down), offered: 1000 * rec.passed / (rec.up - rec.down),
+          rate: 1000 * during.length / (rec.up - rec.down), taken: 1000 * rec.taken / (rec.up - rec.down),
           gap: Math.max(...marks.slice(1).map((t, i) => t - marks[i])), pictures: rec.srcs.length}; }"""
 
 
@@ -183,11 +183,11 @@ def slider_box(page) -> dict:
 
 def drag_line(label: str, drags: list[dict]) -> str:
     rates, gaps = [d["rate"] for d in drags], [d["gap"] for d in drags]
-    offered = [d["offered"] for d in drags]   # values the hand passed a second: the most pictures it could see
+    taken = [d["taken"] for d in drags]   # values the slider took a second: the most pictures a drag could show
     return (summary(f"{label}: release -> final picture", [d["release"] for d in drags])[0] +
             "; " + summary("its value's first picture", [d["value"] for d in drags])[0] +
             f"; pictures while dragging {statistics.median(rates):.1f}/s (lowest {min(rates):.1f}) of "
-            f"{statistics.median(offered):.1f} values/s the hand passed, longest wait for one "
+            f"{statistics.median(taken):.1f} values/s the slider took, longest wait for one "
             f"{statistics.median(gaps):.0f} ms median, {max(gaps):.0f} max")
 
 

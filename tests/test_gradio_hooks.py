@@ -5,6 +5,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
+import pandas as pd
 from gradio.state_holder import SessionState
 from gradio_client import Client
 from packaging.specifiers import SpecifierSet
@@ -81,13 +82,16 @@ def sent(demo, fn, answer, state):
 
 def test_a_skipped_output_reaches_the_page_as_gradio_sends_it_without_its_component_built_again():
     with gr.Blocks() as demo:
-        text, number, slider, note, kept = gr.Textbox(), gr.Number(), gr.Slider(0, 9), gr.Markdown(), gr.State(1)
-        outputs = [text, number, slider, note, kept]
+        text, number, slider, note = gr.Textbox(), gr.Number(), gr.Slider(0, 9), gr.Markdown()
+        table, kept = gr.Dataframe(), gr.State(1)
+        outputs = [text, number, slider, note, table, kept]
         gr.Button().click(lambda: None, None, outputs)
     fn = next(iter(demo.fns.values()))
-    answers = [[gr.skip(), 3, gr.skip(), gr.update(visible=False), gr.skip()],
-               ["a", gr.skip(), gr.update(maximum=5), gr.skip(), 2],
-               [gr.skip()] * 5]
+    frame = pd.DataFrame({"a": [1, 2]})   # a value whose == is not a bool
+    answers = [[gr.skip(), 3, gr.skip(), gr.update(visible=False), frame, gr.skip()],
+               ["a", gr.skip(), gr.update(maximum=5), gr.skip(), gr.skip(), 2],
+               {number: 4, kept: 2},   # by component: the others left as they are
+               gr.skip()]              # one skip for every output
     gradios = [sent(demo, fn, answer, SessionState(demo)) for answer in answers]
     assert all(gradio_sent[-1] is None for gradio_sent in gradios)   # Gradio's null for the state
     skips_pass_through(demo)
@@ -95,9 +99,11 @@ def test_a_skipped_output_reaches_the_page_as_gradio_sends_it_without_its_compon
         state = SessionState(demo)
         # the same, but the state's value set on the server only: the page is sent an update that changes nothing
         assert sent(demo, fn, answer, state) == [*gradio_sent[:-1], gr.skip()]
-        assert state[kept._id] == (2 if answer[-1] == 2 else 1)
-        for block, value in zip(outputs, answer):   # a skipped component is the page's own, not one built again
-            if value == gr.skip() and not block.stateful:
+        as_list = answer if isinstance(answer, list) else [answer.get(block, gr.skip()) for block in outputs] \
+            if answer != gr.skip() else [gr.skip()] * len(outputs)
+        assert state[kept._id] == (2 if as_list[-1] == 2 else 1)
+        for block, value in zip(outputs, as_list):   # a skipped component is the page's own, not one built again
+            if isinstance(value, dict) and value == gr.skip() and not block.stateful:
                 assert state.blocks_config.blocks[block._id] is block
     state = SessionState(demo)
     sent(demo, fn, answers[0], state)

@@ -214,7 +214,8 @@ def link(page: Page, tabs: gr.Tabs, parts: dict, explorer_controls: dict, explor
 
     opened = parts["open_button"].click(open_linked, [parts["lesson"], explorer.kept], list(targets.values()),
                                         queue=False, **HIDDEN_PROGRESS, api_visibility="private")
-    # The explorer drawn for the controls just set (its tab may not be built yet, so its own events may not fire).
+    # The explorer drawn for the controls just set (its tab may not be built yet, so its controls' events may not
+    # fire; where the kept controls' own update runs too, Shown.start draws the view once).
     opened.then(*explorer.redraw, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False)
     gr.api(lesson_text, api_name="lesson")
     page.redraw_on_switch(opened_text, parts["progress"], parts["opened"])

@@ -102,8 +102,9 @@ def open_explorer(controls: dict, boxes: dict, request: gr.Request, kept):
 
 
 def redraw_if_linked(redraw, linked, *values):
-    """The explorer's redraw, run when the page opened a link to it (its tab may not be built yet, so its own
-    events may not fire); without one no view is computed for a visitor who may never open it."""
+    """The explorer's redraw, run when the page opened a link to it (its tab may not be built yet, so its controls'
+    events may not fire; where the kept controls' own update runs too, Shown.start draws the view once); without a
+    link no view is computed for a visitor who may never open it."""
     return redraw(*values) if linked else gr.skip()
 
 

@@ -28,6 +28,7 @@ import os
 from copy import copy
 
 import gradio as gr
+from gradio.blocks import convert_component_dict_to_list
 from gradio.context import LocalContext
 from gradio.i18n import I18nData
 
@@ -143,12 +144,17 @@ def skips_pass_through(demo: gr.Blocks) -> None:
 
     async def passing_skips(block_fn, predictions, state):
         outputs = block_fn.outputs
-        if block_fn.batch or block_fn.is_validator_function or len(outputs) < 2 or \
-                not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
+        if block_fn.batch or block_fn.is_validator_function or len(outputs) < 2:
             return await postprocess_data(block_fn, predictions, state)
-        kept = [block.stateful for block in outputs]
-        skipped = [not stateful and value == SKIP for stateful, value in zip(kept, predictions)]
-        if not any(kept) and not any(skipped):
+        if isinstance(predictions, dict):   # one gr.skip() for every output, or values by component (Gradio's own)
+            predictions = [SKIP] * len(outputs) if predictions == SKIP else \
+                convert_component_dict_to_list(list(outputs), predictions) if predictions else predictions
+        if not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
+            return await postprocess_data(block_fn, predictions, state)
+        stateful = [block.stateful for block in outputs]
+        skipped = [not kept and isinstance(value, dict) and value == SKIP   # (an array's == is an array)
+                   for kept, value in zip(stateful, predictions)]
+        if not any(stateful) and not any(skipped):
             return await postprocess_data(block_fn, predictions, state)
         rest = [i for i in range(len(outputs)) if not skipped[i]]
         values = []
@@ -159,5 +165,5 @@ def skips_pass_through(demo: gr.Blocks) -> None:
             values = await postprocess_data(part, [predictions[i] for i in rest] if len(rest) > 1
                                             else predictions[rest[0]], state)
         done = dict(zip(rest, values))
-        return [dict(SKIP) if skipped[i] or kept[i] else done[i] for i in range(len(outputs))]
+        return [dict(SKIP) if skipped[i] or stateful[i] else done[i] for i in range(len(outputs))]
     demo.postprocess_data = passing_skips

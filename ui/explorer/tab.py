@@ -133,8 +133,8 @@ explore.__annotations__ = {**API_TYPES, "upload": dict | None, "return": explore
 
 class PicturesView(NamedTuple):
     """What an update's first part sets (show_view's "pictures"), each part by its component's role. Every output
-    of an event costs Gradio a copy of its component, a skipped one too (1-2 ms each on these cores): an event
-    lists only the parts it may set. Build it with PicturesView.of(...): a part left out stays as it is."""
+    an event sets costs the page a search of its component tree: an event lists only the parts it may set. Build it
+    with PicturesView.of(...): a part left out stays as it is (and costs nothing: gradio_hooks.skips_pass_through)."""
     chain_error: object   # a refusal of the chain, beside it
     grid_error: object    # a refusal of the kernel grid, beside it
     status: object
@@ -272,8 +272,8 @@ def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool,
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again)
     view, steps, step = computed.view, computed.steps, computed.opts.step
-    # The status is never hidden: its plain text, which Gradio hands on as it is, where an update (a skipped part's
-    # too) makes it build the component again (~1 ms of CPU each on these cores).
+    # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
+    # component again (~1 ms of CPU each on these cores).
     parts = {name: fresh[name] if name == "status" else shown_update(fresh[name])
              for name in ("status", "gallery") if name in fresh}
     if pictures := {FRAMES[name]: fresh[name] for name in FRAMES if name in fresh}:

@@ -63,7 +63,7 @@ def build_demo() -> gr.Blocks:
         links.link(page, tabs, lessons["lesson"], explorer_controls, explorer_outputs)
         page.localize(demo)
         prechecks.check_first(demo, page)   # uploads and tables refused in LayerLab's words, not pydantic's
-        skips_pass_through(demo)   # an output left as it is costs Gradio nothing (a held explorer slider's 4 of 11)
+        skips_pass_through(demo)   # an output left as it is costs Gradio nothing (a held explorer slider's 6 of 11)
         for redraw in data_redraws:   # the tab shown first
             page.redraw_on_switch(*redraw)
         page.redraw_on_switch(*explorer_redraw)

@@ -70,7 +70,9 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     # value it stops at.
     page.get_by_text(f"nn.Conv2d(3, {value}").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)   # nothing stale arrives after the last value
-    assert f"output (64, {value}, 32, 32)" in page.locator("body").inner_text()
+    body = page.locator("body").inner_text()
+    assert f"output (64, {value}, 32, 32)" in body
+    assert f"nn.Conv2d(3, {value}" in body   # the code below the pictures, drawn again once the slider is let go
     assert page.errors == []
 
 

@@ -465,11 +465,11 @@ def page_values():
     return explorer_layout.page_values(Shown())
 
 
-def build(model_state, arch_state, page_values):
-    """The Layer explorer tab's components and events (page_values: the tab's hidden values, built by app.py): its
+def build(model_state, arch_state, hidden):
+    """The Layer explorer tab's components and events (hidden: the tab's page_values, built by app.py): its
     controls by name, what another tab needs to drive it (Drive), and the redraw after a language switch (fn,
     inputs, outputs) for Page.redraw_on_switch."""
-    ui = explorer_layout.layout(page_values)
+    ui = explorer_layout.layout(hidden)
     values = {name: getattr(ui, "upload_state" if name == "upload" else name) for name in DEFAULTS}
     pictures = list(PicturesView(
         chain_error=ui.chain_error, grid_error=ui.grid_error, status=ui.status, pictures=ui.pictures,

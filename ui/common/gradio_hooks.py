@@ -129,10 +129,10 @@ def rare_queue_summary() -> None:
 # from its arguments, reads its configuration twice (inspect.signature of every class in its hierarchy) and sends
 # the page {"__type__": "update"}, what it got. A held explorer slider's picture skips 6 of its 11 outputs (the
 # refusal boxes, the gallery, the Image and Channel sliders, the kernel grid): passed through, Gradio's 8.0 ms for
-# the picture became 4.5 (in-process, before the explorer's postprocess=False), while the browser waited for it; a language switch's redraws skip dozens. And for a gr.State output, kept on the
-# server, Gradio sends the page null, which the page sets as the state's value (it never holds another) after a
-# search of its component tree (every output the page sets costs one); the update that changes nothing costs the
-# page nothing.
+# the picture became 4.5 (in-process, before the explorer's postprocess=False), while the browser waited for it;
+# a language switch's redraws skip dozens. And for a gr.State output, kept on the server, Gradio sends the page
+# null, which the page sets as the state's value (it never holds another) after a search of its component tree
+# (every output the page sets costs one); the update that changes nothing costs the page nothing.
 SKIP = gr.skip()
 
 

@@ -156,8 +156,12 @@ def drag(page, box: dict, path: tuple, stretch_s: float) -> dict:
     page.evaluate(RECORD_DRAG)
     page.mouse.move(slider_x(box, path[0]), y)
     page.mouse.down()
-    for a, b in zip(path, path[1:]):
-        start, x0, x1 = time.monotonic(), slider_x(box, a), slider_x(box, b)
+    pressed = time.monotonic()
+    for k, (a, b) in enumerate(zip(path, path[1:])):
+        # The hand keeps its own clock: each stretch starts when the hand would start it, however long the page
+        # took to take the last move (Playwright waits for the page; a mouse does not). A late stretch starts
+        # part way along, as a busy page sees a real pointer: it skips the values passed meanwhile.
+        start, x0, x1 = pressed + k * stretch_s, slider_x(box, a), slider_x(box, b)
         while (f := min(1.0, (time.monotonic() - start) / stretch_s)) < 1.0:
             page.mouse.move(x0 + (x1 - x0) * f, y)
             time.sleep(max(0.0, 1 / POINTER_HZ - (time.monotonic() - start) % (1 / POINTER_HZ)))

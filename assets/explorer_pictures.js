@@ -20,11 +20,31 @@ function showPictures(pictures) {
     const frame = document.getElementById(id);
     if (frame) showPicture(frame, picture);
   }
+  clearTimeout(window.llSettle);
+  if (Object.values(pictures || {}).some((picture) => picture?.src.startsWith('data:image/jpeg'))) settleLater();
+}
+
+// A held slider's pictures are previews, JPEGs a quarter the size of the exact WebPs (ui/explorer/tab.py); its
+// release brings the exact ones. A hand that rests on a value SETTLE_MS while still holding the slider gets them
+// then: the page clicks the explorer's unseen button (#explorer-exact), which asks for them.
+const SETTLE_MS = 200;
+function settleLater() {
+  window.llSettle = setTimeout(function settle() {
+    const resting = performance.now() - (window.llLastInput ?? 0);
+    if (resting < SETTLE_MS) window.llSettle = setTimeout(settle, SETTLE_MS - resting);
+    else if (document.querySelector('input[type=range]:active')) document.getElementById('explorer-exact')?.click();
+  }, SETTLE_MS);
 }
 
 // A panel just built (`element`): its latest picture, a click on a picture shows it full screen, and "download
 // PNG" saves the shown pixels as a PNG (the page gets lossless WebPs; every tool reads a PNG).
 function loadFrame(element) {
+  if (!window.llInputsTimed) {   // when a slider last moved, for settleLater
+    document.addEventListener('input', (e) => {
+      if (e.target.type === 'range') window.llLastInput = performance.now();
+    }, {capture: true});
+    window.llInputsTimed = true;
+  }
   const frame = element.querySelector('.ll-picture');
   if (frame && window.llPictures && frame.id in window.llPictures) showPicture(frame, window.llPictures[frame.id]);
   element.addEventListener('click', (e) => {

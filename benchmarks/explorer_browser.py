@@ -129,9 +129,11 @@ RECORD_DRAG = f"""() => {{
 # as the final picture where each update is the final one), pictures shown a second between press and
 # release beside the values the slider took a second while held (the most it could show: at a human pace a path
 # passes 11 or 13 values in 1.25 s, a busy page takes fewer from the pointer, and the last one's picture comes
-# after the release), and the longest wait for one while dragging.
+# after the release; a preview made exact is one value's picture), and the longest wait for one while dragging.
 DRAG_RESULT = """() => { const rec = window.__drag; rec.stop = true;
-  const final = rec.srcs.length - 1, during = rec.shown.filter((t) => t > rec.down && t <= rec.up);
+  const during = rec.shown.filter((t, i) => t > rec.down && t <= rec.up
+    && (i === 0 || rec.shapes[i] !== rec.shapes[i - 1]));   // a preview made exact: the same value's picture
+  const final = rec.srcs.length - 1;
   const marks = [rec.down, ...during, rec.up];
   let first = final;
   while (first > 0 && rec.shapes[first - 1] === rec.shapes[final]) first--;

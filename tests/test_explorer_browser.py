@@ -73,6 +73,32 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     body = page.locator("body").inner_text()
     assert f"output (64, {value}, 32, 32)" in body
     assert f"nn.Conv2d(3, {value}" in body   # the code below the pictures, drawn again once the slider is let go
+    assert page.evaluate(OUTPUT_SRC).startswith("data:image/webp")   # exact, after the previews while held
+    assert page.errors == []
+
+
+def test_a_hand_resting_on_a_held_slider_sees_the_exact_picture_before_letting_go(page):
+    """While the slider moves, its pictures are previews (JPEGs); resting on a value, still holding, brings the
+    value's exact picture (a lossless WebP) without letting go."""
+    open_explorer(page)
+    page.evaluate("""() => { window.kinds = [];
+      new MutationObserver(() => window.kinds.push(document.querySelector('#explorer-output img').src.slice(0, 15)))
+        .observe(document.querySelector('#explorer-output img'), {attributes: true, attributeFilter: ['src']}); }""")
+    slider = page.get_by_label("range slider for kernel_size").first
+    slider.scroll_into_view_if_needed()
+    track = slider.bounding_box()
+    y = track["y"] + track["height"] / 2
+    at = lambda value: track["x"] + 8 + (track["width"] - 16) * (value - 1) / 10   # the thumb's centre, 1..11
+    page.mouse.move(at(3), y)
+    page.mouse.down()
+    page.mouse.move(at(5), y, steps=4)
+    page.get_by_text("output (64, 6, 30, 30)").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => window.kinds.at(-1) === 'data:image/webp'", timeout=30_000)   # still held
+    assert "data:image/jpeg" in page.evaluate("window.kinds")
+    page.mouse.up()
+    assert page.get_by_label("number input for kernel_size").first.input_value() == "5"
+    page.get_by_text("nn.Conv2d(3, 6, kernel_size=5").first.wait_for(timeout=30_000)
+    assert page.evaluate(OUTPUT_SRC).startswith("data:image/webp")
     assert page.errors == []
 
 

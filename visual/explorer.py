@@ -50,9 +50,12 @@ INPUT_PICTURES: dict = {}  # (input batch, ()) -> its picture: drawn once for th
 
 
 def input_uri(pic: np.ndarray, kind: str) -> str:
-    """The input picture as a data: URI, encoded once while it is unchanged (10 ms an update saved)."""
-    key = (pic.shape, zlib.crc32(np.ascontiguousarray(pic)), kind)
-    uri = INPUT_URIS.get(key)
+    """The input picture as a data: URI, encoded once while it is unchanged (10 ms an update saved). A preview
+    (JPEG) of one whose exact WebP is encoded is that WebP: a held layer slider leaves the input as it is."""
+    crc = zlib.crc32(np.ascontiguousarray(pic))
+    uri = INPUT_URIS.get((pic.shape, crc, "webp")) if kind == "jpeg" else None
+    key = (pic.shape, crc, kind)
+    uri = uri or INPUT_URIS.get(key)
     if uri is None:
         uri = data_uri(pic, kind)
         if len(INPUT_URIS) > 64:

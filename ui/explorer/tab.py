@@ -185,6 +185,8 @@ class Shown:
         self.held = set()            # the numbers of held sliders' updates
         self.last_drawn = None       # (number, controls, Computed) of the last update that drew its pictures
         self.waiting = None          # (Computed, number): the full update whose pictures are shown, for its figures
+        self.preview = False         # the pictures shown are a held slider's preview (JPEG): its release sends the
+                                     # exact ones
         self.lock = threading.Lock()
 
     def __deepcopy__(self, memo) -> "Shown":
@@ -263,14 +265,18 @@ def within(value, count: int | None, count_shown: int | None):
     return gr.update(maximum=max(1, count - 1)) if count != count_shown else gr.skip()
 
 
-def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale) -> dict | None:
+def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
+                  ) -> dict | None:
     """The pictures' part of the page's update: status, pictures, gallery, the sliders' ranges, the window; None
-    when `stale()` says, once they are encoded, that a newer update has started (its pictures must come last)."""
-    *uris, gallery = picture_uris(computed.drawn, "webp")
+    when `stale()` says, once they are encoded, that a newer update has started (its pictures must come last).
+    preview: the pictures as a held slider's preview (visual.images.ENCODINGS), the exact ones on its release."""
+    *uris, gallery = picture_uris(computed.drawn, "jpeg" if preview else "webp")
     if stale():
         return None
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again)
+    if fresh.keys() - {"status"}:
+        shown.preview = preview
     view, steps, step = computed.view, computed.steps, computed.opts.step
     # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
     # component again (~1 ms of CPU each on these cores).
@@ -315,15 +321,21 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
               part: str = "pictures", follow_moving: bool = False, again: bool = False):
     """The page's update, in parts: "pictures" (the status and pictures, inline, with what the sliders can reach;
     the figures wait in `shown`), "figures" (the waiting ones: histogram, the layer's figure, the window, the code),
-    or "whole" (both, as one ExplorerPage). Only what changed is sent (`again`: everything, as after a language
-    switch). The pictures' part says when figures wait (figures_due), and that change asks for the figures' part.
+    "whole" (both, as one ExplorerPage), or "exact" (a held slider's preview made exact). Only what changed is sent
+    (`again`: everything, as after a language switch). The pictures' part says when figures wait (figures_due),
+    and that change asks for the figures' part.
 
     kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
     held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
-    three figures an update in 0.1-0.4 s, in which no new picture could show) and the slider's release brings
-    the rest. A refusal is worded beside the control that caused it (the chain, the kernel grid, else in the
-    status) and kept there until an update runs; the pictures stay the last that ran."""
+    three figures an update in 0.1-0.4 s, in which no new picture could show), as a preview (JPEGs: a quarter of
+    the bytes the page reads for each picture), and the slider's release brings the exact pictures (a hand that
+    rests on the slider gets them sooner: the page asks for "exact") and the rest. A refusal is worded beside the
+    control that caused it (the chain, the kernel grid, else in the status) and kept there until an update runs;
+    the pictures stay the last that ran."""
     kept = kept if isinstance(kept, dict) else {}
+    if part == "exact":   # the hand rests on a held slider (assets/explorer_pictures.js): the preview's exact pictures
+        parts = exact_pictures(shown)
+        return PicturesView.of(**parts) if parts else gr.skip()
     if part == "figures":
         with shown.lock:
             waiting, shown.waiting = shown.waiting, None
@@ -339,14 +351,15 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     moving = follow_moving and kept.get("moving") is True
     view = ExplorerPage if part == "whole" else PicturesView
     n = shown.start(moving, {k: v for k, v in controls.items() if k != "upload"}, again)
-    if n is None:   # drawn, or being drawn, by the newest update: at most its figures wait
-        due = figures_due(shown)
-        return view.of(**due) if due else gr.skip()
+    if n is None:   # drawn, or being drawn, by the newest update: at most its figures wait, and the exact pictures
+        parts = {**exact_pictures(shown, controls), **figures_due(shown)}   # of a held slider's preview
+        return view.of(**parts) if parts else gr.skip()
     computed = parts = None
     try:
         computed = compute(model, controls, partial(shown.stale, n))
-        if computed is not None:
-            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n))
+        if computed is not None:   # a held slider's update released while it ran is the full one: exact pictures
+            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n),
+                                  preview=moving and n != shown.newest_full)
     except gr.Error as e:
         with shown.lock:
             shown.refused = True
@@ -365,6 +378,18 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
             shown.waiting = None   # drawn here
         parts.update(figure_parts(shown, computed, step, kept.get("channel"), again))
     return view.of(**parts, **figures_due(shown))
+
+
+def exact_pictures(shown: Shown, controls: dict | None = None) -> dict:
+    """The pictures' part that replaces a held slider's preview with the exact pictures, when the preview is the
+    newest update's and shows these controls (None: whatever it shows); {} otherwise."""
+    with shown.lock:
+        last = shown.last_drawn
+        if not shown.preview or last is None or shown.started != last[0]:
+            return {}
+        if controls is not None and last[1] != {k: v for k, v in controls.items() if k != "upload"}:
+            return {}
+    return picture_parts(shown, last[2], last[1], False, lambda: shown.started != last[0]) or {}
 
 
 def figures_due(shown: Shown) -> dict:
@@ -516,6 +541,9 @@ def build(model_state, arch_state, hidden):
                           inputs_kwargs=dict(kept=ui.kept, step=ui.step), **HIDDEN_PROGRESS,
                           api_visibility="private", preprocess=False, queue=False, trigger_mode="always_last")
     ui.pictures.change(None, ui.pictures, None, js=SHOW_PICTURES, **HIDDEN_PROGRESS, api_visibility="private")
+    # The page clicks this unseen button when the hand rests on a held slider: the exact pictures of its preview.
+    ui.exact_button.click(partial(show_view, part="exact"), ui.shown_state, pictures, **HIDDEN_PROGRESS,
+                          api_visibility="private", preprocess=False, postprocess=False, queue=False)
     with ui.tab:   # inside the tab: gr.api's parameters are components, and gr.Tabs takes only tabs
         gr.api(explore, api_name="explore")
     ui.shuffle_button.click(next_seed, ui.seed, ui.seed, **hidden)   # seed.change redraws

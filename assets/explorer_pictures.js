@@ -21,18 +21,19 @@ function showPictures(pictures) {
     if (frame) showPicture(frame, picture);
   }
   clearTimeout(window.llSettle);
-  if (Object.values(pictures || {}).some((picture) => picture?.src.startsWith('data:image/jpeg'))) settleLater();
+  if (Object.values(latest).some((picture) => picture?.src.startsWith('data:image/jpeg'))) settleLater();
 }
 
-// A held slider's pictures are previews, JPEGs a quarter the size of the exact WebPs (ui/explorer/tab.py); its
-// release brings the exact ones. A hand that rests on a value SETTLE_MS while still holding the slider gets them
-// then: the page clicks the explorer's unseen button (#explorer-exact), which asks for them.
+// A held slider's pictures are previews, JPEGs a fifth the size of the exact WebPs (ui/explorer/tab.py); its
+// release brings the exact ones. A hand that rests SETTLE_MS on a value, still holding the slider, gets them then
+// (the page clicks the explorer's unseen button, #explorer-exact, which asks for them), as does a release that
+// never reached the page. The server sends nothing where nothing is a preview any more.
 const SETTLE_MS = 200;
 function settleLater() {
   window.llSettle = setTimeout(function settle() {
     const resting = performance.now() - (window.llLastInput ?? 0);
     if (resting < SETTLE_MS) window.llSettle = setTimeout(settle, SETTLE_MS - resting);
-    else if (document.querySelector('input[type=range]:active')) document.getElementById('explorer-exact')?.click();
+    else document.getElementById('explorer-exact')?.click();
   }, SETTLE_MS);
 }
 

@@ -16,6 +16,7 @@ from ui.common import dataset
 from ui.explorer import tab as explorer_tab
 from nets.explorer.kernels import preset_kernel
 from tests.test_explorer_api import picture
+from visual import explorer as explorer_pictures
 from visual.images import data_uri
 from visual.maps import feature_maps_grid
 from ui.explorer.inputs import KEPT
@@ -331,6 +332,7 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
     """A held slider's updates (`moving` in the kept value) carry the pictures, as previews, and the status alone,
     and ask for no figures; the release's update brings the exact pictures, not computed again, and asks for the
     figures and the code."""
+    explorer_pictures.URIS.clear()   # pictures whose exact encoding is known are sent exact
     shown = Shown()
     held = show(shown, kernel_size=5, moving=True)
     assert "output (64, 6, 30, 30)" in held["status"] and "figures_due" not in held
@@ -354,6 +356,7 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
 def test_a_hand_resting_on_a_held_slider_gets_the_exact_pictures_of_the_newest_preview():
     """The page asks for "exact" when the hand rests: the exact pictures of the preview shown, once; none when a
     newer update has started (its pictures must come last) or when the pictures shown are exact."""
+    explorer_pictures.URIS.clear()   # pictures whose exact encoding is known are sent exact
     shown = Shown()
     page_update(shown)
     assert show(shown, "exact") == {}                    # exact already
@@ -425,3 +428,17 @@ def test_an_update_refused_after_overtaking_leaves_the_figures_of_the_pictures_o
     assert refused["chain_error"]["visible"] and "pictures" not in refused
     figures = show(shown, "figures", kernel_size=5)              # N's figures, asked for after N+1 began
     assert "kernel_size=5" in figures["code"]["value"]
+
+
+def test_a_refusal_while_held_leaves_the_exact_pictures_of_the_preview_before_it():
+    """Held on pool_padding 1 (a preview), then 2, which torch refuses for a 2x2 window: the refusal comes beside
+    the exact pictures of padding 1, not its preview for good."""
+    explorer_pictures.URIS.clear()
+    shown = Shown()
+    page_update(shown, kind="MaxPool2d")
+    held = show(shown, kind="MaxPool2d", pool_padding=1, moving=True)
+    assert held["pictures"]["explorer-output"]["src"].startswith("data:image/jpeg")
+    refused = show(shown, kind="MaxPool2d", pool_padding=2, moving=True)
+    assert refused["status"]["value"].startswith("✗") and refused["status"]["visible"]
+    exact = refused["pictures"]["explorer-output"]
+    assert np.array_equal(pixels(exact), png(run(kind="MaxPool2d", pool_padding=1)["output"]))

@@ -44,23 +44,27 @@ class Drawn:
 
 
 # Shared by every visitor, without a lock, as nets.explorer.view's batches: entries are only read, a miss in two
-# threads at once costs one encoding twice, and each is bounded (cleared when full).
-INPUT_URIS: dict = {}     # (checksum of an input picture, encoding) -> its URI: a layer control leaves it unchanged
+# threads at once costs one encoding twice, and it is bounded (cleared when its URIs pass URIS_BYTES).
+URIS: dict = {}   # (shape, checksum of a picture, encoding) -> its URI: a control leaves most pictures unchanged
+URIS_BYTES = 48 << 20
 INPUT_PICTURES: dict = {}  # (input batch, ()) -> its picture: drawn once for the updates of one batch
 
 
-def input_uri(pic: np.ndarray, kind: str) -> str:
-    """The input picture as a data: URI, encoded once while it is unchanged (10 ms an update saved). A preview
-    (JPEG) of one whose exact WebP is encoded is that WebP: a held layer slider leaves the input as it is."""
+def cached_uri(pic: np.ndarray, kind: str) -> str:
+    """A picture as a data: URI, encoded once while it is unchanged (the input: 10 ms an update saved). A preview
+    (JPEG) of pixels whose exact WebP is encoded is that WebP: a held layer slider leaves the input as it is, the
+    Image slider the output. A colour-mapped picture (a palette) is a small PNG whatever the encoding asked."""
+    if isinstance(pic, tuple):
+        return data_uri(pic, kind)
     crc = zlib.crc32(np.ascontiguousarray(pic))
-    uri = INPUT_URIS.get((pic.shape, crc, "webp")) if kind == "jpeg" else None
+    uri = URIS.get((pic.shape, crc, "webp")) if kind == "jpeg" else None
     key = (pic.shape, crc, kind)
-    uri = uri or INPUT_URIS.get(key)
+    uri = uri or URIS.get(key)
     if uri is None:
         uri = data_uri(pic, kind)
-        if len(INPUT_URIS) > 64:
-            INPUT_URIS.clear()
-        INPUT_URIS[key] = uri
+        if sum(map(len, URIS.values())) + len(uri) > URIS_BYTES:
+            URIS.clear()
+        URIS[key] = uri
     return uri
 
 
@@ -142,14 +146,14 @@ def stage_gallery(view: ExplorerView, opts: ViewOptions) -> list:
 
 
 def picture_uris(drawn: Drawn, kind: str = "png") -> tuple:
-    """The pictures inline, as data: URIs (lossless PNGs for the API; WebPs for the page, PNGs for its colour-mapped
-    pictures: visual.images.ENCODINGS):
+    """The pictures inline, as data: URIs (lossless PNGs for the API; WebPs for the page, or JPEG previews while a
+    slider is held, PNGs for its colour-mapped pictures: visual.images.ENCODINGS):
     input, output, feature maps (or None) and the gallery's [picture, caption] pairs. Inline, one answer
     carries them all: as files, gradio_client fetched each one after the answer, one request (and one new TLS
     context) per picture."""
     maps = data_uri(drawn.maps, kind) if drawn.maps is not None else None
-    gallery = [[data_uri(pic, kind), caption] for pic, caption in drawn.gallery]
-    return input_uri(drawn.input, kind), data_uri(drawn.output, kind), maps, gallery
+    gallery = [[cached_uri(pic, kind), caption] for pic, caption in drawn.gallery]
+    return cached_uri(drawn.input, kind), cached_uri(drawn.output, kind), maps, gallery
 
 
 def gallery_html(gallery: list) -> str:

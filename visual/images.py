@@ -67,7 +67,7 @@ WEBP_MAX_SIDE = 16383   # libwebp's limit
 
 
 def picture_bytes(pic: Picture, kind: str = "png") -> bytes:
-    """A picture as a lossless PNG or WebP (ENCODINGS); palettes kept as palettes."""
+    """A picture as a lossless PNG or WebP, or a JPEG preview (ENCODINGS); palettes kept as palettes."""
     pal = None
     if isinstance(pic, tuple):
         pic, pal = pic

@@ -145,7 +145,7 @@ def layout(values: SimpleNamespace) -> SimpleNamespace:
                                elem_classes=BELOW)
         timer = gr.Timer(0.2, active=False)   # at most 5 frames a second; each moves by the time passed
         # Clicked by the page when the hand rests on a held slider: the preview's exact pictures (never shown).
-        exact_button = gr.Button("", elem_id="explorer-exact")
+        exact_button = gr.Button("", elem_id="explorer-exact", visible="hidden")   # in the page, never seen
     return SimpleNamespace(**vars(values), **{name: value for name, value in locals().items()
                                               if isinstance(value, gr.blocks.Block)})
 

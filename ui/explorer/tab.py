@@ -42,6 +42,7 @@ HELD = "!!document.querySelector('input[type=range]:active')"
 # a slow machine shows fewer frames, not a slower pass.
 PASS_SECONDS = 8.0
 REFUSAL_BOXES = {"chain": "chain_error", "grid": "grid_error", "status": "status"}   # where a refusal is worded
+PREVIEW = "data:image/jpeg"   # a held slider's pictures: previews (picture_parts)
 
 
 class Computed(NamedTuple):
@@ -185,8 +186,6 @@ class Shown:
         self.held = set()            # the numbers of held sliders' updates
         self.last_drawn = None       # (number, controls, Computed) of the last update that drew its pictures
         self.waiting = None          # (Computed, number): the full update whose pictures are shown, for its figures
-        self.preview = False         # the pictures shown are a held slider's preview (JPEG): its release sends the
-                                     # exact ones
         self.lock = threading.Lock()
 
     def __deepcopy__(self, memo) -> "Shown":
@@ -242,6 +241,18 @@ class Shown:
         are drawn: a newer update still running may yet be refused, and keep n's pictures on the page."""
         return self.last_drawn is not None and self.last_drawn[0] > n
 
+    def shows_preview(self) -> bool:
+        """Whether a picture on the page is a held slider's preview (a JPEG): its exact pictures are still to come."""
+        with self.lock:
+            pictures = [self.parts.get(part) for part in FRAMES]
+            return any(picture and picture["src"].startswith(PREVIEW) for picture in pictures) or \
+                PREVIEW in (self.parts.get("gallery") or "")
+
+    def running_since(self, n: int) -> bool:
+        """Whether an update newer than n is still running (its pictures are to come last)."""
+        with self.lock:
+            return any(k > n for k in self.running)
+
     def fresh(self, parts: dict, again: bool = False) -> dict:
         """The parts that differ from what the page shows (all of them `again`); from now on the page shows them."""
         with self.lock:
@@ -275,8 +286,6 @@ def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool,
         return None
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again)
-    if fresh.keys() - {"status"}:
-        shown.preview = preview
     view, steps, step = computed.view, computed.steps, computed.opts.step
     # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
     # component again (~1 ms of CPU each on these cores).
@@ -327,7 +336,7 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
 
     kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
     held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
-    three figures an update in 0.1-0.4 s, in which no new picture could show), as a preview (JPEGs: a quarter of
+    three figures an update in 0.1-0.4 s, in which no new picture could show), as a preview (JPEGs: a fifth of
     the bytes the page reads for each picture), and the slider's release brings the exact pictures (a hand that
     rests on the slider gets them sooner: the page asks for "exact") and the rest. A refusal is worded beside the
     control that caused it (the chain, the kernel grid, else in the status) and kept there until an update runs;
@@ -344,32 +353,37 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         return FiguresView.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
     controls = {**{name: kept.get(name) for name in KEPT}, "grid": grid, "chain": chain, "step": step,
                 "upload": upload}
+    drawn = {k: v for k, v in controls.items() if k != "upload"}   # what an update draws: Shown's record of it
     if any(value is None for name, value in controls.items() if name != "upload") or (again and not shown.parts):
         return gr.skip()   # a number box emptied while the learner types, or no view yet: keep the page
     if controls["source"] == "upload" and not isinstance(upload, dict):
         return gr.skip()   # "Your image" picked before any file: the view waits for it
     moving = follow_moving and kept.get("moving") is True
     view = ExplorerPage if part == "whole" else PicturesView
-    n = shown.start(moving, {k: v for k, v in controls.items() if k != "upload"}, again)
-    if n is None:   # drawn, or being drawn, by the newest update: at most its figures wait, and the exact pictures
-        parts = {**exact_pictures(shown, controls), **figures_due(shown)}   # of a held slider's preview
+    n = shown.start(moving, drawn, again)
+    if n is None:   # drawn, or being drawn, by the newest update: the exact pictures of its preview, if it was a held
+        parts = {**exact_pictures(shown, drawn), **figures_due(shown)}   # slider's, and at most its figures wait
         return view.of(**parts) if parts else gr.skip()
-    computed = parts = None
+    computed = parts = refusal = None
     try:
         computed = compute(model, controls, partial(shown.stale, n))
-        if computed is not None:   # a held slider's update released while it ran is the full one: exact pictures
-            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n),
-                                  preview=moving and n != shown.newest_full)
+        if computed is not None:
+            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n), preview=moving)
     except gr.Error as e:
+        refusal = e.message
+    finally:
+        shown.done(n, computed if parts is not None else None)
+    if refusal is not None:   # the pictures stay the last that ran: exact, if they were a preview
+        exact = exact_pictures(shown)
         with shown.lock:
             shown.refused = True
             shown.parts.pop("status", None)   # the next update's status is sent
         box = REFUSAL_BOXES[refusal_place(kept.get("kind"), kept.get("weights"))]
-        return view.of(**{box: gr.update(value=f"✗ {e.message}", visible=True)})
-    finally:
-        shown.done(n, computed if parts is not None else None)
+        return view.of(**{**exact, "status": gr.skip(), box: gr.update(value=f"✗ {refusal}", visible=True)})
     if parts is None:
         return gr.skip()
+    if moving and n == shown.newest_full and (exact := exact_pictures(shown)):   # another event asked for these
+        parts.update(exact, pictures={**parts.get("pictures", {}), **exact.get("pictures", {})})   # values meanwhile
     if shown.refused:   # else the refusal boxes are left as they are: hidden and empty
         shown.refused = False
         parts.update(chain_error=gr.update(value="", visible=False), grid_error=gr.update(value="", visible=False))
@@ -380,16 +394,16 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     return view.of(**parts, **figures_due(shown))
 
 
-def exact_pictures(shown: Shown, controls: dict | None = None) -> dict:
-    """The pictures' part that replaces a held slider's preview with the exact pictures, when the preview is the
-    newest update's and shows these controls (None: whatever it shows); {} otherwise."""
+def exact_pictures(shown: Shown, drawn: dict | None = None) -> dict:
+    """The pictures' part that replaces a held slider's preview with the exact pictures, when no newer update is
+    still running and the preview draws these controls (`drawn`, as Shown records them; None: whatever it draws);
+    {} otherwise."""
     with shown.lock:
         last = shown.last_drawn
-        if not shown.preview or last is None or shown.started != last[0]:
-            return {}
-        if controls is not None and last[1] != {k: v for k, v in controls.items() if k != "upload"}:
-            return {}
-    return picture_parts(shown, last[2], last[1], False, lambda: shown.started != last[0]) or {}
+    if last is None or (drawn is not None and last[1] != drawn) or not shown.shows_preview():
+        return {}
+    newer = partial(shown.running_since, last[0])
+    return {} if newer() else picture_parts(shown, last[2], last[1], False, newer) or {}
 
 
 def figures_due(shown: Shown) -> dict:

@@ -42,7 +42,8 @@ HELD = "!!document.querySelector('input[type=range]:active')"
 # a slow machine shows fewer frames, not a slower pass.
 PASS_SECONDS = 8.0
 REFUSAL_BOXES = {"chain": "chain_error", "grid": "grid_error", "status": "status"}   # where a refusal is worded
-PREVIEW = "data:image/jpeg"   # a held slider's pictures: previews (picture_parts)
+PREVIEW_KIND = "jpeg"   # a held slider's pictures: previews (visual.images.ENCODINGS), the exact ones WebPs
+PREVIEW = f"data:image/{PREVIEW_KIND}"
 
 
 class Computed(NamedTuple):
@@ -276,23 +277,32 @@ def within(value, count: int | None, count_shown: int | None):
     return gr.update(maximum=max(1, count - 1)) if count != count_shown else gr.skip()
 
 
-def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
-                  ) -> dict | None:
-    """The pictures' part of the page's update: status, pictures, gallery, the sliders' ranges, the window; None
-    when `stale()` says, once they are encoded, that a newer update has started (its pictures must come last).
-    preview: the pictures as a held slider's preview (visual.images.ENCODINGS), the exact ones on its release."""
-    *uris, gallery = picture_uris(computed.drawn, "jpeg" if preview else "webp")
+def shown_parts(shown: Shown, computed: Computed, again: bool, stale, preview: bool = False) -> dict | None:
+    """The status, the pictures and the gallery that differ from what the page shows; None when `stale()` says,
+    once they are encoded, that a newer update has started (its pictures must come last). preview: the pictures as
+    a held slider's preview, the exact ones later (exact_pictures)."""
+    *uris, gallery = picture_uris(computed.drawn, PREVIEW_KIND if preview else "webp")
     if stale():
         return None
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again)
-    view, steps, step = computed.view, computed.steps, computed.opts.step
     # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
     # component again (~1 ms of CPU each on these cores).
     parts = {name: fresh[name] if name == "status" else shown_update(fresh[name])
              for name in ("status", "gallery") if name in fresh}
     if pictures := {FRAMES[name]: fresh[name] for name in FRAMES if name in fresh}:
         parts["pictures"] = pictures
+    return parts
+
+
+def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
+                  ) -> dict | None:
+    """The pictures' part of the page's update: status, pictures, gallery (shown_parts), the sliders' ranges, the
+    window; None when a newer update has started (shown_parts)."""
+    parts = shown_parts(shown, computed, again, stale, preview)
+    if parts is None:
+        return None
+    view, steps, step = computed.view, computed.steps, computed.opts.step
     # The step box keeps its value unless the new map is too small for it: an update computed while the learner
     # typed another step must not put the old one back.
     # Its maximum is sent when it changes (a held out_channels or seed slider keeps it).
@@ -353,16 +363,16 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         return FiguresView.of(**figure_parts(shown, waiting[0], step, kept.get("channel"), again))
     controls = {**{name: kept.get(name) for name in KEPT}, "grid": grid, "chain": chain, "step": step,
                 "upload": upload}
-    drawn = {k: v for k, v in controls.items() if k != "upload"}   # what an update draws: Shown's record of it
+    recorded = {k: v for k, v in controls.items() if k != "upload"}   # the controls as Shown records an update
     if any(value is None for name, value in controls.items() if name != "upload") or (again and not shown.parts):
         return gr.skip()   # a number box emptied while the learner types, or no view yet: keep the page
     if controls["source"] == "upload" and not isinstance(upload, dict):
         return gr.skip()   # "Your image" picked before any file: the view waits for it
     moving = follow_moving and kept.get("moving") is True
     view = ExplorerPage if part == "whole" else PicturesView
-    n = shown.start(moving, drawn, again)
+    n = shown.start(moving, recorded, again)
     if n is None:   # drawn, or being drawn, by the newest update: the exact pictures of its preview, if it was a held
-        parts = {**exact_pictures(shown, drawn), **figures_due(shown)}   # slider's, and at most its figures wait
+        parts = {**exact_pictures(shown, recorded), **figures_due(shown)}   # slider's, and at most its figures wait
         return view.of(**parts) if parts else gr.skip()
     computed = parts = refusal = None
     try:
@@ -394,16 +404,16 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     return view.of(**parts, **figures_due(shown))
 
 
-def exact_pictures(shown: Shown, drawn: dict | None = None) -> dict:
-    """The pictures' part that replaces a held slider's preview with the exact pictures, when no newer update is
-    still running and the preview draws these controls (`drawn`, as Shown records them; None: whatever it draws);
-    {} otherwise."""
+def exact_pictures(shown: Shown, recorded: dict | None = None) -> dict:
+    """The pictures (shown_parts) that replace a held slider's preview with the exact ones, when no newer update is
+    still running and the preview draws these controls (as Shown records them; None: whatever it draws); {}
+    otherwise. The sliders' ranges came with the preview."""
     with shown.lock:
         last = shown.last_drawn
-    if last is None or (drawn is not None and last[1] != drawn) or not shown.shows_preview():
+    if last is None or (recorded is not None and last[1] != recorded) or not shown.shows_preview():
         return {}
     newer = partial(shown.running_since, last[0])
-    return {} if newer() else picture_parts(shown, last[2], last[1], False, newer) or {}
+    return {} if newer() else shown_parts(shown, last[2], False, newer) or {}
 
 
 def figures_due(shown: Shown) -> dict:

@@ -21,19 +21,24 @@ function showPictures(pictures) {
     if (frame) showPicture(frame, picture);
   }
   clearTimeout(window.llSettle);
-  if (Object.values(latest).some((picture) => picture?.src.startsWith('data:image/jpeg'))) settleLater();
+  settleLater();
 }
 
 // A held slider's pictures are previews, JPEGs a fifth the size of the exact WebPs (ui/explorer/tab.py); its
 // release brings the exact ones. A hand that rests SETTLE_MS on a value, still holding the slider, gets them then
 // (the page clicks the explorer's unseen button, #explorer-exact, which asks for them), as does a release that
-// never reached the page. The server sends nothing where nothing is a preview any more.
+// never reached the page. Whether a preview shows is read when the hand rests: the frames' latest pictures, and
+// the stage gallery, which its own panel shows (Gradio may set it after the frames).
 const SETTLE_MS = 200;
+const PREVIEW = 'data:image/jpeg';
 function settleLater() {
   window.llSettle = setTimeout(function settle() {
     const resting = performance.now() - (window.llLastInput ?? 0);
     if (resting < SETTLE_MS) window.llSettle = setTimeout(settle, SETTLE_MS - resting);
-    else document.getElementById('explorer-exact')?.click();
+    else if (Object.values(window.llPictures ?? {}).some((picture) => picture?.src.startsWith(PREVIEW))
+             || document.querySelector(`.ll-stages img[src^="${PREVIEW}"]`)) {
+      document.getElementById('explorer-exact')?.click();
+    }
   }, SETTLE_MS);
 }
 

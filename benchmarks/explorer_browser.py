@@ -1,6 +1,7 @@
 """Issues 12 and 28 figures: the Layer explorer in real Chromium, dragged as a hand drags the kernel_size slider
-(release -> final picture, the first drag after opening the tab, pictures shown a second while dragging), the
-slider only clicked and released (release -> new output picture drawn), beside Gradio's do-nothing round trip in the same page (the explorer's Shuffle: a
+(release -> final picture, the first drag after opening the tab, pictures shown a second while dragging; and
+drags each over a new batch, so that none of their pictures was drawn before), the slider only clicked and
+released (release -> new output picture drawn), beside Gradio's do-nothing round trip in the same page (the explorer's Shuffle: a
 handler that only adds one to the seed), and 8 gradio_client users on /explore at once (updates/s in all, the users
 in separate processes, as programs run by default and reusing one TLS context as the README's example does;
 benchmarks/explorer_api.py also times them as threads of one process).
@@ -207,6 +208,15 @@ def open_explorer(browser, url: str):
     return page
 
 
+def new_batch(page) -> None:
+    """Shuffle: a new batch drawn and the page quiet again; none of the pictures a drag then shows was drawn
+    before (the drags over the same values otherwise find their exact pictures encoded)."""
+    old = output_src(page)
+    page.get_by_role("button", name="Shuffle").locator("visible=true").first.click()
+    page.wait_for_function(DRAWN, arg=old, timeout=30_000)
+    page.wait_for_timeout(1200)   # the figures too
+
+
 def first_drag(browser, url: str, stretch_s: float) -> dict:
     """The first drag of a visitor on a page just opened (the slider at its default, 3)."""
     page = open_explorer(browser, url)
@@ -240,6 +250,16 @@ def browser_figures(urls: list[str], runs: int, drags: int, first: int) -> None:
             for url in urls:
                 print(f"{url}  load {os.getloadavg()[0]:.2f}  " + drag_line(f"drag, {label}", results[url]),
                       flush=True)
+        for label in list(SPEEDS)[:2]:   # the fast and human paces, each drag on a new batch
+            results = {url: [] for url in urls}
+            for _ in range(drags):
+                for url, page in pages.items():
+                    new_batch(page)
+                    results[url].append(drag(page, slider_box(page), DRAG_PATHS[done % 2], SPEEDS[label]))
+                done += 1
+            for url in urls:
+                print(f"{url}  load {os.getloadavg()[0]:.2f}  " +
+                      drag_line(f"drag on a new batch, {label}", results[url]), flush=True)
         for url in urls if first else ():
             print(f"{url}  load {os.getloadavg()[0]:.2f}  " +
                   drag_line("first drag after opening the tab, human pace", firsts[url]), flush=True)

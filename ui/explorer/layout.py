@@ -161,9 +161,12 @@ def page_values(shown) -> SimpleNamespace:
         # was held when the last one changed.
         kept = gr.JSON({**{name: DEFAULTS[name] for name in KEPT}, "moving": False})
         pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
+        # The update whose figures wait: its change asks for them (ui.explorer.tab). A value of the page, not a
+        # gr.State: a state's change is announced only by the queue's messages, and the controls' update skips
+        # the queue.
+        figures_due = gr.JSON(None)
     slide_state = gr.State(None)
     upload_state = gr.State(None)   # the visitor's decoded upload (nets.data.images), kept between updates
     clock_state = gr.State(None)   # the animation's last tick: (time, fractional step)
     shown_state = gr.State(shown)  # what the page shows, and which update is the newest (ui.explorer.tab.Shown)
-    figures_due = gr.State(None)   # the update whose figures wait: its change asks for them (ui.explorer.tab)
     return SimpleNamespace(**{name: value for name, value in locals().items() if isinstance(value, gr.blocks.Block)})

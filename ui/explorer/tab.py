@@ -147,7 +147,7 @@ class PicturesView(NamedTuple):
     channel: object
     slide: object         # the window's state (gr.State), for scrubbing and the animation
     grid: object          # the kernel grid's text (it follows kernel_size)
-    figures_due: object   # the update whose figures wait (gr.State): its change asks for them, so a held
+    figures_due: object   # the update whose figures wait (a hidden value): its change asks for them, so a held
                           # slider's update, which has none, costs no second request
 
     of = classmethod(view_of)
@@ -187,7 +187,7 @@ class Shown:
         self.held = set()            # the numbers of held sliders' updates
         self.last_drawn = None       # (number, controls, Computed) of the last update that drew its pictures
         self.waiting = None          # (Computed, number): the full update whose pictures are shown, for its figures
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()   # re-entered: fresh() asks stale() under it
 
     def __deepcopy__(self, memo) -> "Shown":
         return Shown()   # each visitor's own (gr.State copies its starting value for each)
@@ -254,9 +254,13 @@ class Shown:
         with self.lock:
             return any(k > n for k in self.running)
 
-    def fresh(self, parts: dict, again: bool = False) -> dict:
-        """The parts that differ from what the page shows (all of them `again`); from now on the page shows them."""
+    def fresh(self, parts: dict, again: bool = False, stale=lambda: False) -> dict | None:
+        """The parts that differ from what the page shows (all of them `again`); from now on the page shows them.
+        None, recording nothing, when `stale()` says a newer update has started: asked under the lock that starts
+        updates, so that none starts between the answer and the record (its pictures must be the last recorded)."""
         with self.lock:
+            if stale():
+                return None
             new = {k: v for k, v in parts.items() if again or k not in self.parts or self.parts[k] != v}
             self.parts.update(parts)
             return new
@@ -282,10 +286,10 @@ def shown_parts(shown: Shown, computed: Computed, again: bool, stale, preview: b
     once they are encoded, that a newer update has started (its pictures must come last). preview: the pictures as
     a held slider's preview, the exact ones later (exact_pictures)."""
     *uris, gallery = picture_uris(computed.drawn, PREVIEW_KIND if preview else "webp")
-    if stale():
-        return None
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
-                             **shown_pictures(dict(zip(FRAMES, uris)))), again)
+                             **shown_pictures(dict(zip(FRAMES, uris)))), again, stale)
+    if fresh is None:
+        return None
     # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
     # component again (~1 ms of CPU each on these cores).
     parts = {name: fresh[name] if name == "status" else shown_update(fresh[name])
@@ -554,8 +558,13 @@ def build(model_state, arch_state, hidden):
     # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
     # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
     # the chain and the tab are another event, each trigger costing every update of the page a search of its
-    # component tree; an update overtaken by it leaves its drawing (Shown.stale).
-    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last")
+    # component tree; an update overtaken by it leaves its drawing (Shown.stale). Not through Gradio's queue: the
+    # page waits for each update before it sends the next, so a visitor has one at a time anyway, and a queued
+    # event costs the page a stream of status messages (joined, estimated, started, done) where a direct one has
+    # its answer alone. A dragging hand, a new batch each drag, side by side: the released value's exact picture
+    # 169 -> 105 ms median at a flick, pictures while held 8.6 -> 11.0/s (benchmarks/explorer_browser.py, issue 28).
+    # The handlers' threads stay bounded: Gradio runs every event's handler in its one pool of 40.
+    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last", queue=False)
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view,
           trigger_mode="always_last")
     # The figures come just after the pictures they go with, so drawing them never holds up a picture; asked for

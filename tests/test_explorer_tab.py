@@ -340,8 +340,10 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
     assert set(held["pictures"]) == {"explorer-input", "explorer-output", "explorer-maps"}
     preview = held["pictures"]["explorer-output"]
     assert preview["src"].startswith("data:image/jpeg;base64,")
-    released = explorer_tab.show_view(shown, None, {**{name: DEFAULTS[name] for name in KEPT}, "kernel_size": 5},
-                                      DEFAULTS["grid"], DEFAULTS["chain"], 0, None)   # the release's own event
+    # The release's own event: the slider's value beside the kept controls, which may not have it yet.
+    lagging = {**{name: DEFAULTS[name] for name in KEPT}, "moving": True}
+    released = explorer_tab.show_view(shown, None, lagging, DEFAULTS["grid"], DEFAULTS["chain"], 0, None, 5,
+                                      released="kernel_size")
     released = {k: v for k, v in released._asdict().items() if not is_skipped(v)}
     assert released["figures_due"] == shown.waiting[1] and "status" not in released   # already shown
     exact = released["pictures"]["explorer-output"]
@@ -351,6 +353,21 @@ def test_while_a_slider_is_held_the_page_gets_pictures_and_the_release_brings_th
     later = show(shown, "figures")
     assert later["hist"]["value"]["data"] and later["layer_plot"]["value"]["data"] and "kernel_size=5" in \
         later["code"]["value"]
+
+
+def test_a_release_overtakes_the_held_update_of_another_value():
+    """The release is sent while a held update of the value passed before may still run: it draws the value
+    released on, exact, and the held update, overtaken, leaves its drawing."""
+    explorer_pictures.URIS.clear()
+    shown = Shown()
+    page_update(shown)
+    passed = shown.start(True, {**DEFAULTS, "kernel_size": 4})   # held, still running
+    released = explorer_tab.show_view(shown, None, {name: DEFAULTS[name] for name in KEPT}, DEFAULTS["grid"],
+                                      DEFAULTS["chain"], 0, None, 5, released="kernel_size")
+    released = {k: v for k, v in released._asdict().items() if not is_skipped(v)}
+    assert "output (64, 6, 30, 30)" in released["status"] and released["figures_due"] == shown.waiting[1]
+    assert np.array_equal(pixels(released["pictures"]["explorer-output"]), png(run(kernel_size=5)["output"]))
+    assert shown.stale(passed)
 
 
 def test_a_hand_resting_on_a_held_slider_gets_the_exact_pictures_of_the_newest_preview():

@@ -340,8 +340,8 @@ def refusal_place(kind, weights) -> str:
     return "chain" if kind == "Sequential" else "grid" if kind == "Conv2d" and weights == "grid" else "status"
 
 
-def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=None, upload=None, *,
-              part: str = "pictures", follow_moving: bool = False, again: bool = False):
+def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=None, upload=None, value=None, *,
+              part: str = "pictures", follow_moving: bool = False, again: bool = False, released: str | None = None):
     """The page's update, in parts: "pictures" (the status and pictures, inline, with what the sliders can reach;
     the figures wait in `shown`), "figures" (the waiting ones: histogram, the layer's figure, the window, the code),
     "whole" (both, as one ExplorerPage), or "exact" (a held slider's preview made exact). Only what changed is sent
@@ -351,11 +351,14 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
     held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
     three figures an update in 0.1-0.4 s, in which no new picture could show), as a preview (JPEGs: a fifth of
-    the bytes the page reads for each picture), and the slider's release brings the exact pictures (a hand that
-    rests on the slider gets them sooner: the page asks for "exact") and the rest. A refusal is worded beside the
+    the bytes the page reads for each picture), and the slider's release (`released`: its name, `value` its value)
+    brings the exact pictures (a hand that rests on the slider gets them sooner: the page asks for "exact") and the
+    rest. A refusal is worded beside the
     control that caused it (the chain, the kernel grid, else in the status) and kept there until an update runs;
     the pictures stay the last that ran."""
     kept = kept if isinstance(kept, dict) else {}
+    if released is not None:   # a slider let go of, its value (kept's copy may be a step behind)
+        kept = {**kept, released: value}
     if part == "exact":   # the hand rests on a held slider (assets/explorer_pictures.js): the preview's exact pictures
         parts = exact_pictures(shown)
         return PicturesView.of(**parts) if parts else gr.skip()
@@ -546,27 +549,31 @@ def build(model_state, arch_state, hidden):
         values[name].change(None, [values[name], ui.kept], ui.kept, **HIDDEN_PROGRESS,
                             js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
                             api_visibility="private")
-        if isinstance(values[name], gr.Slider):   # its release asks for the whole view
-            values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
-                                 **HIDDEN_PROGRESS, api_visibility="private")
     # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
     # moved into Gradio's cache and checked before the handler sees their path. postprocess=False: the parts go
     # to the page as made (text, the pictures' JSON, updates), not each through a worker thread of Gradio's.
+    #
+    # Not through Gradio's queue: the page sends an event's next update only once the last has come back, so a
+    # visitor has few at a time anyway, and a queued update costs the page a stream of status messages (joined,
+    # estimated, started, done) where a direct one has its answer alone. A dragging hand, a new batch each drag,
+    # side by side: the released value's exact picture 169 -> 105 ms median at a flick, pictures while held 8.6 ->
+    # 11.0/s (benchmarks/explorer_browser.py, issue 28). The handlers' threads stay bounded: Gradio runs every
+    # event's handler in its one pool of 40. (/explore, for programs, waits in the queue.)
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
-                outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False, postprocess=False)
-    # The controls' update, one at a time with the newest values waiting (always_last): a held slider's brings
-    # its pictures, a release the rest (without drawing again the value it was held on: Shown.start). The grid,
-    # the chain and the tab are another event, each trigger costing every update of the page a search of its
-    # component tree; an update overtaken by it leaves its drawing (Shown.stale). Not through Gradio's queue: the
-    # page waits for each update before it sends the next, so a visitor has one at a time anyway, and a queued
-    # event costs the page a stream of status messages (joined, estimated, started, done) where a direct one has
-    # its answer alone. A dragging hand, a new batch each drag, side by side: the released value's exact picture
-    # 169 -> 105 ms median at a flick, pictures while held 8.6 -> 11.0/s (benchmarks/explorer_browser.py, issue 28).
-    # The handlers' threads stay bounded: Gradio runs every event's handler in its one pool of 40.
-    ui.kept.change(partial(show_view, follow_moving=True), **view, trigger_mode="always_last", queue=False)
-    gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view,
-          trigger_mode="always_last")
+                outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False, postprocess=False,
+                queue=False, trigger_mode="always_last")
+    # The controls' update, the newest values waiting while one runs (always_last): a held slider's brings its
+    # pictures. A slider's release is an event of its own, sent at once beside a held update still running (a
+    # change of `kept` would wait for it): it asks for the whole view of the value released on, overtakes the held
+    # updates of other values (Shown.stale), and makes one of the same value the full update (Shown.start). The
+    # grid, the chain and the tab are other events too, each trigger costing every update of the page a search of
+    # its component tree.
+    ui.kept.change(partial(show_view, follow_moving=True), **view)
+    for name, control in values.items():
+        if name in KEPT and isinstance(control, gr.Slider):   # the slider's own value: `kept` may not have it yet
+            control.release(partial(show_view, released=name), **{**view, "inputs": [*view["inputs"], control]})
+    gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view)
     # The figures come just after the pictures they go with, so drawing them never holds up a picture; asked for
     # only when some wait (a held slider's update has none). They read only what they need: each input costs the
     # page a search of its component tree.

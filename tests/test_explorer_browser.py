@@ -74,6 +74,7 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     assert f"output (64, {value}, 32, 32)" in body
     assert f"nn.Conv2d(3, {value}" in body   # the code below the pictures, drawn again once the slider is let go
     assert page.evaluate(OUTPUT_SRC).startswith("data:image/webp")   # exact, after the previews while held
+    assert f"out_channels={value}" in page.url   # the address bar names the value let go on: a link opens it
     assert page.errors == []
 
 

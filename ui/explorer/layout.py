@@ -162,7 +162,7 @@ def page_values(shown) -> SimpleNamespace:
         kept = gr.JSON({**{name: DEFAULTS[name] for name in KEPT}, "moving": False})
         pictures = gr.JSON(None)   # the pictures for the panels' frames (ui/explorer/pictures.py)
         # The update whose figures wait: its change asks for them (ui.explorer.tab). A value of the page, not a
-        # gr.State: a state's change is announced only by the queue's messages, and the controls' update skips
+        # gr.State: a state's change is announced only by the queue's messages, and the explorer's updates skip
         # the queue.
         figures_due = gr.JSON(None)
     slide_state = gr.State(None)

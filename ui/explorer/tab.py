@@ -3,6 +3,7 @@
 One compute call (compute), the page's one handler (show_view: the pictures first, then the figures of the same
 update), and the API for programs (explore, through gr.api); then the wiring (build)."""
 import inspect
+import itertools
 import threading
 import time
 from dataclasses import fields, replace
@@ -42,6 +43,13 @@ HELD = "!!document.querySelector('input[type=range]:active')"
 # a slow machine shows fewer frames, not a slower pass.
 PASS_SECONDS = 8.0
 REFUSAL_BOXES = {"chain": "chain_error", "grid": "grid_error", "status": "status"}   # where a refusal is worded
+# Updates are numbered across the process, not per visitor: the page keeps the number whose figures wait
+# (figures_due), and a visitor whose state Gradio dropped while the page stayed open starts a new Shown, whose
+# numbers must not meet the page's last one again (its change asks for the figures).
+UPDATE_NUMBERS = itertools.count(1)
+# At most this many explorer updates compute and encode at once, for all visitors (the page's updates skip Gradio's
+# queue, whose limit bounded them before): the memory of big uploads' views, and the cores.
+COMPUTING = threading.BoundedSemaphore(4)
 PREVIEW_KIND = "jpeg"   # a held slider's pictures: previews (visual.images.ENCODINGS), the exact ones WebPs
 PREVIEW = f"data:image/{PREVIEW_KIND}"
 
@@ -180,7 +188,8 @@ class Shown:
         self.parts = {}              # part -> the value on screen, so an unchanged one is not sent again
         self.counts = {}             # the Image and Channel sliders' maxima on screen, and the window's steps
         self.refused = False         # a refusal box shows (the next update that runs clears it)
-        self.started = 0             # updates started
+        self.started = 0             # the newest update's number (UPDATE_NUMBERS)
+        self.recorded = 0            # the newest update whose pictures the page was sent (fresh)
         self.newest_full = 0         # the newest update that brings its figures (not a held slider's), and its
         self.full_controls = None    # controls
         self.running = {}            # number -> controls of each update still running
@@ -199,7 +208,7 @@ class Shown:
         with self.lock:
             if not again and self.drawn_by_newest(moving, controls):
                 return None
-            self.started += 1
+            self.started = next(UPDATE_NUMBERS)
             self.running[self.started] = controls
             if moving:
                 self.held.add(self.started)
@@ -254,13 +263,16 @@ class Shown:
         with self.lock:
             return any(k > n for k in self.running)
 
-    def fresh(self, parts: dict, again: bool = False, stale=lambda: False) -> dict | None:
+    def fresh(self, parts: dict, again: bool = False, stale=lambda: False, n: int | None = None) -> dict | None:
         """The parts that differ from what the page shows (all of them `again`); from now on the page shows them.
-        None, recording nothing, when `stale()` says a newer update has started: asked under the lock that starts
-        updates, so that none starts between the answer and the record (its pictures must be the last recorded)."""
+        For update n's pictures, None, recording nothing, when a newer update's pictures were sent, or when `stale()`
+        says a newer update has started: asked under the lock that starts updates, so that none starts between the
+        answer and the record (the newest pictures must be the last the page gets: a release runs beside the held
+        updates that follow it when the hand takes the slider again)."""
         with self.lock:
-            if stale():
+            if n is not None and (n < self.recorded or stale()):
                 return None
+            self.recorded = max(self.recorded, n or 0)
             new = {k: v for k, v in parts.items() if again or k not in self.parts or self.parts[k] != v}
             self.parts.update(parts)
             return new
@@ -281,13 +293,13 @@ def within(value, count: int | None, count_shown: int | None):
     return gr.update(maximum=max(1, count - 1)) if count != count_shown else gr.skip()
 
 
-def shown_parts(shown: Shown, computed: Computed, again: bool, stale, preview: bool = False) -> dict | None:
+def shown_parts(shown: Shown, n: int, computed: Computed, again: bool, stale, preview: bool = False) -> dict | None:
     """The status, the pictures and the gallery that differ from what the page shows; None when `stale()` says,
     once they are encoded, that a newer update has started (its pictures must come last). preview: the pictures as
     a held slider's preview, the exact ones later (exact_pictures)."""
     *uris, gallery = picture_uris(computed.drawn, PREVIEW_KIND if preview else "webp")
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
-                             **shown_pictures(dict(zip(FRAMES, uris)))), again, stale)
+                             **shown_pictures(dict(zip(FRAMES, uris)))), again, stale, n)
     if fresh is None:
         return None
     # The status is never hidden: its plain text, which Gradio hands on as it is, where an update makes it build the
@@ -299,11 +311,11 @@ def shown_parts(shown: Shown, computed: Computed, again: bool, stale, preview: b
     return parts
 
 
-def picture_parts(shown: Shown, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
+def picture_parts(shown: Shown, n: int, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
                   ) -> dict | None:
     """The pictures' part of the page's update: status, pictures, gallery (shown_parts), the sliders' ranges, the
     window; None when a newer update has started (shown_parts)."""
-    parts = shown_parts(shown, computed, again, stale, preview)
+    parts = shown_parts(shown, n, computed, again, stale, preview)
     if parts is None:
         return None
     view, steps, step = computed.view, computed.steps, computed.opts.step
@@ -340,8 +352,8 @@ def refusal_place(kind, weights) -> str:
     return "chain" if kind == "Sequential" else "grid" if kind == "Conv2d" and weights == "grid" else "status"
 
 
-def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=None, upload=None, value=None, *,
-              part: str = "pictures", follow_moving: bool = False, again: bool = False, released: str | None = None):
+def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=None, upload=None, *,
+              part: str = "pictures", follow_moving: bool = False, again: bool = False):
     """The page's update, in parts: "pictures" (the status and pictures, inline, with what the sliders can reach;
     the figures wait in `shown`), "figures" (the waiting ones: histogram, the layer's figure, the window, the code),
     "whole" (both, as one ExplorerPage), or "exact" (a held slider's preview made exact). Only what changed is sent
@@ -351,16 +363,13 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     kept: the layer controls as the page keeps them in one value (build), with `moving`, whether a slider was
     held when the last one changed; `follow_moving`: such an update shows the pictures alone (the browser drew
     three figures an update in 0.1-0.4 s, in which no new picture could show), as a preview (JPEGs: a fifth of
-    the bytes the page reads for each picture), and the slider's release (`released`: its name, `value` its value)
-    brings the exact pictures (a hand that rests on the slider gets them sooner: the page asks for "exact") and the
-    rest. A refusal is worded beside the
+    the bytes the page reads for each picture), and the slider's release brings the exact pictures (a hand that
+    rests on the slider gets them sooner: the page asks for "exact") and the rest. A refusal is worded beside the
     control that caused it (the chain, the kernel grid, else in the status) and kept there until an update runs;
     the pictures stay the last that ran."""
     kept = kept if isinstance(kept, dict) else {}
-    if released is not None:   # a slider let go of, its value (kept's copy may be a step behind)
-        kept = {**kept, released: value}
     if part == "exact":   # the hand rests on a held slider (assets/explorer_pictures.js): the preview's exact pictures
-        parts = exact_pictures(shown)
+        parts = exact_pictures(shown, asked=True)
         return PicturesView.of(**parts) if parts else gr.skip()
     if part == "figures":
         with shown.lock:
@@ -383,9 +392,10 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         return view.of(**parts) if parts else gr.skip()
     computed = parts = refusal = None
     try:
-        computed = compute(model, controls, partial(shown.stale, n))
-        if computed is not None:
-            parts = picture_parts(shown, computed, controls, again, partial(shown.stale, n), preview=moving)
+        with COMPUTING:
+            computed = compute(model, controls, partial(shown.stale, n))
+            if computed is not None:
+                parts = picture_parts(shown, n, computed, controls, again, partial(shown.stale, n), preview=moving)
     except gr.Error as e:
         refusal = e.message
     finally:
@@ -411,16 +421,18 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     return view.of(**parts, **figures_due(shown))
 
 
-def exact_pictures(shown: Shown, recorded: dict | None = None) -> dict:
+def exact_pictures(shown: Shown, recorded: dict | None = None, asked: bool = False) -> dict:
     """The pictures (shown_parts) that replace a held slider's preview with the exact ones, when no newer update is
     still running and the preview draws these controls (as Shown records them; None: whatever it draws); {}
-    otherwise. The sliders' ranges came with the preview."""
+    otherwise. The sliders' ranges came with the preview. `asked`: the page asks, as it shows a preview: all of
+    them, whatever was sent last (a held update's preview may reach the page after the release's exact pictures
+    of the same value, the two running side by side)."""
     with shown.lock:
         last = shown.last_drawn
-    if last is None or (recorded is not None and last[1] != recorded) or not shown.shows_preview():
+    if last is None or (recorded is not None and last[1] != recorded) or not (asked or shown.shows_preview()):
         return {}
     newer = partial(shown.running_since, last[0])
-    return {} if newer() else shown_parts(shown, last[2], False, newer) or {}
+    return {} if newer() else shown_parts(shown, last[0], last[2], asked, newer) or {}
 
 
 def figures_due(shown: Shown) -> dict:
@@ -549,6 +561,10 @@ def build(model_state, arch_state, hidden):
         values[name].change(None, [values[name], ui.kept], ui.kept, **HIDDEN_PROGRESS,
                             js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
                             api_visibility="private")
+        if isinstance(values[name], gr.Slider):   # let go of: the address bar names the value (ui/links.py)
+            values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
+                                 **HIDDEN_PROGRESS, api_visibility="private")
+    sliders = [values[name] for name in KEPT if isinstance(values[name], gr.Slider)]
     # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
     # moved into Gradio's cache and checked before the handler sees their path. postprocess=False: the parts go
@@ -558,21 +574,19 @@ def build(model_state, arch_state, hidden):
     # visitor has few at a time anyway, and a queued update costs the page a stream of status messages (joined,
     # estimated, started, done) where a direct one has its answer alone. A dragging hand, a new batch each drag,
     # side by side: the released value's exact picture 169 -> 105 ms median at a flick, pictures while held 8.6 ->
-    # 11.0/s (benchmarks/explorer_browser.py, issue 28). The handlers' threads stay bounded: Gradio runs every
-    # event's handler in its one pool of 40. (/explore, for programs, waits in the queue.)
+    # 11.0/s (benchmarks/explorer_browser.py, issue 28). COMPUTING bounds how many compute at once, as the queue's
+    # limit did. (/explore, for programs, waits in the queue.)
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
                 outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False, postprocess=False,
                 queue=False, trigger_mode="always_last")
     # The controls' update, the newest values waiting while one runs (always_last): a held slider's brings its
-    # pictures. A slider's release is an event of its own, sent at once beside a held update still running (a
-    # change of `kept` would wait for it): it asks for the whole view of the value released on, overtakes the held
-    # updates of other values (Shown.stale), and makes one of the same value the full update (Shown.start). The
-    # grid, the chain and the tab are other events too, each trigger costing every update of the page a search of
-    # its component tree.
+    # pictures, a release the rest (the change of `kept` it makes). That change waits for a held update still
+    # running; so a slider's release also asks for the full update at once, an event of its own beside it: it
+    # overtakes the held updates of other values (Shown.stale), makes one of the same value the full update, and
+    # whichever of the two comes second finds the view drawn (Shown.start). The grid, the chain and the tab are
+    # other events too, each trigger costing every update of the page a search of its component tree.
     ui.kept.change(partial(show_view, follow_moving=True), **view)
-    for name, control in values.items():
-        if name in KEPT and isinstance(control, gr.Slider):   # the slider's own value: `kept` may not have it yet
-            control.release(partial(show_view, released=name), **{**view, "inputs": [*view["inputs"], control]})
+    gr.on([slider.release for slider in sliders], show_view, **view)
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view)
     # The figures come just after the pictures they go with, so drawing them never holds up a picture; asked for
     # only when some wait (a held slider's update has none). They read only what they need: each input costs the

@@ -27,8 +27,9 @@ function showPictures(pictures) {
 // A held slider's pictures are previews, JPEGs a fifth the size of the exact WebPs (ui/explorer/tab.py); its
 // release brings the exact ones. A hand that rests SETTLE_MS on a value, still holding the slider, gets them then
 // (the page clicks the explorer's unseen button, #explorer-exact, which asks for them), as does a release that
-// never reached the page. Whether a preview shows is read when the hand rests: the frames' latest pictures, and
-// the stage gallery, which its own panel shows (Gradio may set it after the frames).
+// never reached the page, or a held update's preview that came after the release's exact pictures (the two run
+// side by side). Whether a preview shows is read when the hand rests: the frames' latest pictures, and the stage
+// gallery, which its own panel shows.
 const SETTLE_MS = 200;
 const PREVIEW = 'data:image/jpeg';
 function settleLater() {

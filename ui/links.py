@@ -29,6 +29,9 @@ LINK_EXPLORER = f"""(kept) => {{
   window.layerlabLink(Object.fromEntries(Object.entries(start).map(
     ([name, value]) => [name, kept[name] === undefined || kept[name] === value ? null : String(kept[name])])));
 }}"""
+# A slider let go of: its value. The kept copy keeps `moving` as it was when the value changed (the release asks for
+# its update itself: ui.explorer.tab.build).
+LINK_RELEASED = "(value, kept) => ({link})({{...kept, {name}: value, moving: false}})"
 # The chain or the kernel grid as typed, in the address bar while it differs from the page's start and fits a link.
 LINK_TEXT = """(text) => {{
   if (!window.layerlabActed || typeof text !== "string") return;
@@ -129,6 +132,10 @@ def link(page: Page, tabs: gr.Tabs, lesson: gr.Radio, explorer_controls: dict, e
     lesson.change(None, lesson, None, js=LINK_LESSON, **HIDDEN_PROGRESS, api_visibility="private")
     explorer.kept.change(None, explorer.kept, None, js=LINK_EXPLORER, **HIDDEN_PROGRESS,
                          api_visibility="private")
+    for name, control in controls.items():
+        if isinstance(control, gr.Slider):
+            js = LINK_RELEASED.format(link=LINK_EXPLORER, name=name)
+            control.release(None, [control, explorer.kept], None, js=js, **HIDDEN_PROGRESS, api_visibility="private")
     for name in TEXTS:
         js = LINK_TEXT.format(name=name, start=json.dumps(DEFAULTS[name]), limit=MAX_TEXT)
         boxes[name].change(None, boxes[name], None, js=js, **HIDDEN_PROGRESS, api_visibility="private")

@@ -47,8 +47,9 @@ REFUSAL_BOXES = {"chain": "chain_error", "grid": "grid_error", "status": "status
 # (figures_due), and a visitor whose state Gradio dropped while the page stayed open starts a new Shown, whose
 # numbers must not meet the page's last one again (its change asks for the figures).
 UPDATE_NUMBERS = itertools.count(1)
-# At most this many explorer updates compute and encode at once, for all visitors (the page's updates skip Gradio's
-# queue, whose limit bounded them before): the memory of big uploads' views, and the cores.
+# At most this many explorer updates compute their view and encode its pictures at once, for all visitors: the
+# memory of big uploads' views, and the cores. (The page's updates skip Gradio's queue, which held them outside
+# its threads, 4 at a time for each event; waiting here, an update holds one of Gradio's 40 threads.)
 COMPUTING = threading.BoundedSemaphore(4)
 PREVIEW_KIND = "jpeg"   # a held slider's pictures: previews (visual.images.ENCODINGS), the exact ones WebPs
 PREVIEW = f"data:image/{PREVIEW_KIND}"
@@ -189,7 +190,7 @@ class Shown:
         self.counts = {}             # the Image and Channel sliders' maxima on screen, and the window's steps
         self.refused = False         # a refusal box shows (the next update that runs clears it)
         self.started = 0             # the newest update's number (UPDATE_NUMBERS)
-        self.recorded = 0            # the newest update whose pictures the page was sent (fresh)
+        self.recorded = 0            # the newest update whose pictures were recorded as shown (fresh)
         self.newest_full = 0         # the newest update that brings its figures (not a held slider's), and its
         self.full_controls = None    # controls
         self.running = {}            # number -> controls of each update still running
@@ -215,6 +216,15 @@ class Shown:
             else:
                 self.newest_full, self.full_controls = self.started, controls
             return self.started
+
+    def follows_full(self, controls: dict) -> bool:
+        """Whether a held slider's update comes right after the newest full update, for its sliders' values: the
+        one that waited while the slider's release ran (the page keeps `moving` as it was when the value changed). It
+        is drawn as a full update, its figures next: the grid or the step it read may differ from the release's."""
+        with self.lock:
+            full = self.full_controls
+            return self.started == self.newest_full and full is not None and \
+                all(controls.get(name) == full.get(name) for name in KEPT)
 
     def drawn_by_newest(self, moving: bool, controls: dict) -> bool:
         """Whether the newest update draws these controls already (start, under the lock)."""
@@ -265,7 +275,7 @@ class Shown:
 
     def fresh(self, parts: dict, again: bool = False, stale=lambda: False, n: int | None = None) -> dict | None:
         """The parts that differ from what the page shows (all of them `again`); from now on the page shows them.
-        For update n's pictures, None, recording nothing, when a newer update's pictures were sent, or when `stale()`
+        For update n's pictures, None, recording nothing, when a newer update's were recorded, or when `stale()`
         says a newer update has started: asked under the lock that starts updates, so that none starts between the
         answer and the record (the newest pictures must be the last the page gets: a release runs beside the held
         updates that follow it when the hand takes the slider again)."""
@@ -294,9 +304,10 @@ def within(value, count: int | None, count_shown: int | None):
 
 
 def shown_parts(shown: Shown, n: int, computed: Computed, again: bool, stale, preview: bool = False) -> dict | None:
-    """The status, the pictures and the gallery that differ from what the page shows; None when `stale()` says,
-    once they are encoded, that a newer update has started (its pictures must come last). preview: the pictures as
-    a held slider's preview, the exact ones later (exact_pictures)."""
+    """Update n's status, pictures and gallery that differ from what the page shows; None when, once they are
+    encoded, `stale()` says a newer update has started or a newer update's pictures were recorded (Shown.fresh: the
+    newest must come last). preview: the pictures as a held slider's preview, the exact ones later
+    (exact_pictures)."""
     *uris, gallery = picture_uris(computed.drawn, PREVIEW_KIND if preview else "webp")
     fresh = shown.fresh(dict(status=computed.status, gallery=gallery_html(gallery),
                              **shown_pictures(dict(zip(FRAMES, uris)))), again, stale, n)
@@ -314,7 +325,7 @@ def shown_parts(shown: Shown, n: int, computed: Computed, again: bool, stale, pr
 def picture_parts(shown: Shown, n: int, computed: Computed, controls: dict, again: bool, stale, preview: bool = False
                   ) -> dict | None:
     """The pictures' part of the page's update: status, pictures, gallery (shown_parts), the sliders' ranges, the
-    window; None when a newer update has started (shown_parts)."""
+    window; None when a newer update overtook it (shown_parts)."""
     parts = shown_parts(shown, n, computed, again, stale, preview)
     if parts is None:
         return None
@@ -370,6 +381,8 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     kept = kept if isinstance(kept, dict) else {}
     if part == "exact":   # the hand rests on a held slider (assets/explorer_pictures.js): the preview's exact pictures
         parts = exact_pictures(shown, asked=True)
+        if shown.refused:
+            parts.pop("status", None)   # a refusal worded there stays
         return PicturesView.of(**parts) if parts else gr.skip()
     if part == "figures":
         with shown.lock:
@@ -384,7 +397,7 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         return gr.skip()   # a number box emptied while the learner types, or no view yet: keep the page
     if controls["source"] == "upload" and not isinstance(upload, dict):
         return gr.skip()   # "Your image" picked before any file: the view waits for it
-    moving = follow_moving and kept.get("moving") is True
+    moving = follow_moving and kept.get("moving") is True and not shown.follows_full(recorded)
     view = ExplorerPage if part == "whole" else PicturesView
     n = shown.start(moving, recorded, again)
     if n is None:   # drawn, or being drawn, by the newest update: the exact pictures of its preview, if it was a held
@@ -393,13 +406,16 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
     computed = parts = refusal = None
     try:
         with COMPUTING:
-            computed = compute(model, controls, partial(shown.stale, n))
+            if not shown.stale(n):   # overtaken while it waited: nothing of it would stay on screen
+                computed = compute(model, controls, partial(shown.stale, n))
             if computed is not None:
                 parts = picture_parts(shown, n, computed, controls, again, partial(shown.stale, n), preview=moving)
     except gr.Error as e:
         refusal = e.message
     finally:
         shown.done(n, computed if parts is not None else None)
+    if refusal is not None and (shown.stale(n) or n < shown.recorded):
+        return gr.skip()   # overtaken: the newer update's pictures and words stay
     if refusal is not None:   # the pictures stay the last that ran: exact, if they were a preview
         exact = exact_pictures(shown)
         with shown.lock:
@@ -561,9 +577,6 @@ def build(model_state, arch_state, hidden):
         values[name].change(None, [values[name], ui.kept], ui.kept, **HIDDEN_PROGRESS,
                             js=f"(value, kept) => ({{...kept, {name}: value, moving: {HELD}}})",
                             api_visibility="private")
-        if isinstance(values[name], gr.Slider):   # let go of: the address bar names the value (ui/links.py)
-            values[name].release(None, ui.kept, ui.kept, js="(kept) => ({...kept, moving: false})",
-                                 **HIDDEN_PROGRESS, api_visibility="private")
     sliders = [values[name] for name in KEPT if isinstance(values[name], gr.Slider)]
     # preprocess=False: values reach the handler as sent, so out-of-range ones get its sentences naming the
     # control (Gradio's own check says only "Value 0 is less than minimum value 1."). Uploaded files are still
@@ -574,17 +587,18 @@ def build(model_state, arch_state, hidden):
     # visitor has few at a time anyway, and a queued update costs the page a stream of status messages (joined,
     # estimated, started, done) where a direct one has its answer alone. A dragging hand, a new batch each drag,
     # side by side: the released value's exact picture 169 -> 105 ms median at a flick, pictures while held 8.6 ->
-    # 11.0/s (benchmarks/explorer_browser.py, issue 28). COMPUTING bounds how many compute at once, as the queue's
-    # limit did. (/explore, for programs, waits in the queue.)
+    # 11.0/s (benchmarks/explorer_browser.py, issue 28). COMPUTING bounds how many compute at once. (/explore, for
+    # programs, waits in the queue.)
     view = dict(inputs=[ui.shown_state, model_state, ui.kept, ui.grid, ui.chain, ui.step, ui.upload_state],
                 outputs=pictures, **HIDDEN_PROGRESS, api_visibility="private", preprocess=False, postprocess=False,
                 queue=False, trigger_mode="always_last")
     # The controls' update, the newest values waiting while one runs (always_last): a held slider's brings its
-    # pictures, a release the rest (the change of `kept` it makes). That change waits for a held update still
-    # running; so a slider's release also asks for the full update at once, an event of its own beside it: it
-    # overtakes the held updates of other values (Shown.stale), makes one of the same value the full update, and
-    # whichever of the two comes second finds the view drawn (Shown.start). The grid, the chain and the tab are
-    # other events too, each trigger costing every update of the page a search of its component tree.
+    # pictures. A slider's release is an event of its own, sent at once beside a held update still running (a
+    # change of `kept` would wait for it, and each event costs the page 30-50 ms of its main thread): it asks for the
+    # full update, overtakes the held updates of other values (Shown.stale), and makes one of the same value the
+    # full update (Shown.start); the held update that waited meanwhile follows it (Shown.follows_full). The grid,
+    # the chain and the tab are other events too, each trigger costing every update of the page a search of its
+    # component tree.
     ui.kept.change(partial(show_view, follow_moving=True), **view)
     gr.on([slider.release for slider in sliders], show_view, **view)
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view)

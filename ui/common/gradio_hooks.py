@@ -117,7 +117,8 @@ def sent_to_events(app) -> list:
 
 # After every queued event Gradio's queue recomputes the summary its /monitoring page shows: a pandas table of the
 # last 10,000 events grouped by function, with percentiles, 16-22 ms of CPU on these 2 cores (100 to 10,000
-# events), while the next event waits for the cores. Each /explore call and each training run is such an event.
+# events), while the next event waits for the cores: after each /explore call, each tick of the explorer's
+# animated window, each step scrubbed.
 # GRADIO_ANALYTICS_CACHE_FREQUENCY (Gradio's own tests set it) says after how many events; read when the queue is
 # made. The summary is only read by /monitoring, which no LayerLab page uses.
 def rare_queue_summary() -> None:

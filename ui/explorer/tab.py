@@ -203,11 +203,17 @@ class Shown:
         return Shown()   # each visitor's own (gr.State copies its starting value for each)
 
     def start(self, moving: bool, controls: dict, again: bool = False) -> int | None:
-        """This update's number; None when it has nothing to draw: a held slider's update for the values the newest
-        full update shows, or a full update for the values of the newest update (still running, or done): a held
-        slider's then counts as the full one, its figures next. `again`: every part is drawn again regardless."""
+        """This update's number (in `held` while it is a held slider's); None when it has nothing to draw: a full
+        update for the values of the newest update (still running, or done): a held slider's then counts as the full
+        one, its figures next. A held slider's update right after the newest full update, for its sliders' values, is
+        the one that waited while the slider's release ran (the page keeps `moving` as it was when the value
+        changed): it is a full update too (the grid or the step it read may differ from the release's). `again`:
+        every part is drawn again regardless."""
         with self.lock:
-            if not again and self.drawn_by_newest(moving, controls):
+            full = self.full_controls
+            moving = moving and not (self.started == self.newest_full and full is not None and
+                                     all(controls.get(name) == full.get(name) for name in KEPT))
+            if not again and not moving and self.drawn_by_newest(controls):
                 return None
             self.started = next(UPDATE_NUMBERS)
             self.running[self.started] = controls
@@ -217,20 +223,9 @@ class Shown:
                 self.newest_full, self.full_controls = self.started, controls
             return self.started
 
-    def follows_full(self, controls: dict) -> bool:
-        """Whether a held slider's update comes right after the newest full update, for its sliders' values: the
-        one that waited while the slider's release ran (the page keeps `moving` as it was when the value changed). It
-        is drawn as a full update, its figures next: the grid or the step it read may differ from the release's."""
-        with self.lock:
-            full = self.full_controls
-            return self.started == self.newest_full and full is not None and \
-                all(controls.get(name) == full.get(name) for name in KEPT)
-
-    def drawn_by_newest(self, moving: bool, controls: dict) -> bool:
-        """Whether the newest update draws these controls already (start, under the lock)."""
+    def drawn_by_newest(self, controls: dict) -> bool:
+        """Whether the newest update draws these controls already (a full update's start, under the lock)."""
         newest = self.started
-        if moving:
-            return controls == self.full_controls and newest == self.newest_full
         drawn = self.last_drawn is not None and self.last_drawn[:2] == (newest, controls)
         if self.running.get(newest) != controls and not drawn:
             return False
@@ -397,12 +392,12 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         return gr.skip()   # a number box emptied while the learner types, or no view yet: keep the page
     if controls["source"] == "upload" and not isinstance(upload, dict):
         return gr.skip()   # "Your image" picked before any file: the view waits for it
-    moving = follow_moving and kept.get("moving") is True and not shown.follows_full(recorded)
     view = ExplorerPage if part == "whole" else PicturesView
-    n = shown.start(moving, recorded, again)
+    n = shown.start(follow_moving and kept.get("moving") is True, recorded, again)
     if n is None:   # drawn, or being drawn, by the newest update: the exact pictures of its preview, if it was a held
         parts = {**exact_pictures(shown, recorded), **figures_due(shown)}   # slider's, and at most its figures wait
         return view.of(**parts) if parts else gr.skip()
+    moving = n in shown.held   # a held slider's, as Shown.start saw it
     computed = parts = refusal = None
     try:
         with COMPUTING:
@@ -414,9 +409,9 @@ def show_view(shown: Shown, model=None, kept=None, grid=None, chain=None, step=N
         refusal = e.message
     finally:
         shown.done(n, computed if parts is not None else None)
-    if refusal is not None and (shown.stale(n) or n < shown.recorded):
-        return gr.skip()   # overtaken: the newer update's pictures and words stay
     if refusal is not None:   # the pictures stay the last that ran: exact, if they were a preview
+        if shown.stale(n) or n < shown.recorded:
+            return gr.skip()   # overtaken: the newer update's pictures and words stay
         exact = exact_pictures(shown)
         with shown.lock:
             shown.refused = True
@@ -596,9 +591,8 @@ def build(model_state, arch_state, hidden):
     # pictures. A slider's release is an event of its own, sent at once beside a held update still running (a
     # change of `kept` would wait for it, and each event costs the page 30-50 ms of its main thread): it asks for the
     # full update, overtakes the held updates of other values (Shown.stale), and makes one of the same value the
-    # full update (Shown.start); the held update that waited meanwhile follows it (Shown.follows_full). The grid,
-    # the chain and the tab are other events too, each trigger costing every update of the page a search of its
-    # component tree.
+    # full update, as it does the held update that waited meanwhile (Shown.start). The grid, the chain and the tab
+    # are other events too, each trigger costing every update of the page a search of its component tree.
     ui.kept.change(partial(show_view, follow_moving=True), **view)
     gr.on([slider.release for slider in sliders], show_view, **view)
     gr.on([ui.grid.blur, ui.grid.submit, ui.chain_button.click, ui.tab.select], show_view, **view)

@@ -31,6 +31,7 @@ function showPictures(pictures) {
 // side by side). Whether a preview shows is read when the hand rests: the frames' latest pictures, and the stage
 // gallery, which its own panel shows.
 const SETTLE_MS = 200;
+const HOLD_AFTER_MS = 300;
 const PREVIEW = 'data:image/jpeg';
 function settleLater() {
   window.llSettle = setTimeout(function settle() {
@@ -50,6 +51,21 @@ function loadFrame(element) {
     document.addEventListener('input', (e) => {
       if (e.target.type === 'range') window.llLastInput = performance.now();
     }, {capture: true});
+    // While a slider is held, and HOLD_AFTER_MS after, the body has the class ll-holding: the figures below are
+    // then not drawn off screen (assets/app.css), and drawing them again waits until the release's picture is
+    // shown (their figures come after it). A class, not a :has(:active) rule, which Chromium checked again at each
+    // change of the page.
+    document.addEventListener('pointerdown', (e) => {
+      if (e.target.type !== 'range') return;
+      clearTimeout(window.llHoldEnd);
+      document.body.classList.add('ll-holding');
+    }, {capture: true});
+    for (const type of ['pointerup', 'pointercancel']) {
+      document.addEventListener(type, () => {
+        clearTimeout(window.llHoldEnd);
+        window.llHoldEnd = setTimeout(() => document.body.classList.remove('ll-holding'), HOLD_AFTER_MS);
+      }, {capture: true});
+    }
     window.llInputsTimed = true;
   }
   const frame = element.querySelector('.ll-picture');

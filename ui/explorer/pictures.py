@@ -22,7 +22,8 @@ def picture_panel(label: str, frame: str | None = None, visible: bool = True) ->
     explorer sends itself (the stage gallery)."""
     value = (f'<div id="{frame}" class="ll-picture"><img alt=""><a class="ll-download" href="#" '
              f'download="{frame}.png"></a></div>') if frame else None
-    return gr.HTML(value, label=t(label), show_label=True, container=True, visible=visible, js_on_load=LOAD_FRAME)
+    return gr.HTML(value, label=t(label), show_label=True, container=True, visible=visible, js_on_load=LOAD_FRAME,
+                   elem_classes="ll-frame" if frame else None)   # its label in the flow (assets/app.css)
 
 
 def shown_pictures(uris: dict) -> dict:

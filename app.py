@@ -1,5 +1,6 @@
 """LayerLab: see what a convolutional network does to real CIFAR-10 images, layer by layer."""
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -110,6 +111,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser().parse_args(argv)
 
 
+def keep_startup_out_of_collections() -> None:
+    """The objects built so far (Gradio's, torch's, plotly's modules and the page: ~540,000) left out of every
+    later garbage collection. Python's full collection walks every object it tracks, and every thread waits for it:
+    400-600 ms with them, each few minutes of use on a shared server, in which no visitor's update ran (a learner's
+    drag showed no picture for 0.6 s; benchmarks/gc_pause.py). Their garbage collected first, once."""
+    gc.collect()
+    gc.freeze()
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     limits.settle(args)   # the flags win over the environment, read when the modules were imported
@@ -119,6 +129,7 @@ def main(argv=None) -> None:
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
     rare_queue_summary()   # before the queue is made
+    keep_startup_out_of_collections()
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(

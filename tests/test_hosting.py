@@ -1,9 +1,11 @@
 """A shared host stays fair: every run ends within its time budget, and a waiting visitor is told when theirs starts."""
 import datetime
+import gc
 import os
 import subprocess
 import sys
 import time
+import weakref
 from types import SimpleNamespace
 
 import gradio as gr
@@ -132,3 +134,24 @@ def test_every_limit_the_host_can_set_is_in_the_readme():
     table = (ROOT / "README.md").read_text().split("## Limits for a shared server", 1)[1].split("\n## ", 1)[0]
     rows = [f"| `{limit.variable}` | `{limit.flag}` | {limit.default} |" for limit in limits.LIMITS]
     assert [row for row in rows if row not in table] == []
+
+
+def test_objects_built_at_startup_stay_out_of_later_collections_and_later_garbage_is_still_collected():
+    # app.main leaves the page and the modules (~540,000 objects) out of every later full collection, which walked
+    # them 400-600 ms with every thread waiting (benchmarks/gc_pause.py).
+    app.keep_startup_out_of_collections()
+    try:
+        assert gc.get_freeze_count() > 100_000   # Gradio's, torch's and plotly's modules, the page this test imported
+        walked = len(gc.get_objects())
+        assert walked < gc.get_freeze_count() / 10
+
+        class Node:
+            pass
+        first, second = Node(), Node()
+        first.other, second.other = second, first   # a cycle only the collector frees
+        freed = weakref.ref(first)
+        del first, second
+        gc.collect()
+        assert freed() is None
+    finally:
+        gc.unfreeze()

@@ -112,10 +112,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def keep_startup_out_of_collections() -> None:
-    """The objects built so far (Gradio's, torch's, plotly's modules and the page: ~540,000) left out of every
-    later garbage collection. Python's full collection walks every object it tracks, and every thread waits for it:
-    400-600 ms with them, each few minutes of use on a shared server, in which no visitor's update ran (a learner's
-    drag showed no picture for 0.6 s; benchmarks/gc_pause.py). Their garbage collected first, once."""
+    """The objects built so far (the page, its server, Gradio's, torch's and plotly's modules: ~540,000) left out
+    of every later garbage collection. Python's full collection walks every object it tracks while every thread
+    waits: 344-508 ms with them (benchmarks/gc_pause.py), in which no visitor's update ran (a learner's drag that
+    met one showed no picture for 0.6 s). Their garbage is collected first, once."""
     gc.collect()
     gc.freeze()
 
@@ -129,14 +129,16 @@ def main(argv=None) -> None:
     tempfiles.remove_stale()   # folders left by an earlier LayerLab that crashed or was killed
     dataset.configure(args.data, args.root)
     rare_queue_summary()   # before the queue is made
-    keep_startup_out_of_collections()
     # show_error: a value of the wrong type sent straight to the API fails in Gradio's own conversion,
     # before any handler runs; the caller should read why ("could not convert string to float").
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, css_paths=CSS_PATHS, head_paths=HEAD_PATHS,
         footer_links=["api"],
         show_error=True, app_kwargs={"middleware": [Middleware(JsonGuard), Middleware(tempfiles.CacheCap)]},
-        max_file_size=limits.MAX_UPLOAD_BYTES)   # Gradio refuses bigger uploads before storing them
+        max_file_size=limits.MAX_UPLOAD_BYTES,   # Gradio refuses bigger uploads before storing them
+        prevent_thread_lock=True)
+    keep_startup_out_of_collections()   # after launch, which builds the page's config and server again
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ function showPictures(pictures) {
 // side by side). Whether a preview shows is read when the hand rests: the frames' latest pictures, and the stage
 // gallery, which its own panel shows.
 const SETTLE_MS = 200;
-const HOLD_AFTER_MS = 300;
 const PREVIEW = 'data:image/jpeg';
 function settleLater() {
   window.llSettle = setTimeout(function settle() {
@@ -44,29 +43,39 @@ function settleLater() {
   }, SETTLE_MS);
 }
 
+// While a slider is held, and HOLD_AFTER_MS after its release, the body has the class ll-holding: the figures
+// below are then not drawn when off screen (assets/app.css says why a class), and drawing them again comes after
+// the release's picture, which takes about 100 ms (their figures come after it anyway). Only the pointer that
+// pressed ends the hold; a window that loses the focus mid-drag may never get its pointerup.
+const HOLD_AFTER_MS = 300;
+function listenForHolds() {
+  let holder = null;
+  const end = () => {
+    holder = null;
+    clearTimeout(window.llHoldEnd);
+    window.llHoldEnd = setTimeout(() => document.body.classList.remove('ll-holding'), HOLD_AFTER_MS);
+  };
+  document.addEventListener('pointerdown', (e) => {
+    if (e.target.type !== 'range') return;
+    holder = e.pointerId;
+    clearTimeout(window.llHoldEnd);
+    document.body.classList.add('ll-holding');
+  }, {capture: true});
+  for (const type of ['pointerup', 'pointercancel']) {
+    document.addEventListener(type, (e) => { if (e.pointerId === holder) end(); }, {capture: true});
+  }
+  window.addEventListener('blur', () => { if (holder !== null) end(); });
+}
+
 // A panel just built (`element`): its latest picture, a click on a picture shows it full screen, and "download
 // PNG" saves the shown pixels as a PNG (the page gets lossless WebPs; every tool reads a PNG).
 function loadFrame(element) {
-  if (!window.llInputsTimed) {   // when a slider last moved, for settleLater
-    document.addEventListener('input', (e) => {
+  if (!window.llPageListeners) {
+    document.addEventListener('input', (e) => {   // when a slider last moved, for settleLater
       if (e.target.type === 'range') window.llLastInput = performance.now();
     }, {capture: true});
-    // While a slider is held, and HOLD_AFTER_MS after, the body has the class ll-holding: the figures below are
-    // then not drawn off screen (assets/app.css), and drawing them again waits until the release's picture is
-    // shown (their figures come after it). A class, not a :has(:active) rule, which Chromium checked again at each
-    // change of the page.
-    document.addEventListener('pointerdown', (e) => {
-      if (e.target.type !== 'range') return;
-      clearTimeout(window.llHoldEnd);
-      document.body.classList.add('ll-holding');
-    }, {capture: true});
-    for (const type of ['pointerup', 'pointercancel']) {
-      document.addEventListener(type, () => {
-        clearTimeout(window.llHoldEnd);
-        window.llHoldEnd = setTimeout(() => document.body.classList.remove('ll-holding'), HOLD_AFTER_MS);
-      }, {capture: true});
-    }
-    window.llInputsTimed = true;
+    listenForHolds();
+    window.llPageListeners = true;
   }
   const frame = element.querySelector('.ll-picture');
   if (frame && window.llPictures && frame.id in window.llPictures) showPicture(frame, window.llPictures[frame.id]);

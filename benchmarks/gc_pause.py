@@ -3,10 +3,10 @@ visitor's update runs meanwhile), before and after app.keep_startup_out_of_colle
 
     python benchmarks/gc_pause.py [ARCHIVE] [--views 20] [--runs 5]
 
-The page is built as `python app.py` builds it, the dataset loaded and --views explorer views kept, as visitors'
-sessions keep theirs; after, --views more (visitors who come once the server runs: their objects are walked). A
-drag over a full collection showed no picture for 0.6 s (benchmarks/explorer_browser.py, a new batch each drag:
-"lowest 0.0/s")."""
+The page is built and served as `python app.py` does, the dataset loaded and --views explorer views kept, as
+visitors' sessions keep theirs; after, --views more (visitors who come once the server runs: their objects are
+walked). A drag over a full collection showed no picture for 0.6 s (benchmarks/explorer_browser.py, a new batch
+each drag: "lowest 0.0/s")."""
 import argparse
 import gc
 import os
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import app  # noqa: E402  (builds the page)
-from tests.conftest import add_archive_argument  # noqa: E402
+from tests.conftest import add_archive_argument, free_port  # noqa: E402
 from ui.common import dataset  # noqa: E402
 from ui.explorer.tab import DEFAULTS, answer  # noqa: E402
 
@@ -43,6 +43,7 @@ def main() -> None:
     dataset.configure(args.archive)
     if dataset.LOADER.wait(600) is None:
         sys.exit("The dataset did not load: give the CIFAR-10 archive or set LAYERLAB_TEST_DATA.")
+    app.demo.queue().launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)   # as app.main runs it
     views = lambda seeds: [answer(None, {**DEFAULTS, "seed": seed}) for seed in seeds]   # as sessions keep them
     kept = views(range(args.views))
     for label in ("as built", "startup left out (app.keep_startup_out_of_collections)"):
@@ -53,6 +54,7 @@ def main() -> None:
         print(f"{label}, {len(kept)} explorer views kept: a full collection {statistics.median(ms):.0f} ms median, "
               f"{max(ms):.0f} max over {args.runs}; {len(gc.get_objects()):,} objects it walks; "
               f"load {os.getloadavg()[0]:.2f}")
+    app.demo.close()
 
 if __name__ == "__main__":
     main()

@@ -62,6 +62,8 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     page.mouse.down()
     for f in (0.2, 0.4, 0.6):
         page.mouse.move(track["x"] + track["width"] * f, y, steps=3)
+    holding = "() => document.body.classList.contains('ll-holding')"   # the figures below not drawn meanwhile
+    assert page.evaluate(holding)
     page.mouse.up()
     value = int(page.get_by_label("number input for out_channels").first.input_value())
     assert value > 6
@@ -75,6 +77,7 @@ def test_dragging_a_slider_shows_the_value_it_stops_at(page):
     assert f"nn.Conv2d(3, {value}" in body   # the code below the pictures, drawn again once the slider is let go
     assert page.evaluate(OUTPUT_SRC).startswith("data:image/webp")   # exact, after the previews while held
     assert f"out_channels={value}" in page.url   # the address bar names the value let go on: a link opens it
+    assert not page.evaluate(holding)
     assert page.errors == []
 
 

@@ -37,7 +37,8 @@ KIND_GROUPS = {"conv": ("Conv2d",), "pool": ("MaxPool2d", "AvgPool2d"), "act": A
 # upload (a file, gradio_client.handle_file) last.
 API_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k != "upload"}
 API_NAMES = (*API_DEFAULTS, "upload")
-# In the page: whether a slider is held by the pointer now (being dragged).
+# In the page: whether a slider is held by the pointer now (being dragged). Not the body's ll-holding class
+# (assets/explorer_pictures.js), which stays a moment after the release: an update then is the release's.
 HELD = "!!document.querySelector('input[type=range]:active')"
 # A whole pass of the animated window over the map, whatever the map's size and however slowly ticks come:
 # a slow machine shows fewer frames, not a slower pass.

@@ -112,10 +112,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def keep_startup_out_of_collections() -> None:
-    """The objects built so far (the page, its server, Gradio's, torch's and plotly's modules: ~540,000) left out
+    """The objects built so far (the page, its server, Gradio's, torch's and plotly's modules: ~570,000) left out
     of every later garbage collection. Python's full collection walks every object it tracks while every thread
-    waits: 344-508 ms with them (benchmarks/gc_pause.py), in which no visitor's update ran (a learner's drag that
-    met one showed no picture for 0.6 s). Their garbage is collected first, once."""
+    waits: 341 ms with them (benchmarks/gc_pause.py; 599 ms logged in a served app), in which no visitor's update
+    ran (a learner's drag that met one showed no picture). Their garbage is collected first, once."""
     gc.collect()
     gc.freeze()
 

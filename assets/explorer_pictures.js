@@ -49,16 +49,16 @@ function settleLater() {
 // pressed ends the hold; a window that loses the focus mid-drag may never get its pointerup.
 const HOLD_AFTER_MS = 300;
 function listenForHolds() {
-  let holder = null;
+  let holder = null, ending = null;   // the pointer that pressed; the timer that ends the hold
   const end = () => {
     holder = null;
-    clearTimeout(window.llHoldEnd);
-    window.llHoldEnd = setTimeout(() => document.body.classList.remove('ll-holding'), HOLD_AFTER_MS);
+    clearTimeout(ending);
+    ending = setTimeout(() => document.body.classList.remove('ll-holding'), HOLD_AFTER_MS);
   };
   document.addEventListener('pointerdown', (e) => {
     if (e.target.type !== 'range') return;
     holder = e.pointerId;
-    clearTimeout(window.llHoldEnd);
+    clearTimeout(ending);
     document.body.classList.add('ll-holding');
   }, {capture: true});
   for (const type of ['pointerup', 'pointercancel']) {

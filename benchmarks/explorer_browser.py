@@ -2,9 +2,9 @@
 (release -> final picture, the first drag after opening the tab, pictures shown a second while dragging; and
 drags each over a new batch, so that none of their pictures was drawn before), the slider only clicked and
 released (release -> new output picture drawn), beside Gradio's do-nothing round trip in the same page (the
-explorer's Shuffle: a handler that only adds one to the seed), and 8 gradio_client users on /explore at once (updates/s in all, the users
-in separate processes, as programs run by default and reusing one TLS context as the README's example does;
-benchmarks/explorer_api.py also times them as threads of one process).
+explorer's Shuffle: a handler that only adds one to the seed), and 8 gradio_client users on /explore at once
+(updates/s in all, the users in separate processes, as programs run by default and reusing one TLS context as the
+README's example does; benchmarks/explorer_api.py also times them as threads of one process).
 
     python benchmarks/explorer_browser.py [ARCHIVE] [--runs N] [--drags N] [--first N] [--users 8] [--seconds 20]
     [--no-api] [--url URL [URL ...]]    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)

@@ -135,7 +135,7 @@ def test_every_limit_the_host_can_set_is_in_the_readme():
 
 
 def test_the_server_leaves_what_it_built_at_startup_out_of_later_collections(cifar_archive):
-    # A full collection walked the ~540,000 objects built at startup with every thread waiting (344-508 ms,
+    # A full collection walked the ~570,000 objects built at startup with every thread waiting (341 ms,
     # benchmarks/gc_pause.py); app.main leaves them out once the server runs, its launch-time objects included.
     code = f"""
 import gc, app

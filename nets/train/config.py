@@ -35,7 +35,7 @@ class TrainConfig:
     train_images: int = 0          # train on this many images only (0 = all): quick looks and tests
     test_images: int = 0           # evaluate on this many test images only (0 = all 10,000)
     max_steps: int = 0             # stop after this many steps (0 = run every epoch)
-    log_every: int = 10            # steps between step reports (more often on slow steps; see REPORT_EVERY_S)
+    log_every: int = 10            # steps between step reports (one process: more often on slow steps)
     threads: int = 0               # CPU threads for torch (0 = all cores); the app leaves one free
 
     def to_dict(self) -> dict:

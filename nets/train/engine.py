@@ -18,7 +18,8 @@ from nets.train.distributed import (check_batch, is_main, local_processes, mean_
                                      world_size, wrap)
 from nets.train.steps import make_step
 
-REPORT_EVERY_S = 0.5   # a step report at least this often: a consumer that stops iterating is never kept long
+# A step report at least this often in one process: a consumer that stops iterating is never kept long
+REPORT_EVERY_S = 0.5
 AUGMENT_BLOCK = 4096   # images gathered and augmented in one pass (the Stop flag read between its chunks)
 
 
@@ -169,7 +170,11 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             elif not pending:   # nothing left to report: end as after any Stop
                 break
             last = i == steps_per_epoch - 1 or step >= total or stop.is_set()
-            due = step % cfg.log_every == 0 or time.perf_counter() - clock >= REPORT_EVERY_S
+            # Under torchrun a report is a collective (mean_across below), which every process must join at
+            # the same step, or each waits on another operation (a hang, or gloo aborting on sizes that
+            # differ); the clock differs between processes, so it adds reports in one process only.
+            slow = world_size() == 1 and time.perf_counter() - clock >= REPORT_EVERY_S
+            due = step % cfg.log_every == 0 or slow
             if not (due or last):
                 continue
             losses = mean_across(torch.stack(pending).float())   # the global batch's losses

@@ -31,8 +31,8 @@ FP32, BF16 = {BF16_ENV: "0"}, {BF16_ENV: "1"}
 # batch (the engine's sliced step, slices of 8): DDP's own arithmetic. Each half's forward and backward are the
 # same operations on the same 8 images in both runs, and the halves' gradients are added (DDP: averaged; the
 # factors 1/16 and 1/2 * 1/8 are powers of two, exact), under float32 and under bf16 alike: measured equal to
-# the last bit on AVX2 and on AVX-512 bf16 CPUs. ATOL is a margin only, while the weights move ~1e-2 in 10
-# steps: a batch split wrongly, a fresh optimizer or another epoch's batch order fails by far.
+# the last bit on an AVX-512 bf16 CPU (both) and on an AVX2 one (bf16). ATOL is a margin only, while the weights
+# move ~1e-2 in 10 steps: a batch split wrongly, a fresh optimizer or another epoch's batch order fails by far.
 # Not against one process on the whole batch of 16: the sum then runs in another order and oneDNN convolves a
 # batch of another size with other kernels (on AVX-512 too under float32), and once a max-pool meets two inputs
 # equal up to rounding, the order picks the one that gets the gradient and the runs drift apart by ~1e-5 (seen:

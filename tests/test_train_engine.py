@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from nets.train.batches import prepare, random_crop, random_flip
 from nets.data.cifar import normalize
 from nets.train.device import DeviceError, autocast, resolve_device, use_bf16
+from nets.train import engine
 from nets.train.config import ConfigError, TrainConfig, check_config, lr_factor
 from nets.train.engine import TrainingError, cpu_model, evaluate, pick, seeded_model, train
 
@@ -40,6 +41,13 @@ def test_a_few_steps_lower_the_loss(cifar):
     losses = losses_of(cfg, cifar)
     assert len(losses) == 20
     assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 - 0.1
+
+
+def test_one_process_reports_slow_steps_between_its_step_reports(cifar, monkeypatch):
+    # a consumer that stops iterating is never kept long (under torchrun: steps only, tests/test_train_distributed)
+    monkeypatch.setattr(engine, "REPORT_EVERY_S", 0.0)
+    cfg = TrainConfig(**{**TINY, "log_every": 100}, epochs=1, max_steps=4, augment=False)
+    assert [ev["step"] for ev in train(cfg, cifar) if ev["event"] == "step"] == [1, 2, 3, 4]
 
 
 def test_same_seed_same_losses_other_seed_other_losses(cifar):

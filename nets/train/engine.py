@@ -140,6 +140,12 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
     step = first_epoch * steps_per_epoch
     gen = torch.Generator(device=device)
     take_step = make_step(wrap(model), optimizer, device, bf16, stop)   # under torchrun: DDP averages gradients
+    # Under torchrun a report is a collective (mean_across below) that every process must join at the same step,
+    # or each waits on another operation (a hang, or gloo aborting on sizes that differ). Each process reads its
+    # own clock, so a report due by time alone could come in one process and not the other: steps only, there.
+    # (stop too is per process: it must not be set under torchrun without agreeing on it first; the CLI never
+    # sets it.)
+    by_clock = world_size() == 1
     yield {"event": "start", "device": device_name(device), "device_phrase": device_phrase(device), "bf16": bf16,
            "train_images": n,
            "test_images": len(test_y), "steps_per_epoch": steps_per_epoch, "total_steps": total,
@@ -170,10 +176,7 @@ def run_epochs(cfg: TrainConfig, data, model: nn.Module, resume, device: torch.d
             elif not pending:   # nothing left to report: end as after any Stop
                 break
             last = i == steps_per_epoch - 1 or step >= total or stop.is_set()
-            # Under torchrun a report is a collective (mean_across below), which every process must join at
-            # the same step, or each waits on another operation (a hang, or gloo aborting on sizes that
-            # differ); the clock differs between processes, so it adds reports in one process only.
-            slow = world_size() == 1 and time.perf_counter() - clock >= REPORT_EVERY_S
+            slow = by_clock and time.perf_counter() - clock >= REPORT_EVERY_S
             due = step % cfg.log_every == 0 or slow
             if not (due or last):
                 continue

@@ -7,7 +7,7 @@ explorer's Shuffle: a handler that only adds one to the seed), and 8 gradio_clie
 README's example does; benchmarks/explorer_api.py also times them as threads of one process).
 
     python benchmarks/explorer_browser.py [ARCHIVE] [--runs N] [--drags N] [--first N] [--users 8] [--seconds 20]
-    [--no-api] [--url URL [URL ...]]    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
+    [--no-api] [--phone] [--url URL [URL ...]]    (ARCHIVE defaults to $LAYERLAB_TEST_DATA or ../shared/data/cifar10-jpeg.tar.gz)
 
 Goals from the issues: release -> picture median < 150 ms, p95 < 250 ms on two idle cores, for drags too; while
 dragging a new picture at least 8 times a second; the first drag no slower than the others; 8 users >= 12
@@ -198,11 +198,17 @@ def drag_line(label: str, drags: list[dict]) -> str:
             f"{statistics.median(gaps):.0f} ms median, {max(gaps):.0f} max")
 
 
-def open_explorer(browser, url: str):
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}   # the window, CSS px
+
+
+def open_explorer(browser, url: str, viewport: dict):
     """A new visitor's page on the Layer explorer, its first picture drawn and the page quiet."""
-    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
-    page.goto(url)
-    page.get_by_role("tab", name="Layer explorer", exact=True).click()
+    page = browser.new_page(locale="en-US", viewport=viewport)
+    if viewport == PHONE:   # the tab's button is in the tab bar's overflow menu there: the app's link to the tab
+        page.goto(url + "?tab=explorer")
+    else:
+        page.goto(url)
+        page.get_by_role("tab", name="Layer explorer", exact=True).click()
     page.wait_for_function(DRAWN, arg="", timeout=120_000)
     settle(page)
     return page
@@ -217,15 +223,15 @@ def new_batch(page) -> None:
     page.wait_for_timeout(1200)   # the figures too
 
 
-def first_drag(browser, url: str, stretch_s: float) -> dict:
+def first_drag(browser, url: str, viewport: dict, stretch_s: float) -> dict:
     """The first drag of a visitor on a page just opened (the slider at its default, 3)."""
-    page = open_explorer(browser, url)
+    page = open_explorer(browser, url, viewport)
     result = drag(page, slider_box(page), DRAG_PATHS[0], stretch_s)
     page.close()
     return result
 
 
-def browser_figures(urls: list[str], runs: int, drags: int, first: int) -> None:
+def browser_figures(urls: list[str], runs: int, drags: int, first: int, viewport: dict) -> None:
     """Every figure for each app in `urls`; with several, the apps take turns drag by drag, so that each sees
     the same load on a shared machine (compare them side by side)."""
     from playwright.sync_api import sync_playwright
@@ -235,8 +241,8 @@ def browser_figures(urls: list[str], runs: int, drags: int, first: int) -> None:
         firsts = {url: [] for url in urls}
         for _ in range(first):
             for url in urls:
-                firsts[url].append(first_drag(browser, url, human))
-        pages = {url: open_explorer(browser, url) for url in urls}
+                firsts[url].append(first_drag(browser, url, viewport, human))
+        pages = {url: open_explorer(browser, url, viewport) for url in urls}
         boxes = {url: slider_box(page) for url, page in pages.items()}
         done = 0   # drags so far on each page: the path alternates, the slider starts each on its last end
         for url, page in pages.items():   # warm-up
@@ -290,16 +296,18 @@ def main() -> None:
     p.add_argument("--no-api", action="store_true", help="leave out the 8-user /explore figures")
     p.add_argument("--users", type=int, default=8)
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--phone", action="store_true", help="a phone's window (390 x 844) instead of 1280 x 900")
     p.add_argument("--url", nargs="+", help="time apps already running there instead of starting one; with "
                                             "several, side by side (the API figures for the first)")
     args = p.parse_args()
+    viewport = PHONE if args.phone else DESKTOP
     if args.url:
-        browser_figures(args.url, args.runs, args.drags, args.first)
+        browser_figures(args.url, args.runs, args.drags, args.first, viewport)
         if not args.no_api:
             api_figures(args.url[0], args, None)
         return
     with app_with_data(args.archive) as (url, pid):
-        browser_figures([url], args.runs, args.drags, args.first)
+        browser_figures([url], args.runs, args.drags, args.first, viewport)
         if not args.no_api:
             api_figures(url, args, pid)
 

@@ -36,7 +36,7 @@ def layout(values: SimpleNamespace) -> SimpleNamespace:
     D = DEFAULTS
     with gr.Tab(t("explorer.tab"), id="explorer") as tab:
         gr.Markdown(t("explorer.intro"))
-        with gr.Row():
+        with gr.Row(elem_classes="ll-explorer"):   # its columns one list on a phone (assets/app.css)
             with gr.Column(scale=1, min_width=320):
                 source = gr.Radio([(t("explorer.source_cifar"), "cifar10"),
                                    (t("explorer.source_upload"), "upload")],
@@ -113,7 +113,7 @@ def layout(values: SimpleNamespace) -> SimpleNamespace:
                     chain_button = gr.Button(t("explorer.chain_apply"), variant="primary")
             with gr.Column(scale=2):
                 status = gr.Markdown(t("explorer.status_idle"))
-                with gr.Row():
+                with gr.Row(elem_classes="ll-explorer-pictures"):   # first on a phone, held at the top
                     input_html = picture_panel("explorer.input_image", FRAMES["input"])
                     output_html = picture_panel("explorer.output_image", FRAMES["output"])
                 with gr.Row():

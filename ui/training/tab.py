@@ -98,7 +98,7 @@ def build(model_state, arch_state):
             gr.Markdown(t("own.train_loop"))
             gr.Code(loop_code(own.OWN.maker, own.OWN.weights_path), language="python", interactive=False,
                     elem_id="own-loop", label=own.OWN.name)
-        with gr.Row():
+        with gr.Row(elem_classes="ll-train"):   # on a phone Start and the charts come first (assets/app.css)
             with gr.Column(scale=2, min_width=320):
                 # First in the column: on a CPU the defaults take many minutes, this a minute or so.
                 quick_button = gr.Button(t("train.quick"), elem_id="train-quick")
@@ -107,7 +107,7 @@ def build(model_state, arch_state):
                 controls["from_current"] = gr.Checkbox(False, label=t("train.from_current"))
             with gr.Column(scale=5):
                 # Start, Stop and the run's status above the charts: the learner sees at once that the run started.
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_classes="ll-train-start"):
                     start_button = gr.Button(t("train.start"), variant="primary", scale=0, min_width=160,
                                              elem_id="train-start")
                     stop_button = gr.Button(t("train.stop"), variant="stop", scale=0, min_width=100)

@@ -38,7 +38,7 @@ def build_demo() -> gr.Blocks:
     """The whole app: one tab per part of the tutorial."""
     # Gradio's uploads and outputs older than an hour are deleted every half hour, and all of them at a restart.
     with gr.Blocks(title="LayerLab", delete_cache=(1800, 3600)) as demo:
-        with gr.Row(equal_height=True, elem_classes="ll-title-row"):   # classes: assets/app.css
+        with gr.Row(equal_height=True):
             gr.Markdown(t("app.title"), elem_id="app-title")  # "# LayerLab — …" in every language
             picker = language_picker()
         PROGRESS_SINK.render()   # what every event with hidden progress reports to (ui/common/gradio_hooks.py)

@@ -204,7 +204,7 @@ DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}  
 def open_explorer(browser, url: str, viewport: dict):
     """A new visitor's page on the Layer explorer, its first picture drawn and the page quiet."""
     page = browser.new_page(locale="en-US", viewport=viewport)
-    if viewport == PHONE:   # the tab's button is in the tab bar's overflow menu there: the app's link to the tab
+    if viewport["width"] <= 640:   # the tab's button is in the tab bar's overflow menu: the app's link to the tab
         page.goto(url + "?tab=explorer")
     else:
         page.goto(url)

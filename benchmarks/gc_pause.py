@@ -34,6 +34,11 @@ def full_collections(runs: int) -> list[float]:
     return times
 
 
+def views(seeds) -> list:
+    """Explorer views of the default layer on the batches of these seeds, as visitors' sessions keep theirs."""
+    return [answer(None, {**DEFAULTS, "seed": seed}) for seed in seeds]
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     add_archive_argument(p)
@@ -44,7 +49,6 @@ def main() -> None:
     if dataset.LOADER.wait(600) is None:
         sys.exit("The dataset did not load: give the CIFAR-10 archive or set LAYERLAB_TEST_DATA.")
     app.demo.queue().launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)   # as app.main runs it
-    views = lambda seeds: [answer(None, {**DEFAULTS, "seed": seed}) for seed in seeds]   # as sessions keep them
     kept = views(range(args.views))
     for label in ("as built", "startup left out (app.keep_startup_out_of_collections)"):
         if label != "as built":
@@ -55,6 +59,7 @@ def main() -> None:
               f"{max(ms):.0f} max over {args.runs}; {len(gc.get_objects()):,} objects it walks; "
               f"load {os.getloadavg()[0]:.2f}")
     app.demo.close()
+
 
 if __name__ == "__main__":
     main()
